@@ -1,0 +1,36 @@
+/**
+ * Deterministic ids: the same tenant and Idempotency-Key always name the same job, so a retried submission
+ * (HTTP or queue) finds the job it already created instead of making a second one.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+
+export function jobIdFor(tenantId: string, idempotencyKey: string): string {
+  // A NUL separator keeps ("ab","c") and ("a","bc") apart.
+  const digest = createHash('sha256').update(`${tenantId}\0${idempotencyKey}`).digest('hex');
+  return `job_${digest.slice(0, 32)}`;
+}
+
+export function newIdempotencyKey(): string {
+  return randomUUID();
+}
+
+/** Stable JSON (sorted keys) so that equal submissions hash equally whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function requestHashOf(submission: unknown): string {
+  return createHash('sha256').update(canonicalJson(submission)).digest('hex');
+}
+
+/** `messageId = <job>:<stage>:<attempt>`: with duplicate detection a re-sent stage message is dropped. */
+export function stageMessageId(jobId: string, stage: string, attempt: number): string {
+  return `${jobId}:${stage}:${attempt}`;
+}

@@ -1,0 +1,111 @@
+/**
+ * The messages between stages. Each carries what the next stage needs (request, completion) so stages do
+ * not re-read Cosmos. Validated on receipt: a body that does not match is poison, never half-processed.
+ */
+import { z } from 'zod';
+import { ChatRequestSchema } from '../jobs/schema.js';
+
+const TimingsSchema = z.object({
+  acceptedAt: z.number(),
+  invokeStartedAt: z.number().optional(),
+  modelCompletedAt: z.number().optional(),
+  postprocessedAt: z.number().optional(),
+  persistedAt: z.number().optional(),
+});
+
+const JobRefSchema = {
+  jobId: z.string().min(1),
+  tenantId: z.string().min(1),
+  metadata: z.record(z.string(), z.string()).default({}),
+  webhookEndpointId: z.string().optional(),
+  traceId: z.string(),
+  timings: TimingsSchema,
+  /** Unix ms after which the job fails with `deadline_exceeded` instead of being retried. */
+  deadlineAt: z.number(),
+};
+
+export const InvokeMessageSchema = z.object({
+  kind: z.literal('invoke'),
+  ...JobRefSchema,
+  attempt: z.number().int().min(0),
+  request: ChatRequestSchema,
+});
+export type InvokeMessage = z.infer<typeof InvokeMessageSchema>;
+
+const UsageSchema = z.object({
+  promptTokens: z.number().int().min(0),
+  completionTokens: z.number().int().min(0),
+  cachedTokens: z.number().int().min(0),
+});
+
+export const CompletionSchema = z.object({
+  content: z.string().nullable(),
+  refusal: z.string().nullable(),
+  finishReason: z.string(),
+  usage: UsageSchema,
+  deployment: z.string(),
+  model: z.string(),
+  responseId: z.string(),
+});
+
+export const PostprocessMessageSchema = z.object({
+  kind: z.literal('postprocess'),
+  ...JobRefSchema,
+  attempts: z.number().int().min(1),
+  responseFormat: ChatRequestSchema.shape.response_format,
+  completion: CompletionSchema,
+});
+export type PostprocessMessage = z.infer<typeof PostprocessMessageSchema>;
+
+const JobUsageSchema = UsageSchema.extend({
+  totalTokens: z.number().int().min(0),
+  costUsd: z.number().min(0),
+});
+
+const JobResultSchema = z.object({
+  content: z.string().nullable(),
+  parsed: z.unknown().optional(),
+  refusal: z.string().nullable(),
+  finishReason: z.string(),
+  model: z.string(),
+  deployment: z.string(),
+});
+
+const JobErrorSchema = z.object({ code: z.string(), message: z.string() });
+
+export const PersistMessageSchema = z.object({
+  kind: z.literal('persist'),
+  ...JobRefSchema,
+  attempts: z.number().int().min(0),
+  outcome: z.discriminatedUnion('status', [
+    z.object({ status: z.literal('succeeded'), result: JobResultSchema, usage: JobUsageSchema }),
+    z.object({ status: z.literal('failed'), error: JobErrorSchema, usage: JobUsageSchema.optional() }),
+  ]),
+});
+export type PersistMessage = z.infer<typeof PersistMessageSchema>;
+
+export const JobEventSchema = z.object({
+  type: z.enum(['job.succeeded', 'job.failed', 'job.cancelled']),
+  jobId: z.string(),
+  tenantId: z.string(),
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  occurredAt: z.string(),
+  traceId: z.string(),
+  metadata: z.record(z.string(), z.string()),
+  webhookEndpointId: z.string().optional(),
+  result: JobResultSchema.optional(),
+  error: JobErrorSchema.optional(),
+  usage: JobUsageSchema.optional(),
+});
+
+export const DeliverMessageSchema = z.object({
+  kind: z.literal('deliver'),
+  event: JobEventSchema,
+  attempt: z.number().int().min(0),
+  /** Set for a retry or replay aimed at one endpoint; absent means every matching endpoint. */
+  endpointId: z.string().optional(),
+});
+export type DeliverMessage = z.infer<typeof DeliverMessageSchema>;
+
+export type StageMessage = InvokeMessage | PostprocessMessage | PersistMessage | DeliverMessage;
+export type StageName = StageMessage['kind'];

@@ -1,0 +1,61 @@
+/**
+ * Builders for the messages stages send each other, so ids, trace propagation and properties are made
+ * the same way everywhere.
+ */
+import { stageMessageId } from '../jobs/ids.js';
+import type { OutboundMessage } from '../messaging/publisher.js';
+import type {
+  DeliverMessage,
+  InvokeMessage,
+  PersistMessage,
+  PostprocessMessage,
+} from '../messaging/stage-messages.js';
+import { childSpan, formatTraceparent, type TraceContext } from '../telemetry/trace-context.js';
+
+function properties(jobId: string, tenantId: string, trace: TraceContext, attempt: number) {
+  return { traceparent: formatTraceparent(childSpan(trace)), jobId, tenantId, attempt };
+}
+
+export function invokeMessage(body: InvokeMessage, trace: TraceContext): OutboundMessage {
+  return {
+    queue: 'invoke',
+    messageId: stageMessageId(body.jobId, 'invoke', body.attempt),
+    body,
+    applicationProperties: properties(body.jobId, body.tenantId, trace, body.attempt),
+    correlationId: body.jobId,
+  };
+}
+
+export function postprocessMessage(body: PostprocessMessage, trace: TraceContext): OutboundMessage {
+  return {
+    queue: 'postprocess',
+    messageId: stageMessageId(body.jobId, 'postprocess', body.attempts),
+    body,
+    applicationProperties: properties(body.jobId, body.tenantId, trace, body.attempts),
+    correlationId: body.jobId,
+  };
+}
+
+export function persistMessage(body: PersistMessage, trace: TraceContext): OutboundMessage {
+  return {
+    // One terminal outcome per job: whichever stage decides it, the id is the same, so duplicates drop.
+    queue: 'persist',
+    messageId: stageMessageId(body.jobId, 'persist', 0),
+    body,
+    applicationProperties: properties(body.jobId, body.tenantId, trace, body.attempts),
+    correlationId: body.jobId,
+  };
+}
+
+export function deliverMessage(body: DeliverMessage, trace: TraceContext): OutboundMessage {
+  return {
+    queue: 'deliver',
+    messageId: `${stageMessageId(body.event.jobId, 'deliver', body.attempt)}${body.endpointId ? `:${body.endpointId}` : ''}`,
+    body,
+    applicationProperties: {
+      ...properties(body.event.jobId, body.event.tenantId, trace, body.attempt),
+      eventType: body.event.type,
+    },
+    correlationId: body.event.jobId,
+  };
+}

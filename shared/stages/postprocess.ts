@@ -1,0 +1,121 @@
+/**
+ * Postprocess: normalise the completion, check JSON output against the requested schema, count usage
+ * and cost, and pass the outcome to `persist`.
+ */
+import type { JobResult, JobUsage } from '../jobs/job.js';
+import type { PostprocessMessage } from '../messaging/stage-messages.js';
+import { parseTraceparent, newTrace } from '../telemetry/trace-context.js';
+import type { PostprocessDeps } from './deps.js';
+import { failJob } from './fail.js';
+import { checkAgainstSchema } from './output-schema.js';
+import { persistMessage } from './outbound.js';
+
+type Verdict =
+  | { readonly ok: true; readonly parsed?: unknown }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+export async function postprocessCompletion(
+  deps: PostprocessDeps,
+  message: PostprocessMessage,
+  traceparent?: string,
+): Promise<void> {
+  const trace = parseTraceparent(traceparent) ?? { ...newTrace(), traceId: message.traceId };
+  const { completion } = message;
+  const usage: JobUsage = {
+    promptTokens: completion.usage.promptTokens,
+    completionTokens: completion.usage.completionTokens,
+    cachedTokens: completion.usage.cachedTokens,
+    totalTokens: completion.usage.promptTokens + completion.usage.completionTokens,
+    // Rounded to 1e-10 USD so sums and equality checks are not at the mercy of binary fractions.
+    costUsd: Math.round(deps.costOf(completion.usage, completion.model, completion.deployment) * 1e10) / 1e10,
+  };
+  const verdict = judge(message);
+  if (!verdict.ok) {
+    await failJob(
+      deps,
+      message,
+      trace,
+      { code: verdict.code, message: verdict.message },
+      message.attempts,
+      usage,
+    );
+    return;
+  }
+  const result: JobResult = {
+    content: completion.content,
+    ...(verdict.parsed !== undefined ? { parsed: verdict.parsed } : {}),
+    refusal: completion.refusal,
+    finishReason: completion.finishReason,
+    model: completion.model,
+    deployment: completion.deployment,
+  };
+  deps.logger.info('job.postprocessed', {
+    stage: 'postprocess',
+    jobId: message.jobId,
+    tenantId: message.tenantId,
+    traceId: message.traceId,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    costUsd: usage.costUsd,
+  });
+  await deps.publisher.send(
+    persistMessage(
+      {
+        kind: 'persist',
+        jobId: message.jobId,
+        tenantId: message.tenantId,
+        metadata: message.metadata,
+        ...(message.webhookEndpointId ? { webhookEndpointId: message.webhookEndpointId } : {}),
+        traceId: message.traceId,
+        deadlineAt: message.deadlineAt,
+        timings: { ...message.timings, postprocessedAt: deps.clock() },
+        attempts: message.attempts,
+        outcome: { status: 'succeeded', result, usage },
+      },
+      trace,
+    ),
+  );
+}
+
+function judge(message: PostprocessMessage): Verdict {
+  const { completion, responseFormat } = message;
+  if (completion.finishReason === 'content_filter') {
+    return {
+      ok: false,
+      code: 'content_filter',
+      message: 'The model output was withheld by the content filter.',
+    };
+  }
+  if (!responseFormat || responseFormat.type === 'text') return { ok: true };
+  if (completion.refusal !== null || completion.content === null) {
+    return {
+      ok: false,
+      code: 'model_refusal',
+      message: `The model refused to produce the requested JSON: ${completion.refusal ?? 'no content'}.`,
+    };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(completion.content);
+  } catch {
+    const truncated = completion.finishReason === 'length';
+    return truncated
+      ? {
+          ok: false,
+          code: 'output_truncated',
+          message: 'The output hit max_tokens before the JSON was complete; raise max_tokens.',
+        }
+      : { ok: false, code: 'invalid_json_output', message: 'The model output is not valid JSON.' };
+  }
+  if (responseFormat.type === 'json_schema') {
+    const check = checkAgainstSchema(responseFormat.json_schema.schema, parsed);
+    if (!check.ok) {
+      return {
+        ok: false,
+        code: 'output_schema_mismatch',
+        message: `The model output does not match the requested schema: ${check.problem}.`,
+      };
+    }
+  }
+  return { ok: true, parsed };
+}

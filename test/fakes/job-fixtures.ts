@@ -1,0 +1,51 @@
+/**
+ * Builders for stage messages in unit tests, starting from an accepted job.
+ */
+import type { InvokeMessage, PostprocessMessage } from '../../shared/messaging/stage-messages.js';
+import { acceptJob } from '../../shared/stages/accept.js';
+import { newTrace } from '../../shared/telemetry/trace-context.js';
+import type { FakeStage } from './stage-deps.js';
+
+export async function acceptedInvokeMessage(
+  deps: FakeStage,
+  body: Record<string, unknown> = {},
+): Promise<InvokeMessage> {
+  await acceptJob(deps, {
+    tenantId: 't1',
+    idempotencyKey: `k-${deps.publisher.sent.length}-${Math.random()}`,
+    body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], ...body },
+    source: 'http',
+    trace: newTrace(),
+  });
+  const sent = deps.publisher.on('invoke').at(-1);
+  if (!sent) throw new Error('accept sent nothing');
+  return sent.body as InvokeMessage;
+}
+
+export function completionFor(
+  invoke: InvokeMessage,
+  content: string | null,
+  overrides: Partial<PostprocessMessage['completion']> = {},
+): PostprocessMessage {
+  return {
+    kind: 'postprocess',
+    jobId: invoke.jobId,
+    tenantId: invoke.tenantId,
+    metadata: invoke.metadata,
+    traceId: invoke.traceId,
+    timings: invoke.timings,
+    deadlineAt: invoke.deadlineAt,
+    attempts: 1,
+    responseFormat: invoke.request.response_format,
+    completion: {
+      content,
+      refusal: null,
+      finishReason: 'stop',
+      usage: { promptTokens: 10, completionTokens: 5, cachedTokens: 0 },
+      deployment: 'gpt-4o-mini-eastus',
+      model: 'gpt-4o-mini',
+      responseId: 'chatcmpl-1',
+      ...overrides,
+    },
+  };
+}

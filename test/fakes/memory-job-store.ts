@@ -1,0 +1,60 @@
+/**
+ * In-memory JobStore with real ETag semantics, for unit tests of the use cases.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobDocument, StoredJob } from '../../shared/jobs/job.js';
+import type { CreateResult, JobPage, JobStore, ListJobsQuery } from '../../shared/store/job-store.js';
+
+export class MemoryJobStore implements JobStore {
+  private readonly items = new Map<string, StoredJob>();
+  readonly operations = { creates: 0, reads: 0, replaces: 0, queries: 0 };
+
+  create(job: JobDocument): Promise<CreateResult> {
+    this.operations.creates += 1;
+    const existing = this.items.get(this.key(job.tenantId, job.id));
+    if (existing) return Promise.resolve({ created: false, stored: clone(existing) });
+    const stored = { job: clone(job), etag: randomUUID() };
+    this.items.set(this.key(job.tenantId, job.id), stored);
+    return Promise.resolve({ created: true, stored: clone(stored) });
+  }
+
+  get(tenantId: string, jobId: string): Promise<StoredJob | undefined> {
+    this.operations.reads += 1;
+    const stored = this.items.get(this.key(tenantId, jobId));
+    return Promise.resolve(stored ? clone(stored) : undefined);
+  }
+
+  replace(job: JobDocument, etag: string): Promise<StoredJob | 'stale'> {
+    this.operations.replaces += 1;
+    const current = this.items.get(this.key(job.tenantId, job.id));
+    if (!current || current.etag !== etag) return Promise.resolve('stale');
+    const stored = { job: clone(job), etag: randomUUID() };
+    this.items.set(this.key(job.tenantId, job.id), stored);
+    return Promise.resolve(clone(stored));
+  }
+
+  list(tenantId: string, query: ListJobsQuery): Promise<JobPage> {
+    this.operations.queries += 1;
+    const all = [...this.items.values()]
+      .map((stored) => stored.job)
+      .filter((job) => job.tenantId === tenantId && (!query.status || job.status === query.status))
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+    const start = query.continuationToken ? Number(query.continuationToken) : 0;
+    const jobs = all.slice(start, start + query.limit).map(clone);
+    const next = start + query.limit;
+    return Promise.resolve({ jobs, ...(next < all.length ? { continuationToken: String(next) } : {}) });
+  }
+
+  /** Test hook: overwrite a job as if another writer got there first. */
+  forceWrite(job: JobDocument): void {
+    this.items.set(this.key(job.tenantId, job.id), { job: clone(job), etag: randomUUID() });
+  }
+
+  private key(tenantId: string, jobId: string): string {
+    return `${tenantId}\0${jobId}`;
+  }
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliverMessage, PersistMessage } from '../../shared/messaging/stage-messages.js';
+import { cancelJob } from '../../shared/stages/cancel.js';
+import { persistOutcome } from '../../shared/stages/persist.js';
+import { postprocessCompletion } from '../../shared/stages/postprocess.js';
+import { ConflictError, PoisonMessageError } from '../../shared/errors/index.js';
+import { newTrace } from '../../shared/telemetry/trace-context.js';
+import { acceptedInvokeMessage, completionFor } from '../fakes/job-fixtures.js';
+import { fakeStage, type FakeStage } from '../fakes/stage-deps.js';
+
+const schemaFormat = {
+  response_format: {
+    type: 'json_schema',
+    json_schema: {
+      name: 'answer',
+      schema: {
+        type: 'object',
+        properties: { answer: { type: 'string' } },
+        required: ['answer'],
+        additionalProperties: false,
+      },
+    },
+  },
+};
+
+async function postprocessed(
+  deps: FakeStage,
+  content: string | null,
+  body = {},
+  overrides = {},
+): Promise<PersistMessage> {
+  const invoke = await acceptedInvokeMessage(deps, body);
+  await postprocessCompletion(deps, completionFor(invoke, content, overrides));
+  const sent = deps.publisher.on('persist').at(-1);
+  return sent?.body as PersistMessage;
+}
+
+describe('postprocessCompletion', () => {
+  it('passes text output with usage and cost', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, 'hello there');
+    expect(persist.outcome).toEqual({
+      status: 'succeeded',
+      result: {
+        content: 'hello there',
+        refusal: null,
+        finishReason: 'stop',
+        model: 'gpt-4o-mini',
+        deployment: 'gpt-4o-mini-eastus',
+      },
+      usage: { promptTokens: 10, completionTokens: 5, cachedTokens: 0, totalTokens: 15, costUsd: 0.00002 },
+    });
+  });
+
+  it('parses JSON output that matches the requested schema', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, '{"answer":"42"}', schemaFormat);
+    expect(persist.outcome).toMatchObject({ status: 'succeeded', result: { parsed: { answer: '42' } } });
+  });
+
+  it('fails the job when JSON output breaks the schema, naming where', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, '{"answer":42}', schemaFormat);
+    expect(persist.outcome).toMatchObject({ status: 'failed', error: { code: 'output_schema_mismatch' } });
+    expect(persist.outcome.status === 'failed' && persist.outcome.error.message).toContain('/answer');
+    // Tokens were spent: usage is kept on the failed job.
+    expect(persist.outcome.status === 'failed' && persist.outcome.usage?.totalTokens).toBe(15);
+  });
+
+  it('tells truncated JSON apart from invalid JSON', async () => {
+    const deps = fakeStage();
+    const truncated = await postprocessed(deps, '{"answer":"4', schemaFormat, { finishReason: 'length' });
+    const invalid = await postprocessed(deps, 'not json', schemaFormat);
+    expect(truncated.outcome).toMatchObject({ error: { code: 'output_truncated' } });
+    expect(invalid.outcome).toMatchObject({ error: { code: 'invalid_json_output' } });
+  });
+
+  it('fails content-filtered output', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, null, {}, { finishReason: 'content_filter' });
+    expect(persist.outcome).toMatchObject({ status: 'failed', error: { code: 'content_filter' } });
+  });
+});
+
+describe('persistOutcome', () => {
+  it('writes the terminal state once and emits the event', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, 'done');
+    deps.now += 1_000;
+    await expect(persistOutcome(deps, persist)).resolves.toBe('written');
+
+    const stored = await deps.jobs.get('t1', persist.jobId);
+    expect(stored?.job).toMatchObject({
+      status: 'succeeded',
+      result: { content: 'done' },
+      ttl: 86_400,
+      attempts: 1,
+    });
+    expect(stored?.job.timings?.persistedAt).toBe(deps.now);
+    const deliver = deps.publisher.on('deliver')[0]?.body as DeliverMessage;
+    expect(deliver.event).toMatchObject({
+      type: 'job.succeeded',
+      jobId: persist.jobId,
+      status: 'succeeded',
+      result: { content: 'done' },
+    });
+  });
+
+  it('treats a repeated message as a repeat: no second write, the event re-sent under the same id', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, 'done');
+    await persistOutcome(deps, persist);
+    const writes = deps.jobs.operations.replaces;
+    await expect(persistOutcome(deps, persist)).resolves.toBe('repeat');
+    expect(deps.jobs.operations.replaces).toBe(writes);
+    const ids = deps.publisher.on('deliver').map((m) => m.messageId);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
+  });
+
+  it('never overwrites a cancelled job with a late success', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, 'late');
+    await cancelJob(deps, 't1', persist.jobId, newTrace());
+    await expect(persistOutcome(deps, persist)).resolves.toBe('ignored');
+    expect((await deps.jobs.get('t1', persist.jobId))?.job.status).toBe('cancelled');
+    expect(deps.publisher.on('deliver').map((m) => (m.body as DeliverMessage).event.type)).toEqual([
+      'job.cancelled',
+    ]);
+  });
+
+  it('re-reads after losing an ETag race and writes on the fresh version', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, 'done');
+    const original = deps.jobs.get.bind(deps.jobs);
+    let raced = false;
+    deps.jobs.get = async (tenantId, jobId) => {
+      const stored = await original(tenantId, jobId);
+      if (!raced && stored) {
+        raced = true;
+        deps.jobs.forceWrite({ ...stored.job, updatedAt: 'someone else' });
+      }
+      return stored;
+    };
+    await expect(persistOutcome(deps, persist)).resolves.toBe('written');
+    expect(deps.jobs.operations.replaces).toBe(2);
+  });
+
+  it('dead-letters a message for a job that does not exist', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, 'done');
+    await expect(persistOutcome(deps, { ...persist, jobId: 'job_missing' })).rejects.toBeInstanceOf(
+      PoisonMessageError,
+    );
+  });
+});
+
+describe('cancelJob', () => {
+  it('refuses to cancel a finished job', async () => {
+    const deps = fakeStage();
+    const persist = await postprocessed(deps, 'done');
+    await persistOutcome(deps, persist);
+    await expect(cancelJob(deps, 't1', persist.jobId, newTrace())).rejects.toBeInstanceOf(ConflictError);
+  });
+});
