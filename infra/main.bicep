@@ -1,0 +1,397 @@
+// prompt-pipeline: the whole platform in one subscription-scope deployment.
+//   az deployment sub create -l <region> -f infra/main.bicep -p infra/<env>.bicepparam
+// It creates the resource group and, inside it, one user-assigned identity that every service trusts
+// through Entra ID role assignments: no keys, SAS rules or connection strings with secrets anywhere.
+// Queues and containers come from infra/definitions/*.json, which the local emulators read too.
+targetScope = 'subscription'
+
+@description('Environment name; part of resource names and tags.')
+@allowed([
+  'dev'
+  'test'
+  'prod'
+])
+param environmentName string
+
+@description('Region for every resource (Flex Consumption must be available there: az functionapp list-flexconsumption-locations).')
+param location string = deployment().location
+
+@description('Short workload name used in resource names: lowercase letters and digits.')
+@minLength(2)
+@maxLength(8)
+param workloadName string = 'pp'
+
+@description('Tags added to every resource (environment and workload tags are always set).')
+param tags object = {}
+
+@description('Resource group name; empty for rg-<workload>-<environment>.')
+param resourceGroupName string = ''
+
+// ── Service Bus ────────────────────────────────────────────────────────────────────────────────────
+@allowed([
+  'Standard'
+  'Premium'
+])
+param serviceBusSku string = 'Standard'
+
+@minValue(1)
+@maxValue(16)
+param serviceBusPremiumMessagingUnits int = 1
+
+@description('Data Owner on the namespace enables target-based scaling of the Service Bus trigger; false grants only Data Sender + Data Receiver.')
+param serviceBusTargetBasedScaling bool = true
+
+// ── Cosmos DB ──────────────────────────────────────────────────────────────────────────────────────
+@allowed([
+  'serverless'
+  'autoscale'
+])
+param cosmosCapacityMode string = 'serverless'
+
+@minValue(1000)
+@maxValue(1000000)
+param cosmosAutoscaleMaxThroughput int = 4000
+
+param cosmosZoneRedundant bool = false
+
+// ── Azure OpenAI ───────────────────────────────────────────────────────────────────────────────────
+@allowed([
+  'create'
+  'existing'
+])
+@description('create: a new Azure OpenAI account with `openAiDeployments`; existing: use `existingOpenAiEndpoint`, whose deployments `openAiDeployments` describes.')
+param openAiMode string = 'create'
+
+@description('Region of a new Azure OpenAI account (model availability differs by region).')
+param openAiLocation string = location
+
+@description('Model deployments: [{ alias, name, model, version, skuName, capacity }]. `alias` is what jobs ask for (MODEL_POOLS key); capacity is in thousands of tokens per minute.')
+param openAiDeployments array = [
+  {
+    alias: 'gpt-4o-mini'
+    name: 'gpt-4o-mini'
+    model: 'gpt-4o-mini'
+    version: '2024-07-18'
+    skuName: 'GlobalStandard'
+    capacity: 30
+  }
+]
+
+@description('Endpoint of an existing Azure OpenAI account (openAiMode = existing), e.g. https://<name>.openai.azure.com/.')
+param existingOpenAiEndpoint string = ''
+
+@description('Resource id of that existing account, to grant the app Cognitive Services OpenAI User on it; empty if granted elsewhere.')
+param existingOpenAiResourceId string = ''
+
+@description('MODEL_POOLS JSON to use verbatim instead of the one built from openAiDeployments (e.g. several regions).')
+param modelPoolsJson string = ''
+
+@description('MODEL_INSTANCE_SHARE: each instance paces to this share of every deployment quota (see docs/model-layer.md).')
+param modelInstanceShare string = '1'
+
+// ── Function app (Flex Consumption) ───────────────────────────────────────────────────────────────
+@minValue(40)
+@maxValue(1000)
+param functionMaximumInstanceCount int = 100
+
+@allowed([
+  512
+  2048
+  4096
+])
+param functionInstanceMemoryMB int = 2048
+
+@description('Queue-triggered functions kept warm: a scaled-to-zero Flex app can take about two minutes to notice a Service Bus message.')
+param alwaysReadyFunctions array = [
+  'acceptQueue'
+  'invoke'
+  'postprocess'
+  'persist'
+  'deliver'
+]
+
+@minValue(0)
+@description('Always-ready instances per function in alwaysReadyFunctions; 0 lets them scale to zero.')
+param alwaysReadyInstanceCount int = 1
+
+@minValue(0)
+@description('Always-ready instances for the HTTP functions (the `http` group); 0 lets them scale to zero.')
+param alwaysReadyHttpInstanceCount int = 0
+
+@description('Public base URL of the HTTP API (custom domain or gateway); empty for the function app host name.')
+param publicBaseUrl string = ''
+
+@allowed([
+  'debug'
+  'info'
+  'warn'
+  'error'
+])
+param logLevel string = 'info'
+
+@description('More app settings for optional features, e.g. { ENTRA_TENANT_ID: "...", ENTRA_AUDIENCE: "api://..." }. No secrets.')
+param extraAppSettings object = {}
+
+// ── Key Vault ──────────────────────────────────────────────────────────────────────────────────────
+param keyVaultPurgeProtection bool = true
+
+// ── Monitoring and alerts ──────────────────────────────────────────────────────────────────────────
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+@description('Resource id of the action group alerts notify; empty for none.')
+param actionGroupId string = ''
+
+@minValue(1)
+param alertBacklogThreshold int = 1000
+
+@minValue(0)
+param alertFailedExecutionsThreshold int = 5
+
+@minValue(1)
+@maxValue(100)
+param alertModelThrottlePercent int = 5
+
+@minValue(5)
+param alertJobWaitMinutes int = 30
+
+// ── Names ──────────────────────────────────────────────────────────────────────────────────────────
+// uniqueString is 13 characters; with the abbreviations below every name stays within its limit
+// (storage 24, key vault 24, function app 60, Cosmos DB 44, Service Bus 50, Azure OpenAI 64).
+var token = toLower(uniqueString(subscription().id, workloadName, environmentName, location))
+var names = {
+  resourceGroup: empty(resourceGroupName) ? 'rg-${workloadName}-${environmentName}' : resourceGroupName
+  identity: 'id-${workloadName}-${environmentName}-${token}'
+  storage: 'st${take(replace(toLower(workloadName), '-', ''), 6)}${token}'
+  logAnalytics: 'log-${workloadName}-${environmentName}-${token}'
+  appInsights: 'appi-${workloadName}-${environmentName}-${token}'
+  plan: 'plan-${workloadName}-${environmentName}-${token}'
+  functionApp: 'func-${workloadName}-${environmentName}-${token}'
+  serviceBus: 'sbns-${workloadName}-${environmentName}-${token}'
+  cosmos: 'cosno-${workloadName}-${environmentName}-${token}'
+  openAi: 'oai-${workloadName}-${environmentName}-${token}'
+  keyVault: 'kv-${take(replace(toLower(workloadName), '-', ''), 4)}-${token}'
+  alertPrefix: '${workloadName}-${environmentName}'
+}
+var deploymentContainerName = 'app-package'
+
+var allTags = union(tags, {
+  environment: environmentName
+  workload: workloadName
+  'managed-by': 'bicep'
+})
+
+// One source of truth for queues and containers, shared with the local emulators.
+var queueDefinitions = loadJsonContent('definitions/queues.json')
+var cosmosDefinition = loadJsonContent('definitions/cosmos.json')
+
+var alwaysReady = concat(
+  alwaysReadyInstanceCount > 0
+    ? map(alwaysReadyFunctions, f => { name: 'function:${f}', instanceCount: alwaysReadyInstanceCount })
+    : [],
+  alwaysReadyHttpInstanceCount > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstanceCount }] : []
+)
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: allTags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: allTags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    appInsightsName: names.appInsights
+    location: location
+    tags: allTags
+    principalId: identity.outputs.principalId
+    retentionInDays: logRetentionDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: allTags
+    deploymentContainerName: deploymentContainerName
+    principalId: identity.outputs.principalId
+    skuName: environmentName == 'prod' ? 'Standard_ZRS' : 'Standard_LRS'
+  }
+}
+
+module serviceBus 'modules/servicebus.bicep' = {
+  name: 'servicebus'
+  scope: rg
+  params: {
+    name: names.serviceBus
+    location: location
+    tags: allTags
+    skuName: serviceBusSku
+    premiumMessagingUnits: serviceBusPremiumMessagingUnits
+    queues: queueDefinitions.queues
+    principalId: identity.outputs.principalId
+    targetBasedScaling: serviceBusTargetBasedScaling
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  name: 'cosmos'
+  scope: rg
+  params: {
+    name: names.cosmos
+    location: location
+    tags: allTags
+    definition: cosmosDefinition
+    capacityMode: cosmosCapacityMode
+    autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+    zoneRedundant: cosmosZoneRedundant
+    principalId: identity.outputs.principalId
+  }
+}
+
+module openAi 'modules/openai.bicep' = if (openAiMode == 'create') {
+  name: 'openai'
+  scope: rg
+  params: {
+    name: names.openAi
+    location: openAiLocation
+    tags: allTags
+    deployments: openAiDeployments
+    principalId: identity.outputs.principalId
+  }
+}
+
+// An existing account lives in its own resource group (maybe another subscription): grant access there.
+module existingOpenAiAccess 'modules/openai-access.bicep' = if (openAiMode == 'existing' && !empty(existingOpenAiResourceId)) {
+  name: 'openai-access-existing'
+  scope: resourceGroup(split(existingOpenAiResourceId, '/')[2], split(existingOpenAiResourceId, '/')[4])
+  params: {
+    accountName: last(split(existingOpenAiResourceId, '/'))
+    principalId: identity.outputs.principalId
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: names.keyVault
+    location: location
+    tags: allTags
+    principalId: identity.outputs.principalId
+    enablePurgeProtection: keyVaultPurgeProtection
+  }
+}
+
+var openAiEndpoint = openAiMode == 'create' ? openAi.outputs.endpoint : existingOpenAiEndpoint
+
+// MODEL_POOLS (shared/model/settings.ts): alias → deployments, Entra auth, quota from the capacity.
+var modelAliases = union(map(openAiDeployments, d => d.alias), [])
+var generatedModelPools = toObject(
+  modelAliases,
+  alias => alias,
+  alias =>
+    map(filter(openAiDeployments, d => d.alias == alias), d => {
+      name: d.name
+      kind: 'azure'
+      endpoint: openAiEndpoint
+      deployment: d.name
+      model: d.model
+      auth: 'entra'
+      tpm: d.capacity * 1000
+    })
+)
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: rg
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: allTags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    appInsightsName: monitoring.outputs.appInsightsName
+    serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmos.outputs.databaseName
+    platformSettings: {
+      MODEL_POOLS: empty(modelPoolsJson) ? string(generatedModelPools) : modelPoolsJson
+      MODEL_INSTANCE_SHARE: modelInstanceShare
+      WEBHOOK_KEK_BASE64: keyVault.outputs.webhookKekReference
+    }
+    extraAppSettings: extraAppSettings
+    publicBaseUrl: publicBaseUrl
+    logLevel: logLevel
+    maximumInstanceCount: functionMaximumInstanceCount
+    instanceMemoryMB: functionInstanceMemoryMB
+    alwaysReady: alwaysReady
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    namePrefix: names.alertPrefix
+    location: location
+    tags: allTags
+    actionGroupId: actionGroupId
+    serviceBusNamespaceId: serviceBus.outputs.id
+    appInsightsId: monitoring.outputs.appInsightsId
+    backlogQueues: [
+      'intake'
+      'invoke'
+    ]
+    backlogThreshold: alertBacklogThreshold
+    failedExecutionsThreshold: alertFailedExecutionsThreshold
+    modelThrottlePercentThreshold: alertModelThrottlePercent
+    jobWaitMinutes: alertJobWaitMinutes
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    name: guid(rg.id, 'prompt-pipeline-operations')
+    displayName: 'prompt-pipeline operations (${environmentName})'
+    location: location
+    tags: allTags
+    appInsightsId: monitoring.outputs.appInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.id
+  }
+}
+
+// Names and endpoints only: nothing here is a credential.
+output resourceGroupName string = rg.name
+output functionAppName string = functionApp.outputs.name
+output apiBaseUrl string = functionApp.outputs.url
+output identityClientId string = identity.outputs.clientId
+output serviceBusNamespace string = serviceBus.outputs.fullyQualifiedNamespace
+output cosmosEndpoint string = cosmos.outputs.endpoint
+output cosmosDatabase string = cosmos.outputs.databaseName
+output openAiEndpoint string = openAiEndpoint
+output keyVaultName string = keyVault.outputs.name
+output webhookKekSecretName string = keyVault.outputs.webhookKekSecretName
+output storageAccountName string = storage.outputs.name
+output appInsightsName string = monitoring.outputs.appInsightsName
