@@ -90,7 +90,7 @@ resource dataRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 
 output id string = namespace.id
 output name string = namespace.name
-// serviceBusEndpoint is https://<namespace>.servicebus.windows.net:443/ in the public cloud; the host part is
+// serviceBusEndpoint is https://<namespace>.servicebus.windows.net:443/ in the public cloud: the host part is
 // what the SDK and the trigger want, and reading it keeps sovereign clouds right.
-output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]
+output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '/')[2], ':')[0]
 output queueNames array = [for (q, i) in queues: queue[i].name]
