@@ -4,6 +4,13 @@
  * strings and keys exist only for the local emulators.
  */
 import { z } from 'zod';
+import {
+  DEFAULT_MODEL_POOLS,
+  DEFAULT_PRICE_TABLE,
+  ModelPoolsSchema,
+  PriceTableSchema,
+  jsonVariable,
+} from '../model/settings.js';
 
 const positiveInt = z.coerce.number().int().positive();
 const booleanFlag = z
@@ -36,6 +43,29 @@ export const EnvironmentSchema = z.object({
   /** Largest accepted HTTP request body; checked before parsing. */
   HTTP_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
 
+  // Security and tenancy (issue 7, docs/security.md). All optional: without ENTRA_TENANT_ID only API keys
+  // authenticate. Entra: the directory whose tokens we accept, the audiences (App ID URI and/or client id,
+  // comma-separated), issuers (default: v1 and v2 issuers of ENTRA_TENANT_ID), the JWKS URL, the app role
+  // or delegated scope a caller needs, the admin app role, and ENTRA_TENANT_MAP, a JSON array of
+  // {"tid","appId"?,"oid"?,"tenantId"} mapping a calling app or principal to a platform tenant.
+  ENTRA_TENANT_ID: z.string().min(1).optional(),
+  ENTRA_AUDIENCE: z.string().min(1).optional(),
+  ENTRA_ALLOWED_ISSUERS: z.string().min(1).optional(),
+  ENTRA_JWKS_URL: z.url().optional(),
+  ENTRA_REQUIRED_ROLE: z.string().min(1).default('Jobs.Submit'),
+  ENTRA_REQUIRED_SCOPE: z.string().min(1).default('jobs.submit'),
+  ENTRA_ADMIN_ROLE: z.string().min(1).default('Platform.Admin'),
+  ENTRA_TENANT_MAP: z.string().default('[]'),
+  /** Tolerated clock difference for exp/nbf; Entra and its SDKs use up to 5 minutes, we use less. */
+  ENTRA_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+  /** Minimum time between JWKS refetches triggered by an unknown `kid` (an attacker can send any kid). */
+  ENTRA_JWKS_REFETCH_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Optional HMAC pepper for API key hashes (at least 32 characters); without it keys are SHA-256d. */
+  API_KEY_PEPPER: z.string().min(32).optional(),
+  /** Header limits checked before any parsing. */
+  HTTP_MAX_HEADER_COUNT: positiveInt.default(100),
+  HTTP_MAX_HEADER_BYTES: positiveInt.default(32 * 1024),
+
   /** Model attempts per job before it fails; each retry is a scheduled message, never a sleep. */
   JOB_MAX_ATTEMPTS: positiveInt.default(8),
   /** A job still unfinished this long after acceptance fails with `deadline_exceeded`. */
@@ -45,6 +75,42 @@ export const EnvironmentSchema = z.object({
 
   /** Emit one structured JSON line per log event (Application Insights picks them up in Azure). */
   LOG_JSON: booleanFlag.default(true),
+
+  // ── Model layer (issue 4, shared/model; documented in docs/model-layer.md) ──────────────────────
+  /** JSON: model alias → deployments `[{ name, kind, endpoint, deployment, auth, tpm, rpm?, priority, weight }]`. */
+  MODEL_POOLS: jsonVariable(ModelPoolsSchema).default(DEFAULT_MODEL_POOLS),
+  /** API-key mode only (local simulator, OpenAI-compatible servers); Azure uses Entra ID tokens. */
+  MODEL_API_KEY: z.string().min(1).optional(),
+  MODEL_API_VERSION: z.string().min(1).default('2024-10-21'),
+  /** Per-call timeout; well below the 5 minute message lock so a hung call never outlives its lock. */
+  MODEL_TIMEOUT_MS: positiveInt.default(120_000),
+  /** `max_tokens` sent when a job sets none, so the quota cost is known before the call. */
+  MODEL_DEFAULT_MAX_TOKENS: positiveInt.default(1024),
+  /** This instance's share of each deployment's quota (e.g. 0.25 with four instances); see the docs. */
+  MODEL_INSTANCE_SHARE: z.coerce.number().gt(0).max(1).default(1),
+  /** Consecutive failures that open a deployment's circuit, and how long it stays open. */
+  MODEL_BREAKER_FAILURES: positiveInt.default(5),
+  MODEL_BREAKER_OPEN_MS: positiveInt.default(30_000),
+  /** JSON: model → `{ inputPer1M, cachedInputPer1M?, outputPer1M }` in USD. */
+  MODEL_PRICES: jsonVariable(PriceTableSchema).default(DEFAULT_PRICE_TABLE),
+  // ── end model layer ──────────────────────────────────────────────────────────────────────────────
+
+  // ── Webhooks (issue 5, shared/webhooks/settings.ts; documented in docs/webhooks.md) ─────────────
+  /** Standard Webhooks recommends a 15-30 s timeout. */
+  WEBHOOK_TIMEOUT_MS: positiveInt.default(15_000),
+  /** Only this much of a consumer's response is read (and kept on the attempt record). */
+  WEBHOOK_MAX_RESPONSE_BYTES: positiveInt.default(4096),
+  /** Events larger than this carry `resultUrl` instead of the result (spec advice: under ~20 KB). */
+  WEBHOOK_MAX_PAYLOAD_BYTES: positiveInt.default(20 * 1024),
+  /** After a rotation the old secret keeps signing this long, so consumers can switch without a gap. */
+  WEBHOOK_SECRET_OVERLAP_SECONDS: positiveInt.default(24 * 60 * 60),
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  WEBHOOK_DISABLE_AFTER_HOURS: positiveInt.default(5 * 24),
+  /** SSRF allow-list: comma-separated host names, IPs or CIDRs that may be private (local: 127.0.0.1). */
+  WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+  /** base64 of the 32-byte key-encryption key for endpoint secrets; required in Azure (Key Vault ref). */
+  WEBHOOK_KEK_BASE64: z.string().min(1).optional(),
+  // ── end webhooks ─────────────────────────────────────────────────────────────────────────────────
 });
 
 export type Environment = z.infer<typeof EnvironmentSchema>;

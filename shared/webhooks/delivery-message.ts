@@ -1,0 +1,43 @@
+/**
+ * The `deliver` queue message: one event for one endpoint. It carries the exact payload (events over the
+ * inline limit already carry a link, so it stays far below the 256 KB message cap).
+ */
+import { z } from 'zod';
+import { PoisonMessageError } from '../errors/index.js';
+import { WEBHOOK_EVENT_TYPES } from './events.js';
+
+export const DeliveryMessageSchema = z.object({
+  kind: z.literal('webhook.delivery'),
+  tenantId: z.string().min(1),
+  endpointId: z.string().min(1),
+  deliveryId: z.string().min(1),
+  webhookId: z.string().min(1),
+  jobId: z.string().min(1),
+  eventType: z.enum(WEBHOOK_EVENT_TYPES),
+  payload: z.string().min(1),
+  /** 0 for the original delivery, n for the n-th replay: keeps replay message ids distinct. */
+  replay: z.number().int().min(0).default(0),
+});
+export type DeliveryMessage = z.output<typeof DeliveryMessageSchema>;
+
+export function fromDeliveryMessageBody(body: unknown): DeliveryMessage {
+  const parsed = DeliveryMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new PoisonMessageError('Not a webhook delivery message', 'InvalidWebhookDeliveryMessage');
+  }
+  return parsed.data;
+}
+
+/**
+ * `<job>:deliver:<endpoint>[:r<replay>]:<attempt>`: Service Bus duplicate detection drops a second publish of
+ * the same attempt, while retries and replays get ids of their own.
+ */
+export function deliveryMessageId(message: DeliveryMessage, attempt: number): string {
+  const replay = message.replay > 0 ? `:r${message.replay}` : '';
+  return `${message.jobId}:deliver:${message.endpointId}${replay}:${attempt}`;
+}
+
+/** Port: send `message` to the `deliver` queue for `attempt`, visible after `delayMs` (a scheduled message). */
+export interface DeliveryScheduler {
+  schedule(message: DeliveryMessage, attempt: number, delayMs: number): Promise<void>;
+}

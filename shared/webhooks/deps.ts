@@ -1,0 +1,21 @@
+/** What the webhook use cases need, injected: ports, settings and a clock (schedules are tested by moving it). */
+import type { WebhookHttpClient } from './http-client.js';
+import type { KeyWrapper } from './key-wrapper.js';
+import type { WebhookSettings } from './settings.js';
+import type { Resolver } from './ssrf.js';
+import type { WebhookStore } from './store.js';
+
+export interface WebhookDeps {
+  readonly store: WebhookStore;
+  readonly keys: KeyWrapper;
+  readonly settings: WebhookSettings;
+  readonly now: () => Date;
+  /** DNS for the registration-time SSRF check; the system resolver by default. */
+  readonly resolve?: Resolver;
+}
+
+export interface DeliveryDeps extends WebhookDeps {
+  readonly http: WebhookHttpClient;
+  /** Jitter source in [0, 1); tests pass a constant. */
+  readonly random?: () => number;
+}
