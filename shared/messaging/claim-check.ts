@@ -16,7 +16,7 @@ export interface ClaimCheckReference {
 
 export function isClaimCheckReference(body: unknown): body is ClaimCheckReference {
   if (typeof body !== 'object' || body === null || !('claimCheck' in body)) return false;
-  const ref = (body as { claimCheck: unknown }).claimCheck;
+  const ref = body.claimCheck;
   return typeof ref === 'object' && ref !== null && typeof (ref as { id?: unknown }).id === 'string';
 }
 
@@ -33,6 +33,6 @@ export async function checkIn(
   return reference;
 }
 
-export async function checkOut(store: PayloadStore, body: unknown): Promise<unknown> {
-  return isClaimCheckReference(body) ? store.get(body.claimCheck.id) : body;
+export function checkOut(store: PayloadStore, body: unknown): Promise<unknown> {
+  return isClaimCheckReference(body) ? store.get(body.claimCheck.id) : Promise.resolve(body);
 }

@@ -2,7 +2,7 @@
  * Accept: the one use case behind both front doors (`POST /api/v1/jobs` and the `intake` queue).
  * Validates, creates the job idempotently (id from tenant + Idempotency-Key), and hands it to `invoke`.
  */
-import { ConflictError, ValidationError } from '../errors/index.js';
+import { ConflictError, type ValidationError } from '../errors/index.js';
 import { jobIdFor, newIdempotencyKey, requestHashOf } from '../jobs/ids.js';
 import type { JobDocument } from '../jobs/job.js';
 import { SubmitJobSchema, type SubmitJob } from '../jobs/submission.js';

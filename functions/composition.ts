@@ -1,0 +1,110 @@
+/**
+ * The composition root: real adapters from configuration. Azure uses managed identity for Cosmos DB,
+ * Service Bus and Azure OpenAI; keys and connection strings exist only for the local emulators.
+ */
+import { CosmosClient } from '@azure/cosmos';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { ServiceBusClient } from '@azure/service-bus';
+import { createAuthenticator } from '../shared/auth/authenticate.js';
+import { apiKeyEnvLabel, createApiKeyVerifier } from '../shared/auth/api-keys.js';
+import { CosmosApiKeyStore } from '../shared/auth/cosmos-api-key-store.js';
+import { entraVerifierFromConfig } from '../shared/auth/entra-config.js';
+import { getConfig, type Config } from '../shared/config/index.js';
+import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
+import { createModelClient } from '../shared/model/client.js';
+import { costOf } from '../shared/model/usage.js';
+import type { PipelineSettings, StageDeps } from '../shared/stages/deps.js';
+import { CosmosJobStore } from '../shared/store/cosmos-job-store.js';
+import { CosmosPayloadStore } from '../shared/store/cosmos-payload-store.js';
+import { createLogger, type Logger } from '../shared/telemetry/logger.js';
+import type { AppServices } from './services.js';
+
+/** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
+const DUPLICATE_WINDOW_MS = 10 * 60_000;
+
+export function createServices(config: Config = getConfig()): AppServices {
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  let credential: TokenCredential | undefined;
+  const azureCredential = () =>
+    (credential ??= new DefaultAzureCredential(
+      config.AZURE_CLIENT_ID ? { managedIdentityClientId: config.AZURE_CLIENT_ID } : {},
+    ));
+
+  const cosmos = createCosmosClient(config, azureCredential);
+  const database = cosmos.database(config.cosmos.database);
+  const serviceBus = createServiceBusClient(config, azureCredential);
+  const jobs = new CosmosJobStore(database.container('jobs'));
+  const payloads = new CosmosPayloadStore(database.container('payloads'));
+  const publisher = new ServiceBusPublisher(serviceBus, payloads, config.CLAIM_CHECK_THRESHOLD_BYTES);
+  const model = createModelClient(config, { credential: azureCredential(), logger: modelLogger(logger) });
+  const settings: PipelineSettings = {
+    maxAttempts: config.JOB_MAX_ATTEMPTS,
+    deadlineMs: config.JOB_DEADLINE_SECONDS * 1000,
+    retentionSeconds: config.JOB_RETENTION_DAYS * 86_400,
+    duplicateWindowMs: DUPLICATE_WINDOW_MS,
+  };
+  const stage: StageDeps = { jobs, publisher, logger, clock: Date.now, settings };
+  const apiKeys = createApiKeyVerifier({
+    store: new CosmosApiKeyStore(database.container('tenants')),
+    expectedEnv: apiKeyEnvLabel(config.PIPELINE_ENVIRONMENT),
+    ...(config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {}),
+  });
+  const entra = entraVerifierFromConfig(config);
+  return {
+    config,
+    logger,
+    jobs,
+    payloads,
+    publisher,
+    authenticator: createAuthenticator({ apiKeys, ...(entra ? { entra } : {}) }),
+    stage,
+    invoke: { ...stage, model },
+    // A model without a configured price costs 0 here; the usage is still recorded in full.
+    postprocess: {
+      ...stage,
+      costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) ?? 0,
+    },
+    extensions: { cosmosDatabase: database },
+    async close() {
+      await publisher.close();
+      await serviceBus.close();
+      cosmos.dispose();
+    },
+  };
+}
+
+function createCosmosClient(config: Config, credential: () => TokenCredential): CosmosClient {
+  if (config.cosmos.kind === 'key') {
+    // Local emulator only (config refuses COSMOS_KEY in Azure). One endpoint: no region discovery.
+    return new CosmosClient({
+      endpoint: config.cosmos.endpoint,
+      key: config.cosmos.key,
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+  }
+  return new CosmosClient({ endpoint: config.cosmos.endpoint, aadCredentials: credential() });
+}
+
+function createServiceBusClient(config: Config, credential: () => TokenCredential): ServiceBusClient {
+  // SDK-level retries stay short: the stages turn longer delays into scheduled messages.
+  const retryOptions = { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 5_000, timeoutInMs: 30_000 };
+  if (config.serviceBus.kind === 'connectionString')
+    return new ServiceBusClient(config.serviceBus.connectionString, { retryOptions });
+  return new ServiceBusClient(config.serviceBus.fullyQualifiedNamespace, credential(), { retryOptions });
+}
+
+function modelLogger(logger: Logger) {
+  const flatten = (fields: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(fields).map(([key, value]) => [
+        key,
+        typeof value === 'object' && value !== null
+          ? JSON.stringify(value)
+          : (value as string | number | boolean | null | undefined),
+      ]),
+    );
+  return {
+    warn: (message: string, fields: Record<string, unknown>) => logger.warn(message, flatten(fields)),
+    error: (message: string, fields: Record<string, unknown>) => logger.error(message, flatten(fields)),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The public shape of a job (API responses and the OpenAPI document). Internal fields (request hash,
+ * TTL, source) stay inside.
+ */
+import { z } from 'zod';
+import type { JobDocument } from '../../shared/jobs/job.js';
+
+export const JobViewSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['queued', 'succeeded', 'failed', 'cancelled']),
+    model: z.string(),
+    idempotencyKey: z.string(),
+    metadata: z.record(z.string(), z.string()),
+    webhookEndpointId: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    completedAt: z.string().optional(),
+    attempts: z.number().int().optional(),
+    result: z
+      .object({
+        content: z.string().nullable(),
+        parsed: z.unknown().optional(),
+        refusal: z.string().nullable(),
+        finishReason: z.string(),
+        model: z.string(),
+        deployment: z.string(),
+      })
+      .optional(),
+    usage: z
+      .object({
+        promptTokens: z.number(),
+        completionTokens: z.number(),
+        cachedTokens: z.number(),
+        totalTokens: z.number(),
+        costUsd: z.number(),
+      })
+      .optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    traceId: z.string(),
+  })
+  .meta({ id: 'Job' });
+export type JobView = z.infer<typeof JobViewSchema>;
+
+export function toJobView(job: JobDocument): JobView {
+  return {
+    id: job.id,
+    status: job.status,
+    model: job.request.model,
+    idempotencyKey: job.idempotencyKey,
+    metadata: job.metadata,
+    ...(job.webhookEndpointId ? { webhookEndpointId: job.webhookEndpointId } : {}),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    ...(job.completedAt ? { completedAt: job.completedAt } : {}),
+    ...(job.attempts !== undefined ? { attempts: job.attempts } : {}),
+    ...(job.result ? { result: job.result } : {}),
+    ...(job.usage ? { usage: job.usage } : {}),
+    ...(job.error ? { error: job.error } : {}),
+    traceId: job.traceId,
+  };
+}
+
+export const JobListSchema = z
+  .object({ jobs: z.array(JobViewSchema), continuationToken: z.string().optional() })
+  .meta({ id: 'JobList' });

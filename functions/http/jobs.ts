@@ -1,0 +1,113 @@
+/**
+ * Producer routes: submit, submit a batch, read, list, cancel. Each is parse -> use case -> response.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../../shared/errors/index.js';
+import { JOB_STATUSES } from '../../shared/jobs/job.js';
+import { IdempotencyKeySchema, BatchSubmitSchema } from '../../shared/jobs/submission.js';
+import { acceptJob } from '../../shared/stages/accept.js';
+import { cancelJob } from '../../shared/stages/cancel.js';
+import { getJob, listJobs } from '../../shared/stages/reads.js';
+import { parseOrThrow } from '../../shared/stages/validation.js';
+import type { HttpFunctionDefinition } from '../definitions.js';
+import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
+import { problemResponse } from './problem.js';
+import { toJobView } from './job-view.js';
+
+function jobLocation(scope: AuthenticatedScope, jobId: string): string {
+  return new URL(
+    `/api/v1/jobs/${encodeURIComponent(jobId)}`,
+    scope.services.config.PUBLIC_BASE_URL,
+  ).toString();
+}
+
+function idempotencyKeyOf(scope: AuthenticatedScope): string | undefined {
+  const header = scope.request.headers.get('idempotency-key');
+  if (header === null) return undefined;
+  const parsed = IdempotencyKeySchema.safeParse(header);
+  if (!parsed.success) {
+    throw new ValidationError('The Idempotency-Key header is invalid.', [
+      { field: '(header) idempotency-key', message: parsed.error.issues[0]?.message ?? 'invalid' },
+    ]);
+  }
+  return parsed.data;
+}
+
+const submitJob = tenantRoute(async (scope) => {
+  const idempotencyKey = idempotencyKeyOf(scope);
+  const { value } = await readJsonBody(scope);
+  const { job, created } = await acceptJob(scope.services.stage, {
+    tenantId: scope.principal.tenantId,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+    body: value,
+    source: 'http',
+    trace: scope.trace,
+  });
+  // 202 for a new job; a repeat answers 200 with the existing job (IETF Idempotency-Key draft).
+  return json(created ? 202 : 200, toJobView(job), { location: jobLocation(scope, job.id) });
+});
+
+const submitBatch = tenantRoute(async (scope) => {
+  const { value } = await readJsonBody(scope);
+  const batch = parseOrThrow(BatchSubmitSchema, value, 'The batch');
+  // Each item stands alone: one bad item does not refuse the others, and each carries its own outcome.
+  const results = [];
+  for (const [index, item] of batch.jobs.entries()) {
+    try {
+      const { job, created } = await acceptJob(scope.services.stage, {
+        tenantId: scope.principal.tenantId,
+        ...(item.idempotency_key ? { idempotencyKey: item.idempotency_key } : {}),
+        body: item.job,
+        source: 'http',
+        trace: scope.trace,
+      });
+      results.push({ index, status: created ? 202 : 200, job: toJobView(job) });
+    } catch (error) {
+      const response = problemResponse(error, { traceId: scope.trace.traceId });
+      results.push({
+        index,
+        status: response.status,
+        problem: JSON.parse(response.body as string) as unknown,
+      });
+    }
+  }
+  return json(207, { results });
+});
+
+const readJob = tenantRoute(async (scope) => {
+  const job = await getJob(scope.services.jobs, scope.principal.tenantId, scope.request.params.id ?? '');
+  return json(200, toJobView(job));
+});
+
+const ListQuerySchema = z.strictObject({
+  status: z.enum(JOB_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  continuationToken: z.string().min(1).max(4096).optional(),
+});
+
+const listTenantJobs = tenantRoute(async (scope) => {
+  const query = parseOrThrow(ListQuerySchema, Object.fromEntries(scope.request.query.entries()), 'The query');
+  const page = await listJobs(scope.services.jobs, scope.principal.tenantId, query);
+  return json(200, {
+    jobs: page.jobs.map(toJobView),
+    ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+  });
+});
+
+const cancel = tenantRoute(async (scope) => {
+  const job = await cancelJob(
+    scope.services.stage,
+    scope.principal.tenantId,
+    scope.request.params.id ?? '',
+    scope.trace,
+  );
+  return json(200, toJobView(job));
+});
+
+export const jobRoutes: readonly HttpFunctionDefinition[] = [
+  { kind: 'http', name: 'submitJob', route: 'v1/jobs', methods: ['POST'], handler: submitJob },
+  { kind: 'http', name: 'submitJobBatch', route: 'v1/jobs/batch', methods: ['POST'], handler: submitBatch },
+  { kind: 'http', name: 'listJobs', route: 'v1/jobs', methods: ['GET'], handler: listTenantJobs },
+  { kind: 'http', name: 'getJob', route: 'v1/jobs/{id}', methods: ['GET'], handler: readJob },
+  { kind: 'http', name: 'cancelJob', route: 'v1/jobs/{id}/cancel', methods: ['POST'], handler: cancel },
+];

@@ -1,0 +1,61 @@
+/**
+ * The `intake` queue: producers send jobs with their own Service Bus SDK. Same accept use case as HTTP.
+ *
+ * Contract for producers: body = the same JSON as `POST /api/v1/jobs`; application property `tenantId`
+ * (required) and optionally `idempotencyKey` (defaults to the message id, so a re-sent message is the
+ * same job). Sending needs the Data Sender role on this queue, granted per producer team.
+ */
+import type { InvocationContext } from '@azure/functions';
+import { Buffer } from 'node:buffer';
+import { ConflictError, ValidationError } from '../../shared/errors/index.js';
+import { IdempotencyKeySchema } from '../../shared/jobs/submission.js';
+import { parseJsonSafely } from '../../shared/limits/safe-json.js';
+import { acceptJob, rejectQueuedSubmission } from '../../shared/stages/accept.js';
+import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
+import type { QueueFunctionDefinition, QueueMessage, QueueOutcome } from '../definitions.js';
+import { getServices } from '../services.js';
+import { deadLetter, traceparentOf } from './stage-trigger.js';
+
+async function acceptFromQueue(message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> {
+  const services = await getServices();
+  const tenantId = message.applicationProperties.tenantId;
+  if (typeof tenantId !== 'string' || tenantId.length === 0) {
+    return deadLetter('MissingTenant', 'Intake messages need the application property tenantId.');
+  }
+  const rawKey = message.applicationProperties.idempotencyKey ?? message.messageId;
+  const key = IdempotencyKeySchema.safeParse(rawKey);
+  if (!key.success) {
+    return deadLetter(
+      'InvalidIdempotencyKey',
+      'idempotencyKey (or the message id) must be 1-255 printable ASCII characters.',
+    );
+  }
+  const trace = continueOrStartTrace(traceparentOf(message));
+  try {
+    const body = bodyOf(message.body);
+    await acceptJob(services.stage, { tenantId, idempotencyKey: key.data, body, source: 'queue', trace });
+    return { settle: 'complete' };
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      // Tied to a job (tenant + key name it): the job records the failure, the producer can see why.
+      await rejectQueuedSubmission(services.stage, { tenantId, idempotencyKey: key.data, error, trace });
+      return { settle: 'complete' };
+    }
+    if (error instanceof ConflictError) {
+      return deadLetter('IdempotencyConflict', error.detail);
+    }
+    throw error;
+  }
+}
+
+/** Producers may send a JSON body (object) or its text or bytes; all mean the same submission. */
+function bodyOf(body: unknown): unknown {
+  if (Buffer.isBuffer(body) || body instanceof Uint8Array)
+    return parseJsonSafely(Buffer.from(body).toString('utf8'));
+  if (typeof body === 'string') return parseJsonSafely(body);
+  return body;
+}
+
+export const intakeFunctions: readonly QueueFunctionDefinition[] = [
+  { kind: 'serviceBusQueue', name: 'acceptQueue', queueName: 'intake', handler: acceptFromQueue },
+];
