@@ -1,0 +1,266 @@
+/**
+ * `createModelClient`: the ModelClient the invoke stage calls. Per call it prices the request the way the
+ * service meters it (prompt tokens + max_tokens), routes it to a deployment that can take it now, fails
+ * over at once on 429/5xx/timeouts, and, when no deployment can take it, throws RetryAfterError with the
+ * time one can, so the job's message is rescheduled instead of calling into a 429.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/index.js';
+import type { Environment } from '../config/schema.js';
+import type { ChatRequest } from '../jobs/schema.js';
+import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
+import { defaultModelCredential, entraTokenProvider } from './credentials.js';
+import { DeferralSlots } from './deferral-slots.js';
+import { createChatEndpoint, type EndpointAuth } from './endpoint.js';
+import {
+  CONFIGURATION_RETRY_MS,
+  DEFAULT_TRANSIENT_RETRY_MS,
+  classifyModelFailure,
+  toPlatformError,
+  type ModelFailure,
+} from './failure.js';
+import type { ModelCallContext, ModelClient, ModelCompletion } from './port.js';
+import { QuotaBudget } from './quota-budget.js';
+import { planRoute, type RoutedDeployment } from './router.js';
+import type { DeploymentSettings } from './settings.js';
+import { countPromptTokens } from './tokens.js';
+
+export type ModelConfig = Pick<
+  Environment,
+  | 'PIPELINE_ENVIRONMENT'
+  | 'AZURE_CLIENT_ID'
+  | 'MODEL_POOLS'
+  | 'MODEL_API_KEY'
+  | 'MODEL_API_VERSION'
+  | 'MODEL_TIMEOUT_MS'
+  | 'MODEL_DEFAULT_MAX_TOKENS'
+  | 'MODEL_INSTANCE_SHARE'
+  | 'MODEL_BREAKER_FAILURES'
+  | 'MODEL_BREAKER_OPEN_MS'
+>;
+
+export interface ModelLogger {
+  warn(message: string, fields: Record<string, unknown>): void;
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+export interface ModelClientDependencies {
+  /** Entra ID credential; defaults to the managed identity in Azure, DefaultAzureCredential elsewhere. */
+  readonly credential?: TokenCredential;
+  readonly clock?: () => number;
+  readonly random?: () => number;
+  readonly logger?: ModelLogger;
+  /** How many deployments one call may try before giving the job back to the queue. */
+  readonly maxDeploymentsPerCall?: number;
+  /** Farthest a paced job is pushed out; it is paced again if it comes back early. */
+  readonly deferralHorizonMs?: number;
+}
+
+export interface DeploymentStatus {
+  readonly alias: string;
+  readonly deployment: string;
+  readonly breaker: BreakerState;
+  readonly usedTokens: number;
+  readonly usedRequests: number;
+  readonly cooldownMs: number;
+  readonly adaptiveFactor: number;
+}
+
+export interface RoutedModelClient extends ModelClient {
+  /** Live routing state per deployment, for operators and tests. */
+  status(): DeploymentStatus[];
+}
+
+/** Reason on RetryAfterError when the call was never made because no deployment had quota for it. */
+export const QUOTA_PACED_REASON = 'quota_paced';
+
+const consoleLogger: ModelLogger = {
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+export function createModelClient(
+  config: ModelConfig,
+  dependencies: ModelClientDependencies = {},
+): RoutedModelClient {
+  const clock = dependencies.clock ?? Date.now;
+  const random = dependencies.random ?? Math.random;
+  const logger = dependencies.logger ?? consoleLogger;
+  const maxDeploymentsPerCall = dependencies.maxDeploymentsPerCall ?? 3;
+  const azure = config.PIPELINE_ENVIRONMENT === 'azure';
+  let tokenProvider: (() => Promise<string>) | undefined;
+  const authFor = (settings: DeploymentSettings): EndpointAuth => {
+    if (settings.auth === 'apiKey') {
+      if (azure && settings.kind === 'azure') {
+        throw new ConfigurationError(
+          `MODEL_POOLS: deployment ${settings.name} uses auth "apiKey"; Azure deployments use Entra ID (auth "entra")`,
+          CONFIGURATION_RETRY_MS,
+        );
+      }
+      // The local simulator accepts any key; a real key only ever comes from MODEL_API_KEY.
+      const apiKey = config.MODEL_API_KEY ?? (azure ? undefined : 'local-simulator');
+      if (!apiKey) {
+        throw new ConfigurationError(
+          `MODEL_API_KEY is required for deployment ${settings.name}`,
+          CONFIGURATION_RETRY_MS,
+        );
+      }
+      return { apiKey };
+    }
+    tokenProvider ??= entraTokenProvider(
+      dependencies.credential ??
+        defaultModelCredential({
+          azure,
+          ...(config.AZURE_CLIENT_ID ? { clientId: config.AZURE_CLIENT_ID } : {}),
+        }),
+    );
+    return { tokenProvider };
+  };
+
+  const pools = new Map<string, { deployments: RoutedDeployment[]; slots: DeferralSlots }>();
+  for (const [alias, deployments] of Object.entries(config.MODEL_POOLS)) {
+    const routed = deployments.map((settings): RoutedDeployment => ({
+      settings,
+      endpoint: createChatEndpoint(settings, authFor(settings), {
+        apiVersion: config.MODEL_API_VERSION,
+        timeoutMs: config.MODEL_TIMEOUT_MS,
+      }),
+      breaker: new CircuitBreaker({
+        failureThreshold: config.MODEL_BREAKER_FAILURES,
+        openMs: config.MODEL_BREAKER_OPEN_MS,
+      }),
+      budget: new QuotaBudget({
+        tokensPerMinute: settings.tpm,
+        requestsPerMinute: settings.rpm ?? (settings.tpm / 1000) * 6,
+        windowMs: settings.windowMs,
+        share: config.MODEL_INSTANCE_SHARE,
+      }),
+    }));
+    const tokensPerMs =
+      (routed.reduce((sum, d) => sum + d.settings.tpm, 0) * config.MODEL_INSTANCE_SHARE) / 60_000;
+    pools.set(alias, {
+      deployments: routed,
+      slots: new DeferralSlots(tokensPerMs, dependencies.deferralHorizonMs ?? 15 * 60_000),
+    });
+  }
+
+  async function complete(request: ChatRequest, context: ModelCallContext): Promise<ModelCompletion> {
+    const pool = pools.get(request.model);
+    if (!pool) {
+      throw new PermanentError(
+        `Unknown model "${request.model}"; available: ${[...pools.keys()].join(', ')}`,
+        'unknown_model',
+      );
+    }
+    const maxTokens = request.max_tokens ?? config.MODEL_DEFAULT_MAX_TOKENS;
+    const cost = countPromptTokens(request.messages) + maxTokens;
+    const tried = new Set<RoutedDeployment>();
+    const failures: ModelFailure[] = [];
+
+    while (tried.size < Math.min(maxDeploymentsPerCall, pool.deployments.length)) {
+      const now = clock();
+      const plan = planRoute(
+        pool.deployments.filter((d) => !tried.has(d)),
+        cost,
+        now,
+        random,
+      );
+      if (plan.kind === 'wait') break;
+      const target = plan.order[0]!;
+      tried.add(target);
+      const reservation = target.budget.reserve(cost, now);
+      target.breaker.onCallStart(now);
+      try {
+        const result = await target.endpoint.call(request, maxTokens, context.signal);
+        target.breaker.onSuccess();
+        target.budget.onResponse(reservation, result.rateLimit, clock());
+        pool.slots.reset(clock());
+        if (result.completion.finishReason === 'content_filter') {
+          throw new PermanentError(
+            "The model's answer was withheld by the provider's content filter; change the prompt and resubmit",
+            'content_filter',
+          );
+        }
+        return result.completion;
+      } catch (error) {
+        if (error instanceof PermanentError) throw error;
+        const failure = classifyModelFailure(error, target.settings.name);
+        const at = clock();
+        switch (failure.kind) {
+          case 'permanent':
+            target.breaker.onNeutral();
+            throw toPlatformError(failure);
+          case 'throttled':
+            target.breaker.onNeutral();
+            target.budget.onThrottled(failure.retryAfterMs, failure.rateLimit, at);
+            break;
+          case 'configuration':
+            logger.error('Model deployment refused our configuration', {
+              deployment: target.settings.name,
+              reason: failure.reason,
+              status: failure.status,
+              detail: failure.detail,
+              jobId: context.jobId,
+            });
+            target.breaker.onFailure(at);
+            break;
+          case 'transient':
+            target.breaker.onFailure(at);
+            break;
+        }
+        failures.push(failure);
+        // The caller gave up (job cancelled, lock lost): do not start another call on its behalf.
+        if (context.signal?.aborted) break;
+      }
+    }
+    throw giveUp(pool, cost, failures);
+  }
+
+  function giveUp(
+    pool: { deployments: RoutedDeployment[]; slots: DeferralSlots },
+    cost: number,
+    failures: readonly ModelFailure[],
+  ): Error {
+    const now = clock();
+    if (failures.length > 0 && failures.every((f) => f.kind === 'configuration')) {
+      return toPlatformError(failures[failures.length - 1]!);
+    }
+    const plan = planRoute(pool.deployments, cost, now, random);
+    const waitMs = plan.kind === 'wait' ? plan.waitMs : 0;
+    if (failures.length === 0) {
+      // Never called: no deployment has quota (or a closed circuit) for this request now.
+      const delay = pool.slots.delayFor(cost, waitMs, now);
+      const reason =
+        plan.kind === 'wait' && plan.reason === 'circuit_open' ? 'model_circuit_open' : QUOTA_PACED_REASON;
+      return new RetryAfterError(`No deployment can take this request for ${delay} ms`, delay, reason);
+    }
+    const last = failures[failures.length - 1]!;
+    const named = Math.min(...failures.map((f) => f.retryAfterMs ?? DEFAULT_TRANSIENT_RETRY_MS));
+    const delay = Math.max(waitMs, last.kind === 'throttled' ? 0 : named, 1);
+    return new RetryAfterError(
+      `${failures.map((f) => f.detail).join('; ')}`,
+      last.kind === 'throttled' ? Math.max(delay, last.retryAfterMs ?? 1) : delay,
+      last.reason,
+      { cause: last.cause },
+    );
+  }
+
+  return {
+    complete,
+    status() {
+      const now = clock();
+      const rows: DeploymentStatus[] = [];
+      for (const [alias, pool] of pools) {
+        for (const d of pool.deployments) {
+          rows.push({
+            alias,
+            deployment: d.settings.name,
+            breaker: d.breaker.state(now),
+            ...d.budget.snapshot(now),
+          });
+        }
+      }
+      return rows;
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * One concrete deployment reached through the official `openai` SDK: `AzureOpenAI` for Azure (Entra ID or
+ * API key) or `OpenAI` with a `baseURL` for OpenAI-compatible servers (Ollama, vLLM, llama.cpp). SDK
+ * retries are off: the SDK would otherwise retry twice and may sleep up to 60 s inside a message lock;
+ * our retries are scheduled messages instead.
+ */
+import { AzureOpenAI, OpenAI } from 'openai';
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+} from 'openai/resources/chat/completions';
+import type { ChatRequest } from '../jobs/schema.js';
+import type { ModelCompletion } from './port.js';
+import { parseRateLimit, type RateLimitSnapshot } from './rate-limit-headers.js';
+import type { DeploymentSettings } from './settings.js';
+
+export interface EndpointAuth {
+  readonly apiKey?: string;
+  readonly tokenProvider?: () => Promise<string>;
+}
+
+export interface EndpointOptions {
+  readonly apiVersion: string;
+  readonly timeoutMs: number;
+}
+
+export interface EndpointResult {
+  readonly completion: ModelCompletion;
+  readonly rateLimit: RateLimitSnapshot;
+}
+
+export interface ChatEndpoint {
+  readonly name: string;
+  call(request: ChatRequest, maxTokens: number, signal?: AbortSignal): Promise<EndpointResult>;
+}
+
+export function createChatEndpoint(
+  settings: DeploymentSettings,
+  auth: EndpointAuth,
+  options: EndpointOptions,
+): ChatEndpoint {
+  const deployment = settings.deployment ?? settings.name;
+  const common = { maxRetries: 0, timeout: options.timeoutMs };
+  const client =
+    settings.kind === 'azure'
+      ? new AzureOpenAI({
+          endpoint: settings.endpoint,
+          deployment,
+          apiVersion: options.apiVersion,
+          ...(auth.tokenProvider ? { azureADTokenProvider: auth.tokenProvider } : { apiKey: auth.apiKey }),
+          ...common,
+        })
+      : new OpenAI({
+          baseURL: settings.endpoint,
+          // OpenAI-compatible local servers usually ignore the key, but the SDK insists on one.
+          apiKey: auth.apiKey ?? 'not-needed',
+          ...common,
+        });
+
+  return {
+    name: settings.name,
+    async call(request, maxTokens, signal) {
+      const params = toChatParams(request, deployment, maxTokens);
+      const { data, response } = await client.chat.completions
+        .create(params, { ...(signal ? { signal } : {}), timeout: options.timeoutMs, maxRetries: 0 })
+        .withResponse();
+      return {
+        completion: fromChatCompletion(data, settings.name),
+        rateLimit: parseRateLimit(response.headers),
+      };
+    },
+  };
+}
+
+export function toChatParams(
+  request: ChatRequest,
+  model: string,
+  maxTokens: number,
+): ChatCompletionCreateParamsNonStreaming {
+  return {
+    model,
+    messages: request.messages,
+    // Always sent: the quota cost (prompt + max_tokens) must be known before the call to pace it.
+    max_tokens: maxTokens,
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+    ...(request.top_p !== undefined ? { top_p: request.top_p } : {}),
+    ...(request.response_format !== undefined ? { response_format: request.response_format } : {}),
+    ...(request.seed !== undefined ? { seed: request.seed } : {}),
+    ...(request.stop !== undefined ? { stop: request.stop } : {}),
+  };
+}
+
+export function fromChatCompletion(data: ChatCompletion, deployment: string): ModelCompletion {
+  const choice = data.choices[0];
+  return {
+    content: choice?.message.content ?? null,
+    refusal: choice?.message.refusal ?? null,
+    finishReason: choice?.finish_reason ?? 'unknown',
+    usage: {
+      promptTokens: data.usage?.prompt_tokens ?? 0,
+      completionTokens: data.usage?.completion_tokens ?? 0,
+      cachedTokens: data.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    },
+    deployment,
+    model: data.model,
+    responseId: data.id,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The model layer's settings, as zod schemas the config module parses from the environment. The
+ * complex ones (deployment pools, price table) are single JSON-valued variables. This file imports
+ * nothing from shared/config so the config module can import it without a cycle.
+ */
+import { z } from 'zod';
+
+export const DeploymentSettingsSchema = z.strictObject({
+  /** Unique name used for the circuit breaker, the budget, logs and `ModelCompletion.deployment`. */
+  name: z.string().min(1).max(128),
+  /** `azure`: Azure OpenAI (`endpoint` is the resource URL); `openai`: any OpenAI-compatible `baseURL`. */
+  kind: z.enum(['azure', 'openai']).default('azure'),
+  endpoint: z.url(),
+  /** Azure deployment name (defaults to `name`); for `openai` the `model` sent in the body. */
+  deployment: z.string().min(1).optional(),
+  /** Model name used to look up prices when the response does not report one we know. */
+  model: z.string().min(1).optional(),
+  /** `entra`: managed identity / developer credential tokens; `apiKey`: MODEL_API_KEY (local only). */
+  auth: z.enum(['entra', 'apiKey']).default('entra'),
+  /** The deployment's quota, as configured in Azure (1,000-token steps). */
+  tpm: z.number().int().positive(),
+  /** Defaults to Azure's rule: 6 RPM per 1,000 TPM. */
+  rpm: z.number().int().positive().optional(),
+  /** Lower is tried first (e.g. 0 provisioned, 1 pay-as-you-go, 2 another region). */
+  priority: z.number().int().min(0).default(0),
+  /** Share of traffic among deployments of the same priority. */
+  weight: z.number().positive().default(1),
+  /** Window the pacer spreads the quota over; Azure enforces over 1-10 s windows. */
+  windowMs: z.number().int().positive().default(10_000),
+});
+export type DeploymentSettings = z.infer<typeof DeploymentSettingsSchema>;
+
+/** Model alias (the `model` a job asks for) → the deployments that can serve it. */
+export const ModelPoolsSchema = z.record(
+  z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/),
+  z.array(DeploymentSettingsSchema).min(1),
+);
+export type ModelPools = z.infer<typeof ModelPoolsSchema>;
+
+/** USD per million tokens. Cached input is billed at its own (lower) rate when the provider reports it. */
+export const PriceSchema = z.strictObject({
+  inputPer1M: z.number().min(0),
+  cachedInputPer1M: z.number().min(0).optional(),
+  outputPer1M: z.number().min(0),
+});
+export type Price = z.infer<typeof PriceSchema>;
+export const PriceTableSchema = z.record(z.string().min(1), PriceSchema);
+export type PriceTable = z.infer<typeof PriceTableSchema>;
+
+/** A variable holding JSON, validated by `schema`; the issue names the variable on failure. */
+export function jsonVariable<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, context) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+/** Local default: the simulator that `npm start` runs on port 7075, reached with the API-key mode. */
+export const DEFAULT_MODEL_POOLS: ModelPools = ModelPoolsSchema.parse({
+  'gpt-4o-mini': [
+    {
+      name: 'local-simulator',
+      kind: 'azure',
+      endpoint: 'http://127.0.0.1:7075',
+      deployment: 'gpt-4o-mini',
+      auth: 'apiKey',
+      tpm: 30_000,
+    },
+  ],
+});
+
+/** Published list prices (USD / 1M tokens, global standard) at the time of writing; override per contract. */
+export const DEFAULT_PRICE_TABLE: PriceTable = {
+  'gpt-4o-mini': { inputPer1M: 0.15, cachedInputPer1M: 0.075, outputPer1M: 0.6 },
+  'gpt-4o': { inputPer1M: 2.5, cachedInputPer1M: 1.25, outputPer1M: 10 },
+  'gpt-4.1': { inputPer1M: 2, cachedInputPer1M: 0.5, outputPer1M: 8 },
+  'gpt-4.1-mini': { inputPer1M: 0.4, cachedInputPer1M: 0.1, outputPer1M: 1.6 },
+  'gpt-4.1-nano': { inputPer1M: 0.1, cachedInputPer1M: 0.025, outputPer1M: 0.4 },
+};
