@@ -1,0 +1,62 @@
+/**
+ * Daily token budget per tenant (UTC calendar day). Spent tokens come from finished jobs' usage.
+ * When the budget is spent the tenant's policy decides: `refuse` (429 until the next UTC midnight) or
+ * `hold` (accept the job but schedule its model call for the next UTC midnight: a delay is a message).
+ */
+import { RateLimitedError } from '../errors/index.js';
+
+export interface TokenUsageReader {
+  /** Tokens used by the tenant's jobs completed at or after `since`. */
+  tokensUsedSince(tenantId: string, since: Date): Promise<number>;
+}
+
+export type BudgetPolicy = 'refuse' | 'hold';
+
+export type BudgetDecision =
+  | { readonly kind: 'admit' }
+  | { readonly kind: 'hold'; readonly untilMs: number; readonly usedTokens: number };
+
+export function startOfUtcDay(nowMs: number): Date {
+  const now = new Date(nowMs);
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+export function nextUtcMidnightMs(nowMs: number): number {
+  return startOfUtcDay(nowMs).getTime() + 24 * 60 * 60 * 1000;
+}
+
+export async function checkDailyBudget(
+  usage: TokenUsageReader,
+  tenantId: string,
+  budget: { readonly dailyTokenBudget: number; readonly budgetPolicy: BudgetPolicy },
+  nowMs: number,
+): Promise<BudgetDecision> {
+  const used = await usage.tokensUsedSince(tenantId, startOfUtcDay(nowMs));
+  if (used < budget.dailyTokenBudget) return { kind: 'admit' };
+  const untilMs = nextUtcMidnightMs(nowMs);
+  if (budget.budgetPolicy === 'hold') return { kind: 'hold', untilMs, usedTokens: used };
+  throw new RateLimitedError('The daily token budget for this tenant is spent.', untilMs - nowMs);
+}
+
+/**
+ * Caches each tenant's usage for a few seconds: the budget is a daily figure, so being a few seconds
+ * stale costs at most a few seconds' worth of overshoot, and saves one aggregate query per submission.
+ */
+export class CachedTokenUsageReader implements TokenUsageReader {
+  private readonly cache = new Map<string, { value: number; atMs: number; since: number }>();
+
+  constructor(
+    private readonly inner: TokenUsageReader,
+    private readonly ttlMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async tokensUsedSince(tenantId: string, since: Date): Promise<number> {
+    const hit = this.cache.get(tenantId);
+    const nowMs = this.now();
+    if (hit && hit.since === since.getTime() && nowMs - hit.atMs < this.ttlMs) return hit.value;
+    const value = await this.inner.tokensUsedSince(tenantId, since);
+    this.cache.set(tenantId, { value, atMs: nowMs, since: since.getTime() });
+    return value;
+  }
+}

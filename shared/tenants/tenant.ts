@@ -1,0 +1,81 @@
+/**
+ * The tenant record: who may use the platform, which model aliases, how much, and for how long data is
+ * kept. Schemas are strict: an admin typo (`maxJobsInFlght`) is a 400, not a silently ignored field.
+ */
+import { z } from 'zod';
+
+/** Lowercase, digits and dashes: safe as a Cosmos partition key value, in ids, logs and URLs. */
+export const TenantIdSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{1,62}$/,
+    '2-63 characters: lowercase letters, digits and -, not starting with -',
+  );
+
+const ModelAliasSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^(\*|[a-zA-Z0-9._-]+)$/, 'a model alias (letters, digits, ., _ and -) or * for any');
+
+export const TenantQuotasSchema = z.strictObject({
+  submissionsPerMinute: z.number().int().min(1).max(100_000).default(60),
+  maxJobsInFlight: z.number().int().min(1).max(100_000).default(100),
+  /** Prompt + completion tokens per UTC day across all the tenant's jobs. */
+  dailyTokenBudget: z.number().int().min(1).max(10_000_000_000).default(2_000_000),
+  /** What happens once the budget is spent: 429 (`refuse`) or accept and run after midnight UTC (`hold`). */
+  budgetPolicy: z.enum(['refuse', 'hold']).default('refuse'),
+  maxRequestBytes: z
+    .number()
+    .int()
+    .min(1_024)
+    .max(4 * 1024 * 1024)
+    .default(256 * 1024),
+  maxMessages: z.number().int().min(1).max(256).default(64),
+});
+export type TenantQuotas = z.infer<typeof TenantQuotasSchema>;
+
+export const TenantSchema = z.strictObject({
+  id: TenantIdSchema,
+  name: z.string().min(1).max(200),
+  status: z.enum(['active', 'suspended']),
+  /** Model aliases the tenant may request; `*` allows every alias the router knows. */
+  allowedModels: z.array(ModelAliasSchema).max(64),
+  quotas: TenantQuotasSchema,
+  /** Ids of the tenant's webhook endpoints (documents in the `webhooks` container). */
+  webhookEndpointIds: z.array(z.string().min(1).max(128)).max(32),
+  /** Job documents expire this many days after their terminal state (Cosmos per-item TTL). */
+  retentionDays: z.number().int().min(1).max(3_650),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type Tenant = z.infer<typeof TenantSchema>;
+
+export const CreateTenantInputSchema = z.strictObject({
+  id: TenantIdSchema,
+  name: z.string().min(1).max(200),
+  allowedModels: z.array(ModelAliasSchema).min(1).max(64),
+  quotas: TenantQuotasSchema.partial().default({}),
+  webhookEndpointIds: z.array(z.string().min(1).max(128)).max(32).default([]),
+  retentionDays: z.number().int().min(1).max(3_650).default(30),
+});
+export type CreateTenantInput = z.input<typeof CreateTenantInputSchema>;
+
+export const UpdateTenantInputSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  status: z.enum(['active', 'suspended']).optional(),
+  allowedModels: z.array(ModelAliasSchema).min(1).max(64).optional(),
+  quotas: TenantQuotasSchema.partial().optional(),
+  webhookEndpointIds: z.array(z.string().min(1).max(128)).max(32).optional(),
+  retentionDays: z.number().int().min(1).max(3_650).optional(),
+});
+export type UpdateTenantInput = z.input<typeof UpdateTenantInputSchema>;
+
+export function allowsModel(tenant: Tenant, alias: string): boolean {
+  return tenant.allowedModels.includes('*') || tenant.allowedModels.includes(alias);
+}
+
+/** Cosmos per-item `ttl` (seconds) for a tenant's terminal job documents. */
+export function retentionTtlSeconds(tenant: Pick<Tenant, 'retentionDays'>): number {
+  return tenant.retentionDays * 24 * 60 * 60;
+}
