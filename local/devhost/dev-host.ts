@@ -1,0 +1,121 @@
+/**
+ * The local Functions host: runs the same definitions the Azure registration uses, HTTP on one port under
+ * the route prefix and one Service Bus receiver per queue trigger, with host.json's settings.
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ServiceBusClient } from '@azure/service-bus';
+import type {
+  FunctionDefinition,
+  HttpFunctionDefinition,
+  QueueFunctionDefinition,
+} from '../../functions/definitions.js';
+import type { HostSettings } from './host-settings.js';
+import { readHostSettings } from './host-settings.js';
+import { createHttpListener } from './http-host.js';
+import { writeProblem } from './http-response.js';
+import type { DevHostLogger } from './logger.js';
+import { consoleLogger, describeError } from './logger.js';
+import type { QueueRunner } from './queue-runner.js';
+import { startQueueRunner } from './queue-runner.js';
+
+export interface DevHostOptions {
+  readonly definitions: readonly FunctionDefinition[];
+  /** 7071 as `func start` uses; 0 picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Needed only when there are queue triggers. Never logged. */
+  readonly serviceBusConnectionString?: string;
+  /** Defaults to the project's host.json. */
+  readonly hostSettings?: HostSettings;
+  readonly log?: DevHostLogger;
+  /** Host-level request body cap, checked before reading; 4 MB by default. */
+  readonly maxBodyBytes?: number;
+  /** How long close() lets running handlers finish before abandoning their messages; 30 s by default. */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface DevHost {
+  /** `http://127.0.0.1:<port>`, without the route prefix. */
+  readonly url: string;
+  readonly settings: HostSettings;
+  /** Stops receiving, lets in-flight handlers finish (or abandons their messages), then closes. */
+  close(): Promise<void>;
+}
+
+export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
+  const logger = options.log ?? consoleLogger;
+  const settings = options.hostSettings ?? readHostSettings();
+  const httpDefinitions = options.definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http');
+  const queueDefinitions = options.definitions.filter(
+    (d): d is QueueFunctionDefinition => d.kind === 'serviceBusQueue',
+  );
+
+  const listener = createHttpListener({
+    definitions: httpDefinitions,
+    routePrefix: settings.routePrefix,
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    logger,
+  });
+  const responding = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    responding.add(res);
+    res.on('close', () => responding.delete(res));
+    listener(req, res).catch((error: unknown) => {
+      logger.error('http.host_failed', describeError(error));
+      if (!res.headersSent) writeProblem(res, { status: 500, title: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 7071, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host}:${port}`;
+
+  let client: ServiceBusClient | undefined;
+  let runners: QueueRunner[] = [];
+  if (queueDefinitions.length > 0) {
+    if (!options.serviceBusConnectionString) {
+      server.close();
+      throw new Error('startDevHost: queue triggers need serviceBusConnectionString');
+    }
+    client = new ServiceBusClient(options.serviceBusConnectionString);
+    const sbClient = client;
+    runners = queueDefinitions.map((definition) =>
+      startQueueRunner({ client: sbClient, definition, settings: settings.serviceBus, logger }),
+    );
+  }
+  logger.info('devhost.started', {
+    url,
+    routePrefix: settings.routePrefix,
+    httpFunctions: httpDefinitions.length,
+    queueFunctions: queueDefinitions.map((d) => `${d.name}<-${d.queueName}`).join(','),
+    maxConcurrentCalls: settings.serviceBus.maxConcurrentCalls,
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = async () => {
+    const graceMs = options.shutdownGraceMs ?? 30_000;
+    const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Idle keep-alive sockets would hold close() open; busy ones close right after their response.
+    server.closeIdleConnections();
+    for (const res of responding) if (!res.headersSent) res.setHeader('connection', 'close');
+    await Promise.all(runners.map((runner) => runner.close(graceMs)));
+    await client?.close();
+    const forced = setTimeout(() => server.closeAllConnections(), graceMs);
+    await httpClosed;
+    clearTimeout(forced);
+    logger.info('devhost.stopped', { url });
+  };
+  return {
+    url,
+    settings,
+    close: () => (closed ??= close()),
+  };
+}

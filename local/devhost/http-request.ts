@@ -1,0 +1,59 @@
+/**
+ * Reads a node:http request into the `HttpRequest` the Functions runtime hands to handlers, so code
+ * written against `@azure/functions` cannot tell the two hosts apart.
+ */
+import type { IncomingMessage } from 'node:http';
+import { HttpRequest } from '@azure/functions';
+
+export class BodyTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`Request body exceeds ${limitBytes} bytes`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/**
+ * The whole body, refused as soon as it passes `limitBytes`: first by Content-Length, before reading a
+ * byte, then by counting, since chunked requests have no length up front.
+ */
+export async function readBody(request: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) throw new BodyTooLargeError(limitBytes);
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > limitBytes) throw new BodyTooLargeError(limitBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+// Connection-level headers describe this hop, not the request; the Functions host does not pass them on.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+function toHeaderRecord(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    // Repeated headers join with ", " (RFC 9110 §5.3); node already does this except for set-cookie.
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+export function toHttpRequest(
+  request: IncomingMessage,
+  body: Buffer,
+  params: Record<string, string>,
+  baseUrl: string,
+): HttpRequest {
+  // `query` is left to HttpRequest, which reads it from the URL and so keeps repeated keys (?a=1&a=2).
+  return new HttpRequest({
+    method: request.method ?? 'GET',
+    url: new URL(request.url ?? '/', baseUrl).toString(),
+    headers: toHeaderRecord(request),
+    params,
+    ...(body.length > 0 ? { body: { bytes: body } } : {}),
+  });
+}
