@@ -121,7 +121,22 @@ export interface Router {
   match(method: string, pathname: string): RouteMatch;
 }
 
+/** The Functions runtime refuses two functions on the same route and method; so does the dev host. */
+function assertNoDuplicateRoutes(definitions: readonly HttpFunctionDefinition[]): void {
+  const seen = new Map<string, string>();
+  for (const definition of definitions) {
+    const route = definition.route.toLowerCase().replace(/^\/+|\/+$/g, '');
+    for (const method of definition.methods) {
+      const key = `${method} ${route}`;
+      const other = seen.get(key);
+      if (other) throw new Error(`Functions '${other}' and '${definition.name}' both serve ${key}`);
+      seen.set(key, definition.name);
+    }
+  }
+}
+
 export function createRouter(definitions: readonly HttpFunctionDefinition[], routePrefix: string): Router {
+  assertNoDuplicateRoutes(definitions);
   const prefix = parseRouteTemplate(routePrefix);
   const routes = definitions
     .map((definition) => {

@@ -257,3 +257,10 @@ test('close() lets an in-flight request finish, then refuses new connections', a
   await closing;
   await expect(fetch(`${own.url}/api/slow`)).rejects.toThrow();
 });
+
+test('two functions on the same route and method are refused at start, as the runtime does', async () => {
+  const clash = [http('a', 'v1/x/{id}', ['GET']), http('b', '/V1/x/{id}/', ['GET', 'POST'])];
+  await expect(startDevHost({ definitions: clash, port: 0, log: memoryLogger() })).rejects.toThrow(
+    /'a' and 'b' both serve GET v1\/x\/\{id\}/,
+  );
+});
