@@ -7,7 +7,7 @@
 import type { DeliveryDeps, WebhookDeps } from './deps.js';
 import { type DeliveryMessage, type DeliveryScheduler } from './delivery-message.js';
 import { activeSecrets, disableEndpoint, updateEndpoint } from './endpoints.js';
-import { toWebhookPayload, webhookIdFor, type JobEventInput } from './events.js';
+import { toWebhookPayload, webhookIdFor, type JobEvent } from './events.js';
 import type { WebhookResponse } from './http-client.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from './records.js';
 import { delayBefore, parseRetryAfter } from './retry-schedule.js';
@@ -29,10 +29,12 @@ const THROTTLE_STATUSES = new Set([429, 502, 503, 504]);
  */
 export async function planDeliveries(
   deps: WebhookDeps,
-  event: JobEventInput,
+  event: JobEvent,
 ): Promise<readonly DeliveryMessage[]> {
-  const endpoints = event.endpointId
-    ? [(await deps.store.getEndpoint(event.tenantId, event.endpointId))?.value].filter((e) => e !== undefined)
+  const endpoints = event.webhookEndpointId
+    ? [(await deps.store.getEndpoint(event.tenantId, event.webhookEndpointId))?.value].filter(
+        (e) => e !== undefined,
+      )
     : await deps.store.listEndpoints(event.tenantId);
   const targets = endpoints.filter((e) => e.enabled && e.eventTypes.includes(event.type));
   if (targets.length === 0) return [];

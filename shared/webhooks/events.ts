@@ -1,53 +1,36 @@
 /**
- * Webhook event model. Payload shape follows the Standard Webhooks recommendation
- * (`{ type, timestamp, data }`); `webhook-id` is derived from the job and event type so every retry,
- * replay and duplicate of one event carries the same id and consumers can de-duplicate on it.
+ * Webhook event model. The pipeline's `JobEvent` (shared/jobs/events.ts, emitted by persist and cancel) is
+ * turned into a payload shaped as Standard Webhooks recommends (`{ type, timestamp, data }`). `webhook-id`
+ * is derived from tenant, job and event type, so every retry, replay and duplicate of one event carries the
+ * same id and consumers can de-duplicate on it.
  */
 import { createHash } from 'node:crypto';
+import { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from '../jobs/events.js';
 
-/** Known event types. Adding one is a new member here plus whatever emits it. */
-export const WEBHOOK_EVENT_TYPES = ['job.succeeded', 'job.failed', 'job.cancelled'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+/** Event types a webhook endpoint can subscribe to; new job event types become available automatically. */
+export const WEBHOOK_EVENT_TYPES = JOB_EVENT_TYPES;
+export type WebhookEventType = JobEventType;
+export type { JobEvent };
 
 export function isWebhookEventType(value: string): value is WebhookEventType {
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
 }
 
-/** What the pipeline knows about a job when it reaches a terminal state. */
-export interface JobEventInput {
-  readonly tenantId: string;
-  readonly jobId: string;
-  readonly type: WebhookEventType;
-  /** When the job reached this state; stays the same across retries and replays. */
-  readonly occurredAt: Date;
-  readonly status: 'succeeded' | 'failed' | 'cancelled';
-  readonly result?: unknown;
-  readonly error?: { readonly code: string; readonly message: string };
-  readonly usage?: {
-    readonly promptTokens: number;
-    readonly completionTokens: number;
-    readonly totalTokens: number;
-  };
-  readonly metadata?: Readonly<Record<string, string>>;
-  readonly traceId?: string;
-  /** The endpoint the job named, if any; otherwise every subscribed endpoint of the tenant receives it. */
-  readonly endpointId?: string;
-}
-
 export interface WebhookEventData {
   readonly jobId: string;
-  readonly status: JobEventInput['status'];
-  readonly result?: unknown;
-  /** Present instead of `result` when the result is larger than the inline limit. */
+  readonly status: JobEvent['status'];
+  readonly result?: JobEvent['result'];
+  /** Present instead of `result` when the event would be larger than the inline limit. */
   readonly resultUrl?: string;
-  readonly error?: JobEventInput['error'];
-  readonly usage?: JobEventInput['usage'];
-  readonly metadata?: JobEventInput['metadata'];
-  readonly traceId?: string;
+  readonly error?: JobEvent['error'];
+  readonly usage?: JobEvent['usage'];
+  readonly metadata: JobEvent['metadata'];
+  readonly traceId: string;
 }
 
 export interface WebhookEvent {
   readonly type: WebhookEventType;
+  /** When the job reached this state; the same across retries and replays. */
   readonly timestamp: string;
   readonly data: WebhookEventData;
 }
@@ -68,20 +51,20 @@ export interface EventOptions {
   readonly resultUrlFor: (jobId: string) => string;
 }
 
-/** The exact JSON body to sign and send. Serialised once so retries send byte-identical bodies. */
-export function toWebhookPayload(input: JobEventInput, options: EventOptions): string {
+/** The exact JSON body to sign and send. Serialised once and stored, so retries send identical bytes. */
+export function toWebhookPayload(event: JobEvent, options: EventOptions): string {
   const data: WebhookEventData = {
-    jobId: input.jobId,
-    status: input.status,
-    ...(input.result !== undefined ? { result: input.result } : {}),
-    ...(input.error ? { error: input.error } : {}),
-    ...(input.usage ? { usage: input.usage } : {}),
-    ...(input.metadata ? { metadata: input.metadata } : {}),
-    ...(input.traceId ? { traceId: input.traceId } : {}),
+    jobId: event.jobId,
+    status: event.status,
+    ...(event.result !== undefined ? { result: event.result } : {}),
+    ...(event.error ? { error: event.error } : {}),
+    ...(event.usage ? { usage: event.usage } : {}),
+    metadata: event.metadata,
+    traceId: event.traceId,
   };
-  const event: WebhookEvent = { type: input.type, timestamp: input.occurredAt.toISOString(), data };
-  const full = JSON.stringify(event);
-  if (Buffer.byteLength(full) <= options.maxInlineBytes || input.result === undefined) return full;
+  const body: WebhookEvent = { type: event.type, timestamp: event.occurredAt, data };
+  const full = JSON.stringify(body);
+  if (Buffer.byteLength(full) <= options.maxInlineBytes || event.result === undefined) return full;
   const { result: _dropped, ...rest } = data;
-  return JSON.stringify({ ...event, data: { ...rest, resultUrl: options.resultUrlFor(input.jobId) } });
+  return JSON.stringify({ ...body, data: { ...rest, resultUrl: options.resultUrlFor(event.jobId) } });
 }

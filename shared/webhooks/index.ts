@@ -16,7 +16,7 @@ export type {
   WebhookVerificationReason,
 } from './signing.js';
 export { WEBHOOK_EVENT_TYPES, isWebhookEventType, toWebhookPayload, webhookIdFor } from './events.js';
-export type { JobEventInput, WebhookEvent, WebhookEventData, WebhookEventType } from './events.js';
+export type { JobEvent, WebhookEvent, WebhookEventData, WebhookEventType } from './events.js';
 export {
   registerEndpoint,
   listEndpoints,

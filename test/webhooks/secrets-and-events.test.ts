@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { toWebhookPayload, webhookIdFor, type JobEventInput } from '../../shared/webhooks/events.js';
+import { toWebhookPayload, webhookIdFor, type JobEvent } from '../../shared/webhooks/events.js';
 import { decryptSecret, encryptSecret, LocalKeyWrapper } from '../../shared/webhooks/key-wrapper.js';
 import { delayBefore, parseRetryAfter, RETRY_SCHEDULE_MS } from '../../shared/webhooks/retry-schedule.js';
 
@@ -43,14 +43,14 @@ describe('envelope encryption of endpoint secrets', () => {
 });
 
 describe('event payloads', () => {
-  const event: JobEventInput = {
+  const event: JobEvent = {
     tenantId: 't1',
     jobId: 'job_1',
     type: 'job.succeeded',
-    occurredAt: new Date('2026-11-25T20:00:00Z'),
+    occurredAt: '2026-11-25T20:00:00.000Z',
     status: 'succeeded',
-    result: { text: 'hello' },
-    usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
+    result: { content: 'hello', refusal: null, finishReason: 'stop', model: 'gpt-4o-mini', deployment: 'd1' },
+    usage: { promptTokens: 3, completionTokens: 2, cachedTokens: 0, totalTokens: 5, costUsd: 0.00001 },
     metadata: { team: 'search' },
     traceId: '0af7651916cd43dd8448eb211c80319c',
   };
@@ -66,8 +66,8 @@ describe('event payloads', () => {
       data: {
         jobId: 'job_1',
         status: 'succeeded',
-        result: { text: 'hello' },
-        usage: { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
+        result: event.result,
+        usage: event.usage,
         metadata: { team: 'search' },
         traceId: '0af7651916cd43dd8448eb211c80319c',
       },
@@ -75,7 +75,7 @@ describe('event payloads', () => {
   });
 
   it('sends a large result as a link instead', () => {
-    const big = { ...event, result: { text: 'x'.repeat(25 * 1024) } };
+    const big = { ...event, result: { ...event.result!, content: 'x'.repeat(25 * 1024) } };
     const payload = toWebhookPayload(big, options);
     expect(Buffer.byteLength(payload)).toBeLessThan(1024);
     const parsed = JSON.parse(payload);
