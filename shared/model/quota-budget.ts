@@ -18,7 +18,8 @@ export interface QuotaBudgetOptions {
   readonly share: number;
   /**
    * Our entries expire this much later than the service's would: the service stamps a request when it
-   * arrives, slightly after we send it, so without a margin we could re-use quota a few ms too early.
+   * arrives, after we send it (connection set-up, a busy event loop on either side), so without a margin
+   * we could re-use quota a few ms too early. Default: 1% of the window, at least 50 ms.
    */
   readonly expiryMarginMs?: number;
 }
@@ -34,7 +35,7 @@ interface Charge {
 /** Header differences smaller than this share of the window budget are timing noise, not other users. */
 const EXTERNAL_NOISE_FRACTION = 0.05;
 const MIN_ADAPTIVE_FACTOR = 0.2;
-const DECREASE = 0.7;
+const DECREASE = 0.85;
 const INCREASE = 0.02;
 
 export interface Reservation {
@@ -52,7 +53,7 @@ export class QuotaBudget {
   private readonly expiryMarginMs: number;
 
   constructor(readonly options: QuotaBudgetOptions) {
-    this.expiryMarginMs = options.expiryMarginMs ?? Math.max(10, Math.round(options.windowMs * 0.01));
+    this.expiryMarginMs = options.expiryMarginMs ?? Math.max(50, Math.round(options.windowMs * 0.01));
   }
 
   /**
