@@ -22,8 +22,12 @@ import type { AppServices } from './services.js';
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 
-export function createServices(config: Config = getConfig()): AppServices {
-  const logger = createLogger({ level: config.LOG_LEVEL });
+export interface ServiceOverrides {
+  readonly logger?: Logger;
+}
+
+export function createServices(config: Config = getConfig(), overrides: ServiceOverrides = {}): AppServices {
+  const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
   let credential: TokenCredential | undefined;
   const azureCredential = () =>
     (credential ??= new DefaultAzureCredential(

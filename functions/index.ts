@@ -2,7 +2,8 @@
  * Entry point for the Azure Functions host (package.json `main`): registers every definition with the
  * v4 programming model. Handlers are the same ones the local dev host runs.
  */
-import { app, type InvocationContext } from '@azure/functions';
+import type { InvocationContext } from '@azure/functions';
+import { app } from './azure-functions.js';
 import type { QueueFunctionDefinition, QueueMessage } from './definitions.js';
 import { functionDefinitions } from './registry.js';
 

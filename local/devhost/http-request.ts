@@ -3,7 +3,7 @@
  * written against `@azure/functions` cannot tell the two hosts apart.
  */
 import type { IncomingMessage } from 'node:http';
-import { HttpRequest } from '@azure/functions';
+import { HttpRequest } from '../../functions/azure-functions.js';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limitBytes: number) {

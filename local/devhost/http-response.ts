@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import type { Cookie, HttpResponseInit } from '@azure/functions';
-import { HttpResponse } from '@azure/functions';
+import { HttpResponse } from '../../functions/azure-functions.js';
 
 /** Converted the way the Functions library does: a plain init becomes an `HttpResponse`. */
 export function toHttpResponse(result: HttpResponseInit | HttpResponse | undefined | void): HttpResponse {

@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { LogLevel, TriggerMetadata } from '@azure/functions';
-import { InvocationContext } from '@azure/functions';
+import { InvocationContext } from '../../functions/azure-functions.js';
 import type { DevHostLogger } from './logger.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;

@@ -4,7 +4,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { HttpResponse } from '@azure/functions';
+import { HttpResponse } from '../../functions/azure-functions.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FunctionDefinition, HttpFunctionDefinition } from '../../functions/definitions.js';
 import { readHostSettings, startDevHost, type DevHost } from '../../local/devhost/index.js';

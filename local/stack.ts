@@ -1,0 +1,210 @@
+/**
+ * The whole platform on one machine: embedded Cosmos DB, the Service Bus emulator, the model simulator,
+ * a webhook receiver, and the dev host running the same function definitions as Azure. Used by
+ * `npm start` (local/start.ts), the end-to-end tests and the benchmarks.
+ */
+import { CosmosClient } from '@azure/cosmos';
+import { generateApiKey } from '../shared/auth/api-keys.js';
+import { CosmosApiKeyStore } from '../shared/auth/cosmos-api-key-store.js';
+import { parseConfig, type Config } from '../shared/config/index.js';
+import { CosmosTenantStore } from '../shared/tenants/cosmos-store.js';
+import type { Tenant } from '../shared/tenants/tenant.js';
+import type { Logger } from '../shared/telemetry/logger.js';
+import { createServices } from '../functions/composition.js';
+import { functionDefinitions } from '../functions/registry.js';
+import { closeServices, useServices, type AppServices } from '../functions/services.js';
+import { ensureCosmosResources, startEmbeddedCosmos, type EmbeddedCosmos } from './cosmos/index.js';
+import { readHostSettings, startDevHost, type DevHost } from './devhost/index.js';
+import {
+  startModelSimulator,
+  type ModelSimulator,
+  type SimulatedDeployment,
+} from './model-simulator/index.js';
+import { startServiceBusEmulator, type ServiceBusEmulator } from './servicebus/index.js';
+
+export const DEV_TENANT_ID = 'dev';
+const SIMULATOR_KEY = 'local-simulator-key';
+
+export interface LocalStackOptions {
+  /** Dev host HTTP port; 7071 like `func start`, 0 for a free one (tests). */
+  readonly port?: number;
+  /** Service Bus emulator port; 0 for a free one. */
+  readonly serviceBusPort?: number;
+  readonly deployments?: readonly SimulatedDeployment[];
+  readonly modelLatency?: { readonly timeToFirstTokenMs: number; readonly perTokenMs: number };
+  /** Extra environment for the platform's config (e.g. JOB_MAX_ATTEMPTS for a test). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly logger?: Logger;
+  /** host.json overrides, e.g. a different maxConcurrentCalls for a benchmark. */
+  readonly maxConcurrentCalls?: number;
+}
+
+export interface LocalStack {
+  /** `http://127.0.0.1:<port>/api` */
+  readonly apiUrl: string;
+  readonly apiKey: string;
+  readonly tenantId: string;
+  readonly config: Config;
+  readonly env: Readonly<Record<string, string>>;
+  readonly services: AppServices;
+  readonly cosmos: EmbeddedCosmos;
+  readonly serviceBus: ServiceBusEmulator;
+  readonly model: ModelSimulator;
+  readonly host: DevHost;
+  /** Issues another tenant and key (isolation tests, the second tenant of a fairness run). */
+  addTenant(tenantId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_DEPLOYMENTS: readonly SimulatedDeployment[] = [
+  { name: 'gpt-4o-mini', model: 'gpt-4o-mini', tpm: 1_000_000 },
+];
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const cosmos = await startEmbeddedCosmos();
+    closers.push(() => cosmos.close());
+    const serviceBus = await startServiceBusEmulator({ port: options.serviceBusPort ?? 0 });
+    closers.push(() => serviceBus.close());
+    const deployments = options.deployments ?? DEFAULT_DEPLOYMENTS;
+    const model = await startModelSimulator({
+      apiKey: SIMULATOR_KEY,
+      deployments,
+      ...(options.modelLatency ? { latency: options.modelLatency } : {}),
+    });
+    closers.push(() => model.close());
+
+    const env = localEnvironment({ cosmos, serviceBus, model, deployments, extra: options.env ?? {} });
+    const config = parseConfig(env);
+    const cosmosClient = new CosmosClient({
+      endpoint: cosmos.endpoint,
+      key: cosmos.key,
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    closers.push(() => Promise.resolve(cosmosClient.dispose()));
+    // Locally we create what Bicep declares in Azure, from the same JSON.
+    await ensureCosmosResources(cosmosClient);
+
+    const services = createServices(config, options.logger ? { logger: options.logger } : {});
+    useServices(services);
+    closers.push(() => closeServices());
+
+    const database = cosmosClient.database(config.COSMOS_DATABASE);
+    const tenants = new CosmosTenantStore(database.container('tenants'));
+    const keys = new CosmosApiKeyStore(database.container('tenants'));
+    const addTenant = async (tenantId: string): Promise<string> => {
+      const now = new Date();
+      await tenants.create(devTenant(tenantId, now));
+      const issued = generateApiKey({
+        tenantId,
+        env: 'test',
+        name: 'local-dev',
+        now,
+        ...(config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {}),
+      });
+      await keys.create(issued.record);
+      return issued.key;
+    };
+    const apiKey = await addTenant(DEV_TENANT_ID);
+
+    const baseSettings = readHostSettings();
+    const host = await startDevHost({
+      definitions: functionDefinitions,
+      port: options.port ?? 7071,
+      serviceBusConnectionString: serviceBus.connectionString,
+      hostSettings: options.maxConcurrentCalls
+        ? {
+            ...baseSettings,
+            serviceBus: { ...baseSettings.serviceBus, maxConcurrentCalls: options.maxConcurrentCalls },
+          }
+        : baseSettings,
+      log: services.logger,
+    });
+    closers.push(() => host.close());
+
+    return {
+      apiUrl: `${host.url}/api`,
+      apiKey,
+      tenantId: DEV_TENANT_ID,
+      config,
+      env,
+      services,
+      cosmos,
+      serviceBus,
+      model,
+      host,
+      addTenant,
+      close: () => closeAll(closers),
+    };
+  } catch (error) {
+    await closeAll(closers);
+    throw error;
+  }
+}
+
+/** Closes in reverse order of start: the host first (in-flight work finishes), emulators last. */
+async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {
+  for (const close of closers.reverse()) {
+    await close().catch(() => undefined);
+  }
+  closers.length = 0;
+}
+
+function localEnvironment(input: {
+  cosmos: EmbeddedCosmos;
+  serviceBus: ServiceBusEmulator;
+  model: ModelSimulator;
+  deployments: readonly SimulatedDeployment[];
+  extra: Readonly<Record<string, string>>;
+}): Record<string, string> {
+  const pools = Object.fromEntries(
+    input.deployments.map((deployment) => [
+      deployment.name,
+      [
+        {
+          name: `local-${deployment.name}`,
+          kind: 'azure',
+          endpoint: input.model.url,
+          deployment: deployment.name,
+          model: deployment.model ?? deployment.name,
+          auth: 'apiKey',
+          tpm: deployment.tpm,
+          ...(deployment.rpm ? { rpm: deployment.rpm } : {}),
+        },
+      ],
+    ]),
+  );
+  return {
+    PIPELINE_ENVIRONMENT: 'local',
+    ServiceBusConnection: input.serviceBus.connectionString,
+    COSMOS_ENDPOINT: input.cosmos.endpoint,
+    COSMOS_KEY: input.cosmos.key,
+    MODEL_POOLS: JSON.stringify(pools),
+    MODEL_API_KEY: SIMULATOR_KEY,
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
+    PUBLIC_BASE_URL: 'http://localhost:7071',
+    ...input.extra,
+  };
+}
+
+function devTenant(tenantId: string, now: Date): Tenant {
+  return {
+    id: tenantId,
+    name: `Local ${tenantId}`,
+    status: 'active',
+    allowedModels: ['*'],
+    quotas: {
+      submissionsPerMinute: 100_000,
+      maxJobsInFlight: 100_000,
+      dailyTokenBudget: 10_000_000_000,
+      budgetPolicy: 'refuse',
+      maxRequestBytes: 1024 * 1024,
+      maxMessages: 256,
+    },
+    webhookEndpointIds: [],
+    retentionDays: 7,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
+}
