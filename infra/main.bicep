@@ -278,11 +278,19 @@ module openAi 'modules/openai.bicep' = if (openAiMode == 'create') {
 }
 
 // An existing account lives in its own resource group (maybe another subscription): grant access there.
+// ARM may evaluate a skipped module's scope, so an empty id must still split into a valid one.
+var existingOpenAiIdParts = split(
+  empty(existingOpenAiResourceId)
+    ? '/subscriptions/${subscription().subscriptionId}/resourceGroups/${names.resourceGroup}/providers/Microsoft.CognitiveServices/accounts/none'
+    : existingOpenAiResourceId,
+  '/'
+)
+
 module existingOpenAiAccess 'modules/openai-access.bicep' = if (openAiMode == 'existing' && !empty(existingOpenAiResourceId)) {
   name: 'openai-access-existing'
-  scope: resourceGroup(split(existingOpenAiResourceId, '/')[2], split(existingOpenAiResourceId, '/')[4])
+  scope: resourceGroup(existingOpenAiIdParts[2], existingOpenAiIdParts[4])
   params: {
-    accountName: last(split(existingOpenAiResourceId, '/'))
+    accountName: last(existingOpenAiIdParts)
     principalId: identity.outputs.principalId
   }
 }
@@ -392,6 +400,6 @@ output cosmosEndpoint string = cosmos.outputs.endpoint
 output cosmosDatabase string = cosmos.outputs.databaseName
 output openAiEndpoint string = openAiEndpoint
 output keyVaultName string = keyVault.outputs.name
-output webhookKekSecretName string = keyVault.outputs.webhookKekSecretName
+output webhookKekName string = keyVault.outputs.webhookKekName
 output storageAccountName string = storage.outputs.name
 output appInsightsName string = monitoring.outputs.appInsightsName

@@ -66,6 +66,6 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 output id string = vault.id
 output name string = vault.name
 output uri string = vault.properties.vaultUri
-output webhookKekSecretName string = webhookKekSecretName
+output webhookKekName string = webhookKekSecretName
 @description('App setting value: a versionless Key Vault reference, so a new secret version is picked up without a redeploy.')
 output webhookKekReference string = '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${webhookKekSecretName})'
