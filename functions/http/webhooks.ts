@@ -1,0 +1,181 @@
+/**
+ * Webhook routes for tenants: register, list, read, rotate the secret, re-enable, read attempts, replay.
+ * Each is parse -> use case -> response; replays publish to the `deliver` queue.
+ */
+import { z } from 'zod';
+import { NotFoundError } from '../../shared/errors/index.js';
+import { parseOrThrow } from '../../shared/stages/validation.js';
+import { toDeliveryOutbound } from '../../shared/webhooks/deliver-stage.js';
+import type { DeliveryMessage } from '../../shared/webhooks/delivery-message.js';
+import {
+  enableEndpoint,
+  getEndpoint,
+  listEndpoints,
+  registerEndpoint,
+  rotateSecret,
+} from '../../shared/webhooks/endpoints.js';
+import { replayFailedSince, replayJob } from '../../shared/webhooks/replay.js';
+import type { HttpFunctionDefinition } from '../definitions.js';
+import { webhookRuntime } from '../webhooks/runtime.js';
+import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
+
+function endpointLocation(scope: AuthenticatedScope, endpointId: string): string {
+  return new URL(
+    `/api/v1/webhooks/endpoints/${encodeURIComponent(endpointId)}`,
+    scope.services.config.PUBLIC_BASE_URL,
+  ).toString();
+}
+
+/** Rotate and replay take an optional body: none at all means "defaults". */
+async function optionalJsonBody(scope: AuthenticatedScope): Promise<unknown> {
+  const length = scope.request.headers.get('content-length');
+  const chunked = scope.request.headers.has('transfer-encoding');
+  if (!chunked && (length === null || length === '0')) return {};
+  return (await readJsonBody(scope)).value;
+}
+
+async function publishReplays(scope: AuthenticatedScope, messages: readonly DeliveryMessage[]) {
+  for (const message of messages) {
+    await scope.services.publisher.send(toDeliveryOutbound(message, 1, scope.trace));
+  }
+  return json(202, {
+    replayed: messages.length,
+    deliveries: messages.map((m) => ({
+      deliveryId: m.deliveryId,
+      endpointId: m.endpointId,
+      webhookId: m.webhookId,
+    })),
+  });
+}
+
+const register = tenantRoute(async (scope) => {
+  const { value } = await readJsonBody(scope);
+  const { endpoint, secret } = await registerEndpoint(
+    webhookRuntime(scope.services),
+    scope.principal.tenantId,
+    value,
+  );
+  // The secret is shown this once; only its encrypted form is stored.
+  return json(201, { ...endpoint, secret }, { location: endpointLocation(scope, endpoint.id) });
+});
+
+const list = tenantRoute(async (scope) => {
+  const endpoints = await listEndpoints(webhookRuntime(scope.services), scope.principal.tenantId);
+  return json(200, { endpoints });
+});
+
+const read = tenantRoute(async (scope) => {
+  const endpoint = await getEndpoint(
+    webhookRuntime(scope.services),
+    scope.principal.tenantId,
+    scope.request.params.id ?? '',
+  );
+  return json(200, endpoint);
+});
+
+const rotate = tenantRoute(async (scope) => {
+  const body = await optionalJsonBody(scope);
+  const { endpoint, secret } = await rotateSecret(
+    webhookRuntime(scope.services),
+    scope.principal.tenantId,
+    scope.request.params.id ?? '',
+    body,
+  );
+  return json(200, { ...endpoint, secret });
+});
+
+const enable = tenantRoute(async (scope) => {
+  const endpoint = await enableEndpoint(
+    webhookRuntime(scope.services),
+    scope.principal.tenantId,
+    scope.request.params.id ?? '',
+  );
+  return json(200, endpoint);
+});
+
+const AttemptsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  deliveryId: z.string().min(1).max(300).optional(),
+});
+
+const attempts = tenantRoute(async (scope) => {
+  const runtime = webhookRuntime(scope.services);
+  const endpointId = scope.request.params.id ?? '';
+  const query = parseOrThrow(
+    AttemptsQuerySchema,
+    Object.fromEntries(scope.request.query.entries()),
+    'The query',
+  );
+  // 404 for an unknown (or another tenant's) endpoint rather than an empty list.
+  await getEndpoint(runtime, scope.principal.tenantId, endpointId);
+  const found = await runtime.store.listAttempts(scope.principal.tenantId, endpointId, query);
+  return json(200, {
+    attempts: found.map(({ kind: _kind, tenantId: _tenant, ttl: _ttl, ...attempt }) => attempt),
+  });
+});
+
+const ReplayFailedSchema = z.strictObject({ since: z.iso.datetime({ offset: true }) });
+
+const replayFailed = tenantRoute(async (scope) => {
+  const { since } = parseOrThrow(ReplayFailedSchema, (await readJsonBody(scope)).value, 'The body');
+  const messages = await replayFailedSince(
+    webhookRuntime(scope.services),
+    scope.principal.tenantId,
+    scope.request.params.id ?? '',
+    new Date(since),
+  );
+  return publishReplays(scope, messages);
+});
+
+const ReplayJobSchema = z.strictObject({ endpointId: z.string().min(1).optional() });
+
+const replayJobEvent = tenantRoute(async (scope) => {
+  const body = parseOrThrow(ReplayJobSchema, await optionalJsonBody(scope), 'The body');
+  const jobId = scope.request.params.jobId ?? '';
+  const messages = await replayJob(webhookRuntime(scope.services), scope.principal.tenantId, jobId, body);
+  if (messages.length === 0) throw new NotFoundError(`No webhook event recorded for job ${jobId}`);
+  return publishReplays(scope, messages);
+});
+
+const base = 'v1/webhooks/endpoints';
+
+export const webhookRoutes: readonly HttpFunctionDefinition[] = [
+  { kind: 'http', name: 'registerWebhookEndpoint', route: base, methods: ['POST'], handler: register },
+  { kind: 'http', name: 'listWebhookEndpoints', route: base, methods: ['GET'], handler: list },
+  { kind: 'http', name: 'getWebhookEndpoint', route: `${base}/{id}`, methods: ['GET'], handler: read },
+  {
+    kind: 'http',
+    name: 'rotateWebhookSecret',
+    route: `${base}/{id}/rotate-secret`,
+    methods: ['POST'],
+    handler: rotate,
+  },
+  {
+    kind: 'http',
+    name: 'enableWebhookEndpoint',
+    route: `${base}/{id}/enable`,
+    methods: ['POST'],
+    handler: enable,
+  },
+  {
+    kind: 'http',
+    name: 'listWebhookAttempts',
+    route: `${base}/{id}/attempts`,
+    methods: ['GET'],
+    handler: attempts,
+  },
+  {
+    kind: 'http',
+    name: 'replayFailedWebhooks',
+    route: `${base}/{id}/replay`,
+    methods: ['POST'],
+    handler: replayFailed,
+  },
+  {
+    kind: 'http',
+    name: 'replayJobWebhook',
+    route: 'v1/webhooks/jobs/{jobId}/replay',
+    methods: ['POST'],
+    handler: replayJobEvent,
+  },
+];

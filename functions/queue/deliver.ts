@@ -1,0 +1,16 @@
+/**
+ * The `deliver` queue trigger: fan a job event out to its endpoints, or make one webhook attempt. Thin: the
+ * use case is shared/webhooks/deliver-stage.ts; settlement and error mapping are stageTrigger's.
+ */
+import { DeliverQueueBodySchema, runDeliverStage } from '../../shared/webhooks/deliver-stage.js';
+import type { QueueFunctionDefinition } from '../definitions.js';
+import { webhookRuntime } from '../webhooks/runtime.js';
+import { stageTrigger } from './stage-trigger.js';
+
+const deliver = stageTrigger('deliver', DeliverQueueBodySchema, async ({ services, body, traceparent }) => {
+  await runDeliverStage(webhookRuntime(services), body, traceparent);
+});
+
+export const deliverFunctions: readonly QueueFunctionDefinition[] = [
+  { kind: 'serviceBusQueue', name: 'deliver', queueName: 'deliver', handler: deliver },
+];

@@ -1,0 +1,42 @@
+/**
+ * The webhook adapters, built once per process from the app's services: the `webhooks` container, the KEK
+ * wrapper, the SSRF-guarded HTTP client. Kept out of composition.ts (which the core owns) by building on
+ * `services.extensions.cosmosDatabase`; a test or host may supply `extensions.webhooks` instead.
+ */
+import { Database } from '@azure/cosmos';
+import { CosmosWebhookStore } from '../../shared/webhooks/cosmos-store.js';
+import type { DeliverStageDeps } from '../../shared/webhooks/deliver-stage.js';
+import { createWebhookHttpClient } from '../../shared/webhooks/http-client.js';
+import { LocalKeyWrapper } from '../../shared/webhooks/key-wrapper.js';
+import { kekFromConfig, webhookSettingsFromConfig } from '../../shared/webhooks/settings.js';
+import type { AppServices } from '../services.js';
+
+const runtimes = new WeakMap<AppServices, DeliverStageDeps>();
+
+export function webhookRuntime(services: AppServices): DeliverStageDeps {
+  const supplied = services.extensions.webhooks as DeliverStageDeps | undefined;
+  if (supplied) return supplied;
+  let runtime = runtimes.get(services);
+  if (!runtime) {
+    const database = services.extensions.cosmosDatabase;
+    if (!(database instanceof Database)) {
+      throw new Error('Webhooks need services.extensions.cosmosDatabase (set by functions/composition.ts)');
+    }
+    const settings = webhookSettingsFromConfig(services.config);
+    runtime = {
+      store: new CosmosWebhookStore(database.container('webhooks')),
+      keys: new LocalKeyWrapper(kekFromConfig(services.config)),
+      settings,
+      now: () => new Date(),
+      http: createWebhookHttpClient({
+        policy: settings.policy,
+        timeoutMs: settings.timeoutMs,
+        maxResponseBytes: settings.maxResponseBytes,
+      }),
+      publisher: services.publisher,
+      logger: services.logger.child({ component: 'webhooks' }),
+    };
+    runtimes.set(services, runtime);
+  }
+  return runtime;
+}
