@@ -44,7 +44,7 @@ describe('sessions', () => {
     ]);
     const a = await h.client.acceptSession('orders', 'A');
     expect(a.sessionId).toBe('A');
-    expect(a.sessionLockedUntilUtc!.getTime()).toBeGreaterThan(Date.now());
+    expect(a.sessionLockedUntilUtc.getTime()).toBeGreaterThan(Date.now());
     const got = await a.receiveMessages(10, { maxWaitTimeInMs: 1000 });
     expect(got.map((m) => m.body as unknown)).toEqual(['a1', 'a2', 'a3']);
     expect(got.every((m) => m.sessionId === 'A')).toBe(true);
