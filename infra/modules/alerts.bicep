@@ -196,7 +196,7 @@ resource stuckJobs 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' =
       appInsightsId
     ]
     evaluationFrequency: 'PT15M'
-    windowSize: 'P1D'
+    windowSize: 'PT6H'
     criteria: {
       allOf: [
         {
