@@ -12,6 +12,7 @@ import { parseOrThrow } from '../../shared/stages/validation.js';
 import type { HttpFunctionDefinition } from '../definitions.js';
 import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 import { problemResponse } from './problem.js';
+import { securityOf } from './security.js';
 import { toJobView } from './job-view.js';
 
 function jobLocation(scope: AuthenticatedScope, jobId: string): string {
@@ -35,13 +36,16 @@ function idempotencyKeyOf(scope: AuthenticatedScope): string | undefined {
 
 const submitJob = tenantRoute(async (scope) => {
   const idempotencyKey = idempotencyKeyOf(scope);
-  const { value } = await readJsonBody(scope);
+  const { value, bytes } = await readJsonBody(scope);
+  // Per-tenant limits (shared/limits): 403/400/413/429 before any write; `hold` schedules the job.
+  const admission = await securityOf(scope.services).gate.admit(scope.principal.tenantId, value, bytes);
   const { job, created } = await acceptJob(scope.services.stage, {
     tenantId: scope.principal.tenantId,
     ...(idempotencyKey ? { idempotencyKey } : {}),
     body: value,
     source: 'http',
     trace: scope.trace,
+    ...(admission.kind === 'hold' ? { notBeforeMs: admission.untilMs } : {}),
   });
   // 202 for a new job; a repeat answers 200 with the existing job (IETF Idempotency-Key draft).
   return json(created ? 202 : 200, toJobView(job), { location: jobLocation(scope, job.id) });
@@ -54,12 +58,18 @@ const submitBatch = tenantRoute(async (scope) => {
   const results = [];
   for (const [index, item] of batch.jobs.entries()) {
     try {
+      const admission = await securityOf(scope.services).gate.admit(
+        scope.principal.tenantId,
+        item.job,
+        Buffer.byteLength(JSON.stringify(item.job)),
+      );
       const { job, created } = await acceptJob(scope.services.stage, {
         tenantId: scope.principal.tenantId,
         ...(item.idempotency_key ? { idempotencyKey: item.idempotency_key } : {}),
         body: item.job,
         source: 'http',
         trace: scope.trace,
+        ...(admission.kind === 'hold' ? { notBeforeMs: admission.untilMs } : {}),
       });
       results.push({ index, status: created ? 202 : 200, job: toJobView(job) });
     } catch (error) {

@@ -17,6 +17,8 @@ export interface AcceptInput {
   readonly body: unknown;
   readonly source: JobDocument['source'];
   readonly trace: TraceContext;
+  /** Tenant budget spent with policy `hold` (shared/limits): run the job no earlier than this. */
+  readonly notBeforeMs?: number;
 }
 
 export interface AcceptResult {
@@ -35,23 +37,26 @@ export async function acceptJob(deps: StageDeps, input: AcceptInput): Promise<Ac
     );
   }
   if (created || shouldResendInvoke(deps, stored.job)) {
-    await deps.publisher.send(
-      invokeMessage(
-        {
-          kind: 'invoke',
-          jobId: stored.job.id,
-          tenantId: stored.job.tenantId,
-          metadata: stored.job.metadata,
-          ...(stored.job.webhookEndpointId ? { webhookEndpointId: stored.job.webhookEndpointId } : {}),
-          traceId: stored.job.traceId,
-          timings: { acceptedAt: Date.parse(stored.job.createdAt) },
-          deadlineAt: Date.parse(stored.job.createdAt) + deps.settings.deadlineMs,
-          attempt: 0,
-          request: stored.job.request,
-        },
-        input.trace,
-      ),
+    // A held job's invoke is a scheduled message (a delay is a message); its deadline starts then.
+    const holdUntil =
+      input.notBeforeMs !== undefined && input.notBeforeMs > deps.clock() ? input.notBeforeMs : undefined;
+    const message = invokeMessage(
+      {
+        kind: 'invoke',
+        jobId: stored.job.id,
+        tenantId: stored.job.tenantId,
+        metadata: stored.job.metadata,
+        ...(stored.job.webhookEndpointId ? { webhookEndpointId: stored.job.webhookEndpointId } : {}),
+        traceId: stored.job.traceId,
+        timings: { acceptedAt: Date.parse(stored.job.createdAt) },
+        deadlineAt: (holdUntil ?? Date.parse(stored.job.createdAt)) + deps.settings.deadlineMs,
+        attempt: 0,
+        request: stored.job.request,
+      },
+      input.trace,
     );
+    if (holdUntil !== undefined) await deps.publisher.schedule(message, new Date(holdUntil));
+    else await deps.publisher.send(message);
   }
   deps.logger.info('job.accepted', {
     stage: 'accept',

@@ -164,7 +164,7 @@ describe('redaction', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     let deep: Record<string, unknown> = {};
     const root = deep;
-    for (let i = 0; i < 100; i += 1) deep = (deep.next = {});
+    for (let i = 0; i < 100; i += 1) deep = deep.next = {};
     expect(JSON.stringify(redact(root))).toContain('[truncated]');
   });
 

@@ -1,0 +1,121 @@
+/**
+ * Admin API: tenants and their API keys, under /api/v1/admin. adminRoute authenticates and requires
+ * the platform admin role; the use cases check it again, so a wiring slip cannot open them up.
+ * Responses carrying a new key are `Cache-Control: no-store`: the key is shown once and must not
+ * linger in a proxy or browser cache.
+ */
+import {
+  createTenant,
+  getTenant,
+  issueApiKey,
+  listApiKeys,
+  listTenants,
+  revokeApiKey,
+  updateTenant,
+} from '../../shared/tenants/admin.js';
+import type { HttpFunctionDefinition } from '../definitions.js';
+import { adminRoute, json, readJsonBody } from './context.js';
+import { securityOf } from './security.js';
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+const create = adminRoute(async (scope) => {
+  const { value } = await readJsonBody(scope);
+  const tenant = await createTenant(scope.principal, value, securityOf(scope.services).admin);
+  return json(201, tenant);
+});
+
+const list = adminRoute(async (scope) =>
+  json(200, { tenants: await listTenants(scope.principal, securityOf(scope.services).admin) }),
+);
+
+const read = adminRoute(async (scope) =>
+  json(
+    200,
+    await getTenant(scope.principal, scope.request.params.tenantId ?? '', securityOf(scope.services).admin),
+  ),
+);
+
+const update = adminRoute(async (scope) => {
+  const { value } = await readJsonBody(scope);
+  const tenant = await updateTenant(
+    scope.principal,
+    scope.request.params.tenantId ?? '',
+    value,
+    securityOf(scope.services).admin,
+  );
+  return json(200, tenant);
+});
+
+const issueKey = adminRoute(async (scope) => {
+  const { value } = await readJsonBody(scope);
+  const issued = await issueApiKey(
+    scope.principal,
+    scope.request.params.tenantId ?? '',
+    value,
+    securityOf(scope.services).admin,
+  );
+  scope.services.logger.info('apikey.issued', { tenantId: issued.tenantId, keyId: issued.keyId });
+  return json(201, issued, NO_STORE);
+});
+
+const listKeys = adminRoute(async (scope) =>
+  json(200, {
+    keys: await listApiKeys(
+      scope.principal,
+      scope.request.params.tenantId ?? '',
+      securityOf(scope.services).admin,
+    ),
+  }),
+);
+
+const revokeKey = adminRoute(async (scope) => {
+  const revoked = await revokeApiKey(
+    scope.principal,
+    scope.request.params.tenantId ?? '',
+    scope.request.params.keyId ?? '',
+    securityOf(scope.services).admin,
+  );
+  scope.services.logger.info('apikey.revoked', { tenantId: revoked.tenantId, keyId: revoked.keyId });
+  return json(200, revoked);
+});
+
+export const adminRoutes: readonly HttpFunctionDefinition[] = [
+  { kind: 'http', name: 'adminCreateTenant', route: 'v1/admin/tenants', methods: ['POST'], handler: create },
+  { kind: 'http', name: 'adminListTenants', route: 'v1/admin/tenants', methods: ['GET'], handler: list },
+  {
+    kind: 'http',
+    name: 'adminGetTenant',
+    route: 'v1/admin/tenants/{tenantId}',
+    methods: ['GET'],
+    handler: read,
+  },
+  {
+    kind: 'http',
+    name: 'adminUpdateTenant',
+    route: 'v1/admin/tenants/{tenantId}',
+    methods: ['PATCH'],
+    handler: update,
+  },
+  {
+    kind: 'http',
+    name: 'adminIssueKey',
+    route: 'v1/admin/tenants/{tenantId}/keys',
+    methods: ['POST'],
+    handler: issueKey,
+  },
+  {
+    kind: 'http',
+    name: 'adminListKeys',
+    route: 'v1/admin/tenants/{tenantId}/keys',
+    methods: ['GET'],
+    handler: listKeys,
+  },
+  {
+    kind: 'http',
+    name: 'adminRevokeKey',
+    route: 'v1/admin/tenants/{tenantId}/keys/{keyId}/revoke',
+    methods: ['POST'],
+    handler: revokeKey,
+  },
+];
