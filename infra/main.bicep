@@ -166,7 +166,7 @@ var names = {
   storage: 'st${take(replace(toLower(workloadName), '-', ''), 6)}${token}'
   logAnalytics: 'log-${workloadName}-${environmentName}-${token}'
   appInsights: 'appi-${workloadName}-${environmentName}-${token}'
-  plan: 'plan-${workloadName}-${environmentName}-${token}'
+  plan: 'asp-${workloadName}-${environmentName}-${token}'
   functionApp: 'func-${workloadName}-${environmentName}-${token}'
   serviceBus: 'sbns-${workloadName}-${environmentName}-${token}'
   cosmos: 'cosno-${workloadName}-${environmentName}-${token}'
