@@ -1,6 +1,6 @@
 /**
- * The function registrations, host.json, the app settings in Bicep and the queue definitions agree:
- * every queue a trigger listens to exists, every connection a binding names is set as identity-based
+ * The function registrations, host.json, the app settings in Bicep and the queue and container definitions
+ * agree: every queue a trigger listens to exists, every container the code opens is declared, every connection a binding names is set as identity-based
  * settings, the always-ready entries name real queue-triggered functions, and host.json's lock renewal
  * covers the longest queue lock.
  */
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { functionDefinitions } from '../../functions/registry.js';
-import { infraDir, readBicep, repoRoot, stringLiteral, variables } from './bicep-tree.js';
+import { infraDir, listFiles, readBicep, repoRoot, stringLiteral, variables } from './bicep-tree.js';
 import { deployedAppSettings } from './app-settings.js';
 
 const queues = (
@@ -38,12 +38,38 @@ function seconds(duration: string): number {
   throw new Error(`unparsed duration ${duration}`);
 }
 
+/** Cosmos DB containers the code opens (`database.container('<name>')`) in functions/ and shared/. */
+function containersUsedByCode(): Map<string, string> {
+  const used = new Map<string, string>();
+  const sources = [
+    ...listFiles(join(repoRoot, 'functions'), '.ts'),
+    ...listFiles(join(repoRoot, 'shared'), '.ts'),
+  ];
+  for (const path of sources.filter((candidate) => !candidate.endsWith('.test.ts'))) {
+    for (const match of readFileSync(path, 'utf8').matchAll(/\.container\(\s*'([^']+)'\s*\)/g)) {
+      used.set(match[1] ?? '', path.slice(repoRoot.length + 1));
+    }
+  }
+  return used;
+}
+
 describe('function registrations and infrastructure', () => {
   it('every queue a trigger listens to is declared in queues.json', () => {
     expect(queueFunctions.length).toBeGreaterThan(0);
     const declared = queues.map((queue) => queue.name);
     for (const definition of queueFunctions)
       expect(declared, definition.name).toContain(definition.queueName);
+  });
+
+  it('every Cosmos DB container the code uses is declared in cosmos.json', () => {
+    const declared = (
+      JSON.parse(readFileSync(join(infraDir, 'definitions', 'cosmos.json'), 'utf8')) as {
+        containers: { name: string }[];
+      }
+    ).containers.map((container) => container.name);
+    const used = containersUsedByCode();
+    expect(used.size).toBeGreaterThan(0);
+    for (const [name, file] of used) expect(declared, `${file} uses ${name}`).toContain(name);
   });
 
   it('every Service Bus connection a binding names is set, identity-based', () => {
