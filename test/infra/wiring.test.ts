@@ -1,8 +1,8 @@
 /**
  * The function registrations, host.json, the app settings in Bicep and the queue and container definitions
- * agree: every queue a trigger listens to exists, every container the code opens is declared, every connection a binding names is set as identity-based
- * settings, the always-ready entries name real queue-triggered functions, and host.json's lock renewal
- * covers the longest queue lock.
+ * agree: every queue a trigger listens to exists, every container the code opens is declared, every
+ * connection a binding names is set as identity-based settings, the always-ready entries are exactly the
+ * queue-triggered functions, and host.json's lock renewal covers the longest queue lock.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
