@@ -1,0 +1,66 @@
+/**
+ * The deliver stage's message handling: fan-out becomes one message per endpoint; a failed attempt becomes
+ * a scheduled message (attempt + 1) with its own message id, never a sleep. Real Cosmos and receivers; the
+ * publisher is the in-memory fake that records what the Service Bus publisher would send.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../../shared/telemetry/logger.js';
+import {
+  DeliverQueueBodySchema,
+  runDeliverStage,
+  type DeliverStageDeps,
+} from '../../shared/webhooks/deliver-stage.js';
+import { registerEndpoint } from '../../shared/webhooks/endpoints.js';
+import { MemoryPublisher } from '../fakes/memory-publisher.js';
+import { jobEvent, startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+describe('deliver stage', () => {
+  it('fans a job event out, then schedules the retry of a failed attempt 5 s later', async () => {
+    const tenantId = `tenant_${randomUUID().slice(0, 8)}`;
+    const publisher = new MemoryPublisher();
+    const deps: DeliverStageDeps = { ...h.deps, publisher, logger: createMemoryLogger() };
+    const failing = await h.receiver({ respond: () => ({ status: 500 }) });
+    const healthy = await h.receiver();
+    const a = await registerEndpoint(deps, tenantId, { url: failing.url });
+    const b = await registerEndpoint(deps, tenantId, { url: healthy.url });
+    const event = jobEvent(tenantId);
+
+    const fanOut = DeliverQueueBodySchema.parse({ kind: 'deliver', attempt: 0, event });
+    expect(await runDeliverStage(deps, fanOut, traceparent)).toEqual({ kind: 'fannedOut', deliveries: 2 });
+    const perEndpoint = publisher.on('deliver');
+    expect(perEndpoint.map((m) => m.messageId).sort()).toEqual(
+      [`${event.jobId}:deliver:${a.endpoint.id}:1`, `${event.jobId}:deliver:${b.endpoint.id}:1`].sort(),
+    );
+    expect(perEndpoint.every((m) => m.scheduledAt === undefined)).toBe(true);
+    expect(String(perEndpoint[0]!.applicationProperties.traceparent)).toMatch(
+      /^00-0af7651916cd43dd8448eb211c80319c-/,
+    );
+
+    publisher.sent.length = 0;
+    for (const message of perEndpoint) {
+      await runDeliverStage(deps, DeliverQueueBodySchema.parse(message.body), traceparent);
+    }
+    expect(healthy.received).toHaveLength(1);
+    expect(failing.received).toHaveLength(1);
+    const [retry] = publisher.on('deliver');
+    expect(publisher.sent).toHaveLength(1);
+    expect(retry!.messageId).toBe(`${event.jobId}:deliver:${a.endpoint.id}:2`);
+    expect(retry!.scheduledAt?.getTime()).toBe(h.clock.now.getTime() + 5000);
+    expect(retry!.body).toMatchObject({ kind: 'webhook.delivery', attempt: 2, endpointId: a.endpoint.id });
+  });
+
+  it('rejects a body that is neither a job event nor a delivery', () => {
+    expect(DeliverQueueBodySchema.safeParse({ kind: 'webhook.delivery', tenantId: 't' }).success).toBe(false);
+  });
+});
