@@ -46,8 +46,13 @@ export interface ModelSimulatorOptions {
   readonly acceptBearerTokens?: readonly string[];
   readonly deployments?: readonly SimulatedDeployment[];
   readonly latency?: { readonly timeToFirstTokenMs: number; readonly perTokenMs: number };
-  /** The quota enforcement window; the service uses 1-10 s. Shorter windows make benchmarks fast. */
+  /**
+   * Quota windows. The service counts tokens per minute and requests over 1-10 s windows; defaults are
+   * 60 s and 10 s. `windowMs` sets both at once; benchmarks compress time with short windows.
+   */
   readonly windowMs?: number;
+  readonly tokenWindowMs?: number;
+  readonly requestWindowMs?: number;
   /** Length of free-text answers, chosen deterministically per prompt within this range. */
   readonly completionTokens?: { readonly min: number; readonly max: number };
   /** `max_tokens` charged when a request omits it. */
@@ -116,7 +121,10 @@ const CACHE_MIN_TOKENS = 1024;
 const CACHE_INCREMENT = 128;
 
 export async function startModelSimulator(options: ModelSimulatorOptions = {}): Promise<ModelSimulator> {
-  const windowMs = options.windowMs ?? 10_000;
+  const windows = {
+    tokenWindowMs: options.tokenWindowMs ?? options.windowMs ?? 60_000,
+    requestWindowMs: options.requestWindowMs ?? options.windowMs ?? 10_000,
+  };
   const latency = options.latency ?? { timeToFirstTokenMs: 20, perTokenMs: 0.5 };
   const completionRange = options.completionTokens ?? { min: 20, max: 60 };
   const defaultMaxTokens = options.defaultMaxTokens ?? 1024;
@@ -128,7 +136,7 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
       config,
       model: config.model ?? config.name,
       contextWindow: config.contextWindow ?? 128_000,
-      limiter: new SlidingWindowLimiter(config.tpm, config.rpm ?? (config.tpm / 1000) * 6, windowMs),
+      limiter: new SlidingWindowLimiter(config.tpm, config.rpm ?? (config.tpm / 1000) * 6, windows),
       stats: emptyStats(),
     });
   }

@@ -1,8 +1,8 @@
 /**
- * The service's quota check for one deployment. Azure OpenAI meters TPM and RPM per deployment but
- * enforces them over short windows (1-10 s): a deployment with 60,000 TPM admits about 10,000 tokens
- * in any 10 s window, and RPM is 6 per 1,000 TPM. A request is charged prompt + max_tokens when it
- * arrives, whether or not it later produces that many tokens.
+ * The service's quota check for one deployment, as Azure OpenAI documents it: a request is charged its
+ * estimated prompt tokens + max_tokens when it arrives (whether or not it later produces that many),
+ * tokens are counted against TPM over a minute, and requests against RPM (6 per 1,000 TPM) over short
+ * windows of 1-10 s. Both windows are configurable so benchmarks can compress time.
  *
  * This is a sliding-window log: exact, deterministic and cheap at simulator scale.
  */
@@ -12,9 +12,14 @@ export interface LimiterDecision {
   /** When refused: how long until the same request would be admitted. */
   readonly retryAfterMs: number;
   readonly limitedBy: 'tokens' | 'requests' | null;
-  /** Remaining in the current window, scaled to per-minute units the way the headers report quota. */
+  /** Remaining in the current windows, scaled to per-minute units the way the headers report quota. */
   readonly remainingTokens: number;
   readonly remainingRequests: number;
+}
+
+export interface LimiterWindows {
+  readonly tokenWindowMs: number;
+  readonly requestWindowMs: number;
 }
 
 interface Charge {
@@ -30,19 +35,18 @@ export class SlidingWindowLimiter {
   constructor(
     readonly tokensPerMinute: number,
     readonly requestsPerMinute: number,
-    readonly windowMs: number,
+    readonly windows: LimiterWindows,
   ) {
-    const fraction = windowMs / 60_000;
-    this.tokenBudget = Math.max(1, Math.floor(tokensPerMinute * fraction));
-    this.requestBudget = Math.max(1, Math.floor(requestsPerMinute * fraction));
+    this.tokenBudget = Math.max(1, Math.floor((tokensPerMinute * windows.tokenWindowMs) / 60_000));
+    this.requestBudget = Math.max(1, Math.floor((requestsPerMinute * windows.requestWindowMs) / 60_000));
   }
 
   tryAcquire(now: number, tokens: number): LimiterDecision {
     this.expire(now);
-    const usedTokens = this.usedTokens();
-    const usedRequests = this.charges.length;
+    const usedTokens = this.usedTokens(now);
+    const usedRequests = this.usedRequests(now);
     // A request larger than a whole window would never fit; like the service, admit it into an empty window.
-    const fitsTokens = usedTokens + tokens <= this.tokenBudget || usedRequests === 0;
+    const fitsTokens = usedTokens + tokens <= this.tokenBudget || usedTokens === 0;
     const fitsRequests = usedRequests + 1 <= this.requestBudget;
     if (fitsTokens && fitsRequests) {
       this.charges.push({ at: now, tokens });
@@ -53,10 +57,12 @@ export class SlidingWindowLimiter {
         ...this.remaining(usedTokens + tokens, usedRequests + 1),
       };
     }
+    const tokenWait = fitsTokens ? 0 : this.tokenWait(now, tokens, usedTokens);
+    const requestWait = fitsRequests ? 0 : this.requestWait(now, usedRequests);
     return {
       admitted: false,
-      retryAfterMs: this.timeUntilFits(now, tokens),
-      limitedBy: fitsRequests ? 'tokens' : 'requests',
+      retryAfterMs: Math.max(1, tokenWait, requestWait),
+      limitedBy: tokenWait >= requestWait ? 'tokens' : 'requests',
       ...this.remaining(usedTokens, usedRequests),
     };
   }
@@ -64,41 +70,59 @@ export class SlidingWindowLimiter {
   /** Current remaining quota without charging anything. */
   peek(now: number): { remainingTokens: number; remainingRequests: number } {
     this.expire(now);
-    return this.remaining(this.usedTokens(), this.charges.length);
+    return this.remaining(this.usedTokens(now), this.usedRequests(now));
   }
 
-  private timeUntilFits(now: number, tokens: number): number {
-    let usedTokens = this.usedTokens();
-    let usedRequests = this.charges.length;
+  private tokenWait(now: number, tokens: number, used: number): number {
+    const { tokenWindowMs } = this.windows;
     for (const charge of this.charges) {
-      usedTokens -= charge.tokens;
-      usedRequests -= 1;
-      const fits =
-        (usedTokens + tokens <= this.tokenBudget || usedRequests === 0) &&
-        usedRequests + 1 <= this.requestBudget;
-      if (fits) return Math.max(1, charge.at + this.windowMs - now);
+      if (charge.at + tokenWindowMs <= now) continue;
+      used -= charge.tokens;
+      if (used + tokens <= this.tokenBudget || used === 0) return charge.at + tokenWindowMs - now;
     }
-    return this.windowMs;
+    return tokenWindowMs;
+  }
+
+  private requestWait(now: number, used: number): number {
+    const { requestWindowMs } = this.windows;
+    for (const charge of this.charges) {
+      if (charge.at + requestWindowMs <= now) continue;
+      used -= 1;
+      if (used + 1 <= this.requestBudget) return charge.at + requestWindowMs - now;
+    }
+    return requestWindowMs;
   }
 
   private expire(now: number): void {
-    while (this.charges.length > 0 && this.charges[0]!.at + this.windowMs <= now) this.charges.shift();
+    const horizon = Math.max(this.windows.tokenWindowMs, this.windows.requestWindowMs);
+    while (this.charges.length > 0 && this.charges[0]!.at + horizon <= now) this.charges.shift();
   }
 
-  private usedTokens(): number {
+  private usedTokens(now: number): number {
     let sum = 0;
-    for (const charge of this.charges) sum += charge.tokens;
+    for (const charge of this.charges) if (charge.at + this.windows.tokenWindowMs > now) sum += charge.tokens;
     return sum;
+  }
+
+  private usedRequests(now: number): number {
+    let count = 0;
+    for (const charge of this.charges) if (charge.at + this.windows.requestWindowMs > now) count += 1;
+    return count;
   }
 
   private remaining(
     usedTokens: number,
     usedRequests: number,
   ): { remainingTokens: number; remainingRequests: number } {
-    const scale = 60_000 / this.windowMs;
     return {
-      remainingTokens: Math.max(0, Math.floor((this.tokenBudget - usedTokens) * scale)),
-      remainingRequests: Math.max(0, Math.floor((this.requestBudget - usedRequests) * scale)),
+      remainingTokens: Math.max(
+        0,
+        Math.floor(((this.tokenBudget - usedTokens) * 60_000) / this.windows.tokenWindowMs),
+      ),
+      remainingRequests: Math.max(
+        0,
+        Math.floor(((this.requestBudget - usedRequests) * 60_000) / this.windows.requestWindowMs),
+      ),
     };
   }
 }

@@ -132,7 +132,8 @@ export function createModelClient(
       budget: new QuotaBudget({
         tokensPerMinute: settings.tpm,
         requestsPerMinute: settings.rpm ?? (settings.tpm / 1000) * 6,
-        windowMs: settings.windowMs,
+        tokenWindowMs: settings.tokenWindowMs,
+        requestWindowMs: settings.requestWindowMs,
         share: config.MODEL_INSTANCE_SHARE,
       }),
     }));
@@ -192,7 +193,7 @@ export function createModelClient(
             throw toPlatformError(failure);
           case 'throttled':
             target.breaker.onNeutral();
-            target.budget.onThrottled(failure.retryAfterMs, failure.rateLimit, at);
+            target.budget.onThrottled(failure.retryAfterMs, at);
             break;
           case 'configuration':
             logger.error('Model deployment refused our configuration', {

@@ -25,8 +25,12 @@ export const DeploymentSettingsSchema = z.strictObject({
   priority: z.number().int().min(0).default(0),
   /** Share of traffic among deployments of the same priority. */
   weight: z.number().positive().default(1),
-  /** Window the pacer spreads the quota over; Azure enforces over 1-10 s windows. */
-  windowMs: z.number().int().positive().default(10_000),
+  /**
+   * Windows the pacer counts over, matching the service: tokens per minute, requests over short windows
+   * (Azure: 1-10 s). Only change them to match a simulator running compressed time.
+   */
+  tokenWindowMs: z.number().int().positive().default(60_000),
+  requestWindowMs: z.number().int().positive().default(10_000),
 });
 export type DeploymentSettings = z.infer<typeof DeploymentSettingsSchema>;
 

@@ -3,16 +3,20 @@ import type { ModelConfig } from '../../shared/model/client.js';
 import type { DeploymentSettings } from '../../shared/model/settings.js';
 
 export function deployment(
-  overrides: Partial<DeploymentSettings> & Pick<DeploymentSettings, 'name' | 'endpoint'>,
+  overrides: Partial<DeploymentSettings> &
+    Pick<DeploymentSettings, 'name' | 'endpoint'> & { windowMs?: number },
 ): DeploymentSettings {
+  // `windowMs` sets both pacing windows, to match a simulator started with the same `windowMs`.
+  const { windowMs = 1_000, ...rest } = overrides;
   return {
     kind: 'azure',
     auth: 'apiKey',
     tpm: 60_000,
     priority: 0,
     weight: 1,
-    windowMs: 1_000,
-    ...overrides,
+    tokenWindowMs: windowMs,
+    requestWindowMs: windowMs,
+    ...rest,
   };
 }
 

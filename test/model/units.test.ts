@@ -56,7 +56,8 @@ describe('quota budget', () => {
     new QuotaBudget({
       tokensPerMinute: 60_000,
       requestsPerMinute: 600,
-      windowMs: 1_000,
+      tokenWindowMs: 1_000,
+      requestWindowMs: 1_000,
       share: 1,
       expiryMarginMs: 0,
       ...overrides,
@@ -97,7 +98,7 @@ describe('quota budget', () => {
 
   it('cools down for retry-after on a 429 and shrinks its share, then grows back on success', () => {
     const b = budget();
-    b.onThrottled(2_000, {}, 0);
+    b.onThrottled(2_000, 0);
     expect(b.waitMs(1, 0)).toBe(2_000);
     const shrunk = b.snapshot(0).adaptiveFactor;
     expect(shrunk).toBeLessThan(1);
@@ -146,7 +147,8 @@ describe('router', () => {
     const budget = new QuotaBudget({
       tokensPerMinute: 60_000,
       requestsPerMinute: 600,
-      windowMs: 1_000,
+      tokenWindowMs: 1_000,
+      requestWindowMs: 1_000,
       share: 1,
       expiryMarginMs: 0,
     });
@@ -372,7 +374,8 @@ describe('configuration', () => {
       auth: 'entra',
       priority: 0,
       weight: 1,
-      windowMs: 10_000,
+      tokenWindowMs: 60_000,
+      requestWindowMs: 10_000,
     });
     expect(config.MODEL_PRICES['gpt-4o-mini']).toBeDefined();
   });
