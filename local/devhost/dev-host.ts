@@ -4,7 +4,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ServiceBusClient } from '@azure/service-bus';
+import { RetryMode, ServiceBusClient } from '@azure/service-bus';
 import type {
   FunctionDefinition,
   HttpFunctionDefinition,
@@ -85,7 +85,16 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       server.close();
       throw new Error('startDevHost: queue triggers need serviceBusConnectionString');
     }
-    client = new ServiceBusClient(options.serviceBusConnectionString);
+    const retry = settings.serviceBus.clientRetry;
+    client = new ServiceBusClient(options.serviceBusConnectionString, {
+      retryOptions: {
+        mode: retry.mode === 'exponential' ? RetryMode.Exponential : RetryMode.Fixed,
+        retryDelayInMs: retry.delayMs,
+        maxRetryDelayInMs: retry.maxDelayMs,
+        maxRetries: retry.maxRetries,
+        timeoutInMs: retry.tryTimeoutMs,
+      },
+    });
     const sbClient = client;
     runners = queueDefinitions.map((definition) =>
       startQueueRunner({ client: sbClient, definition, settings: settings.serviceBus, logger }),

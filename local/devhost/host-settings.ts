@@ -14,6 +14,14 @@ export interface ServiceBusHostSettings {
   readonly maxAutoLockRenewalDurationMs: number;
   /** Read for completeness: the JS SDK's subscribe() keeps `maxConcurrentCalls` credits and has no prefetch. */
   readonly prefetchCount: number;
+  /** `clientRetryOptions`, for the SDK client: how fast it retries and reconnects. */
+  readonly clientRetry: {
+    readonly mode: 'exponential' | 'fixed';
+    readonly delayMs: number;
+    readonly maxDelayMs: number;
+    readonly maxRetries: number;
+    readonly tryTimeoutMs: number;
+  };
 }
 
 export interface HostSettings {
@@ -47,6 +55,15 @@ const HostJsonSchema = z.object({
           autoCompleteMessages: z.boolean().optional(),
           maxAutoLockRenewalDuration: z.string().optional(),
           prefetchCount: z.number().int().nonnegative().optional(),
+          clientRetryOptions: z
+            .object({
+              mode: z.enum(['exponential', 'fixed']).optional(),
+              tryTimeout: z.string().optional(),
+              delay: z.string().optional(),
+              maxDelay: z.string().optional(),
+              maxRetries: z.number().int().nonnegative().optional(),
+            })
+            .optional(),
         })
         .optional(),
     })
@@ -66,6 +83,7 @@ export function findHostJson(from: string = dirname(fileURLToPath(import.meta.ur
 export function toHostSettings(hostJson: unknown): HostSettings {
   const extensions = HostJsonSchema.parse(hostJson).extensions;
   const serviceBus = extensions?.serviceBus;
+  const retry = serviceBus?.clientRetryOptions;
   return {
     routePrefix: (extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, ''),
     serviceBus: {
@@ -73,6 +91,14 @@ export function toHostSettings(hostJson: unknown): HostSettings {
       autoCompleteMessages: serviceBus?.autoCompleteMessages ?? true,
       maxAutoLockRenewalDurationMs: parseTimeSpanMs(serviceBus?.maxAutoLockRenewalDuration ?? '00:05:00'),
       prefetchCount: serviceBus?.prefetchCount ?? 0,
+      // Defaults of the Functions Service Bus extension's ServiceBusRetryOptions.
+      clientRetry: {
+        mode: retry?.mode ?? 'exponential',
+        delayMs: parseTimeSpanMs(retry?.delay ?? '00:00:00.80'),
+        maxDelayMs: parseTimeSpanMs(retry?.maxDelay ?? '00:01:00'),
+        maxRetries: retry?.maxRetries ?? 3,
+        tryTimeoutMs: parseTimeSpanMs(retry?.tryTimeout ?? '00:01:00'),
+      },
     },
   };
 }

@@ -10,6 +10,13 @@ describe('host settings', () => {
         autoCompleteMessages: true,
         maxAutoLockRenewalDurationMs: 5 * 60_000,
         prefetchCount: 0,
+        clientRetry: {
+          mode: 'exponential',
+          delayMs: 800,
+          maxDelayMs: 60_000,
+          maxRetries: 3,
+          tryTimeoutMs: 60_000,
+        },
       },
     });
   });
@@ -22,6 +29,13 @@ describe('host settings', () => {
         autoCompleteMessages: true,
         maxAutoLockRenewalDurationMs: 300_000,
         prefetchCount: 0,
+        clientRetry: {
+          mode: 'exponential',
+          delayMs: 800,
+          maxDelayMs: 60_000,
+          maxRetries: 3,
+          tryTimeoutMs: 60_000,
+        },
       },
     });
     expect(toHostSettings({ extensions: { http: { routePrefix: '' } } }).routePrefix).toBe('');
