@@ -158,21 +158,23 @@ param alertJobWaitMinutes int = 30
 
 // ── Names ──────────────────────────────────────────────────────────────────────────────────────────
 // uniqueString is 13 characters; with the abbreviations below every name stays within its limit
-// (storage 24, key vault 24, function app 60, Cosmos DB 44, Service Bus 50, Azure OpenAI 64).
+// (storage 24, key vault 24, function app 32, Cosmos DB 44, Service Bus 50, Azure OpenAI 64);
+// test/infra/names.test.ts checks the longest possible value of each.
+var workload = toLower(workloadName)
 var token = toLower(uniqueString(subscription().id, workloadName, environmentName, location))
 var names = {
-  resourceGroup: empty(resourceGroupName) ? 'rg-${workloadName}-${environmentName}' : resourceGroupName
-  identity: 'id-${workloadName}-${environmentName}-${token}'
-  storage: 'st${take(replace(toLower(workloadName), '-', ''), 6)}${token}'
-  logAnalytics: 'log-${workloadName}-${environmentName}-${token}'
-  appInsights: 'appi-${workloadName}-${environmentName}-${token}'
-  plan: 'asp-${workloadName}-${environmentName}-${token}'
-  functionApp: 'func-${workloadName}-${environmentName}-${token}'
-  serviceBus: 'sbns-${workloadName}-${environmentName}-${token}'
-  cosmos: 'cosno-${workloadName}-${environmentName}-${token}'
-  openAi: 'oai-${workloadName}-${environmentName}-${token}'
-  keyVault: 'kv-${take(replace(toLower(workloadName), '-', ''), 4)}-${token}'
-  alertPrefix: '${workloadName}-${environmentName}'
+  resourceGroup: empty(resourceGroupName) ? 'rg-${workload}-${environmentName}' : resourceGroupName
+  identity: 'id-${workload}-${environmentName}-${token}'
+  storage: 'st${take(replace(workload, '-', ''), 6)}${token}'
+  logAnalytics: 'log-${workload}-${environmentName}-${token}'
+  appInsights: 'appi-${workload}-${environmentName}-${token}'
+  plan: 'asp-${workload}-${environmentName}-${token}'
+  functionApp: 'func-${workload}-${environmentName}-${token}'
+  serviceBus: 'sbns-${workload}-${environmentName}-${token}'
+  cosmos: 'cosno-${workload}-${environmentName}-${token}'
+  openAi: 'oai-${workload}-${environmentName}-${token}'
+  keyVault: 'kv-${take(replace(workload, '-', ''), 4)}-${token}'
+  alertPrefix: '${workload}-${environmentName}'
 }
 var deploymentContainerName = 'app-package'
 
