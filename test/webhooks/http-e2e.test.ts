@@ -118,6 +118,34 @@ describe('webhooks over the API and the deliver queue', () => {
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
     expect(JSON.stringify(await refused.json())).toContain('link-local');
 
+    const { url } = receiver;
+    const created = (await (
+      await api('/v1/webhooks/endpoints', {
+        method: 'POST',
+        body: JSON.stringify({ url, eventTypes: ['job.failed'] }),
+      })
+    ).json()) as { id: string; eventTypes: string[] };
+    expect(created.eventTypes).toEqual(['job.failed']);
+    const badSince = await api(`/v1/webhooks/endpoints/${created.id}/replay`, {
+      method: 'POST',
+      body: JSON.stringify({ since: 'yesterday' }),
+    });
+    expect(badSince.status).toBe(400);
+    const nothingFailed = await api(`/v1/webhooks/endpoints/${created.id}/replay`, {
+      method: 'POST',
+      body: JSON.stringify({ since: '2026-01-01T00:00:00Z' }),
+    });
+    expect(nothingFailed.status).toBe(202);
+    expect(await nothingFailed.json()).toEqual({ replayed: 0, deliveries: [] });
+    const enabled = await api(`/v1/webhooks/endpoints/${created.id}/enable`, { method: 'POST' });
+    expect(enabled.status).toBe(200);
+
+    const other = await stack.addTenant(`other-${Date.now()}`);
+    const foreign = await fetch(`${stack.apiUrl}/v1/webhooks/endpoints/${created.id}`, {
+      headers: { 'api-key': other },
+    });
+    expect(foreign.status).toBe(404);
+
     const missing = await api('/v1/webhooks/endpoints/ep_doesnotexist/attempts');
     expect(missing.status).toBe(404);
     const noEvent = await api('/v1/webhooks/jobs/job_unknown/replay', { method: 'POST' });
