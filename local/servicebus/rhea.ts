@@ -19,6 +19,7 @@ interface RheaTypes {
   wrap_symbol(value: string): Typed;
   wrap_long(value: number | Buffer): Typed;
   wrap_int(value: number): Typed;
+  wrap_double(value: number): Typed;
   wrap_uint(value: number): Typed;
   wrap_boolean(value: boolean): Typed;
   wrap_timestamp(value: number): Typed;
