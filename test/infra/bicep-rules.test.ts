@@ -3,6 +3,7 @@
  * shared keys off, no Flex-forbidden settings, well-formed role assignments, tags, existing modules.
  * Each rule is also run on a deliberately bad snippet, so a rule that cannot fail would be caught here.
  */
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { infraDir, listFiles, parseBicep, readBicep, resources, syntaxErrors } from './bicep-tree.js';
 import { ALL_RULES, checkAll, type Rule } from './bicep-rules.js';
@@ -44,6 +45,18 @@ describe('Bicep templates', () => {
       expect(checkAll(readBicep(path))).toEqual([]);
     },
   );
+
+  it('use every query file under infra/workbooks', () => {
+    const loaded = bicepFiles.flatMap((path) => {
+      const file = readBicep(path);
+      return [...file.source.matchAll(/loadTextContent\('([^']+\.kql)'\)/g)].map((m) =>
+        resolve(dirname(path), m[1] ?? ''),
+      );
+    });
+    const queries = listFiles(join(infraDir, 'workbooks'), '.kql');
+    expect(queries.length).toBeGreaterThan(5);
+    expect(queries.filter((query) => !loaded.includes(query))).toEqual([]);
+  });
 
   it('the parser reports a broken template (so the syntax check can fail)', () => {
     const broken = parseBicep(
@@ -131,6 +144,8 @@ const badSnippets: ReadonlyArray<readonly [keyof typeof ALL_RULES, string]> = [
     "resource i 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {\n  name: 'x'\n  location: 'l'\n}",
   ],
   ['modulesExist', "module m 'modules/does-not-exist.bicep' = {\n  name: 'm'\n}"],
+  ['loadedFilesExist', "var q = loadTextContent('workbooks/no-such-query.kql')"],
+  ['loadedFilesExist', 'var d = loadJsonContent(path)'],
 ];
 
 describe('house rules catch bad snippets', () => {

@@ -247,6 +247,21 @@ export const modulesExist: Rule = (file) =>
       ),
     );
 
+const LOAD_FUNCTIONS = new Set(['loadJsonContent', 'loadTextContent', 'loadYamlContent', 'loadFileAsBase64']);
+
+/** Every file a template loads at compile time (loadJsonContent, loadTextContent, ...) exists. */
+export const loadedFilesExist: Rule = (file) =>
+  descendants(file.root, 'call_expression')
+    .filter((call) => LOAD_FUNCTIONS.has(calledFunction(call)))
+    .flatMap((call) => {
+      const path = stringLiteral(call.childForFieldName('arguments')?.namedChildren[0] ?? undefined);
+      if (path === undefined)
+        return [violation('loaded-file-exists', file, call, `${calledFunction(call)} needs a literal path`)];
+      return existsSync(resolve(dirname(file.path), path))
+        ? []
+        : [violation('loaded-file-exists', file, call, `${calledFunction(call)} loads missing ${path}`)];
+    });
+
 export const ALL_RULES: Readonly<Record<string, Rule>> = {
   noKeyListing,
   noSecretOutputs,
@@ -258,6 +273,7 @@ export const ALL_RULES: Readonly<Record<string, Rule>> = {
   roleAssignmentsWellFormed,
   taggedResources,
   modulesExist,
+  loadedFilesExist,
 };
 
 export function checkAll(file: BicepFile): Violation[] {
