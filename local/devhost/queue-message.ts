@@ -33,8 +33,9 @@ export function fromServiceBusReceivedMessage(message: ServiceBusReceivedMessage
   return {
     body: toBody(message.body),
     messageId: toId(message.messageId) ?? '',
-    // The JS SDK reports the AMQP header (0 on first delivery); .NET and so the Functions runtime add 1.
-    deliveryCount: (message.deliveryCount ?? 0) + 1,
+    // Previous deliveries, 0 on the first: the JS SDK's AMQP header value, and what the Azure adapter
+    // (functions/index.ts) derives from the runtime's 1-based metadata, so both hosts agree.
+    deliveryCount: message.deliveryCount ?? 0,
     applicationProperties: { ...(message.applicationProperties ?? {}) },
     ...(contentType === undefined ? {} : { contentType }),
     ...(correlationId === undefined ? {} : { correlationId }),
@@ -47,7 +48,8 @@ export function fromServiceBusReceivedMessage(message: ServiceBusReceivedMessage
 export function toTriggerMetadata(message: QueueMessage): Record<string, unknown> {
   return {
     messageId: message.messageId,
-    deliveryCount: message.deliveryCount,
+    // The runtime reports .NET's DeliveryCount, which counts this delivery too (1 on the first).
+    deliveryCount: message.deliveryCount + 1,
     applicationProperties: message.applicationProperties,
     contentType: message.contentType,
     correlationId: message.correlationId,

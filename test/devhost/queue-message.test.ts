@@ -1,6 +1,7 @@
 /**
  * The converter on its own, with message objects shaped as the SDK delivers them (body already
- * JSON-decoded when it was JSON, a Long sequence number, a 0-based AMQP delivery count). The queue
+ * JSON-decoded when it was JSON, a Long sequence number, a 0-based AMQP delivery count, kept 0-based as the
+ * Azure adapter in functions/index.ts makes it). The queue
  * trigger tests cover the same path through the real SDK and emulator.
  */
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
@@ -28,7 +29,7 @@ test('maps the SDK message to the QueueMessage handlers see under Azure', () => 
   expect(message).toEqual({
     body: { jobId: 'j1' },
     messageId: 'j1:invoke:1',
-    deliveryCount: 3,
+    deliveryCount: 2,
     applicationProperties: { traceparent: '00-abc', attempt: 1 },
     contentType: 'application/json',
     correlationId: 'corr',
@@ -41,7 +42,7 @@ test('text bytes become a string, other bytes stay a Buffer, missing fields stay
   const text = fromServiceBusReceivedMessage(
     received({ body: Buffer.from('not json', 'utf8'), messageId: 7 }),
   );
-  expect(text).toEqual({ body: 'not json', messageId: '7', deliveryCount: 1, applicationProperties: {} });
+  expect(text).toEqual({ body: 'not json', messageId: '7', deliveryCount: 0, applicationProperties: {} });
   const binary = fromServiceBusReceivedMessage(received({ body: Buffer.from([0xff, 0xfe, 0x00]) }));
   expect(binary.body).toEqual(Buffer.from([0xff, 0xfe, 0x00]));
   expect(binary.messageId).toBe('');
