@@ -93,7 +93,7 @@ const enable = tenantRoute(async (scope) => {
   return json(200, endpoint);
 });
 
-const AttemptsQuerySchema = z.strictObject({
+export const AttemptsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   deliveryId: z.string().min(1).max(300).optional(),
 });
@@ -114,7 +114,7 @@ const attempts = tenantRoute(async (scope) => {
   });
 });
 
-const ReplayFailedSchema = z.strictObject({ since: z.iso.datetime({ offset: true }) });
+export const ReplayFailedSchema = z.strictObject({ since: z.iso.datetime({ offset: true }) });
 
 const replayFailed = tenantRoute(async (scope) => {
   const { since } = parseOrThrow(ReplayFailedSchema, (await readJsonBody(scope)).value, 'The body');
@@ -127,7 +127,7 @@ const replayFailed = tenantRoute(async (scope) => {
   return publishReplays(scope, messages);
 });
 
-const ReplayJobSchema = z.strictObject({ endpointId: z.string().min(1).optional() });
+export const ReplayJobSchema = z.strictObject({ endpointId: z.string().min(1).optional() });
 
 const replayJobEvent = tenantRoute(async (scope) => {
   const body = parseOrThrow(ReplayJobSchema, await optionalJsonBody(scope), 'The body');

@@ -64,3 +64,23 @@ describe('deliver stage', () => {
     expect(DeliverQueueBodySchema.safeParse({ kind: 'webhook.delivery', tenantId: 't' }).success).toBe(false);
   });
 });
+
+describe('dev receiver for npm start', () => {
+  it('registers itself for the tenant and verifies what it receives', async () => {
+    const { startDevWebhookReceiver } = await import('../../local/webhook-receiver/dev.js');
+    const { planDeliveries, processDelivery } = await import('../../shared/webhooks/deliver.js');
+    const tenantId = `tenant_${randomUUID().slice(0, 8)}`;
+    const lines: string[] = [];
+    const dev = await startDevWebhookReceiver({ deps: h.deps, tenantId, log: (line) => lines.push(line) });
+    try {
+      const [message] = await planDeliveries(h.deps, jobEvent(tenantId));
+      expect(message!.endpointId).toBe(dev.endpointId);
+      // The receiver verifies against the real clock; the harness clock started at the real time.
+      expect(await processDelivery(h.deps, h.scheduler, message!, 1)).toEqual({ kind: 'delivered' });
+      expect(dev.receiver.received[0]!.webhookId).toBe(message!.webhookId);
+      expect(lines[0]).toMatch(/job.succeeded .* \(signature verified\)$/);
+    } finally {
+      await dev.receiver.close();
+    }
+  });
+});
