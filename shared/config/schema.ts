@@ -13,9 +13,6 @@ import {
 } from '../model/settings.js';
 
 const positiveInt = z.coerce.number().int().positive();
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
 
 export const EnvironmentSchema = z.object({
   /** `local` allows http webhook targets and emulator credentials; `azure` refuses both. */
@@ -72,9 +69,6 @@ export const EnvironmentSchema = z.object({
   JOB_DEADLINE_SECONDS: positiveInt.default(24 * 60 * 60),
   /** Job documents expire this long after their terminal state (Cosmos TTL). */
   JOB_RETENTION_DAYS: positiveInt.default(30),
-
-  /** Emit one structured JSON line per log event (Application Insights picks them up in Azure). */
-  LOG_JSON: booleanFlag.default(true),
 
   // ── Model layer (issue 4, shared/model; documented in docs/model-layer.md) ──────────────────────
   /** JSON: model alias → deployments `[{ name, kind, endpoint, deployment, auth, tpm, rpm?, priority, weight }]`. */
