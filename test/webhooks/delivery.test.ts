@@ -371,6 +371,24 @@ describe('secret rotation', () => {
     ).toThrow(/No webhook-signature matches/);
   });
 
+  it('ends the old secret at once with overlapSeconds 0 (after a leak)', async () => {
+    const { tenantId, receiver, endpointId, secret: leaked } = await setup();
+    const rotated = await rotateSecret(h.deps, tenantId, endpointId, { overlapSeconds: 0 });
+    const { message } = await firstMessage(tenantId);
+    await processDelivery(h.deps, h.scheduler, message, 1);
+    const got = receiver.received[0]!;
+    expect(String(got.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(
+      verifyWebhook({ payload: got.body, headers: got.headers, secrets: rotated.secret, now: h.clock.now })
+        .id,
+    ).toBe(message.webhookId);
+    expect(() =>
+      verifyWebhook({ payload: got.body, headers: got.headers, secrets: leaked, now: h.clock.now }),
+    ).toThrow();
+    // A later rotation drops the expired secret from the record.
+    expect((await rotateSecret(h.deps, tenantId, endpointId, {})).endpoint.secrets).toHaveLength(2);
+  });
+
   it('stores secrets only encrypted', async () => {
     const { tenantId, endpointId, secret } = await setup();
     const stored = await h.deps.store.getEndpoint(tenantId, endpointId);
