@@ -135,6 +135,9 @@ param extraAppSettings object = {}
 // ── Key Vault ──────────────────────────────────────────────────────────────────────────────────────
 param keyVaultPurgeProtection bool = true
 
+@description('Name of a Key Vault secret holding the API key pepper (API_KEY_PEPPER, at least 32 characters); empty for none. Create the secret before setting this and before issuing keys: a new pepper invalidates every issued key.')
+param apiKeyPepperSecretName string = ''
+
 // ── Monitoring and alerts ──────────────────────────────────────────────────────────────────────────
 @minValue(30)
 @maxValue(730)
@@ -344,11 +347,16 @@ module functionApp 'modules/functionapp.bicep' = {
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabaseName: cosmos.outputs.databaseName
-    platformSettings: {
-      MODEL_POOLS: empty(modelPoolsJson) ? string(generatedModelPools) : modelPoolsJson
-      MODEL_INSTANCE_SHARE: modelInstanceShare
-      WEBHOOK_KEK_BASE64: keyVault.outputs.webhookKekReference
-    }
+    platformSettings: union(
+      {
+        MODEL_POOLS: empty(modelPoolsJson) ? string(generatedModelPools) : modelPoolsJson
+        MODEL_INSTANCE_SHARE: modelInstanceShare
+        WEBHOOK_KEK_BASE64: keyVault.outputs.webhookKekReference
+      },
+      empty(apiKeyPepperSecretName)
+        ? {}
+        : { API_KEY_PEPPER: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${apiKeyPepperSecretName})' }
+    )
     extraAppSettings: extraAppSettings
     publicBaseUrl: publicBaseUrl
     logLevel: logLevel

@@ -87,7 +87,6 @@ var telemetrySettings = {
 var pipelineSettings = {
   PIPELINE_ENVIRONMENT: 'azure'
   LOG_LEVEL: logLevel
-  LOG_JSON: 'true'
   // DefaultAzureCredential in shared/ picks the user-assigned identity from this.
   AZURE_CLIENT_ID: identityClientId
   COSMOS_ENDPOINT: cosmosEndpoint

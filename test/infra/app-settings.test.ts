@@ -88,6 +88,14 @@ describe('function app settings', () => {
     expect(settings.get('WEBHOOK_KEK_BASE64')?.value).toBe('keyVault.outputs.webhookKekReference');
   });
 
+  it('carry secrets only as Key Vault references resolved with the identity', () => {
+    const secretShaped = [...settings.keys()].filter((key) => /PEPPER|SECRET|KEK|PASSWORD|_KEY$/.test(key));
+    expect(secretShaped).toEqual(expect.arrayContaining(['WEBHOOK_KEK_BASE64', 'API_KEY_PEPPER']));
+    for (const key of secretShaped) {
+      expect(settings.get(key)?.value, key).toMatch(/@Microsoft\.KeyVault\(|keyVault\.outputs\.\w+Reference/);
+    }
+  });
+
   it('the reader follows union(), variables, module arguments and ternaries (and so can miss a setting)', () => {
     const app = parseBicep(
       [
