@@ -2,10 +2,11 @@
  * The submission gate: what the HTTP front door (and any other authenticated entry) calls before the
  * accept use case. It resolves the caller's tenant record (cached), refuses unknown or suspended
  * tenants, and applies admitSubmission: model allow-list, size, message count, rate, jobs in flight,
- * daily budget. The full request schema stays with accept; a body too malformed to even name a model
- * is passed through so accept's schema gives the one canonical 400.
+ * daily budget. A body that fails the job schema is passed through untouched, without spending a rate
+ * token or a Cosmos query, so accept's schema gives the one canonical 400 and junk stays cheap.
  */
 import { ForbiddenError } from '../errors/index.js';
+import { SubmitJobSchema } from '../jobs/submission.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { admitSubmission, type AdmissionDeps } from './admission.js';
 import type { BudgetDecision } from './budget.js';
@@ -45,8 +46,6 @@ export function createSubmissionGate(
 }
 
 function shapeOf(body: unknown): { model: string; messageCount: number } | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const { model, messages } = body as { model?: unknown; messages?: unknown };
-  if (typeof model !== 'string') return undefined;
-  return { model, messageCount: Array.isArray(messages) ? messages.length : 0 };
+  const parsed = SubmitJobSchema.safeParse(body);
+  return parsed.success ? { model: parsed.data.model, messageCount: parsed.data.messages.length } : undefined;
 }
