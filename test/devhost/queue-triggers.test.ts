@@ -15,7 +15,7 @@ import {
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../local/servicebus/index.js';
 import { memoryLogger } from './helpers.js';
 
-const QUEUES = ['complete', 'deadletter', 'retry', 'concurrency', 'drain', 'stuck'];
+const QUEUES = ['complete', 'deadletter', 'retry', 'manual', 'concurrency', 'drain', 'stuck'];
 
 let emulator: ServiceBusEmulator;
 let client: ServiceBusClient;
@@ -143,6 +143,33 @@ describe('queue triggers', () => {
     await expect.poll(() => deliveries, { timeout: 5_000 }).toEqual([0, 1, 2]);
     await expect.poll(() => counts('retry')).toMatchObject({ active: 0, locked: 0, deadLettered: 0 });
     expect(logger.lines.filter((l) => l.event === 'queue.handler_failed')).toHaveLength(2);
+  });
+
+  test('autoCompleteMessages false: a throw leaves the message locked until its lock expires', async () => {
+    const deliveries: number[] = [];
+    const fromHostJson = readHostSettings();
+    host = await startDevHost({
+      definitions: [
+        {
+          kind: 'serviceBusQueue',
+          name: 'on-manual',
+          queueName: 'manual',
+          handler: (message) => (deliveries.push(message.deliveryCount), Promise.reject(new Error('boom'))),
+        },
+      ],
+      port: 0,
+      serviceBusConnectionString: emulator.connectionString,
+      hostSettings: {
+        ...fromHostJson,
+        serviceBus: { ...fromHostJson.serviceBus, autoCompleteMessages: false },
+      },
+      log: memoryLogger(),
+    });
+    await send('manual', { body: 'x', messageId: 'manual-1' });
+    await expect.poll(() => deliveries).toEqual([0]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(deliveries).toEqual([0]);
+    expect(counts('manual')).toMatchObject({ active: 0, locked: 1 });
   });
 
   test('runs at most maxConcurrentCalls handlers at once', async () => {
