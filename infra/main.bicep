@@ -315,12 +315,11 @@ module keyVault 'modules/keyvault.bicep' = {
 var openAiEndpoint = openAiMode == 'create' ? openAi.outputs.endpoint : existingOpenAiEndpoint
 
 // MODEL_POOLS (shared/model/settings.ts): alias → deployments, Entra auth, quota from the capacity.
-var modelAliases = union(map(openAiDeployments, d => d.alias), [])
-var generatedModelPools = toObject(
-  modelAliases,
-  alias => alias,
-  alias =>
-    map(filter(openAiDeployments, d => d.alias == alias), d => {
+// groupBy/mapValues need Bicep 0.29 or later.
+var generatedModelPools = mapValues(
+  groupBy(openAiDeployments, d => d.alias),
+  pool =>
+    map(pool, d => {
       name: d.name
       kind: 'azure'
       endpoint: openAiEndpoint
