@@ -2,6 +2,12 @@
  * Embedded Cosmos DB for the local stack: `@vercel/cosmosdb-server` in process over plain http, driven by
  * the real `@azure/cosmos` SDK. Plain http means no certificate to trust, so TLS verification is never
  * switched off. Data lives in memory and dies with the process.
+ *
+ * Clients need `connectionPolicy: { enableEndpointDiscovery: false }` (the server advertises https://
+ * locations it does not serve). What it does and does not do through SDK 4.9.3 is pinned by
+ * test/local-cosmos/embedded-cosmos.test.ts: CRUD, IfMatch ETags (412), patch with conditions, queries
+ * with continuation and batches of creates work; the `partitionKey` query option does not scope results
+ * (filter in WHERE), TTL never expires items, request charges are always 1.
  */
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '@vercel/cosmosdb-server';

@@ -33,12 +33,19 @@ export interface InvocationInit {
   readonly logger: DevHostLogger;
 }
 
+// JSON.stringify turns an Error into "{}": keep its name and message (not its stack) instead.
+function formatArgument(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  if (arg instanceof Error) return `${arg.name}: ${arg.message}`;
+  return JSON.stringify(arg) ?? String(arg);
+}
+
 /** `context.log(...)` lines go to the host logger tagged with the function, invocation and trace. */
 export function createInvocationContext(init: InvocationInit): InvocationContext {
   const invocationId = randomUUID();
   const tags = { functionName: init.functionName, invocationId, traceparent: init.traceParent };
   const logHandler = (level: LogLevel, ...args: unknown[]) => {
-    const message = args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' ');
+    const message = args.map(formatArgument).join(' ');
     switch (level) {
       case 'trace':
       case 'debug':

@@ -264,3 +264,29 @@ test('two functions on the same route and method are refused at start, as the ru
     /'a' and 'b' both serve GET v1\/x\/\{id\}/,
   );
 });
+
+test('context.log lines reach the host logger tagged with function, invocation and trace', async () => {
+  const lines = memoryLogger();
+  const own = await startDevHost({
+    definitions: [
+      http('logs', 'logs', ['GET'], (_request, context) => {
+        context.warn('careful', new Error('disk nearly full'), { n: 1 });
+        return Promise.resolve({ status: 204 });
+      }),
+    ],
+    port: 0,
+    log: lines,
+  });
+  try {
+    expect((await fetch(`${own.url}/api/logs`)).status).toBe(204);
+    const line = lines.lines.find((l) => l.event === 'function.log');
+    expect(line?.level).toBe('warn');
+    expect(line?.fields).toMatchObject({
+      functionName: 'logs',
+      message: 'careful Error: disk nearly full {"n":1}',
+      traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+    });
+  } finally {
+    await own.close();
+  }
+});
