@@ -5,7 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EnvironmentSchema } from '../../shared/config/schema.js';
-import { infraDir, parseBicep } from './bicep-tree.js';
+import { DeploymentSettingsSchema } from '../../shared/model/settings.js';
+import { join } from 'node:path';
+import {
+  descendants,
+  infraDir,
+  objectProperties,
+  parseBicep,
+  readBicep,
+  stringLiteral,
+  variables,
+} from './bicep-tree.js';
 import { appSettingsFrom, deployedAppSettings } from './app-settings.js';
 
 const settings = deployedAppSettings();
@@ -94,6 +104,27 @@ describe('function app settings', () => {
     for (const key of secretShaped) {
       expect(settings.get(key)?.value, key).toMatch(/@Microsoft\.KeyVault\(|keyVault\.outputs\.\w+Reference/);
     }
+  });
+
+  it('build MODEL_POOLS entries the model layer accepts (its schema is strict)', () => {
+    expect(settings.get('MODEL_POOLS')?.value).toContain('generatedModelPools');
+    const main = readBicep(join(infraDir, 'main.bicep'));
+    const pools = variables(main).get('generatedModelPools');
+    const entry = pools ? descendants(pools, 'object')[0] : undefined;
+    const fields = objectProperties(entry);
+    const allowed = Object.keys(DeploymentSettingsSchema.shape);
+    expect([...fields.keys()].filter((key) => !allowed.includes(key))).toEqual([]);
+    // Every field the schema requires is present.
+    const shape = DeploymentSettingsSchema.shape as Record<
+      string,
+      { safeParse(value: unknown): { success: boolean } }
+    >;
+    const required = Object.entries(shape)
+      .filter(([, schema]) => !schema.safeParse(undefined).success)
+      .map(([key]) => key);
+    expect(required.filter((key) => !fields.has(key))).toEqual([]);
+    expect(stringLiteral(fields.get('auth'))).toBe('entra');
+    expect(stringLiteral(fields.get('kind'))).toBe('azure');
   });
 
   it('the reader follows union(), variables, module arguments and ternaries (and so can miss a setting)', () => {
