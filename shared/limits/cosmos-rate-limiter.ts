@@ -1,59 +1,103 @@
 /**
- * A token bucket shared by every function instance: one document per tenant, `ratelimit:<tenantId>`,
- * in the `tenants` container (partition key /id), updated with an ETag-guarded replace. Every instance
- * sees the same bucket, so the limit holds however far the Functions host scales out, at the price of
- * one point read + one replace per admitted submission (refusals only read).
+ * The submission rate limit shared by every function instance: one counter document per tenant per
+ * minute, `ratelimit:<tenantId>:<window>`, in the `tenants` container (partition key /id), advanced
+ * with ONE conditional patch, `incr /count` if `count < cap` (sliding-window.ts). Cosmos DB applies a
+ * patch atomically on the server, so however many instances race, the window never admits more than
+ * its cap, and nobody retries a lost compare-and-swap. A refusal is the 412 of a false condition.
  *
- * Contention stays inside the flooding tenant's own document (its own logical partition): tenant B's
- * bucket is another document and never waits on A's. When many instances race for the same bucket
- * and lose the ETag race repeatedly, the submission is refused with a short Retry-After rather than
- * spinning: under that much concurrency the tenant is at its limit anyway.
+ * Cost per admitted submission: one patch (plus a create for the first submission of a window, and a
+ * point read of the previous window's count, cached per instance since that window is closed).
+ * Contention stays inside the flooding tenant's own documents: tenant B's counters are other
+ * documents, in other logical partitions, and never wait on A's.
  */
 import type { Container } from '@azure/cosmos';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
-import { takeToken, type BucketState } from './token-bucket.js';
+import { currentWindowCap, retryAfterMs, windowAt, WINDOW_MS } from './sliding-window.js';
 
-interface BucketDocument extends BucketState {
+interface CounterDocument {
   readonly id: string;
   readonly type: 'rateLimit';
   readonly tenantId: string;
-  /** Idle buckets expire: a full bucket and a missing one mean the same thing. */
+  readonly window: number;
+  readonly count: number;
+  /** Two windows of history are all the estimate needs; older counters expire. */
   readonly ttl: number;
 }
-
-const MAX_ATTEMPTS = 4;
-const CONTENDED_RETRY_AFTER_MS = 250;
 
 const statusOf = (error: unknown): number | undefined =>
   typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number'
     ? (error as { code: number }).code
     : undefined;
 
+const counterId = (tenantId: string, window: number): string => `ratelimit:${tenantId}:${window}`;
+
 export class CosmosRateLimiter implements RateLimiter {
+  /** Closed windows' counts, per tenant: they no longer change (give or take a straggler). */
+  private readonly previousCounts = new Map<string, { window: number; count: number }>();
+
   constructor(private readonly container: Container) {}
 
   async consume(tenantId: string, perMinute: number, nowMs: number): Promise<RateDecision> {
-    const id = `ratelimit:${tenantId}`;
+    const { index, elapsedMs } = windowAt(nowMs);
+    const previous = await this.previousCount(tenantId, index - 1);
+    const cap = currentWindowCap(perMinute, previous, elapsedMs);
+    const id = counterId(tenantId, index);
     const item = this.container.item(id, id);
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const { resource, etag, statusCode } = await item.read<BucketDocument>();
-      const existing = statusCode === 404 || !resource ? undefined : resource;
-      const result = takeToken(existing, perMinute, nowMs);
-      if (!result.allowed) return result;
-      const document: BucketDocument = { id, type: 'rateLimit', tenantId, ttl: 3_600, ...result.state };
+    // Two rounds at most: patch (or learn the counter does not exist yet), create, or patch again
+    // if another instance created it between our two calls.
+    for (let round = 0; round < 3; round += 1) {
       try {
-        if (existing) {
-          await item.replace(document, { accessCondition: { type: 'IfMatch', condition: etag } });
-        } else {
-          await this.container.items.create(document);
-        }
+        await item.patch<CounterDocument>({
+          operations: [{ op: 'incr', path: '/count', value: 1 }],
+          // `cap` is an integer we computed, never caller input.
+          condition: `FROM c WHERE c.count < ${cap}`,
+        });
         return { allowed: true };
       } catch (error) {
-        // 412: another instance took a token since our read; 409: another created the bucket first.
         const status = statusOf(error);
-        if (status !== 412 && status !== 409) throw error;
+        if (status === 412) return this.refusal(item, perMinute, previous, elapsedMs);
+        if (status !== 404) throw error;
+      }
+      if (cap < 1) return this.refusal(item, perMinute, previous, elapsedMs);
+      try {
+        const document: CounterDocument = {
+          id,
+          type: 'rateLimit',
+          tenantId,
+          window: index,
+          count: 1,
+          ttl: 3 * (WINDOW_MS / 1000),
+        };
+        await this.container.items.create(document);
+        return { allowed: true };
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
       }
     }
-    return { allowed: false, retryAfterMs: CONTENDED_RETRY_AFTER_MS };
+    // Unreachable in practice (the counter exists after a 409); refuse briefly rather than spin.
+    return { allowed: false, retryAfterMs: 1_000 };
+  }
+
+  private async refusal(
+    item: ReturnType<Container['item']>,
+    perMinute: number,
+    previous: number,
+    elapsedMs: number,
+  ): Promise<RateDecision> {
+    const { resource } = await item.read<CounterDocument>();
+    return {
+      allowed: false,
+      retryAfterMs: retryAfterMs(perMinute, previous, resource?.count ?? perMinute, elapsedMs),
+    };
+  }
+
+  private async previousCount(tenantId: string, window: number): Promise<number> {
+    const cached = this.previousCounts.get(tenantId);
+    if (cached?.window === window) return cached.count;
+    const id = counterId(tenantId, window);
+    const { resource, statusCode } = await this.container.item(id, id).read<CounterDocument>();
+    const count = statusCode === 404 || !resource ? 0 : resource.count;
+    this.previousCounts.set(tenantId, { window, count });
+    return count;
   }
 }

@@ -1,25 +1,33 @@
 /**
  * Per-tenant submission rate limiting: the port, the in-memory implementation (tests, single-process
- * dev host) and the check that turns a refusal into a 429 with Retry-After.
+ * tools) and the check that turns a refusal into a 429 with Retry-After. Both implementations use the
+ * same sliding-window arithmetic (sliding-window.ts), so the fake behaves like the Cosmos limiter.
  */
 import { RateLimitedError } from '../errors/index.js';
-import { takeToken, type BucketState } from './token-bucket.js';
+import { currentWindowCap, retryAfterMs, windowAt } from './sliding-window.js';
 
 export type RateDecision =
   { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 
 export interface RateLimiter {
-  /** Takes one submission token from the tenant's bucket, if there is one. */
+  /** Counts one submission against the tenant's per-minute limit, if the limit allows it. */
   consume(tenantId: string, perMinute: number, nowMs: number): Promise<RateDecision>;
 }
 
 export class InMemoryRateLimiter implements RateLimiter {
-  private readonly buckets = new Map<string, BucketState>();
+  private readonly counts = new Map<string, number>();
 
   consume(tenantId: string, perMinute: number, nowMs: number): Promise<RateDecision> {
-    const result = takeToken(this.buckets.get(tenantId), perMinute, nowMs);
-    if (!result.allowed) return Promise.resolve(result);
-    this.buckets.set(tenantId, result.state);
+    const { index, elapsedMs } = windowAt(nowMs);
+    const previous = this.counts.get(`${tenantId}:${index - 1}`) ?? 0;
+    const current = this.counts.get(`${tenantId}:${index}`) ?? 0;
+    if (current >= currentWindowCap(perMinute, previous, elapsedMs)) {
+      return Promise.resolve({
+        allowed: false,
+        retryAfterMs: retryAfterMs(perMinute, previous, current, elapsedMs),
+      });
+    }
+    this.counts.set(`${tenantId}:${index}`, current + 1);
     return Promise.resolve({ allowed: true });
   }
 }

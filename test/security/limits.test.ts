@@ -12,33 +12,46 @@ import {
 import { admitSubmission, type AdmissionDeps } from '../../shared/limits/admission.js';
 import { CachedTokenUsageReader, checkDailyBudget, nextUtcMidnightMs } from '../../shared/limits/budget.js';
 import { InMemoryRateLimiter, enforceSubmissionRate } from '../../shared/limits/rate-limiter.js';
-import { takeToken } from '../../shared/limits/token-bucket.js';
+import { currentWindowCap, retryAfterMs, windowAt } from '../../shared/limits/sliding-window.js';
 import { tenantFixture } from './tenants-fixture.js';
 
 const T0 = Date.parse('2026-11-25T20:00:00Z');
 
-describe('token bucket', () => {
-  test('allows a burst of the per-minute limit, then one per 60/limit seconds', () => {
-    let state = undefined as Parameters<typeof takeToken>[0];
-    for (let i = 0; i < 60; i += 1) {
-      const r = takeToken(state, 60, T0);
-      expect(r.allowed).toBe(true);
-      if (r.allowed) state = r.state;
+describe('sliding window arithmetic', () => {
+  test('the cap carries the previous window’s weight and decays it linearly', () => {
+    expect(currentWindowCap(60, 0, 0)).toBe(60);
+    expect(currentWindowCap(60, 60, 0)).toBe(0);
+    expect(currentWindowCap(60, 60, 30_000)).toBe(30);
+    expect(currentWindowCap(60, 60, 59_999)).toBe(60);
+    expect(currentWindowCap(10, 100, 0)).toBe(0);
+  });
+
+  test('retry-after points at the moment one more submission fits', () => {
+    // 60 carried from the previous window, 30 used now at t=30 s: the next slot opens at t=31 s.
+    const wait = retryAfterMs(60, 60, 30, 30_000);
+    expect(wait).toBeGreaterThan(0);
+    expect(currentWindowCap(60, 60, 30_000 + wait)).toBeGreaterThan(30);
+    expect(currentWindowCap(60, 60, 30_000 + wait - 2)).toBeLessThanOrEqual(30);
+    // A window full on its own: come back when it has closed.
+    expect(retryAfterMs(60, 0, 60, 45_000)).toBe(15_001);
+    expect(windowAt(T0 + 61_000)).toEqual({
+      index: Math.floor((T0 + 61_000) / 60_000),
+      elapsedMs: (T0 + 61_000) % 60_000,
+    });
+  });
+
+  test('no double burst at a window boundary', async () => {
+    const limiter = new InMemoryRateLimiter();
+    const start = Math.floor(T0 / 60_000) * 60_000 + 59_000; // one second before a boundary
+    let admitted = 0;
+    // 100 attempts just before the boundary, 100 just after it.
+    for (let i = 0; i < 200; i += 1) {
+      if ((await limiter.consume('t', 60, i < 100 ? start : start + 1_500)).allowed) admitted += 1;
     }
-    const refused = takeToken(state, 60, T0);
-    expect(refused).toEqual({ allowed: false, retryAfterMs: 1000 });
-    expect(takeToken(state, 60, T0 + 999).allowed).toBe(false);
-    expect(takeToken(state, 60, T0 + 1000).allowed).toBe(true);
-  });
-
-  test('a clock running behind the stored time never mints tokens', () => {
-    const r = takeToken({ tokens: 0, updatedAtMs: T0 }, 60, T0 - 10_000);
-    expect(r.allowed).toBe(false);
-  });
-
-  test('refill is capped at the bucket capacity', () => {
-    const r = takeToken({ tokens: 0, updatedAtMs: T0 }, 10, T0 + 24 * 3600_000);
-    expect(r.allowed && r.state.tokens).toBe(9);
+    // A fixed window would admit 120 here; the sliding estimate admits the limit plus the sliver of
+    // the previous window that has decayed (60 * 1.5 s / 60 s, rounded up).
+    expect(admitted).toBeLessThanOrEqual(62);
+    expect(admitted).toBeGreaterThanOrEqual(60);
   });
 });
 
@@ -48,7 +61,7 @@ describe('submission rate limit', () => {
     for (let i = 0; i < 3; i += 1) await enforceSubmissionRate(limiter, 'team-a', 3, T0);
     const error = await enforceSubmissionRate(limiter, 'team-a', 3, T0).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
-    expect((error as RateLimitedError).retryAfterMs).toBe(20_000);
+    expect((error as RateLimitedError).retryAfterMs).toBe(60_000 - (T0 % 60_000) + 1);
     // Another tenant's bucket is untouched.
     await expect(enforceSubmissionRate(limiter, 'team-b', 3, T0)).resolves.toBeUndefined();
   });
