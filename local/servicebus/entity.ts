@@ -6,7 +6,7 @@
  * with a min-heap of expiries, scheduled messages and TTLs in min-heaps, the duplicate window as a
  * map plus a time-ordered deque. Heaps use lazy deletion and are compacted when mostly stale.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { QueueSettings } from './definitions.js';
 import { Deque, MinHeap } from './structures.js';
 import type { MessageState, StoredMessage } from './stored-message.js';
@@ -68,14 +68,8 @@ interface TimedSession {
   session: SessionRecord;
 }
 
-function newToken(): string {
-  const b = randomBytes(16);
-  // RFC 4122 version 4 bits, so the token is a well-formed uuid.
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+// crypto.randomUUID draws from a cached entropy pool: much cheaper per message than randomBytes(16).
+const newToken = (): string => randomUUID();
 
 export class Entity {
   readonly deadLetter: Entity | undefined;

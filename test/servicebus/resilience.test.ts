@@ -121,7 +121,7 @@ describe('statistics', () => {
     const receiver = h.client.createReceiver('stats');
     const [m1, m2, m3] = await receiver.receiveMessages(3, { maxWaitTimeInMs: 2000 });
     await receiver.deferMessage(m1!);
-    await receiver.deadLetterMessage(m2!, { deadLetterReason: 'x' });
+    await receiver.deadLetterMessage(m2!, { deadLetterReason: 'x', deadLetterErrorDescription: 'y' });
     const expected = { active: 1, scheduled: 1, deferred: 1, locked: 1, deadLettered: 1 };
     expect(h.emulator.stats().stats).toEqual(expected);
     expect(h.emulator.statsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/stats$/);

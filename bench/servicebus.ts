@@ -1,0 +1,247 @@
+/**
+ * Service Bus emulator benchmark (issue 2): batched send + subscribe + complete on one queue through
+ * the real @azure/service-bus SDK. Reports end-to-end messages/s, send-to-handler latency (p50/p99)
+ * and memory over the run (the emulator must stay flat: its per-message work does not grow with queue length).
+ *
+ *   npm run build && node dist/bench/servicebus.js
+ * Environment: BENCH_SB_MESSAGES (200000), BENCH_SB_BATCH (100), BENCH_SB_IN_FLIGHT (4000),
+ * BENCH_SB_CONCURRENCY (32), BENCH_SB_MODE (worker | in-process; default worker when built).
+ */
+import { existsSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ServiceBusClient } from '@azure/service-bus';
+import { startServiceBusEmulator, type QueueDefinition, type QueueStats } from '../local/servicebus/index.js';
+
+export interface BenchmarkRow {
+  readonly metric: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly target?: string;
+}
+
+export interface ServiceBusBenchmarkOptions {
+  messages: number;
+  batchSize: number;
+  /** Sender pauses when this many messages are sent but not yet handled (keeps the queue bounded). */
+  maxInFlight: number;
+  maxConcurrentCalls: number;
+  /** 'worker' runs the emulator on its own thread (needs the built JS); 'in-process' shares the SDK's thread. */
+  mode: 'worker' | 'in-process';
+}
+
+const QUEUE: QueueDefinition = {
+  name: 'bench',
+  lockDuration: 'PT1M',
+  maxDeliveryCount: 10,
+  requiresDuplicateDetection: false,
+  requiresSession: false,
+  defaultMessageTimeToLive: 'P14D',
+  deadLetteringOnMessageExpiration: true,
+  maxMessageSizeInKilobytes: 256,
+};
+
+const WORKER_FILE = fileURLToPath(new URL('./servicebus-emulator-worker.js', import.meta.url));
+
+function optionsFromEnv(): ServiceBusBenchmarkOptions {
+  const number = (name: string, fallback: number): number => {
+    const value = Number(process.env[name]);
+    return Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  const mode =
+    process.env.BENCH_SB_MODE === 'in-process' || !existsSync(WORKER_FILE) ? 'in-process' : 'worker';
+  return {
+    messages: number('BENCH_SB_MESSAGES', 200_000),
+    batchSize: number('BENCH_SB_BATCH', 100),
+    maxInFlight: number('BENCH_SB_IN_FLIGHT', 4000),
+    maxConcurrentCalls: number('BENCH_SB_CONCURRENCY', 32),
+    mode,
+  };
+}
+
+interface EmulatorHandle {
+  connectionString: string;
+  /** The emulator's own heap in bytes (its isolate in worker mode; the whole heap in-process). */
+  heap(): Promise<{ heapUsed: number; stats: QueueStats }>;
+  close(): Promise<void>;
+}
+
+async function startEmulator(mode: ServiceBusBenchmarkOptions['mode']): Promise<EmulatorHandle> {
+  if (mode === 'in-process') {
+    const emulator = await startServiceBusEmulator({ port: 0, queues: [QUEUE] });
+    return {
+      connectionString: emulator.connectionString,
+      heap: () => Promise.resolve({ heapUsed: getHeapStatistics().used_heap_size, stats: emulator.stats() }),
+      close: () => emulator.close(),
+    };
+  }
+  const worker = new Worker(WORKER_FILE, { workerData: { queues: [QUEUE] } });
+  const next = (type: string): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (msg: Record<string, unknown>): void => {
+        if (msg.type !== type) return;
+        worker.off('message', onMessage);
+        worker.off('error', reject);
+        resolve(msg);
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+  const ready = await next('ready');
+  return {
+    connectionString: String(ready.connectionString),
+    heap: async () => {
+      const answer = next('heap');
+      worker.postMessage({ type: 'heap' });
+      const msg = await answer;
+      return { heapUsed: Number(msg.heapUsed), stats: msg.stats as QueueStats };
+    },
+    close: async () => {
+      const closed = next('closed');
+      worker.postMessage({ type: 'close' });
+      await closed;
+      await worker.terminate();
+    },
+  };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+
+export async function runServiceBusBenchmark(
+  overrides: Partial<ServiceBusBenchmarkOptions> = {},
+): Promise<{ rows: BenchmarkRow[] }> {
+  const o = { ...optionsFromEnv(), ...overrides };
+  const emulator = await startEmulator(o.mode);
+  const client = new ServiceBusClient(emulator.connectionString);
+  const sender = client.createSender(QUEUE.name);
+  const receiver = client.createReceiver(QUEUE.name);
+  const latencies = new Float64Array(o.messages);
+  let handled = 0;
+  let sent = 0;
+  let resume: (() => void) | undefined;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const heapSamples: Array<{ at: number; heap: number; rss: number }> = [];
+  let nextSample = 0;
+  const sampleEvery = Math.max(1, Math.floor(o.messages / 10));
+
+  const sub = receiver.subscribe(
+    {
+      processMessage: async (m) => {
+        const sentAt = (m.applicationProperties?.t as number | undefined) ?? now();
+        if (handled < latencies.length) latencies[handled] = now() - sentAt;
+        handled++;
+        if (resume && sent - handled < o.maxInFlight / 2) {
+          const r = resume;
+          resume = undefined;
+          r();
+        }
+        if (handled >= o.messages) done();
+        return Promise.resolve();
+      },
+      processError: async (args) => {
+        console.error('benchmark receiver error:', args.error.message);
+        return Promise.resolve();
+      },
+    },
+    { maxConcurrentCalls: o.maxConcurrentCalls, autoCompleteMessages: true },
+  );
+
+  const started = now();
+  while (sent < o.messages) {
+    if (sent - handled >= o.maxInFlight) await new Promise<void>((r) => (resume = r));
+    const n = Math.min(o.batchSize, o.messages - sent);
+    const t = now();
+    const batch = Array.from({ length: n }, (_, i) => ({
+      body: { seq: sent + i, payload: 'x'.repeat(200) },
+      applicationProperties: { t },
+    }));
+    await sender.sendMessages(batch);
+    sent += n;
+    if (sent >= nextSample) {
+      nextSample += sampleEvery;
+      const { heapUsed } = await emulator.heap();
+      heapSamples.push({ at: sent, heap: heapUsed, rss: process.memoryUsage().rss });
+    }
+  }
+  await finished;
+  const elapsedMs = now() - started;
+  // Let auto-complete settle the last messages before reading the final counts.
+  await new Promise((r) => setTimeout(r, 500));
+  const end = await emulator.heap();
+  heapSamples.push({ at: o.messages, heap: end.heapUsed, rss: process.memoryUsage().rss });
+  await sub.close();
+  await receiver.close();
+  await sender.close();
+  await client.close();
+  await emulator.close();
+
+  const sorted = latencies.slice(0, Math.min(handled, latencies.length)).sort();
+  const early = heapSamples[1] ?? heapSamples[0];
+  const late = heapSamples.slice(Math.floor(heapSamples.length / 2));
+  const lateMax = Math.max(...late.map((s) => s.heap));
+  const q = end.stats[QUEUE.name];
+  return {
+    rows: [
+      { metric: 'setup: messages', value: o.messages, unit: 'messages' },
+      {
+        metric: 'setup: batch size / max in flight',
+        value: o.batchSize,
+        unit: `messages / ${o.maxInFlight}`,
+      },
+      { metric: 'setup: subscribe maxConcurrentCalls', value: o.maxConcurrentCalls, unit: 'calls' },
+      {
+        metric: `setup: emulator runs ${o.mode === 'worker' ? 'on its own thread' : 'in the SDK thread'}`,
+        value: 1,
+        unit: o.mode,
+      },
+      {
+        metric: 'end to end throughput',
+        value: Math.round((handled / elapsedMs) * 1000),
+        unit: 'msg/s',
+        target: '>= 3000',
+      },
+      {
+        metric: 'send -> handler latency p50',
+        value: Math.round(percentile(sorted, 50) * 10) / 10,
+        unit: 'ms',
+      },
+      {
+        metric: 'send -> handler latency p99',
+        value: Math.round(percentile(sorted, 99) * 10) / 10,
+        unit: 'ms',
+      },
+      { metric: 'emulator heap after 20% of messages', value: mb(early?.heap ?? 0), unit: 'MB' },
+      { metric: 'emulator heap, max over the second half', value: mb(lateMax), unit: 'MB', target: 'flat' },
+      {
+        metric: 'process RSS at the end',
+        value: mb(heapSamples[heapSamples.length - 1]?.rss ?? 0),
+        unit: 'MB',
+      },
+      {
+        metric: 'left in queue (active + locked)',
+        value: (q?.active ?? 0) + (q?.locked ?? 0),
+        unit: 'messages',
+        target: '0',
+      },
+      { metric: 'dead-lettered', value: q?.deadLettered ?? 0, unit: 'messages', target: '0' },
+    ],
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { rows } = await runServiceBusBenchmark();
+  const width = Math.max(...rows.map((r) => r.metric.length));
+  for (const row of rows) {
+    console.log(
+      `${row.metric.padEnd(width)}  ${String(row.value).padStart(9)} ${row.unit}${row.target ? `  (target ${row.target})` : ''}`,
+    );
+  }
+}
