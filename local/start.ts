@@ -5,7 +5,9 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../shared/telemetry/logger.js';
+import { webhookRuntime } from '../functions/webhooks/runtime.js';
 import { prettySink } from './pretty-log.js';
+import { startDevWebhookReceiver } from './webhook-receiver/dev.js';
 import { startLocalStack } from './stack.js';
 
 const startedAt = performance.now();
@@ -17,6 +19,12 @@ const stack = await startLocalStack({
   port,
   serviceBusPort: Number(process.env.SERVICEBUS_EMULATOR_PORT ?? 5672),
   logger,
+});
+// A receiver registered as the dev tenant's endpoint: completions arrive signed and verified in this terminal.
+const webhooks = await startDevWebhookReceiver({
+  deps: webhookRuntime(stack.services),
+  tenantId: stack.tenantId,
+  port: Number(process.env.WEBHOOK_RECEIVER_PORT ?? 7072),
 });
 const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
 
@@ -33,6 +41,7 @@ prompt-pipeline is running locally (started in ${seconds} s)
   Service Bus    ${stack.serviceBus.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=<local emulator key>')}
   Cosmos DB      ${stack.cosmos.endpoint} (embedded, in memory)
   Model          ${stack.model.url} (simulated Azure OpenAI)
+  Webhooks       ${webhooks.receiver.url} (endpoint ${webhooks.endpointId} of the dev tenant; verifies signatures)
   Dev tenant     ${stack.tenantId}
   Dev API key    ${stack.apiKey}
 
@@ -49,6 +58,7 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   console.log(`\n${signal}: stopping (in-flight messages finish or return to their queues)...`);
   await stack.close();
+  await webhooks.receiver.close();
   console.log('stopped.');
   process.exit(0);
 }

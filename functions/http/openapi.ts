@@ -1,38 +1,105 @@
 /**
- * OpenAPI 3.1 generated from the same zod schemas the handlers validate with, so the document cannot
- * drift from the behaviour. Built once, on first request.
+ * OpenAPI 3.1, generated: every HTTP route in functions/registry.ts becomes an operation (so a new route
+ * cannot be missing from the document), and request/response bodies come from the same zod schemas the
+ * handlers validate with (so the document cannot drift from the behaviour). Built once, on first request.
  */
 import { z } from 'zod';
 import { BatchSubmitSchema, SubmitJobSchema } from '../../shared/jobs/submission.js';
+import { RegisterEndpointSchema, RotateSecretSchema } from '../../shared/webhooks/endpoints.js';
 import type { HttpFunctionDefinition } from '../definitions.js';
 import { json, publicRoute } from './context.js';
 import { JobListSchema, JobViewSchema } from './job-view.js';
 
-const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string(),
-    instance: z.string().optional(),
-    traceId: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'Problem' });
+const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  code: z.string(),
+  instance: z.string().optional(),
+  traceId: z.string().optional(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
 
-function ref(name: string): { $ref: string } {
-  return { $ref: `#/components/schemas/${name}` };
+/** Named components: what request and response bodies refer to. */
+const COMPONENTS: ReadonlyArray<readonly [string, z.ZodType]> = [
+  ['SubmitJob', SubmitJobSchema],
+  ['BatchSubmit', BatchSubmitSchema],
+  ['Job', JobViewSchema],
+  ['JobList', JobListSchema],
+  ['Problem', ProblemSchema],
+  ['RegisterWebhookEndpoint', RegisterEndpointSchema],
+  ['RotateWebhookSecret', RotateSecretSchema],
+];
+
+interface OperationShape {
+  readonly summary: string;
+  readonly body?: string;
+  readonly response?: { readonly status: string; readonly schema?: string; readonly description: string };
+  readonly public?: boolean;
+  readonly query?: ReadonlyArray<{ readonly name: string; readonly schema: Record<string, unknown> }>;
+  readonly headers?: readonly string[];
 }
+
+/** What the generic route list cannot know: summaries and which component each body uses. */
+const OPERATIONS: Readonly<Record<string, OperationShape>> = {
+  submitJob: {
+    summary:
+      'Submit a job. 202 + Location for a new job; 200 with the same job for a repeated Idempotency-Key and body.',
+    body: 'SubmitJob',
+    response: { status: '202', schema: 'Job', description: 'Accepted' },
+    headers: ['Idempotency-Key', 'traceparent'],
+  },
+  submitJobBatch: {
+    summary: 'Submit up to 100 jobs; one result per item.',
+    body: 'BatchSubmit',
+    response: { status: '207', description: 'One result (status + job or problem) per item' },
+  },
+  listJobs: {
+    summary: "List the tenant's jobs, newest first.",
+    response: { status: '200', schema: 'JobList', description: 'A page of jobs' },
+    query: [
+      { name: 'status', schema: { type: 'string', enum: ['queued', 'succeeded', 'failed', 'cancelled'] } },
+      { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } },
+      { name: 'continuationToken', schema: { type: 'string' } },
+    ],
+  },
+  getJob: { summary: 'Read one job.', response: { status: '200', schema: 'Job', description: 'The job' } },
+  cancelJob: {
+    summary: 'Cancel a queued job; 409 once it is finished.',
+    response: { status: '200', schema: 'Job', description: 'The cancelled job' },
+  },
+  registerWebhookEndpoint: {
+    summary: 'Register a webhook endpoint; the whsec_ secret is returned once.',
+    body: 'RegisterWebhookEndpoint',
+    response: { status: '201', description: 'The endpoint and its secret' },
+  },
+  rotateWebhookSecret: {
+    summary: 'Rotate the signing secret; both secrets sign during the overlap.',
+    body: 'RotateWebhookSecret',
+    response: { status: '200', description: 'The endpoint and its new secret' },
+  },
+  health: { summary: 'Liveness.', public: true, response: { status: '200', description: 'Alive' } },
+  openapi: {
+    summary: 'This document.',
+    public: true,
+    response: { status: '200', description: 'OpenAPI 3.1' },
+  },
+};
 
 const PROBLEM_STATUSES: ReadonlyArray<readonly [string, string]> = [
   ['400', 'Invalid request; `errors` names each offending field'],
   ['401', 'Missing or invalid API key or token'],
-  ['404', 'No such job for this tenant'],
-  ['409', 'Conflict (Idempotency-Key reused with another body, or job already finished)'],
-  ['413', 'Request body too large'],
+  ['403', 'Not allowed for this caller'],
+  ['404', 'Not found for this tenant'],
+  ['409', 'Conflict'],
+  ['413', 'Request too large'],
   ['429', 'Tenant limit reached; see Retry-After'],
 ];
+
+function ref(name: string): { $ref: string } {
+  return { $ref: `#/components/schemas/${name}` };
+}
 
 const problemResponses: Record<string, unknown> = Object.fromEntries(
   PROBLEM_STATUSES.map(([status, description]) => [
@@ -41,32 +108,73 @@ const problemResponses: Record<string, unknown> = Object.fromEntries(
   ]),
 );
 
-function buildDocument(): Record<string, unknown> {
+/** `v1/jobs/{id:alpha}` -> `/v1/jobs/{id}` and its path parameter names. */
+export function toOpenApiPath(route: string): { path: string; parameters: string[] } {
+  const parameters: string[] = [];
+  const path = route.replace(/\{\*?([A-Za-z0-9_]+)(?::[^}]*)?\??\}/g, (_match, name: string) => {
+    parameters.push(name);
+    return `{${name}}`;
+  });
+  return { path: `/${path}`, parameters };
+}
+
+function operationFor(definition: HttpFunctionDefinition): Record<string, unknown> {
+  const shape = OPERATIONS[definition.name];
+  const { parameters } = toOpenApiPath(definition.route);
+  const response = shape?.response ?? { status: '200', description: 'OK' };
+  return {
+    operationId: definition.name,
+    summary: shape?.summary ?? definition.name,
+    ...(shape?.public ? { security: [] } : {}),
+    parameters: [
+      ...parameters.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+      ...(shape?.query ?? []).map((query) => ({
+        name: query.name,
+        in: 'query',
+        required: false,
+        schema: query.schema,
+      })),
+      ...(shape?.headers ?? []).map((name) => ({
+        name,
+        in: 'header',
+        required: false,
+        schema: { type: 'string' },
+      })),
+    ],
+    ...(shape?.body
+      ? { requestBody: { required: true, content: { 'application/json': { schema: ref(shape.body) } } } }
+      : {}),
+    responses: {
+      [response.status]: {
+        description: response.description,
+        ...(response.schema ? { content: { 'application/json': { schema: ref(response.schema) } } } : {}),
+      },
+      ...(shape?.public ? {} : problemResponses),
+    },
+  };
+}
+
+export function buildOpenApiDocument(routes: readonly HttpFunctionDefinition[]): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
-  for (const schema of [SubmitJobSchema, BatchSubmitSchema, JobViewSchema, JobListSchema, ProblemSchema]) {
-    const id = schema.meta()?.id;
-    if (typeof id === 'string') registry.add(schema, { id });
-  }
+  for (const [id, schema] of COMPONENTS) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     uri: (id) => `#/components/schemas/${id}`,
     unrepresentable: 'any',
+    io: 'input',
   });
-  const jobParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-  const jsonBody = (name: string): Record<string, unknown> => ({
-    required: true,
-    content: { 'application/json': { schema: ref(name) } },
-  });
-  const jobResponse = (description: string): Record<string, unknown> => ({
-    description,
-    content: { 'application/json': { schema: ref('Job') } },
-  });
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const { path } = toOpenApiPath(route.route);
+    const item = (paths[path] ??= {});
+    for (const method of route.methods) item[method.toLowerCase()] = operationFor(route);
+  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'prompt-pipeline',
       version: '1.0.0',
-      description: 'Asynchronous AI jobs: submit, poll, list, cancel.',
+      description: 'Asynchronous AI jobs: submit, poll, list, cancel, webhooks.',
     },
     servers: [{ url: '/api' }],
     security: [{ apiKey: [] }, { bearer: [] }],
@@ -81,89 +189,20 @@ function buildDocument(): Record<string, unknown> {
         },
       },
     },
-    paths: {
-      '/v1/jobs': {
-        post: {
-          operationId: 'submitJob',
-          parameters: [
-            {
-              name: 'Idempotency-Key',
-              in: 'header',
-              required: false,
-              schema: { type: 'string', maxLength: 255 },
-            },
-            { name: 'traceparent', in: 'header', required: false, schema: { type: 'string' } },
-          ],
-          requestBody: jsonBody('SubmitJob'),
-          responses: {
-            '202': jobResponse('Accepted; Location names the job'),
-            '200': jobResponse('Repeat of an earlier submission'),
-            ...problemResponses,
-          },
-        },
-        get: {
-          operationId: 'listJobs',
-          parameters: [
-            {
-              name: 'status',
-              in: 'query',
-              schema: { type: 'string', enum: ['queued', 'succeeded', 'failed', 'cancelled'] },
-            },
-            {
-              name: 'limit',
-              in: 'query',
-              schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 },
-            },
-            { name: 'continuationToken', in: 'query', schema: { type: 'string' } },
-          ],
-          responses: {
-            '200': {
-              description: 'A page of jobs, newest first',
-              content: { 'application/json': { schema: ref('JobList') } },
-            },
-            ...problemResponses,
-          },
-        },
-      },
-      '/v1/jobs/batch': {
-        post: {
-          operationId: 'submitJobBatch',
-          requestBody: jsonBody('BatchSubmit'),
-          responses: {
-            '207': { description: 'One result per item, each with its own status' },
-            ...problemResponses,
-          },
-        },
-      },
-      '/v1/jobs/{id}': {
-        get: {
-          operationId: 'getJob',
-          parameters: [jobParam],
-          responses: { '200': jobResponse('The job'), ...problemResponses },
-        },
-      },
-      '/v1/jobs/{id}/cancel': {
-        post: {
-          operationId: 'cancelJob',
-          parameters: [jobParam],
-          responses: { '200': jobResponse('The cancelled job'), ...problemResponses },
-        },
-      },
-      '/health': {
-        get: { operationId: 'health', security: [], responses: { '200': { description: 'Alive' } } },
-      },
-    },
+    paths,
   };
 }
 
 let document: Record<string, unknown> | undefined;
 
-export function openApiDocument(): Record<string, unknown> {
-  document ??= buildDocument();
-  return document;
-}
-
-const serveOpenApi = publicRoute(() => Promise.resolve(json(200, openApiDocument())));
+const serveOpenApi = publicRoute(async () => {
+  // Imported here, not at the top: the registry imports this module.
+  const { functionDefinitions } = await import('../registry.js');
+  document ??= buildOpenApiDocument(
+    functionDefinitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http'),
+  );
+  return json(200, document);
+});
 
 export const openApiRoutes: readonly HttpFunctionDefinition[] = [
   { kind: 'http', name: 'openapi', route: 'openapi.json', methods: ['GET'], handler: serveOpenApi },

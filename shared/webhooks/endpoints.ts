@@ -13,7 +13,7 @@ import { generateSecret } from './signing.js';
 import { checkTarget, ResolutionError, SsrfRefusedError } from './ssrf.js';
 import type { WebhookStore } from './store.js';
 
-export const RegisterEndpointSchema = z.object({
+export const RegisterEndpointSchema = z.strictObject({
   url: z.string().min(1).max(2048),
   description: z.string().max(500).default(''),
   /** Omitted: every event type. */
@@ -21,7 +21,7 @@ export const RegisterEndpointSchema = z.object({
 });
 export type RegisterEndpointInput = z.input<typeof RegisterEndpointSchema>;
 
-export const RotateSecretSchema = z.object({
+export const RotateSecretSchema = z.strictObject({
   /** How long the old secret keeps signing; 0 ends it now (e.g. after a leak). */
   overlapSeconds: z
     .number()
