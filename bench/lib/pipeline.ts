@@ -1,0 +1,93 @@
+/**
+ * Driving the local stack from a benchmark: start it quietly with an instant model, submit jobs over
+ * HTTP or the intake queue, wait for a condition without touching Cosmos DB (reads there would be
+ * counted as the pipeline's), then read the finished jobs back.
+ */
+import type { Database } from '@azure/cosmos';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
+import type { JobDocument } from '../../shared/jobs/job.js';
+import { createLogger } from '../../shared/telemetry/logger.js';
+
+/** A small, typical job: what a Copilot-style feature sends. */
+export const JOB_REQUEST = {
+  model: 'gpt-4o-mini',
+  messages: [
+    { role: 'system', content: 'You are a concise assistant.' },
+    { role: 'user', content: 'Summarise in one sentence why queues decouple producers from consumers.' },
+  ],
+  max_tokens: 64,
+  metadata: { team: 'bench' },
+};
+
+export const JOB_BODY = JSON.stringify(JOB_REQUEST);
+
+/** The model answers at once: what remains is the platform's own time. */
+export const INSTANT_MODEL = { timeToFirstTokenMs: 0, perTokenMs: 0 } as const;
+
+export function startBenchStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startLocalStack({
+    port: 0,
+    logger: createLogger({ level: 'error' }),
+    modelLatency: INSTANT_MODEL,
+    ...options,
+  });
+}
+
+export interface Submitted {
+  readonly status: number;
+  readonly id: string;
+}
+
+export async function submitOverHttp(stack: LocalStack, idempotencyKey?: string): Promise<Submitted> {
+  const response = await fetch(`${stack.apiUrl}/v1/jobs`, {
+    method: 'POST',
+    headers: {
+      'api-key': stack.apiKey,
+      'content-type': 'application/json',
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
+    body: JOB_BODY,
+  });
+  const body = (await response.json()) as { id?: string };
+  if (response.status !== 202 || typeof body.id !== 'string')
+    throw new Error(`POST /v1/jobs answered ${response.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  return { status: response.status, id: body.id };
+}
+
+export async function waitUntil(
+  condition: () => boolean,
+  timeoutMs: number,
+  what: string,
+  pollMs = 10,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** Reads jobs back through the stack's own store (call after taking any operation counts). */
+export async function readJobs(stack: LocalStack, ids: readonly string[]): Promise<JobDocument[]> {
+  const jobs: JobDocument[] = [];
+  for (const id of ids) {
+    const stored = await stack.services.jobs.get(stack.tenantId, id);
+    if (!stored) throw new Error(`job ${id} is missing`);
+    jobs.push(stored.job);
+  }
+  return jobs;
+}
+
+/** Every job of the dev tenant in one single-partition query (for runs of thousands of jobs). */
+export async function readAllJobs(stack: LocalStack): Promise<JobDocument[]> {
+  const database = stack.services.extensions.cosmosDatabase as Database | undefined;
+  if (!database) throw new Error('The stack exposes no Cosmos database');
+  const { resources } = await database
+    .container('jobs')
+    .items.query<JobDocument>(
+      { query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: stack.tenantId }] },
+      { partitionKey: stack.tenantId },
+    )
+    .fetchAll();
+  return resources;
+}
