@@ -18,21 +18,32 @@ const ModelAliasSchema = z
   .max(64)
   .regex(/^(\*|[a-zA-Z0-9._-]+)$/, 'a model alias (letters, digits, ., _ and -) or * for any');
 
-export const TenantQuotasSchema = z.strictObject({
-  submissionsPerMinute: z.number().int().min(1).max(100_000).default(60),
-  maxJobsInFlight: z.number().int().min(1).max(100_000).default(100),
+const quotaFields = {
+  submissionsPerMinute: z.number().int().min(1).max(100_000),
+  maxJobsInFlight: z.number().int().min(1).max(100_000),
   /** Prompt + completion tokens per UTC day across all the tenant's jobs. */
-  dailyTokenBudget: z.number().int().min(1).max(10_000_000_000).default(2_000_000),
+  dailyTokenBudget: z.number().int().min(1).max(10_000_000_000),
   /** What happens once the budget is spent: 429 (`refuse`) or accept and run after midnight UTC (`hold`). */
-  budgetPolicy: z.enum(['refuse', 'hold']).default('refuse'),
+  budgetPolicy: z.enum(['refuse', 'hold']),
   maxRequestBytes: z
     .number()
     .int()
     .min(1_024)
-    .max(4 * 1024 * 1024)
-    .default(256 * 1024),
-  maxMessages: z.number().int().min(1).max(256).default(64),
+    .max(4 * 1024 * 1024),
+  maxMessages: z.number().int().min(1).max(256),
+};
+
+export const TenantQuotasSchema = z.strictObject({
+  submissionsPerMinute: quotaFields.submissionsPerMinute.default(60),
+  maxJobsInFlight: quotaFields.maxJobsInFlight.default(100),
+  dailyTokenBudget: quotaFields.dailyTokenBudget.default(2_000_000),
+  budgetPolicy: quotaFields.budgetPolicy.default('refuse'),
+  maxRequestBytes: quotaFields.maxRequestBytes.default(256 * 1024),
+  maxMessages: quotaFields.maxMessages.default(64),
 });
+
+/** A quota change or a create's overrides: only the fields given. No defaults here, or a PATCH would reset the rest. */
+const QuotaPatchSchema = z.strictObject(quotaFields).partial();
 export type TenantQuotas = z.infer<typeof TenantQuotasSchema>;
 
 export const TenantSchema = z.strictObject({
@@ -55,7 +66,7 @@ export const CreateTenantInputSchema = z.strictObject({
   id: TenantIdSchema,
   name: z.string().min(1).max(200),
   allowedModels: z.array(ModelAliasSchema).min(1).max(64),
-  quotas: TenantQuotasSchema.partial().default({}),
+  quotas: QuotaPatchSchema.default({}),
   webhookEndpointIds: z.array(z.string().min(1).max(128)).max(32).default([]),
   retentionDays: z.number().int().min(1).max(3_650).default(30),
 });
@@ -65,7 +76,7 @@ export const UpdateTenantInputSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   status: z.enum(['active', 'suspended']).optional(),
   allowedModels: z.array(ModelAliasSchema).min(1).max(64).optional(),
-  quotas: TenantQuotasSchema.partial().optional(),
+  quotas: QuotaPatchSchema.optional(),
   webhookEndpointIds: z.array(z.string().min(1).max(128)).max(32).optional(),
   retentionDays: z.number().int().min(1).max(3_650).optional(),
 });

@@ -53,6 +53,19 @@ describe('tenant administration', () => {
     );
     expect(updated.quotas).toMatchObject({ maxJobsInFlight: 5, submissionsPerMinute: 60 });
     expect(updated.status).toBe('suspended');
+
+    // A PATCH of one quota leaves the others as they were, not reset to defaults.
+    await createTenant(
+      admin,
+      { id: 'team-q', name: 'Q', allowedModels: ['m'], quotas: { submissionsPerMinute: 7 } },
+      d,
+    );
+    const patched = await updateTenant(admin, 'team-q', { quotas: { dailyTokenBudget: 5 } }, d);
+    expect(patched.quotas).toMatchObject({
+      submissionsPerMinute: 7,
+      dailyTokenBudget: 5,
+      maxJobsInFlight: 100,
+    });
   });
 
   test('strict inputs: unknown fields, bad ids and bad quotas are 400 with field paths', async () => {
