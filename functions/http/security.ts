@@ -3,7 +3,7 @@
  * database (`extensions.cosmosDatabase`) the first time a handler needs them, once per AppServices;
  * tests and the dev host may inject their own as `extensions.security`.
  */
-import { Database } from '@azure/cosmos';
+import type { Database } from '@azure/cosmos';
 import { apiKeyEnvLabel } from '../../shared/auth/api-keys.js';
 import { ConfigurationError } from '../../shared/errors/index.js';
 import {
@@ -13,6 +13,14 @@ import {
 import type { AppServices } from '../services.js';
 
 const built = new WeakMap<AppServices, SecurityServices>();
+
+/**
+ * Structural, not `instanceof Database`: a value import of @azure/cosmos here would load the whole SDK
+ * (~400 modules) when the Functions host imports the registrations, long before a client is needed
+ * (start-up benchmark, bench/startup.ts).
+ */
+const isCosmosDatabase = (value: unknown): value is Database =>
+  typeof value === 'object' && value !== null && typeof (value as Database).container === 'function';
 
 function isSecurityServices(value: unknown): value is SecurityServices {
   return (
@@ -26,7 +34,7 @@ export function securityOf(services: AppServices): SecurityServices {
   const existing = built.get(services);
   if (existing) return existing;
   const database = services.extensions.cosmosDatabase;
-  if (!(database instanceof Database)) {
+  if (!isCosmosDatabase(database)) {
     throw new ConfigurationError('Tenant services are not configured.', 30_000);
   }
   const security = createCosmosSecurityServices(database, {

@@ -3,7 +3,7 @@
  * wrapper, the SSRF-guarded HTTP client. Kept out of composition.ts (which the core owns) by building on
  * `services.extensions.cosmosDatabase`; a test or host may supply `extensions.webhooks` instead.
  */
-import { Database } from '@azure/cosmos';
+import type { Database } from '@azure/cosmos';
 import { CosmosWebhookStore } from '../../shared/webhooks/cosmos-store.js';
 import type { DeliverStageDeps } from '../../shared/webhooks/deliver-stage.js';
 import { createWebhookHttpClient } from '../../shared/webhooks/http-client.js';
@@ -13,13 +13,21 @@ import type { AppServices } from '../services.js';
 
 const runtimes = new WeakMap<AppServices, DeliverStageDeps>();
 
+/**
+ * Structural, not `instanceof Database`: a value import of @azure/cosmos here would load the whole SDK
+ * (~400 modules) when the Functions host imports the registrations, long before a client is needed
+ * (start-up benchmark, bench/startup.ts).
+ */
+const isCosmosDatabase = (value: unknown): value is Database =>
+  typeof value === 'object' && value !== null && typeof (value as Database).container === 'function';
+
 export function webhookRuntime(services: AppServices): DeliverStageDeps {
   const supplied = services.extensions.webhooks as DeliverStageDeps | undefined;
   if (supplied) return supplied;
   let runtime = runtimes.get(services);
   if (!runtime) {
     const database = services.extensions.cosmosDatabase;
-    if (!(database instanceof Database)) {
+    if (!isCosmosDatabase(database)) {
       throw new Error('Webhooks need services.extensions.cosmosDatabase (set by functions/composition.ts)');
     }
     const settings = webhookSettingsFromConfig(services.config);

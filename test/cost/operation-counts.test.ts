@@ -54,8 +54,13 @@ describe('Cosmos DB per job (the job document)', () => {
 describe('Cosmos DB per HTTP request (the front door)', () => {
   it('verifies the API key with one point read and takes a rate token with one write', () => {
     expect(http.byCategory['front door: API key']).toEqual({ pointRead: 1 });
-    const rate = http.byCategory['front door: rate limit'] ?? {};
-    expect(Object.values(rate).reduce((a, b) => a + b, 0)).toBe(1);
+    // One conditional patch per admitted request. The first request of a new minute window instead
+    // finds no counter (404), creates it and reads the closed window's count once: a run that crosses
+    // a minute boundary shows those three, never more.
+    const rate = measured.http.cosmos.filter((op) => op.target.startsWith('ratelimit:'));
+    const admitted = rate.filter((op) => (op.kind === 'patch' || op.kind === 'create') && op.status < 300);
+    expect(admitted).toHaveLength(JOBS);
+    expect(rate.length - admitted.length).toBeLessThanOrEqual(2);
   });
 
   it('counts jobs in flight with one query per request; tenant and budget come from caches', () => {
