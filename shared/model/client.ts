@@ -62,8 +62,10 @@ export interface DeploymentStatus {
   readonly breaker: BreakerState;
   readonly usedTokens: number;
   readonly usedRequests: number;
+  readonly externalTokens: number;
   readonly cooldownMs: number;
   readonly adaptiveFactor: number;
+  readonly marginMs: number;
 }
 
 export interface RoutedModelClient extends ModelClient {
@@ -193,7 +195,8 @@ export function createModelClient(
             throw toPlatformError(failure);
           case 'throttled':
             target.breaker.onNeutral();
-            target.budget.onThrottled(failure.retryAfterMs, at);
+            target.budget.release(reservation);
+            target.budget.onThrottled(failure.retryAfterMs, at, reservation.at);
             break;
           case 'configuration':
             logger.error('Model deployment refused our configuration', {

@@ -47,26 +47,34 @@ const EXTERNAL_NOISE_FRACTION = 0.05;
 const MIN_ADAPTIVE_FACTOR = 0.2;
 const DECREASE = 0.85;
 const INCREASE = 0.02;
+const MARGIN_DECAY = 0.995;
+const MAX_MARGIN_FRACTION = 0.1;
 
 export interface Reservation {
   readonly at: number;
   readonly tokens: number;
-  /** Deployment usage as we know it right after this charge, to compare with the service's headers. */
-  readonly usedAfter: Usage;
 }
 
 export class QuotaBudget {
   private readonly charges: Charge[] = [];
   private cooldownUntil = 0;
   private adaptiveFactor = 1;
-  private readonly tokenHorizonMs: number;
-  private readonly requestHorizonMs: number;
+  private readonly baseMarginMs: number;
+  /** Grows when a 429 shows the service still held quota we thought was free; decays back on success. */
+  private marginMs: number;
 
   constructor(readonly options: QuotaBudgetOptions) {
-    const margin = (windowMs: number): number =>
-      options.expiryMarginMs ?? Math.max(50, Math.round(windowMs * 0.005));
-    this.tokenHorizonMs = options.tokenWindowMs + margin(options.tokenWindowMs);
-    this.requestHorizonMs = options.requestWindowMs + margin(options.requestWindowMs);
+    const shortest = Math.min(options.tokenWindowMs, options.requestWindowMs);
+    this.baseMarginMs = options.expiryMarginMs ?? Math.max(20, Math.round(shortest * 0.005));
+    this.marginMs = this.baseMarginMs;
+  }
+
+  private get tokenHorizonMs(): number {
+    return this.options.tokenWindowMs + this.marginMs;
+  }
+
+  private get requestHorizonMs(): number {
+    return this.options.requestWindowMs + this.marginMs;
   }
 
   /**
@@ -106,36 +114,62 @@ export class QuotaBudget {
   reserve(tokens: number, now: number): Reservation {
     this.expire(now);
     this.charges.push({ at: now, tokens, requests: 1, external: false });
-    return { at: now, tokens, usedAfter: this.used(true, now) };
+    return { at: now, tokens };
+  }
+
+  /** The service refused the request (429), so it charged nothing for it: neither do we. */
+  release(reservation: Reservation): void {
+    const index = this.charges.findIndex(
+      (charge) => !charge.external && charge.at === reservation.at && charge.tokens === reservation.tokens,
+    );
+    if (index >= 0) this.charges.splice(index, 1);
   }
 
   /** A successful response: learn from its headers and grow the adaptive share back. */
   onResponse(reservation: Reservation, rateLimit: RateLimitSnapshot, now: number): void {
     this.adaptiveFactor = Math.min(1, this.adaptiveFactor + INCREASE);
+    this.marginMs = Math.max(this.baseMarginMs, this.marginMs * MARGIN_DECAY);
     this.learnExternalUsage(reservation, rateLimit, now);
   }
 
   /** A 429: the service is authoritative. Cool down until it says, and shrink our share. */
-  onThrottled(retryAfterMs: number | undefined, now: number): void {
+  onThrottled(retryAfterMs: number | undefined, now: number, sentAt?: number): void {
     const wait = retryAfterMs ?? this.options.requestWindowMs;
+    // We sent at `sentAt` because our window said the quota was free; the service frees it only at
+    // now + wait. That gap is how far the service's stamps for our charges run behind ours (arrival after
+    // sending, a busy event loop): widen the expiry margin towards it, within a tenth of the window.
+    if (sentAt !== undefined && retryAfterMs !== undefined) {
+      const cap = Math.min(this.options.tokenWindowMs, this.options.requestWindowMs) * MAX_MARGIN_FRACTION;
+      const lag = Math.min(cap, now + wait - sentAt);
+      this.marginMs = Math.min(cap, Math.max(this.marginMs, this.marginMs + lag / 2));
+    }
+    // Concurrent calls sent before the first 429 come back throttled together: that is one congestion
+    // event, so the share shrinks once per cooldown, not once per 429 (as TCP halves once per RTT).
+    if (now >= this.cooldownUntil) {
+      this.adaptiveFactor = Math.max(MIN_ADAPTIVE_FACTOR, this.adaptiveFactor * DECREASE);
+    }
     this.cooldownUntil = Math.max(this.cooldownUntil, now + wait);
-    this.adaptiveFactor = Math.max(MIN_ADAPTIVE_FACTOR, this.adaptiveFactor * DECREASE);
   }
 
   /** Test and telemetry view. */
   snapshot(now: number): {
     usedTokens: number;
     usedRequests: number;
+    externalTokens: number;
     cooldownMs: number;
     adaptiveFactor: number;
+    marginMs: number;
   } {
     this.expire(now);
     const used = this.used(true, now);
+    const own = this.used(false, now);
     return {
       usedTokens: used.tokens,
       usedRequests: used.requests,
+      externalTokens: used.tokens - own.tokens,
       cooldownMs: Math.max(0, this.cooldownUntil - now),
       adaptiveFactor: this.adaptiveFactor,
+      marginMs: Math.round(this.marginMs),
     };
   }
 
@@ -180,18 +214,19 @@ export class QuotaBudget {
     const { tokensPerMinute, requestsPerMinute, tokenWindowMs, requestWindowMs } = this.options;
     const windowTokens = (tokensPerMinute * tokenWindowMs) / 60_000;
     const windowRequests = (requestsPerMinute * requestWindowMs) / 60_000;
+    // Everything we know of that the service may have counted when our request arrived: charges still in
+    // the window when we sent it, including ones reserved after ours (concurrent calls can overtake).
+    // The service stamped our request somewhere between sending and now, so allow that much skew too.
+    const known = this.usedSince(reservation.at - Math.max(0, now - reservation.at));
     let tokens = 0;
     let requests = 0;
     if (rateLimit.remainingTokens !== undefined) {
-      const external =
-        windowTokens - (rateLimit.remainingTokens * tokenWindowMs) / 60_000 - reservation.usedAfter.tokens;
+      const external = windowTokens - (rateLimit.remainingTokens * tokenWindowMs) / 60_000 - known.tokens;
       if (external > windowTokens * EXTERNAL_NOISE_FRACTION) tokens = Math.round(external);
     }
     if (rateLimit.remainingRequests !== undefined) {
       const external =
-        windowRequests -
-        (rateLimit.remainingRequests * requestWindowMs) / 60_000 -
-        reservation.usedAfter.requests;
+        windowRequests - (rateLimit.remainingRequests * requestWindowMs) / 60_000 - known.requests;
       if (external >= 1 && external > windowRequests * EXTERNAL_NOISE_FRACTION)
         requests = Math.floor(external);
     }
@@ -199,6 +234,16 @@ export class QuotaBudget {
       this.charges.push({ at: Math.min(reservation.at, now), tokens, requests, external: true });
       this.charges.sort((a, b) => a.at - b.at);
     }
+  }
+
+  private usedSince(sentAt: number): Usage {
+    let tokens = 0;
+    let requests = 0;
+    for (const charge of this.charges) {
+      if (charge.at + this.tokenHorizonMs > sentAt) tokens += charge.tokens;
+      if (charge.at + this.requestHorizonMs > sentAt) requests += charge.requests;
+    }
+    return { tokens, requests };
   }
 
   private expire(now: number): void {
