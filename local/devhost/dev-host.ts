@@ -4,6 +4,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TokenCredential } from '@azure/identity';
 import { RetryMode, ServiceBusClient } from '@azure/service-bus';
 import type {
   FunctionDefinition,
@@ -26,6 +27,11 @@ export interface DevHostOptions {
   readonly host?: string;
   /** Needed only when there are queue triggers. Never logged. */
   readonly serviceBusConnectionString?: string;
+  /** Identity-based alternative for real Azure: the namespace and a credential (no keys). */
+  readonly serviceBusIdentity?: {
+    readonly fullyQualifiedNamespace: string;
+    readonly credential: TokenCredential;
+  };
   /** Defaults to the project's host.json. */
   readonly hostSettings?: HostSettings;
   readonly log?: DevHostLogger;
@@ -81,12 +87,14 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   let client: ServiceBusClient | undefined;
   let runners: QueueRunner[] = [];
   if (queueDefinitions.length > 0) {
-    if (!options.serviceBusConnectionString) {
+    const connectionString = options.serviceBusConnectionString;
+    const identity = options.serviceBusIdentity;
+    if (!connectionString && !identity) {
       server.close();
-      throw new Error('startDevHost: queue triggers need serviceBusConnectionString');
+      throw new Error('startDevHost: queue triggers need serviceBusConnectionString or serviceBusIdentity');
     }
     const retry = settings.serviceBus.clientRetry;
-    client = new ServiceBusClient(options.serviceBusConnectionString, {
+    const clientOptions = {
       retryOptions: {
         mode: retry.mode === 'exponential' ? RetryMode.Exponential : RetryMode.Fixed,
         retryDelayInMs: retry.delayMs,
@@ -94,7 +102,14 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
         maxRetries: retry.maxRetries,
         timeoutInMs: retry.tryTimeoutMs,
       },
-    });
+    };
+    client = connectionString
+      ? new ServiceBusClient(connectionString, clientOptions)
+      : new ServiceBusClient(
+          identity?.fullyQualifiedNamespace ?? '',
+          identity?.credential as TokenCredential,
+          clientOptions,
+        );
     const sbClient = client;
     runners = queueDefinitions.map((definition) =>
       startQueueRunner({ client: sbClient, definition, settings: settings.serviceBus, logger }),
