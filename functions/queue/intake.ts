@@ -7,13 +7,20 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import { Buffer } from 'node:buffer';
-import { ConflictError, ValidationError } from '../../shared/errors/index.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  ValidationError,
+} from '../../shared/errors/index.js';
 import { IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { parseJsonSafely } from '../../shared/limits/safe-json.js';
 import { acceptJob, rejectQueuedSubmission } from '../../shared/stages/accept.js';
 import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
 import type { QueueFunctionDefinition, QueueMessage, QueueOutcome } from '../definitions.js';
-import { getServices } from '../services.js';
+import { securityOf } from '../http/security.js';
+import { getServices, type AppServices } from '../services.js';
 import { deadLetter, traceparentOf } from './stage-trigger.js';
 
 async function acceptFromQueue(message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> {
@@ -33,7 +40,16 @@ async function acceptFromQueue(message: QueueMessage, _context: InvocationContex
   const trace = continueOrStartTrace(traceparentOf(message));
   try {
     const body = bodyOf(message.body);
-    await acceptJob(services.stage, { tenantId, idempotencyKey: key.data, body, source: 'queue', trace });
+    const admission = await admit(services, tenantId, body);
+    if (admission.kind === 'refused') return deadLetter(admission.reason, admission.detail);
+    await acceptJob(services.stage, {
+      tenantId,
+      idempotencyKey: key.data,
+      body,
+      source: 'queue',
+      trace,
+      ...(admission.notBeforeMs !== undefined ? { notBeforeMs: admission.notBeforeMs } : {}),
+    });
     return { settle: 'complete' };
   } catch (error) {
     if (error instanceof ValidationError) {
@@ -44,6 +60,37 @@ async function acceptFromQueue(message: QueueMessage, _context: InvocationContex
     if (error instanceof ConflictError) {
       return deadLetter('IdempotencyConflict', error.detail);
     }
+    throw error;
+  }
+}
+
+type QueueAdmission =
+  | { readonly kind: 'admitted'; readonly notBeforeMs?: number }
+  | { readonly kind: 'refused'; readonly reason: string; readonly detail: string };
+
+/**
+ * The same tenant gate as HTTP. A queue producer cannot be answered 429, so a submission over the rate
+ * limit (or past a spent budget with the `hold` policy) is accepted and scheduled for when it is
+ * allowed; a tenant that does not exist or is suspended cannot own a job, so the message is
+ * dead-lettered; a request over the tenant's size or message limits fails as a job.
+ */
+async function admit(services: AppServices, tenantId: string, body: unknown): Promise<QueueAdmission> {
+  try {
+    const decision = await securityOf(services).gate.admit(
+      tenantId,
+      body,
+      Buffer.byteLength(JSON.stringify(body) ?? ''),
+    );
+    return decision.kind === 'hold'
+      ? { kind: 'admitted', notBeforeMs: decision.untilMs }
+      : { kind: 'admitted' };
+  } catch (error) {
+    if (error instanceof ForbiddenError)
+      return { kind: 'refused', reason: 'TenantNotAllowed', detail: error.detail };
+    if (error instanceof RateLimitedError)
+      return { kind: 'admitted', notBeforeMs: Date.now() + error.retryAfterMs };
+    if (error instanceof PayloadTooLargeError)
+      throw new ValidationError(error.detail, [{ field: '(body)', message: error.detail }]);
     throw error;
   }
 }

@@ -252,16 +252,32 @@ describe('submitting over the intake queue', () => {
     expect((job.error as { message: string }).message).toContain('messages');
   });
 
-  it('dead-letters a message that cannot be tied to a job, saying why', async () => {
+  it('dead-letters messages that cannot be tied to a job, saying why', async () => {
     const sender = serviceBus.createSender('intake');
     await sender.sendMessages({ body: request, messageId: 'intake-poison' });
+    await sender.sendMessages({
+      body: request,
+      messageId: 'intake-stranger',
+      applicationProperties: { tenantId: 'no-such-tenant' },
+    });
     await sender.close();
     const receiver = serviceBus.createReceiver('intake', { subQueueType: 'deadLetter' });
-    const [dead] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 10_000 });
+    const dead = [];
+    while (dead.length < 2) {
+      const batch = await receiver.receiveMessages(2, { maxWaitTimeInMs: 10_000 });
+      if (batch.length === 0) break;
+      dead.push(...batch);
+    }
     await receiver.close();
-    expect(dead?.messageId).toBe('intake-poison');
-    expect(dead?.deadLetterReason).toBe('MissingTenant');
-    expect(dead?.deadLetterErrorDescription).toContain('tenantId');
+    const reasons = Object.fromEntries(
+      dead.map((m) => [m.messageId, [m.deadLetterReason, m.deadLetterErrorDescription]]),
+    );
+    expect(reasons['intake-poison']).toEqual(['MissingTenant', expect.stringContaining('tenantId')]);
+    expect(reasons['intake-stranger']).toEqual(['TenantNotAllowed', expect.any(String)]);
+    // Nothing was created for the unknown tenant.
+    expect(
+      await stack.services.jobs.get('no-such-tenant', jobIdFor('no-such-tenant', 'intake-stranger')),
+    ).toBeUndefined();
   });
 });
 
