@@ -180,6 +180,7 @@ export function spliceMap(
     parts.push(map.entries.subarray(entry.keyStart, entry.end));
     pairs++;
   }
+  if (pairs === map.pairs && add.length === 0) return map; // nothing to change: keep the bytes as they are
   for (const [k, v] of add) {
     parts.push(encodeTyped(k, v));
     pairs++;

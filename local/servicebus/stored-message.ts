@@ -8,7 +8,6 @@ import {
   AmqpFormatError,
   EMPTY_MAP,
   SECTION,
-  encodeMapSection,
   encodeRawList,
   mapEntries,
   readRawList,
@@ -22,7 +21,7 @@ import {
   type RawMap,
 } from './amqp-bytes.js';
 import type { Lock } from './entity.js';
-import { encodeTyped, messageUtil, types, type Typed } from './rhea.js';
+import { encodeTyped, rhea, types, type Typed } from './rhea.js';
 
 export interface HeaderFields {
   durable?: boolean;
@@ -118,11 +117,45 @@ export interface ParsedMessage {
   scheduledAt: number | undefined;
 }
 
-function stringId(id: unknown): string | undefined {
-  if (id === undefined || id === null) return undefined;
-  if (Buffer.isBuffer(id)) return id.toString('hex');
-  if (typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint') return String(id);
-  return JSON.stringify(id);
+function readBoolean(v: Buffer | undefined): boolean | undefined {
+  if (!v) return undefined;
+  if (v[0] === 0x41) return true;
+  if (v[0] === 0x42) return false;
+  if (v[0] === 0x56) return v[1] === 1;
+  return undefined;
+}
+
+function readUint(v: Buffer | undefined): number | undefined {
+  if (!v) return undefined;
+  if (v[0] === 0x70) return v.readUInt32BE(1);
+  if (v[0] === 0x52) return v[1];
+  if (v[0] === 0x43) return 0;
+  return undefined;
+}
+
+/** The message-id as a string key for duplicate detection (string, ulong, uuid or binary per AMQP). */
+function readMessageId(v: Buffer | undefined): string | undefined {
+  const code = v?.[0];
+  if (!v || code === undefined) return undefined;
+  switch (code) {
+    case 0xa1:
+    case 0xb1:
+      return readString(v, 0);
+    case 0x44:
+      return '0';
+    case 0x53:
+      return String(v[1]);
+    case 0x80:
+      return v.readBigUInt64BE(1).toString();
+    case 0x98:
+      return rhea.uuid_to_string(v.subarray(1, 17));
+    case 0xa0:
+      return v.subarray(2).toString('hex');
+    case 0xb0:
+      return v.subarray(5).toString('hex');
+    default:
+      return undefined;
+  }
 }
 
 const PROPERTIES_PREFIX = Buffer.from([0x00, 0x53, SECTION.properties]);
@@ -147,8 +180,13 @@ export function parseMessage(bytes: Buffer): ParsedMessage {
   for (const s of splitSections(buf)) {
     switch (s.code) {
       case SECTION.header: {
-        const h = messageUtil.decode(buf.subarray(s.start, s.end)) as HeaderFields;
-        header = { durable: h.durable, priority: h.priority, ttl: h.ttl, first_acquirer: h.first_acquirer };
+        const [durable, priority, ttl, firstAcquirer] = readRawList(buf, s.valueStart);
+        header = {
+          durable: readBoolean(durable),
+          priority: priority?.[0] === 0x50 ? priority[1] : undefined,
+          ttl: readUint(ttl),
+          first_acquirer: readBoolean(firstAcquirer),
+        };
         break;
       }
       case SECTION.deliveryAnnotations:
@@ -163,9 +201,8 @@ export function parseMessage(bytes: Buffer): ParsedMessage {
       }
       case SECTION.properties: {
         const fields = readRawList(buf, s.valueStart);
-        const decoded = messageUtil.decode(buf.subarray(s.start, s.end));
-        messageId = stringId(decoded.message_id);
-        sessionId = typeof decoded.group_id === 'string' ? decoded.group_id : undefined;
+        messageId = readMessageId(fields[0]);
+        sessionId = fields[10] ? readString(fields[10], 0) : undefined;
         if (messageId === undefined) {
           messageId = randomUUID().replace(/-/g, '');
           fields[0] = encodeTyped(str(messageId));
@@ -213,39 +250,94 @@ export interface DeliveryView {
 }
 
 /** Encodes the message for a transfer or a $management response: new header and annotations, original rest. */
+const key = (name: string): Buffer =>
+  Buffer.concat([Buffer.from([0xa3, name.length]), Buffer.from(name, 'latin1')]);
+const SEQUENCE_NUMBER = key('x-opt-sequence-number');
+const ENQUEUED_TIME = key('x-opt-enqueued-time');
+const MESSAGE_STATE = key('x-opt-message-state');
+const LOCKED_UNTIL = key('x-opt-locked-until');
+
+/**
+ * Encodes the message for a transfer or a $management response: a new header and message annotations
+ * followed by the original properties, application properties and body. Hand-encoded into one buffer
+ * because this runs for every delivery (rhea's generic writer costs several times more).
+ */
 export function encodeForDelivery(m: StoredMessage, view: DeliveryView = {}): Buffer {
-  const header = encodeTyped(
-    messageUtil
-      .header({
-        durable: m.header.durable ?? false,
-        priority: m.header.priority ?? 4,
-        ttl: m.header.ttl,
-        first_acquirer: m.header.first_acquirer ?? false,
-        delivery_count: m.deliveryCount,
-      })
-      .described(),
-  );
-  const added: Typed[] = [
-    sym('x-opt-sequence-number'),
-    types.wrap_long(m.seq),
-    sym('x-opt-enqueued-time'),
-    types.wrap_timestamp(m.enqueuedAt),
-    sym('x-opt-message-state'),
-    types.wrap_int(stateCode(m.state, view.deferred ?? false)),
-  ];
-  if (view.lockedUntil !== undefined)
-    added.push(sym('x-opt-locked-until'), types.wrap_timestamp(view.lockedUntil));
-  if (view.deadLetterSource !== undefined)
-    added.push(sym('x-opt-deadletter-source'), str(view.deadLetterSource));
-  const addedBytes = encodeTyped(...added);
-  const annotations = encodeMapSection(SECTION.messageAnnotations, {
-    pairs: m.ma.pairs + added.length / 2,
-    entries: Buffer.concat([m.ma.entries, addedBytes]),
-  });
-  const parts = [header, annotations, m.props];
-  if (m.app.pairs > 0) parts.push(encodeMapSection(SECTION.applicationProperties, m.app));
-  parts.push(m.tail);
-  return Buffer.concat(parts);
+  const extra =
+    view.deadLetterSource === undefined
+      ? undefined
+      : encodeTyped(sym('x-opt-deadletter-source'), str(view.deadLetterSource));
+  const withLock = view.lockedUntil !== undefined;
+  const annotationBytes =
+    SEQUENCE_NUMBER.length +
+    9 +
+    ENQUEUED_TIME.length +
+    9 +
+    MESSAGE_STATE.length +
+    5 +
+    (withLock ? LOCKED_UNTIL.length + 9 : 0);
+  const pairs = m.ma.pairs + 3 + (withLock ? 1 : 0) + (extra ? 1 : 0);
+  const maEntries = m.ma.entries.length + annotationBytes + (extra?.length ?? 0);
+  const appSection = m.app.pairs > 0 ? 12 + m.app.entries.length : 0;
+  // descriptor (3) + list8 constructor, size, count (3) + the five fields
+  const headerSize = 3 + 3 + 1 + 2 + (m.header.ttl === undefined ? 1 : 5) + 1 + 5;
+  const total = headerSize + 12 + maEntries + m.props.length + appSection + m.tail.length;
+  const out = Buffer.allocUnsafe(total);
+  let o = 0;
+  // header: described list of durable, priority, ttl, first-acquirer, delivery-count (AMQP 1.0 §3.2.1)
+  out[o++] = 0x00;
+  out[o++] = 0x53;
+  out[o++] = SECTION.header;
+  out[o++] = 0xc0;
+  out[o++] = headerSize - 5;
+  out[o++] = 5;
+  out[o++] = m.header.durable ? 0x41 : 0x42;
+  out[o++] = 0x50;
+  out[o++] = m.header.priority ?? 4;
+  if (m.header.ttl === undefined) out[o++] = 0x40;
+  else {
+    out[o++] = 0x70;
+    o = out.writeUInt32BE(m.header.ttl >>> 0, o);
+  }
+  out[o++] = m.header.first_acquirer ? 0x41 : 0x42;
+  out[o++] = 0x70;
+  o = out.writeUInt32BE(m.deliveryCount >>> 0, o);
+  // message annotations: the sender's own entries, then the broker's
+  out[o++] = 0x00;
+  out[o++] = 0x53;
+  out[o++] = SECTION.messageAnnotations;
+  out[o++] = 0xd1;
+  o = out.writeUInt32BE(maEntries + 4, o);
+  o = out.writeUInt32BE(pairs * 2, o);
+  o += m.ma.entries.copy(out, o);
+  o += SEQUENCE_NUMBER.copy(out, o);
+  out[o++] = 0x81;
+  o = out.writeBigInt64BE(BigInt(m.seq), o);
+  o += ENQUEUED_TIME.copy(out, o);
+  out[o++] = 0x83;
+  o = out.writeBigInt64BE(BigInt(Math.trunc(m.enqueuedAt)), o);
+  o += MESSAGE_STATE.copy(out, o);
+  out[o++] = 0x71;
+  o = out.writeInt32BE(stateCode(m.state, view.deferred ?? false), o);
+  if (withLock) {
+    o += LOCKED_UNTIL.copy(out, o);
+    out[o++] = 0x83;
+    o = out.writeBigInt64BE(BigInt(Math.trunc(view.lockedUntil ?? 0)), o);
+  }
+  if (extra) o += extra.copy(out, o);
+  o += m.props.copy(out, o);
+  if (appSection > 0) {
+    out[o++] = 0x00;
+    out[o++] = 0x53;
+    out[o++] = SECTION.applicationProperties;
+    out[o++] = 0xd1;
+    o = out.writeUInt32BE(m.app.entries.length + 4, o);
+    o = out.writeUInt32BE(m.app.pairs * 2, o);
+    o += m.app.entries.copy(out, o);
+  }
+  o += m.tail.copy(out, o);
+  if (o !== total) throw new Error(`encodeForDelivery: wrote ${o} of ${total} bytes`);
+  return out;
 }
 
 export { readString };
