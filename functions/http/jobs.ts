@@ -12,7 +12,7 @@ import { parseOrThrow } from '../../shared/stages/validation.js';
 import type { HttpFunctionDefinition } from '../definitions.js';
 import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 import { problemResponse } from './problem.js';
-import { securityOf } from './security.js';
+import { admitSubmission } from '../admission.js';
 import { toJobView } from './job-view.js';
 
 function jobLocation(scope: AuthenticatedScope, jobId: string): string {
@@ -38,14 +38,14 @@ const submitJob = tenantRoute(async (scope) => {
   const idempotencyKey = idempotencyKeyOf(scope);
   const { value, bytes } = await readJsonBody(scope);
   // Per-tenant limits (shared/limits): 403/400/413/429 before any write; `hold` schedules the job.
-  const admission = await securityOf(scope.services).gate.admit(scope.principal.tenantId, value, bytes);
+  const admission = await admitSubmission(scope.services, scope.principal.tenantId, value, bytes);
   const { job, created } = await acceptJob(scope.services.stage, {
     tenantId: scope.principal.tenantId,
     ...(idempotencyKey ? { idempotencyKey } : {}),
     body: value,
     source: 'http',
     trace: scope.trace,
-    ...(admission.kind === 'hold' ? { notBeforeMs: admission.untilMs } : {}),
+    ...admission,
   });
   // 202 for a new job; a repeat answers 200 with the existing job (IETF Idempotency-Key draft).
   return json(created ? 202 : 200, toJobView(job), { location: jobLocation(scope, job.id) });
@@ -58,7 +58,8 @@ const submitBatch = tenantRoute(async (scope) => {
   const results = [];
   for (const [index, item] of batch.jobs.entries()) {
     try {
-      const admission = await securityOf(scope.services).gate.admit(
+      const admission = await admitSubmission(
+        scope.services,
         scope.principal.tenantId,
         item.job,
         Buffer.byteLength(JSON.stringify(item.job)),
@@ -69,7 +70,7 @@ const submitBatch = tenantRoute(async (scope) => {
         body: item.job,
         source: 'http',
         trace: scope.trace,
-        ...(admission.kind === 'hold' ? { notBeforeMs: admission.untilMs } : {}),
+        ...admission,
       });
       results.push({ index, status: created ? 202 : 200, job: toJobView(job) });
     } catch (error) {

@@ -19,7 +19,7 @@ import { parseJsonSafely } from '../../shared/limits/safe-json.js';
 import { acceptJob, rejectQueuedSubmission } from '../../shared/stages/accept.js';
 import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
 import type { QueueFunctionDefinition, QueueMessage, QueueOutcome } from '../definitions.js';
-import { securityOf } from '../http/security.js';
+import { admitSubmission } from '../admission.js';
 import { getServices, type AppServices } from '../services.js';
 import { deadLetter, traceparentOf } from './stage-trigger.js';
 
@@ -48,6 +48,7 @@ async function acceptFromQueue(message: QueueMessage, _context: InvocationContex
       body,
       source: 'queue',
       trace,
+      ...(admission.retentionSeconds !== undefined ? { retentionSeconds: admission.retentionSeconds } : {}),
       ...(admission.notBeforeMs !== undefined ? { notBeforeMs: admission.notBeforeMs } : {}),
     });
     return { settle: 'complete' };
@@ -65,7 +66,7 @@ async function acceptFromQueue(message: QueueMessage, _context: InvocationContex
 }
 
 type QueueAdmission =
-  | { readonly kind: 'admitted'; readonly notBeforeMs?: number }
+  | { readonly kind: 'admitted'; readonly notBeforeMs?: number; readonly retentionSeconds?: number }
   | { readonly kind: 'refused'; readonly reason: string; readonly detail: string };
 
 /**
@@ -76,14 +77,8 @@ type QueueAdmission =
  */
 async function admit(services: AppServices, tenantId: string, body: unknown): Promise<QueueAdmission> {
   try {
-    const decision = await securityOf(services).gate.admit(
-      tenantId,
-      body,
-      Buffer.byteLength(JSON.stringify(body) ?? ''),
-    );
-    return decision.kind === 'hold'
-      ? { kind: 'admitted', notBeforeMs: decision.untilMs }
-      : { kind: 'admitted' };
+    const bytes = Buffer.byteLength(JSON.stringify(body) ?? '');
+    return { kind: 'admitted', ...(await admitSubmission(services, tenantId, body, bytes)) };
   } catch (error) {
     if (error instanceof ForbiddenError)
       return { kind: 'refused', reason: 'TenantNotAllowed', detail: error.detail };

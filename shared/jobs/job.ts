@@ -73,6 +73,8 @@ export interface JobDocument {
   readonly usage?: JobUsage;
   readonly error?: JobError;
   readonly timings?: JobTimings;
+  /** The tenant's retention at acceptance; becomes `ttl` with the terminal state. */
+  readonly retentionSeconds?: number;
   /** Cosmos TTL in seconds, set with the terminal state (retention). */
   readonly ttl?: number;
 }
@@ -81,4 +83,9 @@ export interface JobDocument {
 export interface StoredJob {
   readonly job: JobDocument;
   readonly etag: string;
+}
+
+/** Seconds a finished job is kept: the tenant's retention when it was accepted, else the platform default. */
+export function retentionOf(job: JobDocument, fallbackSeconds: number): number {
+  return job.retentionSeconds ?? fallbackSeconds;
 }

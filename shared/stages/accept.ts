@@ -19,6 +19,8 @@ export interface AcceptInput {
   readonly trace: TraceContext;
   /** Tenant budget spent with policy `hold` (shared/limits): run the job no earlier than this. */
   readonly notBeforeMs?: number;
+  /** The tenant's retention; defaults to JOB_RETENTION_DAYS. */
+  readonly retentionSeconds?: number;
 }
 
 export interface AcceptResult {
@@ -98,6 +100,7 @@ function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob): Job
     traceId: input.trace.traceId,
     createdAt: now,
     updatedAt: now,
+    ...(input.retentionSeconds !== undefined ? { retentionSeconds: input.retentionSeconds } : {}),
   };
 }
 

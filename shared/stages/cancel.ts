@@ -4,7 +4,7 @@
  * ever delivered for it.
  */
 import { ConflictError, NotFoundError } from '../errors/index.js';
-import type { JobDocument } from '../jobs/job.js';
+import { retentionOf, type JobDocument } from '../jobs/job.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
 import { deliverMessage } from './outbound.js';
@@ -31,7 +31,7 @@ export async function cancelJob(
       updatedAt: at,
       completedAt: at,
       error: { code: 'cancelled', message: 'The job was cancelled by its submitter.' },
-      ttl: deps.settings.retentionSeconds,
+      ttl: retentionOf(stored.job, deps.settings.retentionSeconds),
     };
     const written = await deps.jobs.replace(cancelled, stored.etag);
     if (written === 'stale') continue;

@@ -4,7 +4,7 @@
  */
 import { PoisonMessageError } from '../errors/index.js';
 import { eventTypeFor, type JobEvent } from '../jobs/events.js';
-import { canTransition, type JobDocument, type StoredJob } from '../jobs/job.js';
+import { canTransition, retentionOf, type JobDocument, type StoredJob } from '../jobs/job.js';
 import type { PersistMessage } from '../messaging/stage-messages.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
@@ -94,7 +94,7 @@ function terminalDocument(deps: StageDeps, job: JobDocument, message: PersistMes
       ? { error: outcome.error, ...(outcome.usage ? { usage: outcome.usage } : {}) }
       : {}),
     timings: { ...message.timings, persistedAt: now },
-    ttl: deps.settings.retentionSeconds,
+    ttl: retentionOf(job, deps.settings.retentionSeconds),
   };
 }
 

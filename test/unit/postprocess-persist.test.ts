@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliverMessage, PersistMessage } from '../../shared/messaging/stage-messages.js';
+import type { DeliverMessage, InvokeMessage, PersistMessage } from '../../shared/messaging/stage-messages.js';
+import { acceptJob } from '../../shared/stages/accept.js';
 import { cancelJob } from '../../shared/stages/cancel.js';
 import { persistOutcome } from '../../shared/stages/persist.js';
 import { postprocessCompletion } from '../../shared/stages/postprocess.js';
@@ -104,6 +105,21 @@ describe('persistOutcome', () => {
       status: 'succeeded',
       result: { content: 'done' },
     });
+  });
+
+  it("keeps a finished job for its tenant's retention", async () => {
+    const deps = fakeStage();
+    const { job } = await acceptJob(deps, {
+      tenantId: 't1',
+      body: { model: 'm', messages: [{ role: 'user', content: 'x' }] },
+      source: 'http',
+      trace: newTrace(),
+      retentionSeconds: 3_600,
+    });
+    const invoke = deps.publisher.on('invoke')[0]?.body as InvokeMessage;
+    await postprocessCompletion(deps, completionFor(invoke, 'ok'));
+    await persistOutcome(deps, deps.publisher.on('persist')[0]?.body as PersistMessage);
+    expect((await deps.jobs.get('t1', job.id))?.job.ttl).toBe(3_600);
   });
 
   it('treats a repeated message as a repeat: no second write, the event re-sent under the same id', async () => {
