@@ -149,3 +149,32 @@ describe('createModelClient against the simulator', () => {
     expect(sim.stats().totals).toMatchObject({ requests: 1, throttled: 0 });
   });
 });
+
+describe('OpenAI-compatible servers', () => {
+  it('calls any baseURL with the model in the body (Ollama, vLLM, llama.cpp style)', async () => {
+    const sim = await simulator({
+      apiKey: 'local-key',
+      deployments: [{ name: 'llama3.1:8b', tpm: 600_000 }],
+    });
+    const client = createModelClient(
+      modelConfig(
+        {
+          chat: [
+            deployment({
+              name: 'ollama',
+              kind: 'openai',
+              endpoint: `${sim.url}/v1`,
+              deployment: 'llama3.1:8b',
+              tpm: 600_000,
+            }),
+          ],
+        },
+        { MODEL_API_KEY: 'local-key' },
+      ),
+      { logger: silentLogger },
+    );
+    const completion = await client.complete(request('Hello there', { max_tokens: 100 }), context());
+    expect(completion).toMatchObject({ deployment: 'ollama', model: 'llama3.1:8b' });
+    expect(sim.stats().deployments['llama3.1:8b']!.succeeded).toBe(1);
+  });
+});

@@ -385,3 +385,69 @@ describe('configuration', () => {
     expect(() => parseConfig({ ...base, MODEL_POOLS: JSON.stringify({ chat: [] }) })).toThrow(/MODEL_POOLS/);
   });
 });
+
+describe('simulator limiter', () => {
+  it('counts tokens over the token window and requests over the shorter request window', async () => {
+    const { SlidingWindowLimiter } = await import('../../local/model-simulator/rate-limiter.js');
+    // 6,000 TPM over a minute; 120 RPM over 1 s windows = 2 requests per second.
+    const limiter = new SlidingWindowLimiter(6_000, 120, { tokenWindowMs: 60_000, requestWindowMs: 1_000 });
+    expect(limiter.tryAcquire(0, 1_000).admitted).toBe(true);
+    expect(limiter.tryAcquire(10, 1_000).admitted).toBe(true);
+    const byRequests = limiter.tryAcquire(20, 1_000);
+    expect(byRequests).toMatchObject({ admitted: false, limitedBy: 'requests', retryAfterMs: 980 });
+    expect(limiter.tryAcquire(1_000, 1_000).admitted).toBe(true);
+    expect(limiter.tryAcquire(2_000, 2_000).admitted).toBe(true); // 5,000 of 6,000 tokens used
+    const byTokens = limiter.tryAcquire(3_000, 2_000);
+    expect(byTokens).toMatchObject({ admitted: false, limitedBy: 'tokens', retryAfterMs: 57_000 });
+    // Remaining tokens are reported in per-minute units: 1,000 left of the minute's 6,000.
+    expect(byTokens.remainingTokens).toBe(1_000);
+  });
+});
+
+describe('quota budget adaptation', () => {
+  const budget = () =>
+    new QuotaBudget({
+      tokensPerMinute: 60_000,
+      requestsPerMinute: 600,
+      tokenWindowMs: 1_000,
+      requestWindowMs: 1_000,
+      share: 1,
+    });
+
+  it('releases a reservation the service refused, since a 429 charges nothing', () => {
+    const b = budget();
+    const r = b.reserve(900, 0);
+    expect(b.waitMs(200, 10)).toBeGreaterThan(0);
+    b.release(r);
+    b.onThrottled(5, 10, r.at);
+    expect(b.waitMs(200, 20)).toBe(0);
+  });
+
+  it('widens its expiry margin when a 429 shows the service lagging behind, and narrows it on success', () => {
+    const b = budget();
+    const base = b.snapshot(0).marginMs;
+    const r = b.reserve(100, 1_000);
+    b.onThrottled(80, 1_010, r.at); // the service frees the quota 90 ms after we thought it free
+    const widened = b.snapshot(1_010).marginMs;
+    expect(widened).toBeGreaterThan(base);
+    for (let i = 0; i < 500; i += 1) b.onResponse(b.reserve(1, 5_000 + i * 10), {}, 5_000 + i * 10);
+    expect(b.snapshot(10_000).marginMs).toBeLessThan(widened);
+  });
+
+  it('counts tokens and requests over their own windows', () => {
+    const b = new QuotaBudget({
+      tokensPerMinute: 6_000,
+      requestsPerMinute: 120,
+      tokenWindowMs: 60_000,
+      requestWindowMs: 1_000,
+      share: 1,
+      expiryMarginMs: 0,
+    });
+    b.reserve(1_000, 0);
+    b.reserve(1_000, 0);
+    expect(b.waitMs(1_000, 0)).toBe(1_000); // two requests per second
+    expect(b.waitMs(1_000, 1_000)).toBe(0);
+    b.reserve(3_500, 1_000);
+    expect(b.waitMs(1_000, 2_000)).toBe(58_000); // 5,500 of 6,000 tokens until the first leaves
+  });
+});
