@@ -64,7 +64,7 @@ function optionsFromEnv(): ServiceBusBenchmarkOptions {
 interface EmulatorHandle {
   connectionString: string;
   /** The emulator's own heap in bytes (its isolate in worker mode; the whole heap in-process). */
-  heap(): Promise<{ heapUsed: number; stats: QueueStats }>;
+  heap(): Promise<{ heapUsed: number; stats: QueueStats; activeMs?: number }>;
   close(): Promise<void>;
 }
 
@@ -101,7 +101,11 @@ async function startEmulator(mode: ServiceBusBenchmarkOptions['mode']): Promise<
       const answer = next('heap');
       worker.postMessage({ type: 'heap' });
       const msg = await answer;
-      return { heapUsed: Number(msg.heapUsed), stats: msg.stats as QueueStats };
+      return {
+        heapUsed: Number(msg.heapUsed),
+        stats: msg.stats as QueueStats,
+        activeMs: Number(msg.activeMs),
+      };
     },
     close: async () => {
       const closed = next('closed');
@@ -160,6 +164,9 @@ export async function runServiceBusBenchmark(
     { maxConcurrentCalls: o.maxConcurrentCalls, autoCompleteMessages: true },
   );
 
+  const emulatorStart = (await emulator.heap()).activeMs;
+  const sdkStart = performance.eventLoopUtilization();
+  const cpuStart = process.cpuUsage();
   const started = now();
   while (sent < o.messages) {
     if (sent - handled >= o.maxInFlight) await new Promise<void>((r) => (resume = r));
@@ -179,9 +186,14 @@ export async function runServiceBusBenchmark(
   }
   await finished;
   const elapsedMs = now() - started;
+  const sdkBusyMs = performance.eventLoopUtilization(sdkStart).active;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   // Let auto-complete settle the last messages before reading the final counts.
   await new Promise((r) => setTimeout(r, 500));
   const end = await emulator.heap();
+  const emulatorBusyMs =
+    end.activeMs !== undefined && emulatorStart !== undefined ? end.activeMs - emulatorStart : undefined;
   heapSamples.push({ at: o.messages, heap: end.heapUsed, rss: process.memoryUsage().rss });
   await sub.close();
   await receiver.close();
@@ -224,6 +236,25 @@ export async function runServiceBusBenchmark(
         metric: 'send -> handler latency p99',
         value: Math.round(percentile(sorted, 99) * 10) / 10,
         unit: 'ms',
+      },
+      ...(emulatorBusyMs === undefined
+        ? []
+        : [
+            {
+              metric: 'emulator thread busy (wall) time per message',
+              value: Math.round((emulatorBusyMs * 1000) / handled),
+              unit: 'µs',
+            },
+          ]),
+      {
+        metric: 'SDK thread (sender + receiver) busy (wall) time per message',
+        value: Math.round((sdkBusyMs * 1000) / handled),
+        unit: 'µs',
+      },
+      {
+        metric: 'CPU time per message, all threads (SDK + emulator)',
+        value: Math.round((cpuMs * 1000) / handled),
+        unit: 'µs',
       },
       { metric: 'emulator retained heap after 20% of messages', value: mb(heapAt(0.2)), unit: 'MB' },
       { metric: 'emulator retained heap after 60% of messages', value: mb(heapAt(0.6)), unit: 'MB' },
