@@ -17,6 +17,7 @@ import type { PipelineSettings, StageDeps } from '../shared/stages/deps.js';
 import { CosmosJobStore } from '../shared/store/cosmos-job-store.js';
 import { CosmosPayloadStore } from '../shared/store/cosmos-payload-store.js';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
+import { CosmosUsageReader } from '../shared/usage/usage-reader.js';
 import type { AppServices } from './services.js';
 
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
@@ -61,6 +62,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     payloads,
     publisher,
     authenticator: createAuthenticator({ apiKeys, ...(entra ? { entra } : {}) }),
+    usage: new CosmosUsageReader(database.container('jobs')),
     stage,
     invoke: { ...stage, model },
     // A model without a configured price costs 0 here; the usage is still recorded in full.

@@ -6,6 +6,7 @@ import { adminRoutes } from './http/admin.js';
 import { healthRoutes } from './http/health.js';
 import { jobRoutes } from './http/jobs.js';
 import { openApiRoutes } from './http/openapi.js';
+import { usageRoutes } from './http/usage.js';
 import { intakeFunctions } from './queue/intake.js';
 import { stageFunctions } from './queue/stages.js';
 import { deliverFunctions } from './queue/deliver.js';
@@ -15,6 +16,7 @@ export const functionDefinitions: readonly FunctionDefinition[] = [
   ...healthRoutes,
   ...openApiRoutes,
   ...jobRoutes,
+  ...usageRoutes,
   ...adminRoutes,
   ...intakeFunctions,
   ...stageFunctions,

@@ -10,6 +10,7 @@ import type { MessagePublisher } from '../shared/messaging/publisher.js';
 import type { InvokeDeps, PostprocessDeps, StageDeps } from '../shared/stages/deps.js';
 import type { JobStore } from '../shared/store/job-store.js';
 import type { Logger } from '../shared/telemetry/logger.js';
+import type { UsageReader } from '../shared/usage/usage-reader.js';
 
 export interface AppServices {
   readonly config: Config;
@@ -18,6 +19,8 @@ export interface AppServices {
   readonly payloads: PayloadStore;
   readonly publisher: MessagePublisher;
   readonly authenticator: Authenticator;
+  /** Per-tenant token and cost totals. */
+  readonly usage: UsageReader;
   /** Dependencies of each use case, assembled once. */
   readonly stage: StageDeps;
   readonly invoke: InvokeDeps;

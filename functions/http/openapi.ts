@@ -79,6 +79,18 @@ const OPERATIONS: Readonly<Record<string, OperationShape>> = {
     body: 'RotateWebhookSecret',
     response: { status: '200', description: 'The endpoint and its new secret' },
   },
+  getUsage: {
+    summary:
+      "The caller's token and cost totals for jobs finished in [since, until) (default: this UTC month).",
+    response: {
+      status: '200',
+      description: 'Totals: jobs, promptTokens, completionTokens, cachedTokens, totalTokens, costUsd',
+    },
+    query: [
+      { name: 'since', schema: { type: 'string', format: 'date-time' } },
+      { name: 'until', schema: { type: 'string', format: 'date-time' } },
+    ],
+  },
   health: { summary: 'Liveness.', public: true, response: { status: '200', description: 'Alive' } },
   openapi: {
     summary: 'This document.',

@@ -172,6 +172,22 @@ describe('submitting over HTTP', () => {
   });
 });
 
+describe('usage', () => {
+  it("totals the tenant's tokens and cost, and only the tenant's", async () => {
+    const response = await api('/v1/usage');
+    expect(response.status).toBe(200);
+    const usage = (await response.json()) as Record<string, number>;
+    expect(usage.jobs).toBeGreaterThanOrEqual(3);
+    expect(usage.totalTokens).toBe(usage.promptTokens! + usage.completionTokens!);
+    expect(usage.costUsd).toBeGreaterThan(0);
+    const otherKey = await stack.addTenant('usage-other');
+    const other = (await (await api('/v1/usage', { key: otherKey })).json()) as Record<string, number>;
+    expect(other).toMatchObject({ jobs: 0, totalTokens: 0, costUsd: 0 });
+    const bad = await api('/v1/usage?since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z');
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe('bad input over HTTP', () => {
   it.each([
     ['malformed JSON', '{"model":', 400, undefined],
