@@ -174,7 +174,9 @@ export function createModelClient(
       const reservation = target.budget.reserve(cost, now);
       target.breaker.onCallStart(now);
       try {
-        const result = await target.endpoint.call(request, maxTokens, context.signal);
+        const result = await target.endpoint.call(request, maxTokens, context.signal, () =>
+          target.budget.restamp(reservation, clock()),
+        );
         target.breaker.onSuccess();
         target.budget.onResponse(reservation, result.rateLimit, clock());
         pool.slots.reset(clock());

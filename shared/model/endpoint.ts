@@ -4,6 +4,7 @@
  * retries are off: the SDK would otherwise retry twice and may sleep up to 60 s inside a message lock;
  * our retries are scheduled messages instead.
  */
+import { randomUUID } from 'node:crypto';
 import { AzureOpenAI, OpenAI } from 'openai';
 import type {
   ChatCompletion,
@@ -31,8 +32,17 @@ export interface EndpointResult {
 
 export interface ChatEndpoint {
   readonly name: string;
-  call(request: ChatRequest, maxTokens: number, signal?: AbortSignal): Promise<EndpointResult>;
+  /** `onSend` runs when the HTTP request actually leaves (after any token acquisition in the SDK). */
+  call(
+    request: ChatRequest,
+    maxTokens: number,
+    signal?: AbortSignal,
+    onSend?: () => void,
+  ): Promise<EndpointResult>;
 }
+
+/** Azure OpenAI echoes and logs this header; we also use it to recognise our call inside `fetch`. */
+const CLIENT_REQUEST_ID = 'x-ms-client-request-id';
 
 export function createChatEndpoint(
   settings: DeploymentSettings,
@@ -40,7 +50,13 @@ export function createChatEndpoint(
   options: EndpointOptions,
 ): ChatEndpoint {
   const deployment = settings.deployment ?? settings.name;
-  const common = { maxRetries: 0, timeout: options.timeoutMs };
+  const sendHooks = new Map<string, () => void>();
+  const fetchWithSendHook = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const id = new Headers(init?.headers).get(CLIENT_REQUEST_ID);
+    if (id !== null) sendHooks.get(id)?.();
+    return fetch(input, init);
+  };
+  const common = { maxRetries: 0, timeout: options.timeoutMs, fetch: fetchWithSendHook };
   const client =
     settings.kind === 'azure'
       ? new AzureOpenAI({
@@ -59,15 +75,26 @@ export function createChatEndpoint(
 
   return {
     name: settings.name,
-    async call(request, maxTokens, signal) {
+    async call(request, maxTokens, signal, onSend) {
       const params = toChatParams(request, deployment, maxTokens);
-      const { data, response } = await client.chat.completions
-        .create(params, { ...(signal ? { signal } : {}), timeout: options.timeoutMs, maxRetries: 0 })
-        .withResponse();
-      return {
-        completion: fromChatCompletion(data, settings.name),
-        rateLimit: parseRateLimit(response.headers),
-      };
+      const requestId = randomUUID();
+      if (onSend) sendHooks.set(requestId, onSend);
+      try {
+        const { data, response } = await client.chat.completions
+          .create(params, {
+            ...(signal ? { signal } : {}),
+            timeout: options.timeoutMs,
+            maxRetries: 0,
+            headers: { [CLIENT_REQUEST_ID]: requestId },
+          })
+          .withResponse();
+        return {
+          completion: fromChatCompletion(data, settings.name),
+          rateLimit: parseRateLimit(response.headers),
+        };
+      } finally {
+        sendHooks.delete(requestId);
+      }
     },
   };
 }

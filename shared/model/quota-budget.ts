@@ -30,7 +30,8 @@ export interface QuotaBudgetOptions {
 }
 
 interface Charge {
-  readonly at: number;
+  /** Moved to the actual send time by `restamp`. */
+  at: number;
   readonly tokens: number;
   readonly requests: number;
   /** Usage by other instances or clients, learned from headers: counts against the deployment, not our share. */
@@ -50,6 +51,7 @@ const INCREASE = 0.02;
 const MARGIN_DECAY = 0.995;
 const MAX_MARGIN_FRACTION = 0.1;
 
+/** A charge this instance made; the same object as in the window, so it can be restamped or released. */
 export interface Reservation {
   readonly at: number;
   readonly tokens: number;
@@ -113,15 +115,25 @@ export class QuotaBudget {
   /** Charges a request that is about to be sent. Call only after `waitMs` returned 0. */
   reserve(tokens: number, now: number): Reservation {
     this.expire(now);
-    this.charges.push({ at: now, tokens, requests: 1, external: false });
-    return { at: now, tokens };
+    const charge: Charge = { at: now, tokens, requests: 1, external: false };
+    this.charges.push(charge);
+    return charge;
+  }
+
+  /**
+   * The request actually left at `sentAt`, later than it was reserved (the SDK may first fetch an Entra
+   * token, which takes a while on a cold instance): count the charge from then, as the service will.
+   */
+  restamp(reservation: Reservation, sentAt: number): void {
+    const charge = this.charges.find((c) => c === reservation);
+    if (!charge || sentAt <= charge.at) return;
+    charge.at = sentAt;
+    this.charges.sort((a, b) => a.at - b.at);
   }
 
   /** The service refused the request (429), so it charged nothing for it: neither do we. */
   release(reservation: Reservation): void {
-    const index = this.charges.findIndex(
-      (charge) => !charge.external && charge.at === reservation.at && charge.tokens === reservation.tokens,
-    );
+    const index = this.charges.findIndex((charge) => charge === reservation);
     if (index >= 0) this.charges.splice(index, 1);
   }
 

@@ -178,3 +178,34 @@ describe('OpenAI-compatible servers', () => {
     expect(sim.stats().deployments['llama3.1:8b']!.succeeded).toBe(1);
   });
 });
+
+describe('send-time stamping', () => {
+  it('charges the quota from when the request left, after a slow Entra token', async () => {
+    const credential: TokenCredential = {
+      getToken: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { token: 'slow-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const sim = await simulator({
+      acceptBearerTokens: ['slow-token'],
+      deployments: [{ name: 'd', tpm: 6_000, rpm: 600 }],
+      windowMs: 1_000,
+    });
+    const client = createModelClient(
+      modelConfig({
+        chat: [deployment({ name: 'd', endpoint: sim.url, auth: 'entra', tpm: 6_000, rpm: 600 })],
+      }),
+      { credential, logger: silentLogger },
+    );
+    const started = Date.now();
+    await client.complete(request('hi', { max_tokens: 80 }), context());
+    // The window (100 tokens) is full; it frees about 1 s after the request left, not after it was reserved.
+    const paced = (await client
+      .complete(request('hi', { max_tokens: 80 }), context())
+      .catch((e: unknown) => e)) as RetryAfterError;
+    expect(paced.reason).toBe(QUOTA_PACED_REASON);
+    expect(Date.now() + paced.retryAfterMs - started).toBeGreaterThanOrEqual(1_300);
+    expect(sim.stats().totals.throttled).toBe(0);
+  });
+});

@@ -414,6 +414,14 @@ describe('quota budget adaptation', () => {
       share: 1,
     });
 
+  it('counts a charge from when the request actually left, not from when it was reserved', () => {
+    const b = budget();
+    const r = b.reserve(1_000, 0);
+    b.restamp(r, 300); // e.g. the SDK fetched an Entra token first
+    expect(b.waitMs(10, 1_100)).toBeGreaterThan(0);
+    expect(b.waitMs(10, 1_400)).toBe(0);
+  });
+
   it('releases a reservation the service refused, since a 429 charges nothing', () => {
     const b = budget();
     const r = b.reserve(900, 0);
