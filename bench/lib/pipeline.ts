@@ -24,10 +24,21 @@ export const JOB_BODY = JSON.stringify(JOB_REQUEST);
 /** The model answers at once: what remains is the platform's own time. */
 export const INSTANT_MODEL = { timeToFirstTokenMs: 0, perTokenMs: 0 } as const;
 
+/**
+ * Errors only. autocannon closes its connections when its time is up, so requests still in flight end
+ * with "Premature close" in the handler: expected at the end of every round, so not printed.
+ */
+const benchLogger = createLogger({
+  level: 'error',
+  sink: (_level, line) => {
+    if (!line.includes('Premature close')) process.stderr.write(`${line}\n`);
+  },
+});
+
 export function startBenchStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     port: 0,
-    logger: createLogger({ level: 'error' }),
+    logger: benchLogger,
     modelLatency: INSTANT_MODEL,
     ...options,
   });

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: {
     readonly functionName: string;
     readonly url: string;
@@ -39,8 +40,24 @@ export function ownerOf(url: string): string {
   return url;
 }
 
-export function summariseProfile(profile: Profile, top = 15): { functions: SelfTime[]; owners: SelfTime[] } {
+const UNATTRIBUTED = new Set(['(native/V8)', 'node internals']);
+
+export function summariseProfile(
+  profile: Profile,
+  top = 15,
+): { functions: SelfTime[]; owners: SelfTime[]; callers: SelfTime[] } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  /** The nearest frame (itself or an ancestor) in a package or in our code: who caused this time. */
+  const callerOf = (id: number): string => {
+    for (let current: number | undefined = id; current !== undefined; current = parents.get(current)) {
+      const owner = ownerOf(byId.get(current)?.callFrame.url ?? '');
+      if (!UNATTRIBUTED.has(owner)) return owner;
+    }
+    const name = byId.get(id)?.callFrame.functionName ?? '';
+    return name.startsWith('(') ? name : '(node internals, no JS caller)';
+  };
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, index) => {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
@@ -48,7 +65,10 @@ export function summariseProfile(profile: Profile, top = 15): { functions: SelfT
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
   const functions = new Map<string, number>();
   const owners = new Map<string, number>();
+  const callers = new Map<string, number>();
   for (const [id, us] of selfUs) {
+    const caller = callerOf(id);
+    callers.set(caller, (callers.get(caller) ?? 0) + us);
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
     const file = frame.url.replace(/^.*\/(node_modules|dist)\//, '$1/');
@@ -67,7 +87,7 @@ export function summariseProfile(profile: Profile, top = 15): { functions: SelfT
         ms: Math.round(us / 100) / 10,
         share: Math.round((1000 * us) / total) / 10,
       }));
-  return { functions: rank(functions), owners: rank(owners) };
+  return { functions: rank(functions), owners: rank(owners), callers: rank(callers) };
 }
 
 export function readProfile(path: string): Profile {
@@ -87,6 +107,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const [path, top] = process.argv.slice(2);
   if (!path) throw new Error('usage: profile-summary <file.cpuprofile> [top]');
   const summary = summariseProfile(readProfile(path), Number(top) || 15);
+  console.log(
+    formatSelfTimes(
+      'Time by package/folder, node internals charged to the nearest JS caller',
+      summary.callers,
+    ),
+  );
   console.log(formatSelfTimes('Self time by package/folder', summary.owners));
   console.log(formatSelfTimes('Self time by function', summary.functions));
 }

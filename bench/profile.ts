@@ -1,0 +1,88 @@
+/**
+ * Where the time goes (issue 8): a CPU profile of the main thread (emulators, dev host, functions) while
+ * the pipeline runs at a steady offered load with an instant model, after a warm-up, taken with the
+ * inspector's Profiler (what `node --cpu-prof` records), summarised by package and by function.
+ * The load generator runs on its own thread and is not in the profile.
+ *
+ *   npm run build && node dist/bench/profile.js
+ * Environment: BENCH_PROFILE_RATE (100 jobs/s), BENCH_PROFILE_SECONDS (5), BENCH_PROFILE_OUT (write the
+ * .cpuprofile there too, e.g. to open it in Chrome DevTools).
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { pathToFileURL } from 'node:url';
+import { offerLoad } from './lib/load.js';
+import { JOB_BODY, startBenchStack } from './lib/pipeline.js';
+import { formatSelfTimes, summariseProfile } from './lib/profile-summary.js';
+import type { PartResult } from './lib/report.js';
+import { printPart } from './lib/report.js';
+import { round } from './lib/rows.js';
+
+export async function runProfile(
+  options: { ratePerSecond?: number; seconds?: number } = {},
+): Promise<PartResult> {
+  const rate = options.ratePerSecond ?? (Number(process.env.BENCH_PROFILE_RATE) || 100);
+  const seconds = options.seconds ?? (Number(process.env.BENCH_PROFILE_SECONDS) || 5);
+  const stack = await startBenchStack();
+  const session = new Session();
+  try {
+    const load = (durationMs: number) =>
+      offerLoad({
+        url: `${stack.apiUrl}/v1/jobs`,
+        apiKey: stack.apiKey,
+        body: JOB_BODY,
+        ratePerSecond: rate,
+        durationMs,
+      });
+    await load(1_000); // warm-up: module compilation, links, caches
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 500 });
+    await session.post('Profiler.start');
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const submissions = await load(seconds * 1000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const wallMs = performance.now() - started;
+    const { profile } = await session.post('Profiler.stop');
+    if (process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));
+    const summary = summariseProfile(profile as Parameters<typeof summariseProfile>[0], 15);
+    const accepted = submissions.filter((s) => s.status === 202).length;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    return {
+      rows: [
+        {
+          part: 'profile',
+          metric: `process CPU per accepted job while offered ${rate} jobs/s (main thread + emulators)`,
+          value: round(cpuMs / Math.max(1, accepted), 2),
+          unit: 'ms CPU/job',
+        },
+        {
+          part: 'profile',
+          metric: 'process CPU use during the profile (all threads; 2 cores = 200 %)',
+          value: round((100 * cpuMs) / wallMs, 0),
+          unit: '%',
+        },
+      ],
+      details: [
+        `### Where the time goes: CPU profile at ${rate} jobs/s offered for ${seconds} s (main thread)`,
+        '',
+        '```text',
+        formatSelfTimes(
+          'Time by package/folder (node internals charged to the nearest JS caller)',
+          summary.callers,
+        ),
+        '',
+        formatSelfTimes('Self time by function', summary.functions),
+        '```',
+      ].join('\n'),
+    };
+  } finally {
+    session.disconnect();
+    await stack.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printPart(await runProfile());
+}

@@ -1,0 +1,137 @@
+/**
+ * Throughput (issue 8): sustained jobs/s through every stage (intake, accept, invoke, postprocess,
+ * persist, deliver) with a model that answers at once, for several `maxConcurrentCalls` (host.json's
+ * Service Bus concurrency, per trigger). A backlog of jobs is sent to the `intake` queue in batches, and
+ * the rate is jobs / (first send -> last deliver completion). Baseline, same run and concurrency: the I/O
+ * floor (bench/lib/io-floor.ts) draining the same number of jobs.
+ *
+ *   npm run build && node dist/bench/throughput.js
+ * Environment: BENCH_THROUGHPUT_JOBS (400 per run), BENCH_THROUGHPUT_CONCURRENCY (1,4,16,32).
+ */
+import { ServiceBusClient } from '@azure/service-bus';
+import { pathToFileURL } from 'node:url';
+import { instrumentServiceBus } from './instrument/servicebus-counter.js';
+import { startIoFloor } from './lib/io-floor.js';
+import { JOB_REQUEST, startBenchStack, waitUntil } from './lib/pipeline.js';
+import { printPart, type PartResult } from './lib/report.js';
+import { round, withBaseline, type BenchRow } from './lib/rows.js';
+
+const PART = 'throughput';
+const SEND_BATCH = 50;
+/** How many floor submissions run at once while the backlog is built. */
+const FLOOR_SUBMIT_CONCURRENCY = 16;
+
+export interface ThroughputOptions {
+  readonly jobs?: number;
+  readonly concurrency?: readonly number[];
+}
+
+async function pipelineRate(jobs: number, maxConcurrentCalls: number, runId: string): Promise<number> {
+  const serviceBus = instrumentServiceBus();
+  try {
+    const stack = await startBenchStack({ maxConcurrentCalls });
+    const producer = new ServiceBusClient(stack.serviceBus.connectionString);
+    try {
+      const sender = producer.createSender('intake');
+      const delivered = () =>
+        serviceBus.operations().filter((op) => op.kind === 'complete' && op.queue === 'deliver').length;
+      const started = performance.now();
+      for (let first = 0; first < jobs; first += SEND_BATCH) {
+        const batch = [];
+        for (let index = first; index < Math.min(jobs, first + SEND_BATCH); index += 1) {
+          const key = `tp-${runId}-${index}`;
+          batch.push({
+            body: JOB_REQUEST,
+            messageId: key,
+            contentType: 'application/json',
+            applicationProperties: { tenantId: stack.tenantId, idempotencyKey: key },
+          });
+        }
+        await sender.sendMessages(batch);
+      }
+      await waitUntil(
+        () => delivered() >= jobs,
+        180_000,
+        `${jobs} jobs at maxConcurrentCalls ${maxConcurrentCalls}`,
+        20,
+      );
+      return jobs / ((performance.now() - started) / 1000);
+    } finally {
+      await producer.close();
+      await stack.close();
+    }
+  } finally {
+    serviceBus.restore();
+  }
+}
+
+async function floorRate(jobs: number, maxConcurrentCalls: number, runId: string): Promise<number> {
+  const floor = await startIoFloor();
+  try {
+    await floor.start(maxConcurrentCalls);
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: FLOOR_SUBMIT_CONCURRENCY }, async () => {
+        while (next < jobs) {
+          const index = next++;
+          await floor.submit(`floor-${runId}-${index}`);
+        }
+      }),
+    );
+    await waitUntil(() => floor.done() >= jobs, 180_000, `${jobs} floor jobs`, 20);
+    return jobs / ((performance.now() - started) / 1000);
+  } finally {
+    await floor.close();
+  }
+}
+
+export async function runThroughputBenchmark(options: ThroughputOptions = {}): Promise<PartResult> {
+  const jobs = options.jobs ?? (Number(process.env.BENCH_THROUGHPUT_JOBS) || 400);
+  const concurrency =
+    options.concurrency ??
+    (process.env.BENCH_THROUGHPUT_CONCURRENCY?.split(',')
+      .map(Number)
+      .filter((n) => n > 0) || [1, 4, 16, 32]);
+  const rows: BenchRow[] = [];
+  const measured: Array<{ mcc: number; pipeline: number; floor: number }> = [];
+  for (const mcc of concurrency) {
+    const pipeline = await pipelineRate(jobs, mcc, `p${mcc}`);
+    const floor = await floorRate(jobs, mcc, `f${mcc}`);
+    measured.push({ mcc, pipeline, floor });
+    rows.push(
+      withBaseline(
+        {
+          part: PART,
+          metric: `jobs/s through all stages, maxConcurrentCalls ${mcc} (${jobs} jobs via intake)`,
+          value: round(pipeline, 1),
+          unit: 'jobs/s',
+        },
+        'I/O floor, same concurrency',
+        round(floor, 1),
+      ),
+    );
+  }
+  const first = measured[0];
+  if (first && measured.length > 1) {
+    for (const { mcc, pipeline } of measured.slice(1)) {
+      rows.push(
+        withBaseline(
+          {
+            part: PART,
+            metric: `  scaling: maxConcurrentCalls ${mcc} vs ${first.mcc}`,
+            value: round(pipeline, 1),
+            unit: 'jobs/s',
+          },
+          `maxConcurrentCalls ${first.mcc}`,
+          round(first.pipeline, 1),
+        ),
+      );
+    }
+  }
+  return { rows };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printPart(await runThroughputBenchmark());
+}
