@@ -3,17 +3,14 @@
  * a transient one becomes a scheduled message (attempt + 1) and this message completes. Nothing sleeps
  * while holding the lock.
  */
-import { ConfigurationError, PermanentError, RetryAfterError, isPlatformError } from '../errors/index.js';
+import { ConfigurationError, isPlatformError } from '../errors/index.js';
+import { consumesAttempt, decideModelRetry } from '../model/attempt-policy.js';
 import type { InvokeMessage } from '../messaging/stage-messages.js';
 import { errorFields } from '../telemetry/logger.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
 import type { InvokeDeps } from './deps.js';
 import { failJob } from './fail.js';
 import { invokeMessage, postprocessMessage } from './outbound.js';
-import { backoffDelayMs } from './retry-policy.js';
-
-/** Rescheduling because the quota is full is not a failed attempt: no call was made. */
-export const QUOTA_PACED_REASON = 'quota_paced';
 
 export async function invokeModel(
   deps: InvokeDeps,
@@ -83,58 +80,34 @@ async function handleModelError(
   error: unknown,
   log: InvokeDeps['logger'],
 ): Promise<void> {
-  if (error instanceof PermanentError) {
-    log.warn('model.failed', { reason: error.reason, ...errorFields(error) });
-    await failJob(deps, message, trace, { code: error.reason, message: error.detail }, message.attempt + 1);
-    return;
-  }
   if (error instanceof ConfigurationError) {
     // Our credentials or role assignments are wrong: loud, and the job waits for the fix.
     log.error('model.configuration_error', errorFields(error));
   } else if (!isPlatformError(error)) {
     log.warn('model.unexpected_error', errorFields(error));
   }
-  const paced = error instanceof RetryAfterError && error.reason === QUOTA_PACED_REASON;
-  const nextAttempt = paced ? message.attempt : message.attempt + 1;
-  const requestedMs =
-    error instanceof RetryAfterError || error instanceof ConfigurationError ? error.retryAfterMs : 0;
-  const delayMs = paced ? requestedMs : backoffDelayMs(message.attempt, requestedMs);
-  const retryAt = deps.clock() + delayMs;
-  const reason =
-    error instanceof RetryAfterError
-      ? error.reason
-      : isPlatformError(error)
-        ? error.code
-        : 'unexpected_error';
-  if (nextAttempt >= deps.settings.maxAttempts) {
-    await failJob(
-      deps,
-      message,
-      trace,
-      {
-        code: 'attempts_exhausted',
-        message: `The model call failed ${nextAttempt} times; last reason: ${reason}.`,
-      },
-      nextAttempt,
-    );
+  // One policy for attempts and deadlines (shared/model/attempt-policy.ts): waiting for quota or an open
+  // circuit spends no attempt; failures do, with backoff no sooner than the service asked.
+  const decision = decideModelRetry(error, {
+    attempt: message.attempt,
+    maxAttempts: deps.settings.maxAttempts,
+    deadlineAt: message.deadlineAt,
+    now: deps.clock(),
+  });
+  if (decision.kind === 'fail') {
+    log.warn('model.failed', { reason: decision.reason });
+    // Attempts = model calls made: a paced wait made none.
+    const calls = consumesAttempt(error) ? message.attempt + 1 : message.attempt;
+    await failJob(deps, message, trace, { code: decision.reason, message: decision.detail }, calls);
     return;
   }
-  if (retryAt >= message.deadlineAt) {
-    await failJob(
-      deps,
-      message,
-      trace,
-      {
-        code: 'deadline_exceeded',
-        message: `The job could not be retried before its deadline; last reason: ${reason}.`,
-      },
-      nextAttempt,
-    );
-    return;
-  }
-  log.info('model.retry_scheduled', { reason, delayMs, nextAttempt });
+  log.info('model.retry_scheduled', {
+    reason: decision.reason,
+    delayMs: decision.delayMs,
+    nextAttempt: decision.nextAttempt,
+  });
   await deps.publisher.schedule(
-    invokeMessage({ ...message, attempt: nextAttempt }, trace),
-    new Date(retryAt),
+    invokeMessage({ ...message, attempt: decision.nextAttempt }, trace),
+    new Date(deps.clock() + decision.delayMs),
   );
 }

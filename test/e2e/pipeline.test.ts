@@ -46,6 +46,9 @@ beforeAll(async () => {
     port: 0,
     logger: createLogger({ level: 'error' }),
     modelLatency: { timeToFirstTokenMs: 150, perTokenMs: 1 },
+    // Few attempts keep the retry-exhaustion test short (backoff is still real scheduled messages). The
+    // breaker has its own tests (test/model); here one always-failing prompt must not pause the others.
+    env: { JOB_MAX_ATTEMPTS: '3', MODEL_BREAKER_FAILURES: '1000' },
   });
   serviceBus = new ServiceBusClient(stack.serviceBus.connectionString);
 }, 60_000);
@@ -169,6 +172,30 @@ describe('submitting over HTTP', () => {
     expect((await waitForStatus(id, ['cancelled', 'succeeded'])).status).toBe('cancelled');
     const again = await api(`/v1/jobs/${id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(409);
+  });
+});
+
+describe('model failures', () => {
+  it('retries a transient model error by scheduled message and succeeds', async () => {
+    stack.model.setFaults({ rules: [{ kind: 'http500', count: 1 }] });
+    const response = await api('/v1/jobs', { method: 'POST', body: JSON.stringify(request) });
+    const job = await waitForStatus(((await response.json()) as { id: string }).id, ['succeeded', 'failed']);
+    stack.model.setFaults({});
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
+  });
+
+  it('fails a job permanently on a content-filter refusal, with the reason', async () => {
+    const body = { ...request, messages: [{ role: 'user', content: 'please [[simulate:content_filter]]' }] };
+    const response = await api('/v1/jobs', { method: 'POST', body: JSON.stringify(body) });
+    const job = await waitForStatus(((await response.json()) as { id: string }).id, ['succeeded', 'failed']);
+    expect(job).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'content_filter' } });
+  });
+
+  it('fails a job once its attempt budget is spent', async () => {
+    const body = { ...request, messages: [{ role: 'user', content: 'always [[simulate:http500]]' }] };
+    const response = await api('/v1/jobs', { method: 'POST', body: JSON.stringify(body) });
+    const job = await waitForStatus(((await response.json()) as { id: string }).id, ['succeeded', 'failed']);
+    expect(job).toMatchObject({ status: 'failed', attempts: 3, error: { code: 'attempts_exhausted' } });
   });
 });
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError, PermanentError, RetryAfterError } from '../../shared/errors/index.js';
 import type { PersistMessage, PostprocessMessage } from '../../shared/messaging/stage-messages.js';
 import type { ModelCompletion } from '../../shared/model/port.js';
-import { QUOTA_PACED_REASON, invokeModel } from '../../shared/stages/invoke.js';
+import { QUOTA_PACED_REASON } from '../../shared/model/client.js';
+import { invokeModel } from '../../shared/stages/invoke.js';
 import { acceptedInvokeMessage } from '../fakes/job-fixtures.js';
 import { fakeStage } from '../fakes/stage-deps.js';
 
