@@ -179,25 +179,39 @@ export class Broker {
       autoaccept: false,
       treat_modified_as_released: false,
     });
-    container.on('connection_open', (ctx: EventContext) => {
+    // A bad frame or request from one client must not take the broker down for everyone: handlers
+    // are guarded, and a failure closes only that client's connection.
+    const on = (event: string, handler: (ctx: EventContext) => void): void => {
+      container.on(event, (ctx: EventContext) => {
+        try {
+          handler(ctx);
+        } catch (err) {
+          console.error(`servicebus emulator: ${event} handler failed: ${(err as Error).message}`);
+          try {
+            ctx.connection.close({ condition: 'amqp:internal-error', description: (err as Error).message });
+          } catch {
+            // the connection is already gone
+          }
+        }
+      });
+    };
+    on('connection_open', (ctx: EventContext) => {
       this.state(ctx.connection);
       coalesceWrites(ctx.connection);
     });
-    container.on('session_open', (ctx: EventContext) => this.rawTransfers(ctx.session as Session));
-    container.on('receiver_open', (ctx: EventContext) => this.onClientSender(ctx));
-    container.on('sender_open', (ctx: EventContext) => this.onClientReceiver(ctx));
-    container.on('message', (ctx: EventContext) =>
-      this.receiverRoles.get(asLink(ctx.receiver as Receiver))?.(ctx),
-    );
-    container.on('sender_flow', (ctx: EventContext) => this.onFlow(asLink(ctx.sender as Sender)));
-    container.on('accepted', (ctx: EventContext) => this.onSettle(ctx, 'complete'));
-    container.on('rejected', (ctx: EventContext) => this.onSettle(ctx, 'deadletter'));
-    container.on('modified', (ctx: EventContext) => this.onSettle(ctx, 'modified'));
-    container.on('released', (ctx: EventContext) => this.onSettle(ctx, 'abandon'));
-    container.on('sender_close', (ctx: EventContext) => this.onLinkClosed(asLink(ctx.sender as Sender)));
-    container.on('receiver_close', () => undefined);
-    container.on('connection_close', (ctx: EventContext) => this.onConnectionGone(ctx.connection));
-    container.on('disconnected', (ctx: EventContext) => this.onConnectionGone(ctx.connection));
+    on('session_open', (ctx: EventContext) => this.rawTransfers(ctx.session as Session));
+    on('receiver_open', (ctx: EventContext) => this.onClientSender(ctx));
+    on('sender_open', (ctx: EventContext) => this.onClientReceiver(ctx));
+    on('message', (ctx: EventContext) => this.receiverRoles.get(asLink(ctx.receiver as Receiver))?.(ctx));
+    on('sender_flow', (ctx: EventContext) => this.onFlow(asLink(ctx.sender as Sender)));
+    on('accepted', (ctx: EventContext) => this.onSettle(ctx, 'complete'));
+    on('rejected', (ctx: EventContext) => this.onSettle(ctx, 'deadletter'));
+    on('modified', (ctx: EventContext) => this.onSettle(ctx, 'modified'));
+    on('released', (ctx: EventContext) => this.onSettle(ctx, 'abandon'));
+    on('sender_close', (ctx: EventContext) => this.onLinkClosed(asLink(ctx.sender as Sender)));
+    on('receiver_close', () => undefined);
+    on('connection_close', (ctx: EventContext) => this.onConnectionGone(ctx.connection));
+    on('disconnected', (ctx: EventContext) => this.onConnectionGone(ctx.connection));
     // Link and connection errors from clients are theirs to handle; the broker must not crash on them.
     container.on('error', () => undefined);
 

@@ -23,6 +23,15 @@ export function audiencePath(audience: string): string {
 }
 
 export function checkSasToken(token: string, keyName: string, key: string, nowMs: number): SasCheck {
+  try {
+    return check(token, keyName, key, nowMs);
+  } catch {
+    // decodeURIComponent on a malformed token
+    return { ok: false, reason: 'Malformed SharedAccessSignature token.' };
+  }
+}
+
+function check(token: string, keyName: string, key: string, nowMs: number): SasCheck {
   const prefix = 'SharedAccessSignature ';
   if (!token.startsWith(prefix)) return { ok: false, reason: 'Not a SharedAccessSignature token.' };
   const fields = new Map<string, string>();
