@@ -79,6 +79,10 @@ describe('SAS tokens', () => {
     expect(checkSasToken(token('sb://h/q', 'other'), 'Root', key, Date.now()).ok).toBe(false);
     expect(checkSasToken(token('sb://h/q', key, 'Else'), 'Root', key, Date.now()).ok).toBe(false);
     expect(checkSasToken(token('sb://h/q', key, 'Root', 1000), 'Root', key, Date.now()).ok).toBe(false);
+    expect(checkSasToken('SharedAccessSignature sr=%E0%A4%A&sig=x&se=1&skn=Root', 'Root', key, 0).ok).toBe(
+      false,
+    );
+    expect(checkSasToken('Bearer abc', 'Root', key, 0).ok).toBe(false);
   });
 });
 
