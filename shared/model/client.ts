@@ -71,10 +71,15 @@ export interface DeploymentStatus {
 export interface RoutedModelClient extends ModelClient {
   /** Live routing state per deployment, for operators and tests. */
   status(): DeploymentStatus[];
+  /** The model aliases jobs may ask for, so the accept stage can refuse an unknown one at once. */
+  aliases(): string[];
 }
 
 /** Reason on RetryAfterError when the call was never made because no deployment had quota for it. */
 export const QUOTA_PACED_REASON = 'quota_paced';
+
+/** Even when another deployment looks free after a 429, give the queue a moment before the retry. */
+const MIN_THROTTLED_RETRY_MS = 50;
 
 const consoleLogger: ModelLogger = {
   warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
@@ -241,18 +246,19 @@ export function createModelClient(
       return new RetryAfterError(`No deployment can take this request for ${delay} ms`, delay, reason);
     }
     const last = failures[failures.length - 1]!;
+    // After 429s the budgets already hold each deployment's cooldown, so the plan's wait is the earliest
+    // any of them takes a call again. After failures, wait at least what the service named (or 2 s).
     const named = Math.min(...failures.map((f) => f.retryAfterMs ?? DEFAULT_TRANSIENT_RETRY_MS));
-    const delay = Math.max(waitMs, last.kind === 'throttled' ? 0 : named, 1);
-    return new RetryAfterError(
-      `${failures.map((f) => f.detail).join('; ')}`,
-      last.kind === 'throttled' ? Math.max(delay, last.retryAfterMs ?? 1) : delay,
-      last.reason,
-      { cause: last.cause },
-    );
+    const delay =
+      last.kind === 'throttled' ? Math.max(waitMs, MIN_THROTTLED_RETRY_MS) : Math.max(waitMs, named, 1);
+    return new RetryAfterError(failures.map((f) => f.detail).join('; '), delay, last.reason, {
+      cause: last.cause,
+    });
   }
 
   return {
     complete,
+    aliases: () => [...pools.keys()],
     status() {
       const now = clock();
       const rows: DeploymentStatus[] = [];

@@ -102,6 +102,7 @@ describe('createModelClient against the simulator', () => {
     await expect(client.complete({ ...request(), model: 'nope' }, context())).rejects.toMatchObject({
       reason: 'unknown_model',
     });
+    expect(client.aliases()).toEqual(['chat']);
   });
 
   it('maps 5xx, resets and timeouts to RetryAfterError', async () => {
