@@ -20,7 +20,12 @@ const emulator = await startServiceBusEmulator({
 port.on('message', (msg: { type: string; queue?: string }) => {
   if (msg.type === 'heap') {
     gc();
-    port.postMessage({ type: 'heap', heapUsed: getHeapStatistics().used_heap_size, stats: emulator.stats() });
+    port.postMessage({
+      type: 'heap',
+      heapUsed: getHeapStatistics().used_heap_size,
+      stats: emulator.stats(),
+      activeMs: performance.eventLoopUtilization().active,
+    });
   } else if (msg.type === 'close') {
     void emulator.close().then(() => {
       port.postMessage({ type: 'closed' });
