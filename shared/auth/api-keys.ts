@@ -9,6 +9,8 @@
  *   only add latency to every request. With API_KEY_PEPPER configured the hash is HMAC-SHA256 keyed by
  *   the pepper, so a leaked database alone cannot even confirm a candidate key.
  * - Compared in constant time; a revoked key or unknown id fails exactly like a wrong secret.
+ * - Records are cached per instance for a few seconds (createApiKeyVerifier): revocation reaches an
+ *   instance within that TTL, not at once (docs/security.md).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UnauthorizedError } from '../errors/index.js';
@@ -113,24 +115,83 @@ const INVALID = 'The API key is invalid or revoked.';
 /** Compared against when the key id is unknown, so that path costs the same hash + compare. */
 const DUMMY_HASH = createHash('sha256').update('no such key').digest('base64url');
 
-export function createApiKeyVerifier(options: {
+export interface ApiKeyVerifierOptions {
   store: ApiKeyLookup;
   /** Only keys minted for this environment label are accepted. */
   expectedEnv: string;
   pepper?: string;
-}): ApiKeyVerifier {
+  /**
+   * How long a successfully verified key's record is reused before it is read again (default 10 s;
+   * 0 reads on every request). This is also how long a revocation may take to reach an instance that
+   * has just verified the key.
+   */
+  cacheTtlMs?: number;
+  /**
+   * How long "no such key" or "revoked" is remembered for a key id (default 1 s; 0 to disable), so a
+   * flood presenting one bad key id costs one read per second. A wrong secret is never remembered: it
+   * says nothing about the key's owner, who must not be locked out by someone else's bad guesses.
+   */
+  negativeCacheTtlMs?: number;
+  /** Entries kept at most; the oldest go first (default 10,000). */
+  maxCacheEntries?: number;
+  now?: () => number;
+}
+
+type CacheEntry =
+  | { readonly record: ApiKeyRecord; readonly expiresAtMs: number }
+  | { readonly record: undefined; readonly expiresAtMs: number };
+
+/**
+ * Verification with a short per-instance cache of key records. On a hit the presented secret is still
+ * hashed and compared in constant time against the cached hash (the cache holds what the store holds,
+ * never a secret), so a wrong secret fails without a read, and a success costs no read. Only a record
+ * that verified successfully is cached as valid. Concurrent misses for one key id share one read.
+ */
+export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVerifier {
+  const ttlMs = options.cacheTtlMs ?? 10_000;
+  const negativeTtlMs = options.negativeCacheTtlMs ?? 1_000;
+  const maxEntries = options.maxCacheEntries ?? 10_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CacheEntry>();
+  const reads = new Map<string, Promise<ApiKeyRecord | undefined>>();
+
+  const remember = (keyId: string, entry: CacheEntry): void => {
+    if (entry.expiresAtMs <= now()) return;
+    cache.delete(keyId);
+    // Map iteration is insertion order: the first key is the oldest entry.
+    if (cache.size >= maxEntries) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
+    }
+    cache.set(keyId, entry);
+  };
+
+  const lookup = (keyId: string): Promise<ApiKeyRecord | undefined> => {
+    const pending = reads.get(keyId);
+    if (pending) return pending;
+    const read = options.store.get(keyId).finally(() => reads.delete(keyId));
+    reads.set(keyId, read);
+    return read;
+  };
+
   return {
     async verify(presented) {
       const parsed = parseApiKey(presented);
       if (!parsed || parsed.env !== options.expectedEnv) throw new UnauthorizedError(INVALID);
-      const record = await options.store.get(parsed.keyId);
+      const hit = cache.get(parsed.keyId);
+      const cached = hit && hit.expiresAtMs > now() ? hit : undefined;
+      if (hit && !cached) cache.delete(parsed.keyId);
+      const record = cached ? cached.record : await lookup(parsed.keyId);
       const expected = record?.hash ?? DUMMY_HASH;
       const actual =
         hashWithScheme(parsed.keyId, parsed.secret, record?.hashScheme ?? 'sha256', options.pepper) ?? '';
       const matches = constantTimeEqual(actual, expected);
-      if (!record || !matches || record.revokedAt !== undefined || record.keyId !== parsed.keyId) {
+      if (!record || record.revokedAt !== undefined) {
+        if (!cached) remember(parsed.keyId, { record: undefined, expiresAtMs: now() + negativeTtlMs });
         throw new UnauthorizedError(INVALID);
       }
+      if (!matches || record.keyId !== parsed.keyId) throw new UnauthorizedError(INVALID);
+      if (!cached) remember(parsed.keyId, { record, expiresAtMs: now() + ttlMs });
       return { tenantId: record.tenantId, kind: 'apiKey', roles: ['jobs'], keyId: record.keyId };
     },
   };

@@ -1,14 +1,30 @@
 /**
  * The submission rate limit shared by every function instance: one counter document per tenant per
- * minute, `ratelimit:<tenantId>:<window>`, in the `tenants` container (partition key /id), advanced
- * with ONE conditional patch, `incr /count` if `count < cap` (sliding-window.ts). Cosmos DB applies a
- * patch atomically on the server, so however many instances race, the window never admits more than
- * its cap, and nobody retries a lost compare-and-swap. A refusal is the 412 of a false condition.
+ * minute, `ratelimit:<tenantId>:<window>`, in the `tenants` container (partition key /id).
  *
- * Cost per admitted submission: one patch (plus a create for the first submission of a window, and a
- * point read of the previous window's count, cached per instance since that window is closed).
- * Contention stays inside the flooding tenant's own documents: tenant B's counters are other
- * documents, in other logical partitions, and never wait on A's.
+ * Leased chunks: an instance does not write once per submission. It LEASES a chunk of n tokens with
+ * ONE conditional patch, `incr /count by n` if `count <= cap - n` (sliding-window.ts), then spends
+ * them locally; only when its chunk is empty does it go back to Cosmos. Cosmos DB applies the patch
+ * atomically on the server, so however many instances race, the counter never exceeds the cap and no
+ * instance spends a token it did not lease: the limit stays exact across instances (never over).
+ * The price is bounded UNDER-admission: tokens leased but unspent when the window closes are lost
+ * (at most chunk - 1 per instance per window), and they still weigh in the next window's estimate.
+ *
+ * Chunk size: it starts at 1 in each window and doubles with each lease, up to
+ * max(1, min(maxChunk, floor(limit / 20))), and never more than a tenth of what is left in the window
+ * (so near the cap leases are one token again). A quiet instance therefore leases one token at a time
+ * and strands nothing; a busy one reaches the full chunk within a few leases. With limit/20, one
+ * instance can strand at most 5% of the limit per window, and far less when the window is nearly
+ * spent. Submissions waiting for a lease in progress are covered by it (one write for all of them).
+ *
+ * A refusal is remembered locally until its Retry-After (for that tenant, window and limit): the
+ * counter only grows and the cap only grows with time, so nothing could be admitted before then, and
+ * a flood of refused submissions costs no Cosmos operation at all after the first.
+ *
+ * Cost: about 1/chunk patches per admitted submission (plus one create per tenant per minute and one
+ * point read of the previous window's count, cached since that window is closed); a refused flood
+ * costs one patch and one read per instance per Retry-After. Contention stays inside the flooding
+ * tenant's own documents.
  */
 import type { Container } from '@azure/cosmos';
 import type { RateDecision, RateLimiter } from './rate-limiter.js';
@@ -24,6 +40,27 @@ interface CounterDocument {
   readonly ttl: number;
 }
 
+export interface CosmosRateLimiterOptions {
+  /** Largest chunk one lease may take (default 10); 1 turns leasing off (one patch per submission). */
+  readonly maxChunk?: number;
+}
+
+/** Per tenant, this instance's view of the current window. */
+interface LocalWindow {
+  window: number;
+  perMinute: number;
+  /** Leased tokens not yet spent. */
+  tokens: number;
+  /** Size of the next lease. */
+  nextChunk: number;
+  /** A lease in progress: concurrent submissions wait for it instead of writing too. */
+  leasing?: Promise<void>;
+  /** Refused until this time (absolute ms), as learnt from the counter. */
+  refusedUntilMs?: number;
+  /** Submissions waiting for the lease in progress: the next lease covers them all at once. */
+  waiting: number;
+}
+
 const statusOf = (error: unknown): number | undefined =>
   typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number'
     ? (error as { code: number }).code
@@ -31,64 +68,151 @@ const statusOf = (error: unknown): number | undefined =>
 
 const counterId = (tenantId: string, window: number): string => `ratelimit:${tenantId}:${window}`;
 
+/** The largest chunk for a limit: small against the limit, so stranded tokens stay a small share. */
+export function maxChunkFor(perMinute: number, maxChunk = 10): number {
+  return Math.max(1, Math.min(maxChunk, Math.floor(perMinute / 20)));
+}
+
 export class CosmosRateLimiter implements RateLimiter {
   /** Closed windows' counts, per tenant: they no longer change (give or take a straggler). */
   private readonly previousCounts = new Map<string, { window: number; count: number }>();
+  private readonly local = new Map<string, LocalWindow>();
+  private readonly maxChunk: number;
 
-  constructor(private readonly container: Container) {}
+  constructor(
+    private readonly container: Container,
+    options: CosmosRateLimiterOptions = {},
+  ) {
+    this.maxChunk = Math.max(1, Math.floor(options.maxChunk ?? 10));
+  }
 
   async consume(tenantId: string, perMinute: number, nowMs: number): Promise<RateDecision> {
     const { index, elapsedMs } = windowAt(nowMs);
+    // Every pass either returns or waits for a lease that granted tokens or recorded a refusal, so
+    // this cannot spin; a waiter whose tokens were taken by others simply waits for the next lease.
+    for (;;) {
+      const state = this.stateFor(tenantId, index, perMinute);
+      if (state.tokens > 0) {
+        state.tokens -= 1;
+        return { allowed: true };
+      }
+      if (state.refusedUntilMs !== undefined && nowMs < state.refusedUntilMs) {
+        return { allowed: false, retryAfterMs: state.refusedUntilMs - nowMs };
+      }
+      if (state.leasing) {
+        state.waiting += 1;
+        try {
+          await state.leasing;
+        } finally {
+          state.waiting -= 1;
+        }
+        continue;
+      }
+      const leasing = this.lease(tenantId, perMinute, index, elapsedMs, nowMs, state);
+      state.leasing = leasing;
+      try {
+        await leasing;
+      } finally {
+        if (state.leasing === leasing) delete state.leasing;
+      }
+    }
+  }
+
+  private stateFor(tenantId: string, window: number, perMinute: number): LocalWindow {
+    const existing = this.local.get(tenantId);
+    // A token leased in one window must not be spent in the next: it was counted in the old window,
+    // which weighs less there. A changed limit starts afresh too (the cached refusal was for the old one).
+    if (existing && existing.window === window && existing.perMinute === perMinute) return existing;
+    const fresh: LocalWindow = { window, perMinute, tokens: 0, nextChunk: 1, waiting: 0 };
+    this.local.set(tenantId, fresh);
+    return fresh;
+  }
+
+  /** Leases up to `state.nextChunk` tokens into `state`, or records a refusal there. */
+  private async lease(
+    tenantId: string,
+    perMinute: number,
+    index: number,
+    elapsedMs: number,
+    nowMs: number,
+    state: LocalWindow,
+  ): Promise<void> {
     const previous = await this.previousCount(tenantId, index - 1);
     const cap = currentWindowCap(perMinute, previous, elapsedMs);
     const id = counterId(tenantId, index);
     const item = this.container.item(id, id);
-    // Two rounds at most: patch (or learn the counter does not exist yet), create, or patch again
-    // if another instance created it between our two calls.
-    for (let round = 0; round < 3; round += 1) {
+    // Enough for this submission and those already waiting, as the doubling allows, never past the cap.
+    let want = Math.min(Math.max(state.nextChunk, state.waiting + 1), maxChunkFor(perMinute, this.maxChunk));
+    const refuse = (count: number): void => {
+      state.refusedUntilMs = nowMs + retryAfterMs(perMinute, previous, count, elapsedMs);
+    };
+    if (cap < 1) {
+      refuse(await this.readCount(item, perMinute));
+      return;
+    }
+    want = Math.min(want, cap);
+    for (let round = 0; round < 4; round += 1) {
       try {
-        await item.patch<CounterDocument>({
-          operations: [{ op: 'incr', path: '/count', value: 1 }],
-          // `cap` is an integer we computed, never caller input.
-          condition: `FROM c WHERE c.count < ${cap}`,
+        const { resource } = await item.patch<CounterDocument>({
+          operations: [{ op: 'incr', path: '/count', value: want }],
+          // `cap` and `want` are integers we computed, never caller input.
+          condition: `FROM c WHERE c.count <= ${cap - want}`,
         });
-        return { allowed: true };
+        this.granted(state, want, perMinute, cap - (resource?.count ?? cap));
+        return;
       } catch (error) {
         const status = statusOf(error);
-        if (status === 412) return this.refusal(item, perMinute, previous, elapsedMs);
+        if (status === 412) {
+          // Fewer than `want` left: take what remains, if anything (one read tells how much).
+          const count = await this.readCount(item, perMinute);
+          if (count >= cap) {
+            refuse(count);
+            return;
+          }
+          want = Math.min(want, cap - count);
+          continue;
+        }
         if (status !== 404) throw error;
       }
-      if (cap < 1) return this.refusal(item, perMinute, previous, elapsedMs);
       try {
         const document: CounterDocument = {
           id,
           type: 'rateLimit',
           tenantId,
           window: index,
-          count: 1,
+          count: want,
           ttl: 3 * (WINDOW_MS / 1000),
         };
         await this.container.items.create(document);
-        return { allowed: true };
+        this.granted(state, want, perMinute, cap - want);
+        return;
       } catch (error) {
+        // Another instance created it between our two calls: patch it next round.
         if (statusOf(error) !== 409) throw error;
       }
     }
-    // Unreachable in practice (the counter exists after a 409); refuse briefly rather than spin.
-    return { allowed: false, retryAfterMs: 1_000 };
+    // Unreachable in practice; refuse briefly rather than spin.
+    state.refusedUntilMs = nowMs + 1_000;
   }
 
-  private async refusal(
-    item: ReturnType<Container['item']>,
-    perMinute: number,
-    previous: number,
-    elapsedMs: number,
-  ): Promise<RateDecision> {
-    const { resource } = await item.read<CounterDocument>();
-    return {
-      allowed: false,
-      retryAfterMs: retryAfterMs(perMinute, previous, resource?.count ?? perMinute, elapsedMs),
-    };
+  /**
+   * Near the cap, chunks shrink to a tenth of what is left (down to 1): when the tenant is close to
+   * its limit, tokens stranded on quiet instances would refuse submissions the limit allows, so the
+   * last part of each window is leased almost one token at a time.
+   */
+  private granted(state: LocalWindow, tokens: number, perMinute: number, remaining: number): void {
+    state.tokens += tokens;
+    delete state.refusedUntilMs;
+    state.nextChunk = Math.max(
+      1,
+      Math.min(maxChunkFor(perMinute, this.maxChunk), state.nextChunk * 2, Math.floor(remaining / 10)),
+    );
+  }
+
+  private async readCount(item: ReturnType<Container['item']>, perMinute: number): Promise<number> {
+    const { resource, statusCode } = await item.read<CounterDocument>();
+    if (statusCode === 404) return 0;
+    return resource?.count ?? perMinute;
   }
 
   private async previousCount(tenantId: string, window: number): Promise<number> {

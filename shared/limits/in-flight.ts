@@ -8,6 +8,12 @@ import { RateLimitedError } from '../errors/index.js';
 
 export interface InFlightCounter {
   countInFlight(tenantId: string): Promise<number>;
+  /**
+   * Optional: check against `max` and count one admission in a single step. A counter that caches
+   * (cached-in-flight.ts) needs it: with a separate count and record, concurrent submissions in one
+   * instance would all see the same count and all pass.
+   */
+  admitIfBelow?(tenantId: string, max: number): Promise<boolean>;
 }
 
 /** How long a refused caller should wait: jobs typically finish in seconds. */
@@ -18,8 +24,10 @@ export async function enforceInFlightLimit(
   tenantId: string,
   maxJobsInFlight: number,
 ): Promise<void> {
-  const inFlight = await counter.countInFlight(tenantId);
-  if (inFlight >= maxJobsInFlight) {
+  const admitted = counter.admitIfBelow
+    ? await counter.admitIfBelow(tenantId, maxJobsInFlight)
+    : (await counter.countInFlight(tenantId)) < maxJobsInFlight;
+  if (!admitted) {
     throw new RateLimitedError(
       `${maxJobsInFlight} jobs are already in flight for this tenant; retry when some have finished.`,
       IN_FLIGHT_RETRY_AFTER_MS,

@@ -7,6 +7,7 @@ import type { Database } from '@azure/cosmos';
 import { InMemoryApiKeyStore, type ApiKeyStore } from '../auth/api-key-store.js';
 import { CosmosApiKeyStore } from '../auth/cosmos-api-key-store.js';
 import { CachedTokenUsageReader, type TokenUsageReader } from '../limits/budget.js';
+import { CachedInFlightCounter } from '../limits/cached-in-flight.js';
 import { CosmosJobUsage } from '../limits/cosmos-job-usage.js';
 import { CosmosRateLimiter } from '../limits/cosmos-rate-limiter.js';
 import type { InFlightCounter } from '../limits/in-flight.js';
@@ -29,6 +30,13 @@ export interface SecuritySettings {
   readonly pepper?: string;
   /** How stale a tenant record may be on the hot path (quota changes, suspension). */
   readonly tenantCacheMs?: number;
+  /**
+   * How long each instance reuses a tenant's jobs-in-flight count, adding its own admissions since
+   * (default 2 s; 0 queries on every submission). See cached-in-flight.ts for the bound.
+   */
+  readonly inFlightCacheMs?: number;
+  /** Largest rate-limit lease per Cosmos patch (default 10; 1 = one patch per submission). */
+  readonly rateLeaseMaxChunk?: number;
   readonly now?: () => number;
 }
 
@@ -49,7 +57,10 @@ function assemble(
     gate: createSubmissionGate({
       tenants: new CachedTenantReader(parts.tenants, settings.tenantCacheMs ?? 30_000, now),
       rateLimiter: parts.rateLimiter,
-      inFlight: parts.inFlight,
+      inFlight:
+        settings.inFlightCacheMs === 0
+          ? parts.inFlight
+          : new CachedInFlightCounter(parts.inFlight, settings.inFlightCacheMs ?? 2_000, now),
       usage: new CachedTokenUsageReader(parts.usage, 10_000, now),
       now,
     }),
@@ -63,7 +74,11 @@ function assemble(
   };
 }
 
-/** Production: tenants, keys and rate buckets in `tenants`; in-flight and usage from `jobs`. */
+/**
+ * Production: tenants, keys and rate counters in `tenants`; in-flight and usage from `jobs`. Per
+ * submission on the happy path this costs about 1/chunk rate-limit patches and no query: tenant (30 s),
+ * in-flight count (2 s) and budget (10 s) come from per-instance caches (docs/security.md).
+ */
 export function createCosmosSecurityServices(
   database: Database,
   settings: SecuritySettings,
@@ -74,7 +89,10 @@ export function createCosmosSecurityServices(
     {
       tenants: new CosmosTenantStore(tenantsContainer),
       keys: new CosmosApiKeyStore(tenantsContainer),
-      rateLimiter: new CosmosRateLimiter(tenantsContainer),
+      rateLimiter: new CosmosRateLimiter(
+        tenantsContainer,
+        settings.rateLeaseMaxChunk === undefined ? {} : { maxChunk: settings.rateLeaseMaxChunk },
+      ),
       inFlight: usage,
       usage,
     },

@@ -111,7 +111,8 @@ describe('key administration', () => {
     await createTenant(admin, { id: 'team-a', name: 'A', allowedModels: ['m'] }, d);
     const issued = await issueApiKey(admin, 'team-a', { name: 'ci' }, d);
     expect(issued.key.startsWith(`${issued.prefix}_`)).toBe(true);
-    const verifier = createApiKeyVerifier({ store: d.keys, expectedEnv: 'test' });
+    let clock = Date.parse('2026-11-25T20:00:00Z');
+    const verifier = createApiKeyVerifier({ store: d.keys, expectedEnv: 'test', now: () => clock });
     await expect(verifier.verify(issued.key)).resolves.toMatchObject({ tenantId: 'team-a' });
 
     const listed = await listApiKeys(admin, 'team-a', d);
@@ -128,6 +129,8 @@ describe('key administration', () => {
 
     const revoked = await revokeApiKey(admin, 'team-a', issued.keyId, d);
     expect(revoked.revokedAt).toBeDefined();
+    // Verifiers cache a verified key for 10 s: revocation takes effect everywhere within that.
+    clock += 10_001;
     await expect(verifier.verify(issued.key)).rejects.toThrow('invalid or revoked');
   });
 

@@ -108,7 +108,8 @@ describe('verification', () => {
 
   test('revoked, wrong secret, unknown id, wrong env and malformed keys are all the same 401', async () => {
     const store = new InMemoryApiKeyStore();
-    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test' });
+    let clock = NOW.getTime();
+    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test', now: () => clock });
     const { key, record } = await issue(store);
     const other = await issue(store, 'team-b');
     const { keyId, secret } = parseApiKey(key)!;
@@ -126,9 +127,104 @@ describe('verification', () => {
     }
     await verifier.verify(key);
     await store.revoke(record.keyId, NOW);
+    // Refused once the verifier's cache entry (10 s) has expired; see 'verification cache' below.
+    clock += 10_001;
     await expect(verifier.verify(key)).rejects.toBeInstanceOf(UnauthorizedError);
     // The other tenant's key is untouched by this revocation.
     await expect(verifier.verify(other.key)).resolves.toMatchObject({ tenantId: 'team-b' });
+  });
+});
+
+describe('verification cache', () => {
+  function counted(store: InMemoryApiKeyStore) {
+    const reads: string[] = [];
+    return { reads, lookup: { get: (id: string) => (reads.push(id), store.get(id)) } };
+  }
+
+  test('a verified key costs one read per TTL; a wrong secret is refused from the cache', async () => {
+    const store = new InMemoryApiKeyStore();
+    const { key, record } = await issue(store);
+    const { reads, lookup } = counted(store);
+    let clock = NOW.getTime();
+    const verifier = createApiKeyVerifier({ store: lookup, expectedEnv: 'test', now: () => clock });
+    for (let i = 0; i < 5; i += 1) await verifier.verify(key);
+    expect(reads).toEqual([record.keyId]);
+    const { keyId } = parseApiKey(key)!;
+    const forged = `pp_test_${keyId}_${'A'.repeat(43)}`;
+    await expect(verifier.verify(forged)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(reads).toHaveLength(1);
+    clock += 9_999;
+    await verifier.verify(key);
+    expect(reads).toHaveLength(1);
+    clock += 2;
+    await verifier.verify(key);
+    expect(reads).toHaveLength(2);
+  });
+
+  test('a wrong secret is never cached: the owner is not locked out by someone else’s guesses', async () => {
+    const store = new InMemoryApiKeyStore();
+    const { key } = await issue(store);
+    const { keyId } = parseApiKey(key)!;
+    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test' });
+    await expect(verifier.verify(`pp_test_${keyId}_${'B'.repeat(43)}`)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+    await expect(verifier.verify(key)).resolves.toMatchObject({ tenantId: 'team-a' });
+  });
+
+  test('revocation: refused after the TTL, at once with cacheTtlMs 0', async () => {
+    const store = new InMemoryApiKeyStore();
+    const { key, record } = await issue(store);
+    let clock = NOW.getTime();
+    const cached = createApiKeyVerifier({ store, expectedEnv: 'test', now: () => clock, cacheTtlMs: 3_000 });
+    const uncached = createApiKeyVerifier({ store, expectedEnv: 'test', cacheTtlMs: 0 });
+    await cached.verify(key);
+    await uncached.verify(key);
+    await store.revoke(record.keyId, NOW);
+    await expect(uncached.verify(key)).rejects.toBeInstanceOf(UnauthorizedError);
+    // The documented window: still accepted by an instance that verified it under 3 s ago.
+    clock += 2_999;
+    await expect(cached.verify(key)).resolves.toBeDefined();
+    clock += 2;
+    await expect(cached.verify(key)).rejects.toBeInstanceOf(UnauthorizedError);
+    // Revoked is remembered as refused, never as valid again.
+    clock += 60_000;
+    await expect(cached.verify(key)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  test('an unknown key id flood costs one read per negative TTL; concurrent misses share one read', async () => {
+    const store = new InMemoryApiKeyStore();
+    const { reads, lookup } = counted(store);
+    let clock = NOW.getTime();
+    const verifier = createApiKeyVerifier({ store: lookup, expectedEnv: 'test', now: () => clock });
+    const unknown = `pp_test_${'0'.repeat(24)}_${'C'.repeat(43)}`;
+    for (let i = 0; i < 20; i += 1) {
+      await expect(verifier.verify(unknown)).rejects.toBeInstanceOf(UnauthorizedError);
+    }
+    expect(reads).toHaveLength(1);
+    clock += 1_001;
+    await expect(verifier.verify(unknown)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(reads).toHaveLength(2);
+
+    const { key } = await issue(store);
+    const results = await Promise.all(Array.from({ length: 10 }, () => verifier.verify(key)));
+    expect(results.every((p) => p.tenantId === 'team-a')).toBe(true);
+    expect(reads).toHaveLength(3);
+  });
+
+  test('the cache is bounded: the oldest entry goes first', async () => {
+    const store = new InMemoryApiKeyStore();
+    const first = await issue(store);
+    const second = await issue(store);
+    const third = await issue(store);
+    const { reads, lookup } = counted(store);
+    const verifier = createApiKeyVerifier({ store: lookup, expectedEnv: 'test', maxCacheEntries: 2 });
+    for (const k of [first, second, third]) await verifier.verify(k.key);
+    await verifier.verify(third.key);
+    await verifier.verify(second.key);
+    expect(reads).toHaveLength(3);
+    await verifier.verify(first.key);
+    expect(reads).toHaveLength(4);
   });
 });
 

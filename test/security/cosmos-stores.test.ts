@@ -86,7 +86,8 @@ describe.each(keyStores)('API key store (%s)', (_name, make) => {
     for (const k of [a, b, other]) await store.create(k.record);
     await expect(store.create(a.record)).rejects.toBeInstanceOf(ConflictError);
 
-    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test' });
+    let clock = NOW.getTime();
+    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test', now: () => clock });
     await expect(verifier.verify(a.key)).resolves.toMatchObject({ tenantId, keyId: a.record.keyId });
     expect((await store.listByTenant(tenantId)).map((r) => r.name)).toEqual(['a', 'b']);
 
@@ -94,6 +95,8 @@ describe.each(keyStores)('API key store (%s)', (_name, make) => {
     expect(revoked?.revokedAt).toBe(NOW.toISOString());
     const again = await store.revoke(a.record.keyId, new Date(NOW.getTime() + 5000));
     expect(again?.revokedAt).toBe(NOW.toISOString());
+    // Revocation reaches a verifier that has just verified the key within its cache TTL (10 s).
+    clock += 10_001;
     await expect(verifier.verify(a.key)).rejects.toThrow('invalid or revoked');
     await expect(verifier.verify(b.key)).resolves.toBeDefined();
     expect(await store.revoke('0'.repeat(24), NOW)).toBeUndefined();

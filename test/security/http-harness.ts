@@ -6,6 +6,7 @@
  */
 import { CosmosClient } from '@azure/cosmos';
 import { createAuthenticator } from '../../shared/auth/authenticate.js';
+import { CosmosUsageReader } from '../../shared/usage/usage-reader.js';
 import { createApiKeyVerifier } from '../../shared/auth/api-keys.js';
 import { CosmosApiKeyStore } from '../../shared/auth/cosmos-api-key-store.js';
 import { createEntraVerifier } from '../../shared/auth/entra.js';
@@ -106,6 +107,7 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
     payloads: { put: () => Promise.resolve(), get: () => Promise.resolve(undefined) },
     publisher,
     authenticator: createAuthenticator({ apiKeys, entra }),
+    usage: new CosmosUsageReader(database.container('jobs')),
     stage,
     invoke: { ...stage, model: { complete: () => Promise.reject(new Error('no model in security tests')) } },
     postprocess: { ...stage, costOf: () => 0 },
