@@ -11,4 +11,11 @@ export {
 } from './client.js';
 export { addUsage, costOf, emptyUsageTotals, findPrice, totalsByTenant, type UsageTotals } from './usage.js';
 export { countPromptTokens, quotaCost } from './tokens.js';
+export {
+  consumesAttempt,
+  decideModelRetry,
+  WAITING_REASONS,
+  type AttemptState,
+  type RetryDecision,
+} from './attempt-policy.js';
 export type { DeploymentSettings, ModelPools, Price, PriceTable } from './settings.js';
