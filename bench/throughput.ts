@@ -26,7 +26,21 @@ export interface ThroughputOptions {
   readonly concurrency?: readonly number[];
 }
 
-async function pipelineRate(jobs: number, maxConcurrentCalls: number, runId: string): Promise<number> {
+interface Rate {
+  readonly jobsPerSecond: number;
+  /** Process CPU (user + system, all threads: emulators included) per job. */
+  readonly cpuMsPerJob: number;
+}
+
+function rateSince(jobs: number, started: number, cpu: NodeJS.CpuUsage): Rate {
+  const used = process.cpuUsage(cpu);
+  return {
+    jobsPerSecond: jobs / ((performance.now() - started) / 1000),
+    cpuMsPerJob: (used.user + used.system) / 1000 / jobs,
+  };
+}
+
+async function pipelineRate(jobs: number, maxConcurrentCalls: number, runId: string): Promise<Rate> {
   const serviceBus = instrumentServiceBus();
   try {
     const stack = await startBenchStack({ maxConcurrentCalls });
@@ -36,6 +50,7 @@ async function pipelineRate(jobs: number, maxConcurrentCalls: number, runId: str
       const delivered = () =>
         serviceBus.operations().filter((op) => op.kind === 'complete' && op.queue === 'deliver').length;
       const started = performance.now();
+      const cpu = process.cpuUsage();
       for (let first = 0; first < jobs; first += SEND_BATCH) {
         const batch = [];
         for (let index = first; index < Math.min(jobs, first + SEND_BATCH); index += 1) {
@@ -55,7 +70,7 @@ async function pipelineRate(jobs: number, maxConcurrentCalls: number, runId: str
         `${jobs} jobs at maxConcurrentCalls ${maxConcurrentCalls}`,
         20,
       );
-      return jobs / ((performance.now() - started) / 1000);
+      return rateSince(jobs, started, cpu);
     } finally {
       await producer.close();
       await stack.close();
@@ -65,11 +80,12 @@ async function pipelineRate(jobs: number, maxConcurrentCalls: number, runId: str
   }
 }
 
-async function floorRate(jobs: number, maxConcurrentCalls: number, runId: string): Promise<number> {
+async function floorRate(jobs: number, maxConcurrentCalls: number, runId: string): Promise<Rate> {
   const floor = await startIoFloor();
   try {
     await floor.start(maxConcurrentCalls);
     const started = performance.now();
+    const cpu = process.cpuUsage();
     let next = 0;
     await Promise.all(
       Array.from({ length: FLOOR_SUBMIT_CONCURRENCY }, async () => {
@@ -80,7 +96,7 @@ async function floorRate(jobs: number, maxConcurrentCalls: number, runId: string
       }),
     );
     await waitUntil(() => floor.done() >= jobs, 180_000, `${jobs} floor jobs`, 20);
-    return jobs / ((performance.now() - started) / 1000);
+    return rateSince(jobs, started, cpu);
   } finally {
     await floor.close();
   }
@@ -95,10 +111,14 @@ export async function runThroughputBenchmark(options: ThroughputOptions = {}): P
       .filter((n) => n > 0) || [1, 4, 16, 32]);
   const rows: BenchRow[] = [];
   const measured: Array<{ mcc: number; pipeline: number; floor: number }> = [];
+  const cpu: Array<{ mcc: number; pipeline: number; floor: number }> = [];
   for (const mcc of concurrency) {
-    const pipeline = await pipelineRate(jobs, mcc, `p${mcc}`);
-    const floor = await floorRate(jobs, mcc, `f${mcc}`);
+    const pipelineRun = await pipelineRate(jobs, mcc, `p${mcc}`);
+    const floorRun = await floorRate(jobs, mcc, `f${mcc}`);
+    const pipeline = pipelineRun.jobsPerSecond;
+    const floor = floorRun.jobsPerSecond;
     measured.push({ mcc, pipeline, floor });
+    cpu.push({ mcc, pipeline: pipelineRun.cpuMsPerJob, floor: floorRun.cpuMsPerJob });
     rows.push(
       withBaseline(
         {
@@ -128,6 +148,21 @@ export async function runThroughputBenchmark(options: ThroughputOptions = {}): P
         ),
       );
     }
+  }
+  // CPU per job is steadier than a rate on a shared machine: it says how much work a job is.
+  for (const { mcc, pipeline, floor } of cpu) {
+    rows.push(
+      withBaseline(
+        {
+          part: PART,
+          metric: `  process CPU per job (emulators included), maxConcurrentCalls ${mcc}`,
+          value: round(pipeline, 2),
+          unit: 'ms',
+        },
+        'I/O floor',
+        round(floor, 2),
+      ),
+    );
   }
   return { rows };
 }

@@ -45,7 +45,7 @@ const UNATTRIBUTED = new Set(['(native/V8)', 'node internals']);
 export function summariseProfile(
   profile: Profile,
   top = 15,
-): { functions: SelfTime[]; owners: SelfTime[]; callers: SelfTime[] } {
+): { functions: SelfTime[]; owners: SelfTime[]; callers: SelfTime[]; ourFrames: SelfTime[] } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
@@ -66,7 +66,20 @@ export function summariseProfile(
   const functions = new Map<string, number>();
   const owners = new Map<string, number>();
   const callers = new Map<string, number>();
+  /** The nearest frame of our own code (dist/, not node_modules): what of ours led to this time. */
+  const ourFrameOf = (id: number): string => {
+    for (let current: number | undefined = id; current !== undefined; current = parents.get(current)) {
+      const frame = byId.get(current)?.callFrame;
+      if (frame && frame.url.includes('/dist/') && !frame.url.includes('node_modules')) {
+        return `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/dist\//, '')}:${frame.lineNumber + 1}`;
+      }
+    }
+    return '(no frame of ours on the stack)';
+  };
+  const ours = new Map<string, number>();
   for (const [id, us] of selfUs) {
+    const mine = ourFrameOf(id);
+    ours.set(mine, (ours.get(mine) ?? 0) + us);
     const caller = callerOf(id);
     callers.set(caller, (callers.get(caller) ?? 0) + us);
     const frame = byId.get(id)?.callFrame;
@@ -87,7 +100,7 @@ export function summariseProfile(
         ms: Math.round(us / 100) / 10,
         share: Math.round((1000 * us) / total) / 10,
       }));
-  return { functions: rank(functions), owners: rank(owners), callers: rank(callers) };
+  return { functions: rank(functions), owners: rank(owners), callers: rank(callers), ourFrames: rank(ours) };
 }
 
 export function readProfile(path: string): Profile {
@@ -115,4 +128,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   );
   console.log(formatSelfTimes('Self time by package/folder', summary.owners));
   console.log(formatSelfTimes('Self time by function', summary.functions));
+  console.log(formatSelfTimes('Time under the nearest frame of our code', summary.ourFrames));
 }

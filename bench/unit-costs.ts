@@ -1,0 +1,156 @@
+/**
+ * Unit costs (issue 8): process CPU per operation of each kind a job is made of, through the local
+ * stack's own adapters and emulators (both ends of each call are in this process), at 16 concurrent
+ * callers like the triggers. With the per-job counts (bench/cost.ts) they say where a job's CPU goes
+ * on the local stack: e.g. whether one query costs as much as several point operations.
+ *
+ *   npm run build && node dist/bench/unit-costs.js
+ * Environment: BENCH_UNIT_OPS (300 per kind).
+ */
+import { pathToFileURL } from 'node:url';
+import type { LocalStack } from '../local/stack.js';
+import { jobIdFor, requestHashOf } from '../shared/jobs/ids.js';
+import type { JobDocument } from '../shared/jobs/job.js';
+import { CosmosWebhookStore } from '../shared/webhooks/cosmos-store.js';
+import type { Database } from '@azure/cosmos';
+import { JOB_REQUEST, startBenchStack } from './lib/pipeline.js';
+import { printPart, type PartResult } from './lib/report.js';
+import { round, withBaseline, type BenchRow } from './lib/rows.js';
+
+const PART = 'unit costs';
+const CONCURRENCY = 16;
+
+/** Runs `op(i)` `count` times with CONCURRENCY callers; returns process CPU ms per call. */
+async function cpuPerCall(count: number, op: (index: number) => Promise<unknown>): Promise<number> {
+  const cpu = process.cpuUsage();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) await op(next++);
+    }),
+  );
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / 1000 / count;
+}
+
+function jobDocument(stack: LocalStack, key: string): JobDocument {
+  const { metadata, ...request } = JOB_REQUEST;
+  const now = new Date().toISOString();
+  return {
+    id: jobIdFor(stack.tenantId, key),
+    tenantId: stack.tenantId,
+    status: 'queued',
+    idempotencyKey: key,
+    requestHash: requestHashOf(JOB_REQUEST),
+    request: request as JobDocument['request'],
+    metadata,
+    source: 'http',
+    traceId: '0'.repeat(32),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export async function runUnitCosts(options: { ops?: number } = {}): Promise<PartResult> {
+  const ops = options.ops ?? (Number(process.env.BENCH_UNIT_OPS) || 300);
+  const stack = await startBenchStack();
+  try {
+    const { jobs } = stack.services;
+    const webhooks = new CosmosWebhookStore(
+      (stack.services.extensions.cosmosDatabase as Database).container('webhooks'),
+    );
+    const model = stack.services.invoke.model;
+    // Warm-up of every path (JIT, connections, SDK metadata).
+    await cpuPerCall(50, (i) => jobs.create(jobDocument(stack, `warm-${i}`)));
+    await cpuPerCall(50, () => webhooks.listEndpoints(stack.tenantId));
+    await cpuPerCall(20, (i) =>
+      model.complete(JOB_REQUEST as JobDocument['request'], {
+        jobId: `warm-${i}`,
+        tenantId: stack.tenantId,
+        attempt: 0,
+      }),
+    );
+
+    const create = await cpuPerCall(ops, (i) => jobs.create(jobDocument(stack, `unit-${i}`)));
+    const read = await cpuPerCall(ops, (i) =>
+      jobs.get(stack.tenantId, jobIdFor(stack.tenantId, `unit-${i}`)),
+    );
+    const replace = await cpuPerCall(ops, async (i) => {
+      const stored = await jobs.get(stack.tenantId, jobIdFor(stack.tenantId, `unit-${i}`));
+      if (stored) await jobs.replace({ ...stored.job, updatedAt: new Date().toISOString() }, stored.etag);
+    });
+    const query = await cpuPerCall(ops, () => webhooks.listEndpoints(stack.tenantId));
+    const modelCall = await cpuPerCall(ops, (i) =>
+      model.complete(JOB_REQUEST as JobDocument['request'], {
+        jobId: `unit-${i}`,
+        tenantId: stack.tenantId,
+        attempt: 0,
+      }),
+    );
+    const rows: BenchRow[] = [
+      {
+        part: PART,
+        metric: 'Cosmos point read (JobStore.get), CPU per call',
+        value: round(read, 2),
+        unit: 'ms',
+      },
+      withBaseline(
+        {
+          part: PART,
+          metric: 'Cosmos create (JobStore.create), CPU per call',
+          value: round(create, 2),
+          unit: 'ms',
+        },
+        'point read',
+        round(read, 2),
+      ),
+      withBaseline(
+        {
+          part: PART,
+          metric: 'Cosmos read + replace (JobStore.get + replace), CPU per pair',
+          value: round(replace, 2),
+          unit: 'ms',
+        },
+        'point read',
+        round(read, 2),
+      ),
+      withBaseline(
+        {
+          part: PART,
+          metric: 'Cosmos single-partition query (deliver: listEndpoints, 0 results), CPU per call',
+          value: round(query, 2),
+          unit: 'ms',
+        },
+        'point read',
+        round(read, 2),
+      ),
+      withBaseline(
+        {
+          part: PART,
+          metric: 'model call, instant simulator (client + simulator), CPU per call',
+          value: round(modelCall, 2),
+          unit: 'ms',
+        },
+        'point read',
+        round(read, 2),
+      ),
+    ];
+    return {
+      rows,
+      details: [
+        '### Unit costs: method',
+        '',
+        `${ops} calls of each kind, ${CONCURRENCY} concurrent callers, after a warm-up, through the stack's own`,
+        'adapters; process CPU (user + system) per call, both ends included (SDK client and emulator or',
+        'simulator), since everything runs in this process. A query makes the SDK fetch a query plan first:',
+        'two HTTP round trips and a SQL compile in the emulator, against one round trip for a point read.',
+      ].join('\n'),
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printPart(await runUnitCosts());
+}
