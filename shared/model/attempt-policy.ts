@@ -6,7 +6,7 @@
  * job deadline instead.
  */
 import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/index.js';
-import { QUOTA_PACED_REASON } from './client.js';
+import { QUOTA_PACED_REASON } from './reasons.js';
 
 /** RetryAfterError reasons that mean "busy", not "broken". */
 export const WAITING_REASONS: ReadonlySet<string> = new Set([

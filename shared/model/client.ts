@@ -21,6 +21,7 @@ import {
 } from './failure.js';
 import type { ModelCallContext, ModelClient, ModelCompletion } from './port.js';
 import { QuotaBudget } from './quota-budget.js';
+import { QUOTA_PACED_REASON } from './reasons.js';
 import { planRoute, type RoutedDeployment } from './router.js';
 import type { DeploymentSettings } from './settings.js';
 import { countPromptTokens } from './tokens.js';
@@ -75,8 +76,8 @@ export interface RoutedModelClient extends ModelClient {
   aliases(): string[];
 }
 
-/** Reason on RetryAfterError when the call was never made because no deployment had quota for it. */
-export const QUOTA_PACED_REASON = 'quota_paced';
+// Defined in reasons.js so the attempt policy can use it without loading this client (start-up time).
+export { QUOTA_PACED_REASON } from './reasons.js';
 
 /** Even when another deployment looks free after a 429, give the queue a moment before the retry. */
 const MIN_THROTTLED_RETRY_MS = 50;
