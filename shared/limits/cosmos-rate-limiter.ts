@@ -59,6 +59,8 @@ interface LocalWindow {
   refusedUntilMs?: number;
   /** Submissions waiting for the lease in progress: the next lease covers them all at once. */
   waiting: number;
+  /** The previous window's lease that was in flight when this window began. */
+  settling?: Promise<void>;
 }
 
 const statusOf = (error: unknown): number | undefined =>
@@ -87,11 +89,21 @@ export class CosmosRateLimiter implements RateLimiter {
   }
 
   async consume(tenantId: string, perMinute: number, nowMs: number): Promise<RateDecision> {
-    const { index, elapsedMs } = windowAt(nowMs);
+    let { index, elapsedMs } = windowAt(nowMs);
+    // A straggler stamped before the boundary, arriving after this instance moved on, counts in the
+    // newer window at its start (its smallest cap): the closed window's count, already read as the
+    // newer window's `previous`, must not grow behind our back.
+    const newest = this.local.get(tenantId)?.window;
+    if (newest !== undefined && newest > index) {
+      index = newest;
+      elapsedMs = 0;
+    }
+    // Looked up once: tokens leased into this window's state are spent by this window's submissions,
+    // even if a submission of the next window has meanwhile replaced the tenant's current state.
+    const state = this.stateFor(tenantId, index, perMinute);
     // Every pass either returns or waits for a lease that granted tokens or recorded a refusal, so
     // this cannot spin; a waiter whose tokens were taken by others simply waits for the next lease.
     for (;;) {
-      const state = this.stateFor(tenantId, index, perMinute);
       if (state.tokens > 0) {
         state.tokens -= 1;
         return { allowed: true };
@@ -102,7 +114,8 @@ export class CosmosRateLimiter implements RateLimiter {
       if (state.leasing) {
         state.waiting += 1;
         try {
-          await state.leasing;
+          // The leader's Cosmos error is the leader's answer; a waiter tries its own lease next pass.
+          await state.leasing.catch(() => undefined);
         } finally {
           state.waiting -= 1;
         }
@@ -124,6 +137,8 @@ export class CosmosRateLimiter implements RateLimiter {
     // which weighs less there. A changed limit starts afresh too (the cached refusal was for the old one).
     if (existing && existing.window === window && existing.perMinute === perMinute) return existing;
     const fresh: LocalWindow = { window, perMinute, tokens: 0, nextChunk: 1, waiting: 0 };
+    // An old-window lease still in flight must land before the new window reads it as `previous`.
+    if (existing?.leasing && existing.window < window) fresh.settling = existing.leasing;
     this.local.set(tenantId, fresh);
     return fresh;
   }
@@ -137,6 +152,10 @@ export class CosmosRateLimiter implements RateLimiter {
     nowMs: number,
     state: LocalWindow,
   ): Promise<void> {
+    if (state.settling) {
+      await state.settling.catch(() => undefined);
+      delete state.settling;
+    }
     const previous = await this.previousCount(tenantId, index - 1);
     const cap = currentWindowCap(perMinute, previous, elapsedMs);
     const id = counterId(tenantId, index);
