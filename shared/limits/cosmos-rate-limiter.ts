@@ -188,7 +188,9 @@ export class CosmosRateLimiter implements RateLimiter {
             refuse(count);
             return;
           }
-          want = Math.min(want, cap - count);
+          // From the second retry on, one token: its 412 can only mean the window is full, so a
+          // contended tail ends in an exact refusal rather than in running out of rounds.
+          want = round === 0 ? Math.min(want, cap - count) : 1;
           continue;
         }
         if (status !== 404) throw error;
