@@ -86,6 +86,8 @@ export interface ModelSimulator {
   readonly url: string;
   close(): Promise<void>;
   stats(): SimulatorStats;
+  /** Quota in use right now, summed over deployments: tokens in the token windows and their budget. */
+  occupancy(): { usedTokens: number; tokenBudget: number };
   resetStats(): void;
   setFaults(settings: FaultSettings): void;
 }
@@ -419,6 +421,16 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
         for (const key of Object.keys(totals) as (keyof DeploymentStats)[]) totals[key] += state.stats[key];
       }
       return { startedAt, deployments: perDeployment, totals, authorizations: [...authorizations] };
+    },
+    occupancy() {
+      const now = Date.now();
+      let usedTokens = 0;
+      let tokenBudget = 0;
+      for (const state of deployments.values()) {
+        usedTokens += state.limiter.used(now).tokens;
+        tokenBudget += state.limiter.tokenBudget;
+      }
+      return { usedTokens, tokenBudget };
     },
     resetStats() {
       startedAt = Date.now();

@@ -67,6 +67,12 @@ export class SlidingWindowLimiter {
     };
   }
 
+  /** Tokens and requests currently counted in the windows (for benchmarks measuring occupancy). */
+  used(now: number): { tokens: number; requests: number } {
+    this.expire(now);
+    return { tokens: this.usedTokens(now), requests: this.usedRequests(now) };
+  }
+
   /** Current remaining quota without charging anything. */
   peek(now: number): { remainingTokens: number; remainingRequests: number } {
     this.expire(now);

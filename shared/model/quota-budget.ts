@@ -48,7 +48,7 @@ const EXTERNAL_NOISE_FRACTION = 0.05;
 const MIN_ADAPTIVE_FACTOR = 0.2;
 const DECREASE = 0.85;
 const INCREASE = 0.02;
-const MARGIN_DECAY = 0.995;
+const MARGIN_DECAY = 0.98;
 const MAX_MARGIN_FRACTION = 0.1;
 
 /** A charge this instance made; the same object as in the window, so it can be restamped or released. */
@@ -153,7 +153,7 @@ export class QuotaBudget {
     if (sentAt !== undefined && retryAfterMs !== undefined) {
       const cap = Math.min(this.options.tokenWindowMs, this.options.requestWindowMs) * MAX_MARGIN_FRACTION;
       const lag = Math.min(cap, now + wait - sentAt);
-      this.marginMs = Math.min(cap, Math.max(this.marginMs, this.marginMs + lag / 2));
+      this.marginMs = Math.min(cap, Math.max(this.marginMs, this.marginMs + lag / 8));
     }
     // Concurrent calls sent before the first 429 come back throttled together: that is one congestion
     // event, so the share shrinks once per cooldown, not once per 429 (as TCP halves once per RTT).
