@@ -21,6 +21,7 @@ const ALL_PARTS = [
   'overhead',
   'intake',
   'throughput',
+  'unit-costs',
   'profile',
   'model-quota',
   'servicebus',

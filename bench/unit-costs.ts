@@ -144,6 +144,10 @@ export async function runUnitCosts(options: { ops?: number } = {}): Promise<Part
         'adapters; process CPU (user + system) per call, both ends included (SDK client and emulator or',
         'simulator), since everything runs in this process. A query makes the SDK fetch a query plan first:',
         'two HTTP round trips and a SQL compile in the emulator, against one round trip for a point read.',
+        'Measured in isolation, with the idle stack around them (its receivers and timers count too), these',
+        'overstate what an operation costs inside a busy pipeline, where work batches; read them as relative',
+        "weights (a query ~ a point read or more, a model call ~ two), and the throughput part's CPU per job as",
+        'the total.',
       ].join('\n'),
     };
   } finally {
