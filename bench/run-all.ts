@@ -9,6 +9,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from './lib/machine.js';
@@ -133,6 +134,13 @@ function writeDoc(section: string): void {
       ? `${existing.slice(0, start)}${section}${existing.slice(end + END.length)}`
       : `# Benchmarks\n\n${section}\n\n## Reading the figures\n\n(Not written yet.)\n`;
   writeFileSync(DOC, next);
+  // The repository's formatter owns Markdown layout (npm run lint checks it); best effort.
+  try {
+    const prettier = createRequire(import.meta.url).resolve('prettier/bin/prettier.cjs');
+    execFileSync(process.execPath, [prettier, '--write', DOC], { stdio: 'ignore' });
+  } catch {
+    // Formatting is cosmetic: the figures are written either way.
+  }
 }
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
