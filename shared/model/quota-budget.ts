@@ -147,17 +147,16 @@ export class QuotaBudget {
   /** A 429: the service is authoritative. Cool down until it says, and shrink our share. */
   onThrottled(retryAfterMs: number | undefined, now: number, sentAt?: number): void {
     const wait = retryAfterMs ?? this.options.requestWindowMs;
-    // We sent at `sentAt` because our window said the quota was free; the service frees it only at
-    // now + wait. That gap is how far the service's stamps for our charges run behind ours (arrival after
-    // sending, a busy event loop): widen the expiry margin towards it, within a tenth of the window.
-    if (sentAt !== undefined && retryAfterMs !== undefined) {
-      const cap = Math.min(this.options.tokenWindowMs, this.options.requestWindowMs) * MAX_MARGIN_FRACTION;
-      const lag = Math.min(cap, now + wait - sentAt);
-      this.marginMs = Math.min(cap, Math.max(this.marginMs, this.marginMs + lag / 8));
-    }
-    // Concurrent calls sent before the first 429 come back throttled together: that is one congestion
-    // event, so the share shrinks once per cooldown, not once per 429 (as TCP halves once per RTT).
-    if (now >= this.cooldownUntil) {
+    const cap = Math.min(this.options.tokenWindowMs, this.options.requestWindowMs) * MAX_MARGIN_FRACTION;
+    // We sent at `sentAt` because our window said the quota was free; the service frees it at now + wait.
+    const lag = sentAt !== undefined && retryAfterMs !== undefined ? now + wait - sentAt : undefined;
+    if (lag !== undefined && lag <= cap) {
+      // A short gap: our own charges reached the service later than we stamped them (arrival after
+      // sending, a busy event loop). Widen the expiry margin a little; our share is not the problem.
+      this.marginMs = Math.min(cap, this.marginMs + lag / 8);
+    } else if (now >= this.cooldownUntil) {
+      // A long gap: someone else is using the deployment. Shrink our share, once per congestion event
+      // (concurrent calls sent before the first 429 come back throttled together, as TCP halves once per RTT).
       this.adaptiveFactor = Math.max(MIN_ADAPTIVE_FACTOR, this.adaptiveFactor * DECREASE);
     }
     this.cooldownUntil = Math.max(this.cooldownUntil, now + wait);
