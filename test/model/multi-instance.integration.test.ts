@@ -80,6 +80,9 @@ describe('several instances on one deployment', () => {
     await jobs;
     const later = sim!.stats().totals;
     expect(firstWindow.admitted + later.admitted).toBe(18); // 16 jobs and 2 warm-up calls
-    expect(later.throttled / later.requests).toBeLessThanOrEqual(0.15);
+    // Typically 7-9 of ~17 calls in the first window are 429s and none of the ~8 after it; allow a stray
+    // one or two from arrival lag on a busy machine.
+    expect(firstWindow.throttled).toBeGreaterThan(2);
+    expect(later.throttled).toBeLessThanOrEqual(2);
   });
 });
