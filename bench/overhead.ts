@@ -7,7 +7,8 @@
  *
  *   npm run build && node dist/bench/overhead.js
  * Environment: BENCH_OVERHEAD_RATE (100 jobs/s), BENCH_OVERHEAD_SECONDS (10), BENCH_OVERHEAD_WARMUP_SECONDS (1),
- * BENCH_OVERHEAD_LOW_RATE (20 jobs/s, a second load the local stack sustains; at most 6 s).
+ * BENCH_OVERHEAD_LOW_RATE (20 jobs/s, a second load the local stack sustains; at most 6 s),
+ * BENCH_OVERHEAD_SWEEP (30,40,60: offered loads in between, pipeline only, 5 s each).
  */
 import { pathToFileURL } from 'node:url';
 import type { JobDocument } from '../shared/jobs/job.js';
@@ -82,7 +83,12 @@ interface Measured {
 }
 
 /** The pipeline over HTTP at `rate`, then the I/O floor at the same rate, in this process. */
-async function measureAt(rate: number, durationMs: number, warmupMs: number): Promise<Measured> {
+async function measureAt(
+  rate: number,
+  durationMs: number,
+  warmupMs: number,
+  withFloor = true,
+): Promise<Measured> {
   // The pipeline, over HTTP, from a worker thread. Deliver completions say when every job is done
   // without polling Cosmos DB during the run.
   const serviceBus = instrumentServiceBus();
@@ -121,6 +127,7 @@ async function measureAt(rate: number, durationMs: number, warmupMs: number): Pr
     serviceBus.restore();
   }
 
+  if (!withFloor) return { pipeline, posts, floor: floorSegments([], 0) };
   // The I/O floor at the same offered load and concurrency.
   const floor = await startIoFloor();
   try {
@@ -143,6 +150,20 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
   const { pipeline, floor: floorSegs, posts } = await measureAt(rate, durationMs, warmupMs);
   // The same at a load the local stack sustains: latency without queueing behind a saturated core.
   const low = await measureAt(lowRate, Math.min(durationMs, 6_000), warmupMs);
+  // Between the two: the highest offered load at which the latency targets still hold here.
+  const sweepRates = (process.env.BENCH_OVERHEAD_SWEEP ?? '30,40,60')
+    .split(',')
+    .map(Number)
+    .filter((r) => r > lowRate && r < rate);
+  const sweep: Array<{ rate: number; p50: number; p99: number }> = [];
+  for (const sweepRate of sweepRates) {
+    const measured = await measureAt(sweepRate, 5_000, warmupMs, false);
+    sweep.push({
+      rate: sweepRate,
+      p50: percentile(measured.pipeline.total, 50),
+      p99: percentile(measured.pipeline.total, 99),
+    });
+  }
 
   const p = (values: number[], q: number) => round(percentile(values, q), 1);
   const rows: BenchRow[] = [];
@@ -198,6 +219,16 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
         p(low.floor.total, q),
       ),
     );
+  }
+  for (const point of sweep) {
+    rows.push({
+      part: PART,
+      metric: `accept -> persisted at ${point.rate} jobs/s offered (5 s), p50 / p99`,
+      value: round(point.p50, 1),
+      unit: `ms / ${round(point.p99, 1)} ms`,
+      target: 'p50 < 25, p99 < 100',
+      met: point.p50 < 25 && point.p99 < 100,
+    });
   }
   rows.push(
     {
