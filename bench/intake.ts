@@ -50,6 +50,7 @@ async function unavoidableIo(stack: LocalStack, key: string): Promise<void> {
         timings: { acceptedAt: now },
         deadlineAt: now + stack.config.JOB_DEADLINE_SECONDS * 1000,
         attempt: 0,
+        hop: 0,
         request: stored.job.request,
       },
       newTrace(),

@@ -63,6 +63,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     publisher,
     authenticator: createAuthenticator({ apiKeys, ...(entra ? { entra } : {}) }),
     usage: new CosmosUsageReader(database.container('jobs')),
+    modelAliases: () => model.aliases(),
     stage,
     invoke: { ...stage, model },
     // A model without a configured price costs 0 here; the usage is still recorded in full.

@@ -21,6 +21,8 @@ export interface AppServices {
   readonly authenticator: Authenticator;
   /** Per-tenant token and cost totals. */
   readonly usage: UsageReader;
+  /** Model aliases the router serves: a job asking for another is refused at submission. */
+  modelAliases(): readonly string[];
   /** Dependencies of each use case, assembled once. */
   readonly stage: StageDeps;
   readonly invoke: InvokeDeps;

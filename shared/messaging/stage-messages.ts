@@ -27,7 +27,13 @@ const JobRefSchema = {
 export const InvokeMessageSchema = z.object({
   kind: z.literal('invoke'),
   ...JobRefSchema,
+  /** Model calls made so far (waiting for quota spends none). */
   attempt: z.number().int().min(0),
+  /**
+   * Invoke messages sent for this job so far, waits included. It names the message: a paced reschedule
+   * keeps `attempt`, and reusing its id would make duplicate detection drop the job.
+   */
+  hop: z.number().int().min(0).default(0),
   request: ChatRequestSchema,
 });
 export type InvokeMessage = z.infer<typeof InvokeMessageSchema>;

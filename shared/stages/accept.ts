@@ -53,6 +53,7 @@ export async function acceptJob(deps: StageDeps, input: AcceptInput): Promise<Ac
         timings: { acceptedAt: Date.parse(stored.job.createdAt) },
         deadlineAt: (holdUntil ?? Date.parse(stored.job.createdAt)) + deps.settings.deadlineMs,
         attempt: 0,
+        hop: 0,
         request: stored.job.request,
       },
       input.trace,

@@ -107,7 +107,7 @@ async function handleModelError(
     nextAttempt: decision.nextAttempt,
   });
   await deps.publisher.schedule(
-    invokeMessage({ ...message, attempt: decision.nextAttempt }, trace),
+    invokeMessage({ ...message, attempt: decision.nextAttempt, hop: message.hop + 1 }, trace),
     new Date(deps.clock() + decision.delayMs),
   );
 }

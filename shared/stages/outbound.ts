@@ -19,7 +19,7 @@ function properties(jobId: string, tenantId: string, trace: TraceContext, attemp
 export function invokeMessage(body: InvokeMessage, trace: TraceContext): OutboundMessage {
   return {
     queue: 'invoke',
-    messageId: stageMessageId(body.jobId, 'invoke', body.attempt),
+    messageId: stageMessageId(body.jobId, 'invoke', body.hop),
     body,
     applicationProperties: properties(body.jobId, body.tenantId, trace, body.attempt),
     correlationId: body.jobId,

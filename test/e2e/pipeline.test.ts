@@ -226,6 +226,7 @@ describe('bad input over HTTP', () => {
       400,
       'messages/0/role',
     ],
+    ['an unknown model alias', JSON.stringify({ ...request, model: 'gpt-9' }), 400, 'model'],
   ])('refuses %s with problem+json naming the field', async (_name, body, status, field) => {
     const response = await api('/v1/jobs', { method: 'POST', body });
     expect(response.status).toBe(status);

@@ -108,6 +108,7 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
     publisher,
     authenticator: createAuthenticator({ apiKeys, entra }),
     usage: new CosmosUsageReader(database.container('jobs')),
+    modelAliases: () => ['gpt-4o-mini', 'm'],
     stage,
     invoke: { ...stage, model: { complete: () => Promise.reject(new Error('no model in security tests')) } },
     postprocess: { ...stage, costOf: () => 0 },

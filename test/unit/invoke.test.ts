@@ -68,7 +68,9 @@ describe('invokeModel', () => {
     await invokeModel(deps, { ...message, attempt: 3 });
 
     const retry = deps.publisher.on('invoke').at(-1);
-    expect(retry?.body).toMatchObject({ attempt: 3 });
+    expect(retry?.body).toMatchObject({ attempt: 3, hop: 1 });
+    // A new message id even though the attempt is the same: duplicate detection must not drop the job.
+    expect(retry?.messageId).toBe(`${message.jobId}:invoke:1`);
     expect(retry?.scheduledAt?.getTime()).toBe(deps.now + 1_500);
   });
 
