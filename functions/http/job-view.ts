@@ -3,12 +3,13 @@
  * TTL, source) stay inside.
  */
 import { z } from 'zod';
-import type { JobDocument } from '../../shared/jobs/job.js';
+import { JOB_STATUSES, type JobDocument } from '../../shared/jobs/job.js';
+import { JobErrorSchema, JobResultSchema, JobUsageSchema } from '../../shared/messaging/stage-messages.js';
 
 export const JobViewSchema = z
   .object({
     id: z.string(),
-    status: z.enum(['queued', 'succeeded', 'failed', 'cancelled']),
+    status: z.enum(JOB_STATUSES),
     model: z.string(),
     idempotencyKey: z.string(),
     metadata: z.record(z.string(), z.string()),
@@ -17,26 +18,10 @@ export const JobViewSchema = z
     updatedAt: z.string(),
     completedAt: z.string().optional(),
     attempts: z.number().int().optional(),
-    result: z
-      .object({
-        content: z.string().nullable(),
-        parsed: z.unknown().optional(),
-        refusal: z.string().nullable(),
-        finishReason: z.string(),
-        model: z.string(),
-        deployment: z.string(),
-      })
-      .optional(),
-    usage: z
-      .object({
-        promptTokens: z.number(),
-        completionTokens: z.number(),
-        cachedTokens: z.number(),
-        totalTokens: z.number(),
-        costUsd: z.number(),
-      })
-      .optional(),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    // The same shapes the stages carry and persist (shared/messaging/stage-messages.ts).
+    result: JobResultSchema.optional(),
+    usage: JobUsageSchema.optional(),
+    error: JobErrorSchema.optional(),
     traceId: z.string(),
   })
   .meta({ id: 'Job' });

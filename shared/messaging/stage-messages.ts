@@ -63,12 +63,12 @@ export const PostprocessMessageSchema = z.object({
 });
 export type PostprocessMessage = z.infer<typeof PostprocessMessageSchema>;
 
-const JobUsageSchema = UsageSchema.extend({
+export const JobUsageSchema = UsageSchema.extend({
   totalTokens: z.number().int().min(0),
   costUsd: z.number().min(0),
 });
 
-const JobResultSchema = z.object({
+export const JobResultSchema = z.object({
   content: z.string().nullable(),
   parsed: z.unknown().optional(),
   refusal: z.string().nullable(),
@@ -77,7 +77,7 @@ const JobResultSchema = z.object({
   deployment: z.string(),
 });
 
-const JobErrorSchema = z.object({ code: z.string(), message: z.string() });
+export const JobErrorSchema = z.object({ code: z.string(), message: z.string() });
 
 export const PersistMessageSchema = z.object({
   kind: z.literal('persist'),

@@ -6,7 +6,7 @@ import type { JobError } from '../jobs/job.js';
 import type { InvokeMessage, PostprocessMessage } from '../messaging/stage-messages.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
-import { persistMessage } from './outbound.js';
+import { jobRefOf, persistMessage } from './outbound.js';
 
 export async function failJob(
   deps: StageDeps,
@@ -32,12 +32,7 @@ export async function failJob(
     persistMessage(
       {
         kind: 'persist',
-        jobId: message.jobId,
-        tenantId: message.tenantId,
-        metadata: message.metadata,
-        ...(message.webhookEndpointId ? { webhookEndpointId: message.webhookEndpointId } : {}),
-        traceId: message.traceId,
-        deadlineAt: message.deadlineAt,
+        ...jobRefOf(message),
         timings: message.timings,
         attempts,
         outcome: { status: 'failed', error, ...(usage ? { usage } : {}) },

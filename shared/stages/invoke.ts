@@ -10,7 +10,7 @@ import { errorFields } from '../telemetry/logger.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
 import type { InvokeDeps } from './deps.js';
 import { failJob } from './fail.js';
-import { invokeMessage, postprocessMessage } from './outbound.js';
+import { jobRefOf, invokeMessage, postprocessMessage } from './outbound.js';
 
 export async function invokeModel(
   deps: InvokeDeps,
@@ -54,12 +54,7 @@ export async function invokeModel(
       postprocessMessage(
         {
           kind: 'postprocess',
-          jobId: message.jobId,
-          tenantId: message.tenantId,
-          metadata: message.metadata,
-          ...(message.webhookEndpointId ? { webhookEndpointId: message.webhookEndpointId } : {}),
-          traceId: message.traceId,
-          deadlineAt: message.deadlineAt,
+          ...jobRefOf(message),
           timings: { ...message.timings, invokeStartedAt: startedAt, modelCompletedAt: completedAt },
           attempts: message.attempt + 1,
           responseFormat: message.request.response_format,

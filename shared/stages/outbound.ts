@@ -12,6 +12,23 @@ import type {
 } from '../messaging/stage-messages.js';
 import { childSpan, formatTraceparent, type TraceContext } from '../telemetry/trace-context.js';
 
+/** The job reference every stage message carries on unchanged (ids, metadata, trace, deadline). */
+export type JobRef = Pick<
+  InvokeMessage,
+  'jobId' | 'tenantId' | 'metadata' | 'webhookEndpointId' | 'traceId' | 'deadlineAt'
+>;
+
+export function jobRefOf(message: JobRef): JobRef {
+  return {
+    jobId: message.jobId,
+    tenantId: message.tenantId,
+    metadata: message.metadata,
+    ...(message.webhookEndpointId ? { webhookEndpointId: message.webhookEndpointId } : {}),
+    traceId: message.traceId,
+    deadlineAt: message.deadlineAt,
+  };
+}
+
 function properties(jobId: string, tenantId: string, trace: TraceContext, attempt: number) {
   return { traceparent: formatTraceparent(childSpan(trace)), jobId, tenantId, attempt };
 }

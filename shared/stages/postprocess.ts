@@ -8,7 +8,7 @@ import { parseTraceparent, newTrace } from '../telemetry/trace-context.js';
 import type { PostprocessDeps } from './deps.js';
 import { failJob } from './fail.js';
 import { checkAgainstSchema } from './output-schema.js';
-import { persistMessage } from './outbound.js';
+import { jobRefOf, persistMessage } from './outbound.js';
 
 type Verdict =
   | { readonly ok: true; readonly parsed?: unknown }
@@ -62,12 +62,7 @@ export async function postprocessCompletion(
     persistMessage(
       {
         kind: 'persist',
-        jobId: message.jobId,
-        tenantId: message.tenantId,
-        metadata: message.metadata,
-        ...(message.webhookEndpointId ? { webhookEndpointId: message.webhookEndpointId } : {}),
-        traceId: message.traceId,
-        deadlineAt: message.deadlineAt,
+        ...jobRefOf(message),
         timings: { ...message.timings, postprocessedAt: deps.clock() },
         attempts: message.attempts,
         outcome: { status: 'succeeded', result, usage },
