@@ -68,7 +68,11 @@ async function run(
     const response = await handler({ request, services, trace, context });
     return withTraceHeader(response, trace.traceId);
   } catch (error) {
-    const status = problemResponse(error, { traceId: trace.traceId }).status ?? 500;
+    const response = problemResponse(error, {
+      traceId: trace.traceId,
+      instance: new URL(request.url).pathname,
+    });
+    const status = response.status ?? 500;
     const logger = services?.logger;
     if (status >= 500)
       logger?.error('http.failed', {
@@ -77,7 +81,7 @@ async function run(
         ...errorFields(error),
       });
     else logger?.info('http.refused', { route: routeOf(request), status, traceId: trace.traceId });
-    return problemResponse(error, { traceId: trace.traceId, instance: new URL(request.url).pathname });
+    return response;
   }
 }
 
