@@ -5,6 +5,7 @@
  */
 import type { Database } from '@azure/cosmos';
 import { CosmosWebhookStore } from '../../shared/webhooks/cosmos-store.js';
+import { EndpointCachingStore } from '../../shared/webhooks/endpoint-cache.js';
 import type { DeliverStageDeps } from '../../shared/webhooks/deliver-stage.js';
 import { createWebhookHttpClient } from '../../shared/webhooks/http-client.js';
 import { LocalKeyWrapper } from '../../shared/webhooks/key-wrapper.js';
@@ -32,7 +33,8 @@ export function webhookRuntime(services: AppServices): DeliverStageDeps {
     }
     const settings = webhookSettingsFromConfig(services.config);
     runtime = {
-      store: new CosmosWebhookStore(database.container('webhooks')),
+      // Endpoint lists cached a few seconds: no query per job in deliver (shared/webhooks/endpoint-cache.ts).
+      store: new EndpointCachingStore(new CosmosWebhookStore(database.container('webhooks'))),
       keys: new LocalKeyWrapper(kekFromConfig(services.config)),
       settings,
       now: () => new Date(),
