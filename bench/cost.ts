@@ -62,7 +62,7 @@ export async function runCostBenchmark(options: CostBenchmarkOptions = {}): Prom
       ),
       {
         part: PART,
-        metric: `${label}: Cosmos queries per job (deliver lists the tenant's webhook endpoints)`,
+        metric: `${label}: Cosmos queries per job`,
         value: summary.pipeline.queries,
         unit: 'ops',
         baseline: { label: 'floor', value: 0 },
