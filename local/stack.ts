@@ -13,14 +13,11 @@ import type { Logger } from '../shared/telemetry/logger.js';
 import { createServices } from '../functions/composition.js';
 import { functionDefinitions } from '../functions/registry.js';
 import { closeServices, useServices, type AppServices } from '../functions/services.js';
-import { ensureCosmosResources, startEmbeddedCosmos, type EmbeddedCosmos } from './cosmos/index.js';
+import { ensureCosmosResources, type EmbeddedCosmos } from './cosmos/index.js';
 import { readHostSettings, startDevHost, type DevHost } from './devhost/index.js';
-import {
-  startModelSimulator,
-  type ModelSimulator,
-  type SimulatedDeployment,
-} from './model-simulator/index.js';
-import { startServiceBusEmulator, type ServiceBusEmulator } from './servicebus/index.js';
+import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
+import type { ServiceBusEmulator } from './servicebus/index.js';
+import { startStackEmulators, type EmulatorThreading } from './threads/stack-emulators.js';
 
 export const DEV_TENANT_ID = 'dev';
 const SIMULATOR_KEY = 'local-simulator-key';
@@ -37,6 +34,13 @@ export interface LocalStackOptions {
   readonly logger?: Logger;
   /** host.json overrides, e.g. a different maxConcurrentCalls for a benchmark. */
   readonly maxConcurrentCalls?: number;
+  /**
+   * Run embedded Cosmos DB, the Service Bus emulator and the model simulator on worker threads, like
+   * the separate services they stand for, instead of on this event loop (local/threads/). `true` picks
+   * the measured default layout; 'one' or 'each' choose one thread for all or one per emulator. The
+   * `cosmos`, `serviceBus` and `model` handles keep their interfaces in both modes.
+   */
+  readonly emulatorThreads?: EmulatorThreading;
 }
 
 export interface LocalStack {
@@ -63,17 +67,20 @@ const DEFAULT_DEPLOYMENTS: readonly SimulatedDeployment[] = [
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const closers: Array<() => Promise<void>> = [];
   try {
-    const cosmos = await startEmbeddedCosmos();
-    closers.push(() => cosmos.close());
-    const serviceBus = await startServiceBusEmulator({ port: options.serviceBusPort ?? 0 });
-    closers.push(() => serviceBus.close());
     const deployments = options.deployments ?? DEFAULT_DEPLOYMENTS;
-    const model = await startModelSimulator({
-      apiKey: SIMULATOR_KEY,
-      deployments,
-      ...(options.modelLatency ? { latency: options.modelLatency } : {}),
-    });
-    closers.push(() => model.close());
+    const { cosmos, serviceBus, model } = await startStackEmulators(
+      options.emulatorThreads ?? false,
+      {
+        cosmos: {},
+        serviceBus: { port: options.serviceBusPort ?? 0 },
+        model: {
+          apiKey: SIMULATOR_KEY,
+          deployments,
+          ...(options.modelLatency ? { latency: options.modelLatency } : {}),
+        },
+      },
+      (close) => closers.push(close),
+    );
 
     const env = localEnvironment({ cosmos, serviceBus, model, deployments, extra: options.env ?? {} });
     const config = parseConfig(env);

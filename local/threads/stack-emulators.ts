@@ -1,0 +1,97 @@
+/**
+ * The three emulators of the local stack, in this thread or on worker threads. On worker threads they
+ * run like the separate services they stand for (in Azure, Cosmos DB, Service Bus and Azure OpenAI are
+ * remote): their CPU no longer competes with the dev host's event loop, and the stack uses both cores.
+ */
+import { startEmbeddedCosmos, type EmbeddedCosmos, type EmbeddedCosmosOptions } from '../cosmos/index.js';
+import {
+  startModelSimulator,
+  type ModelSimulator,
+  type ModelSimulatorOptions,
+} from '../model-simulator/index.js';
+import {
+  startServiceBusEmulator,
+  type ServiceBusEmulator,
+  type ServiceBusEmulatorOptions,
+} from '../servicebus/index.js';
+import { startEmulatorThread, type EmulatorThread } from './emulator-thread.js';
+
+/**
+ * - false: in this thread (tests: fastest start, no extra isolates).
+ * - 'one': all three on one worker thread.
+ * - 'each': a worker thread per emulator.
+ * - true: the better of the two as measured on a 2-core machine (see DEFAULT_THREADING).
+ */
+export type EmulatorThreading = boolean | 'one' | 'each';
+
+/**
+ * Measured with bench/overhead.ts at 100 jobs/s (docs in local/threads/README-less form here):
+ * see the commit message and the helper report for the figures behind this choice.
+ */
+export const DEFAULT_THREADING: 'one' | 'each' = 'one';
+
+export interface StackEmulatorOptions {
+  readonly cosmos: EmbeddedCosmosOptions;
+  readonly serviceBus: ServiceBusEmulatorOptions;
+  readonly model: ModelSimulatorOptions;
+}
+
+export interface StackEmulators {
+  readonly cosmos: EmbeddedCosmos;
+  readonly serviceBus: ServiceBusEmulator;
+  readonly model: ModelSimulator;
+}
+
+/**
+ * Starts them in the order cosmos, Service Bus, model; `onStarted` receives each closer as soon as it
+ * exists, so a failure part-way leaves nothing running once the caller closes what it was given.
+ */
+export async function startStackEmulators(
+  threading: EmulatorThreading,
+  options: StackEmulatorOptions,
+  onStarted: (close: () => Promise<void>) => void,
+): Promise<StackEmulators> {
+  const mode = threading === true ? DEFAULT_THREADING : threading;
+  if (mode === false) {
+    const cosmos = await startEmbeddedCosmos(options.cosmos);
+    onStarted(() => cosmos.close());
+    const serviceBus = await startServiceBusEmulator(options.serviceBus);
+    onStarted(() => serviceBus.close());
+    const model = await startModelSimulator(options.model);
+    onStarted(() => model.close());
+    return { cosmos, serviceBus, model };
+  }
+  if (mode === 'one') {
+    const thread = await startEmulatorThread(options);
+    onStarted(() => thread.close());
+    return {
+      cosmos: required(thread, 'cosmos'),
+      serviceBus: required(thread, 'serviceBus'),
+      model: required(thread, 'model'),
+    };
+  }
+  // One thread each, started together: each isolate loads only its own emulator's modules.
+  const threads = await Promise.allSettled([
+    startEmulatorThread({ cosmos: options.cosmos }),
+    startEmulatorThread({ serviceBus: options.serviceBus }),
+    startEmulatorThread({ model: options.model }),
+  ]);
+  for (const result of threads) {
+    if (result.status === 'fulfilled') onStarted(() => result.value.close());
+  }
+  const [cosmos, serviceBus, model] = threads.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  }) as [EmulatorThread, EmulatorThread, EmulatorThread];
+  return {
+    cosmos: required(cosmos, 'cosmos'),
+    serviceBus: required(serviceBus, 'serviceBus'),
+    model: required(model, 'model'),
+  };
+}
+
+function required<K extends keyof StackEmulators>(thread: EmulatorThread, name: K): StackEmulators[K] {
+  const emulator = thread[name];
+  if (!emulator) throw new Error(`The emulator thread did not start ${name}`);
+  return emulator as StackEmulators[K];
+}
