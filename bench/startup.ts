@@ -1,9 +1,17 @@
 /**
  * Start-up (issue 8): the time to import the function registrations (dist/functions/index.js, what the
  * Functions host loads on a cold start), in a fresh Node process each time, median of several runs.
- * Clients are created lazily (functions/services.ts), so the import should cost little more than the
- * `@azure/functions` library it registers with, which is the baseline, measured alternately in the same
- * run. Outside the Functions host the library runs in "test mode" and skips the registration calls
+ * The entry registers from a manifest and leaves the handler modules (zod, shared/, the routes) to a
+ * background preload that starts once the import has returned, so the import should cost little more than
+ * the `@azure/functions` library it registers with: that library alone is the baseline, measured
+ * alternately in the same run.
+ *
+ * The moved cost is shown, not hidden: a second row times, in the same process, from the start of the
+ * import until the preload has loaded every handler module (ready to serve a first invocation without
+ * loading code). In the Functions host that preload overlaps the host's own start-up; here nothing else
+ * runs, so the row is import + preload back to back, an upper bound for a single-threaded worker.
+ *
+ * Outside the Functions host the library runs in "test mode" and skips the registration calls
  * themselves; those are cheap (they record a name and options).
  *
  *   npm run build && node dist/bench/startup.js
@@ -18,9 +26,16 @@ import { round, withBaseline } from './lib/rows.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = pathToFileURL(fileURLToPath(new URL('../functions/index.js', import.meta.url))).href;
 
-/** Imports `specifier` in a fresh process and returns the milliseconds the import took. */
-function timeImport(specifier: string): Promise<number> {
-  const script = `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - t));`;
+interface Timing {
+  /** From just before `import()` until it resolved. */
+  readonly importMs: number;
+  /** From just before `import()` until every handler module was loaded (entry only). */
+  readonly readyMs?: number;
+  /** From process start (performance.timeOrigin) until ready, Node's own boot included (entry only). */
+  readonly processReadyMs?: number;
+}
+
+function runScript(script: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd: ROOT,
@@ -30,26 +45,51 @@ function timeImport(specifier: string): Promise<number> {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      const ms = Number(out);
-      if (code === 0 && Number.isFinite(ms)) resolve(ms);
-      else reject(new Error(`importing ${specifier} failed (exit ${code}): ${out.slice(0, 200)}`));
+      if (code === 0) resolve(out);
+      else reject(new Error(`benchmark child failed (exit ${code}): ${out.slice(0, 200)}`));
     });
   });
 }
 
+/** Imports the library alone in a fresh process. */
+async function timeLibrary(): Promise<Timing> {
+  const out = await runScript(
+    `const t = performance.now(); await import('@azure/functions'); process.stdout.write(JSON.stringify({ importMs: performance.now() - t }));`,
+  );
+  return JSON.parse(out) as Timing;
+}
+
+/** Imports the entry in a fresh process, then waits for its preload; fails if any group failed to load. */
+async function timeEntry(): Promise<Timing> {
+  const script = `
+    const t = performance.now();
+    const entry = await import(${JSON.stringify(ENTRY)});
+    const importMs = performance.now() - t;
+    const report = await entry.handlersPreloaded;
+    const readyMs = performance.now() - t;
+    const processReadyMs = performance.now();
+    if (report.failed.length > 0) throw new Error('preload failed: ' + report.failed.map((f) => f.group).join(', '));
+    process.stdout.write(JSON.stringify({ importMs, readyMs, processReadyMs }));`;
+  return JSON.parse(await runScript(script)) as Timing;
+}
+
 /**
- * Which npm packages the import pulls in eagerly, to say where the time goes: ES modules are seen by a
- * loader hook (module.register), CommonJS ones in the require cache afterwards.
+ * Which npm packages (and how many of our own dist files) are loaded, to say where the time goes: ES
+ * modules are seen by a loader hook (module.register), CommonJS ones in the require cache afterwards.
+ * `afterPreload` waits for the background preload first; otherwise the process exits right after the import.
  */
-function eagerPackages(): Promise<Record<string, number>> {
+function loadedModules(afterPreload: boolean): Promise<{ packages: Record<string, number>; own: number }> {
   const hook = `data:text/javascript,${encodeURIComponent(
     "import { writeSync } from 'node:fs'; export async function load(url, context, next) { writeSync(2, 'LOAD ' + url + '\\n'); return next(url, context); }",
   )}`;
   const script = `
     const { register, createRequire } = await import('node:module');
     register(${JSON.stringify(hook)});
-    await import(${JSON.stringify(ENTRY)});
-    for (const key of Object.keys(createRequire(import.meta.url).cache)) process.stderr.write('LOAD ' + key + '\\n');`;
+    const entry = await import(${JSON.stringify(ENTRY)});
+    ${afterPreload ? 'await entry.handlersPreloaded;' : ''}
+    for (const key of Object.keys(createRequire(import.meta.url).cache)) process.stderr.write('LOAD ' + key + '\\n');
+    // Without this the preload would run (and be counted) after the script ends.
+    process.exit(0);`;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd: ROOT,
@@ -58,34 +98,47 @@ function eagerPackages(): Promise<Record<string, number>> {
     let err = '';
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('close', () => {
-      const files: Record<string, number> = {};
+      const packages: Record<string, number> = {};
+      let own = 0;
       for (const line of err.split('\n')) {
         const match = /^LOAD .*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line);
-        if (match?.[1]) files[match[1]] = (files[match[1]] ?? 0) + 1;
+        if (match?.[1]) packages[match[1]] = (packages[match[1]] ?? 0) + 1;
+        else if (/^LOAD file:.*\/dist\/(functions|shared)\//.test(line)) own += 1;
       }
-      resolve(files);
+      resolve({ packages, own });
     });
   });
 }
 
+function describeLoaded(loaded: { packages: Record<string, number>; own: number }): string {
+  const packages = Object.entries(loaded.packages).sort((a, b) => b[1] - a[1]);
+  const list = packages.map(([name, files]) => `${name} (${files})`).join(', ') || '(none)';
+  return `${list}; our own functions/ + shared/ modules: ${loaded.own}`;
+}
+
 export async function runStartupBenchmark(options: { runs?: number } = {}): Promise<PartResult> {
   const runs = options.runs ?? (Number(process.env.BENCH_STARTUP_RUNS) || 9);
-  const ours: number[] = [];
+  const ours: Timing[] = [];
   const library: number[] = [];
   // Alternate, so that a noisy neighbour slows both series alike.
   for (let run = 0; run < runs; run += 1) {
-    ours.push(await timeImport(ENTRY));
-    library.push(await timeImport('@azure/functions'));
+    ours.push(await timeEntry());
+    library.push((await timeLibrary()).importMs);
   }
-  const value = median(ours);
+  const imports = ours.map((timing) => timing.importMs);
+  const ready = ours.map((timing) => timing.readyMs ?? Number.NaN);
+  const processReady = ours.map((timing) => timing.processReadyMs ?? Number.NaN);
+  const value = median(imports);
   const baseline = median(library);
-  const packages = Object.entries(await eagerPackages()).sort((a, b) => b[1] - a[1]);
+  const atImport = await loadedModules(false);
+  const atReady = await loadedModules(true);
+  const ms = (values: readonly number[]): string => values.map((v) => round(v, 0)).join(', ');
   return {
     rows: [
       withBaseline(
         {
           part: 'start-up',
-          metric: `import dist/functions/index.js, fresh process (median of ${runs}; min ${round(Math.min(...ours), 0)})`,
+          metric: `import dist/functions/index.js, fresh process (median of ${runs}; min ${round(Math.min(...imports), 0)})`,
           value: round(value, 0),
           unit: 'ms',
           target: '< 150 ms',
@@ -94,12 +147,27 @@ export async function runStartupBenchmark(options: { runs?: number } = {}): Prom
         'import @azure/functions alone',
         round(baseline, 0),
       ),
+      withBaseline(
+        {
+          part: 'start-up',
+          metric: `import + background preload of every handler module, same process (median of ${runs})`,
+          value: round(median(ready), 0),
+          unit: 'ms',
+          note: 'The cost moved out of the import: handlers are ready to serve without loading code.',
+        },
+        'import @azure/functions alone',
+        round(baseline, 0),
+      ),
     ],
     details: [
-      '### Start-up: what the import loads',
+      '### Start-up: what the import loads, and what the preload adds',
       '',
-      `Runs (ms), registrations: ${ours.map((ms) => round(ms, 0)).join(', ')}; @azure/functions alone: ${library.map((ms) => round(ms, 0)).join(', ')}.`,
-      `Packages loaded by the import (files): ${packages.map(([name, files]) => `${name} (${files})`).join(', ') || '(none)'}.`,
+      `Runs (ms), import: ${ms(imports)}; import + preload: ${ms(ready)}; process start to ready (Node boot included): ${ms(processReady)} (median ${round(median(processReady), 0)}); @azure/functions alone: ${ms(library)}.`,
+      '',
+      `Loaded by the import: ${describeLoaded(atImport)}.`,
+      `Loaded once the preload is done: ${describeLoaded(atReady)}.`,
+      '',
+      'The Functions host indexes the functions registered during the import; the preload starts after the import returns (setImmediate) and overlaps the host starting its listeners. An invocation that arrives before its module is loaded waits for that import (memoised), it does not start another.',
     ].join('\n'),
   };
 }

@@ -1,11 +1,17 @@
 /**
  * Entry point for the Azure Functions host (package.json `main`): registers every definition with the
  * v4 programming model. Handlers are the same ones the local dev host runs.
+ *
+ * Start-up (issue 8): the v4 model indexes the functions registered while this module is imported, so
+ * the registrations below run synchronously at top level, from manifest facts only. The handler modules
+ * (zod, shared/, the routes) are not imported here: they load in the background right after this import
+ * completes, overlapping the host's own start-up (indexing, listeners), and on first use if that failed.
  */
 import type { InvocationContext } from '@azure/functions';
 import { app } from './azure-functions.js';
 import type { QueueFunctionDefinition, QueueMessage } from './definitions.js';
-import { functionDefinitions } from './registry.js';
+import type { PreloadReport } from './lazy-handlers.js';
+import { functionDefinitions, preloadHandlers } from './registry.js';
 
 /** The Service Bus connection: identity-based in Azure via ServiceBusConnection__fullyQualifiedNamespace. */
 const CONNECTION = 'ServiceBusConnection';
@@ -85,3 +91,26 @@ for (const definition of functionDefinitions) {
       break;
   }
 }
+
+/**
+ * Loads every handler module once the import has returned to the host (setImmediate runs after the
+ * importer's continuation), so it neither delays indexing nor counts toward the import. A failure is
+ * logged, not thrown: the worker keeps serving, and the first invocation of that group imports again and
+ * fails with the real error. Exported so benchmarks and tests can wait for it.
+ */
+export const handlersPreloaded: Promise<PreloadReport> = new Promise((resolve) => {
+  setImmediate(() => {
+    void preloadHandlers().then((report) => {
+      for (const { group, error } of report.failed) {
+        console.error(
+          JSON.stringify({
+            event: 'functions.preload_failed',
+            group,
+            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+          }),
+        );
+      }
+      resolve(report);
+    });
+  });
+});

@@ -13,7 +13,7 @@ import {
   revokeApiKey,
   updateTenant,
 } from '../../shared/tenants/admin.js';
-import type { HttpFunctionDefinition } from '../definitions.js';
+import type { GroupHandlers } from '../manifest.js';
 import { adminRoute, json, readJsonBody } from './context.js';
 import { securityOf } from './security.js';
 
@@ -80,42 +80,13 @@ const revokeKey = adminRoute(async (scope) => {
   return json(200, revoked);
 });
 
-export const adminRoutes: readonly HttpFunctionDefinition[] = [
-  { kind: 'http', name: 'adminCreateTenant', route: 'v1/admin/tenants', methods: ['POST'], handler: create },
-  { kind: 'http', name: 'adminListTenants', route: 'v1/admin/tenants', methods: ['GET'], handler: list },
-  {
-    kind: 'http',
-    name: 'adminGetTenant',
-    route: 'v1/admin/tenants/{tenantId}',
-    methods: ['GET'],
-    handler: read,
-  },
-  {
-    kind: 'http',
-    name: 'adminUpdateTenant',
-    route: 'v1/admin/tenants/{tenantId}',
-    methods: ['PATCH'],
-    handler: update,
-  },
-  {
-    kind: 'http',
-    name: 'adminIssueKey',
-    route: 'v1/admin/tenants/{tenantId}/keys',
-    methods: ['POST'],
-    handler: issueKey,
-  },
-  {
-    kind: 'http',
-    name: 'adminListKeys',
-    route: 'v1/admin/tenants/{tenantId}/keys',
-    methods: ['GET'],
-    handler: listKeys,
-  },
-  {
-    kind: 'http',
-    name: 'adminRevokeKey',
-    route: 'v1/admin/tenants/{tenantId}/keys/{keyId}/revoke',
-    methods: ['POST'],
-    handler: revokeKey,
-  },
-];
+/** Implementations by function name; names and routes are in functions/manifest.ts. */
+export const handlers = {
+  adminCreateTenant: create,
+  adminListTenants: list,
+  adminGetTenant: read,
+  adminUpdateTenant: update,
+  adminIssueKey: issueKey,
+  adminListKeys: listKeys,
+  adminRevokeKey: revokeKey,
+} satisfies GroupHandlers<'admin'>;

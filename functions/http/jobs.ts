@@ -9,7 +9,7 @@ import { acceptJob } from '../../shared/stages/accept.js';
 import { cancelJob } from '../../shared/stages/cancel.js';
 import { getJob, listJobs } from '../../shared/stages/reads.js';
 import { parseOrThrow } from '../../shared/stages/validation.js';
-import type { HttpFunctionDefinition } from '../definitions.js';
+import type { GroupHandlers } from '../manifest.js';
 import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 import { problemResponse } from './problem.js';
 import { admitSubmission } from '../admission.js';
@@ -115,10 +115,11 @@ const cancel = tenantRoute(async (scope) => {
   return json(200, toJobView(job));
 });
 
-export const jobRoutes: readonly HttpFunctionDefinition[] = [
-  { kind: 'http', name: 'submitJob', route: 'v1/jobs', methods: ['POST'], handler: submitJob },
-  { kind: 'http', name: 'submitJobBatch', route: 'v1/jobs/batch', methods: ['POST'], handler: submitBatch },
-  { kind: 'http', name: 'listJobs', route: 'v1/jobs', methods: ['GET'], handler: listTenantJobs },
-  { kind: 'http', name: 'getJob', route: 'v1/jobs/{id}', methods: ['GET'], handler: readJob },
-  { kind: 'http', name: 'cancelJob', route: 'v1/jobs/{id}/cancel', methods: ['POST'], handler: cancel },
-];
+/** Implementations by function name; names and routes are in functions/manifest.ts. */
+export const handlers = {
+  submitJob,
+  submitJobBatch: submitBatch,
+  listJobs: listTenantJobs,
+  getJob: readJob,
+  cancelJob: cancel,
+} satisfies GroupHandlers<'jobs'>;

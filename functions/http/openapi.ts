@@ -1,12 +1,12 @@
 /**
- * OpenAPI 3.1, generated: every HTTP route in functions/registry.ts becomes an operation (so a new route
+ * OpenAPI 3.1, generated: every HTTP route in functions/manifest.ts becomes an operation (so a new route
  * cannot be missing from the document), and request/response bodies come from the same zod schemas the
  * handlers validate with (so the document cannot drift from the behaviour). Built once, on first request.
  */
 import { z } from 'zod';
 import { BatchSubmitSchema, SubmitJobSchema } from '../../shared/jobs/submission.js';
 import { RegisterEndpointSchema, RotateSecretSchema } from '../../shared/webhooks/endpoints.js';
-import type { HttpFunctionDefinition } from '../definitions.js';
+import { functionManifest, type GroupHandlers, type HttpFunctionManifest } from '../manifest.js';
 import { json, publicRoute } from './context.js';
 import { JobListSchema, JobViewSchema } from './job-view.js';
 
@@ -31,6 +31,9 @@ const COMPONENTS: ReadonlyArray<readonly [string, z.ZodType]> = [
   ['RegisterWebhookEndpoint', RegisterEndpointSchema],
   ['RotateWebhookSecret', RotateSecretSchema],
 ];
+
+/** What the document needs of a route: its trigger facts, not its handler. */
+type HttpRoute = Pick<HttpFunctionManifest, 'name' | 'route' | 'methods'>;
 
 interface OperationShape {
   readonly summary: string;
@@ -130,7 +133,7 @@ export function toOpenApiPath(route: string): { path: string; parameters: string
   return { path: `/${path}`, parameters };
 }
 
-function operationFor(definition: HttpFunctionDefinition): Record<string, unknown> {
+function operationFor(definition: HttpRoute): Record<string, unknown> {
   const shape = OPERATIONS[definition.name];
   const { parameters } = toOpenApiPath(definition.route);
   const response = shape?.response ?? { status: '200', description: 'OK' };
@@ -166,7 +169,7 @@ function operationFor(definition: HttpFunctionDefinition): Record<string, unknow
   };
 }
 
-export function buildOpenApiDocument(routes: readonly HttpFunctionDefinition[]): Record<string, unknown> {
+export function buildOpenApiDocument(routes: readonly HttpRoute[]): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of COMPONENTS) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, {
@@ -207,15 +210,14 @@ export function buildOpenApiDocument(routes: readonly HttpFunctionDefinition[]):
 
 let document: Record<string, unknown> | undefined;
 
-const serveOpenApi = publicRoute(async () => {
-  // Imported here, not at the top: the registry imports this module.
-  const { functionDefinitions } = await import('../registry.js');
+const serveOpenApi = publicRoute(() => {
   document ??= buildOpenApiDocument(
-    functionDefinitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http'),
+    functionManifest.filter(
+      (entry): entry is Extract<typeof entry, { kind: 'http' }> => entry.kind === 'http',
+    ),
   );
-  return json(200, document);
+  return Promise.resolve(json(200, document));
 });
 
-export const openApiRoutes: readonly HttpFunctionDefinition[] = [
-  { kind: 'http', name: 'openapi', route: 'openapi.json', methods: ['GET'], handler: serveOpenApi },
-];
+/** Implementations by function name; names and routes are in functions/manifest.ts. */
+export const handlers = { openapi: serveOpenApi } satisfies GroupHandlers<'openapi'>;

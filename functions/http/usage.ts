@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors/index.js';
 import { parseOrThrow } from '../../shared/stages/validation.js';
-import type { HttpFunctionDefinition } from '../definitions.js';
+import type { GroupHandlers } from '../manifest.js';
 import { json, tenantRoute } from './context.js';
 
 const MAX_RANGE_MS = 366 * 24 * 60 * 60 * 1000;
@@ -41,6 +41,5 @@ const readUsage = tenantRoute(async (scope) => {
   });
 });
 
-export const usageRoutes: readonly HttpFunctionDefinition[] = [
-  { kind: 'http', name: 'getUsage', route: 'v1/usage', methods: ['GET'], handler: readUsage },
-];
+/** Implementations by function name; names and routes are in functions/manifest.ts. */
+export const handlers = { getUsage: readUsage } satisfies GroupHandlers<'usage'>;

@@ -15,7 +15,7 @@ import {
   rotateSecret,
 } from '../../shared/webhooks/endpoints.js';
 import { replayFailedSince, replayJob } from '../../shared/webhooks/replay.js';
-import type { HttpFunctionDefinition } from '../definitions.js';
+import type { GroupHandlers } from '../manifest.js';
 import { webhookRuntime } from '../webhooks/runtime.js';
 import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 
@@ -137,45 +137,14 @@ const replayJobEvent = tenantRoute(async (scope) => {
   return publishReplays(scope, messages);
 });
 
-const base = 'v1/webhooks/endpoints';
-
-export const webhookRoutes: readonly HttpFunctionDefinition[] = [
-  { kind: 'http', name: 'registerWebhookEndpoint', route: base, methods: ['POST'], handler: register },
-  { kind: 'http', name: 'listWebhookEndpoints', route: base, methods: ['GET'], handler: list },
-  { kind: 'http', name: 'getWebhookEndpoint', route: `${base}/{id}`, methods: ['GET'], handler: read },
-  {
-    kind: 'http',
-    name: 'rotateWebhookSecret',
-    route: `${base}/{id}/rotate-secret`,
-    methods: ['POST'],
-    handler: rotate,
-  },
-  {
-    kind: 'http',
-    name: 'enableWebhookEndpoint',
-    route: `${base}/{id}/enable`,
-    methods: ['POST'],
-    handler: enable,
-  },
-  {
-    kind: 'http',
-    name: 'listWebhookAttempts',
-    route: `${base}/{id}/attempts`,
-    methods: ['GET'],
-    handler: attempts,
-  },
-  {
-    kind: 'http',
-    name: 'replayFailedWebhooks',
-    route: `${base}/{id}/replay`,
-    methods: ['POST'],
-    handler: replayFailed,
-  },
-  {
-    kind: 'http',
-    name: 'replayJobWebhook',
-    route: 'v1/webhooks/jobs/{jobId}/replay',
-    methods: ['POST'],
-    handler: replayJobEvent,
-  },
-];
+/** Implementations by function name; names and routes are in functions/manifest.ts. */
+export const handlers = {
+  registerWebhookEndpoint: register,
+  listWebhookEndpoints: list,
+  getWebhookEndpoint: read,
+  rotateWebhookSecret: rotate,
+  enableWebhookEndpoint: enable,
+  listWebhookAttempts: attempts,
+  replayFailedWebhooks: replayFailed,
+  replayJobWebhook: replayJobEvent,
+} satisfies GroupHandlers<'webhooks'>;

@@ -3,7 +3,7 @@
  * use case is shared/webhooks/deliver-stage.ts; settlement and error mapping are stageTrigger's.
  */
 import { DeliverQueueBodySchema, runDeliverStage } from '../../shared/webhooks/deliver-stage.js';
-import type { QueueFunctionDefinition } from '../definitions.js';
+import type { GroupHandlers } from '../manifest.js';
 import { webhookRuntime } from '../webhooks/runtime.js';
 import { stageTrigger } from './stage-trigger.js';
 
@@ -11,6 +11,5 @@ const deliver = stageTrigger('deliver', DeliverQueueBodySchema, async ({ service
   await runDeliverStage(webhookRuntime(services), body, traceparent);
 });
 
-export const deliverFunctions: readonly QueueFunctionDefinition[] = [
-  { kind: 'serviceBusQueue', name: 'deliver', queueName: 'deliver', handler: deliver },
-];
+/** Implementations by function name; names and queues are in functions/manifest.ts. */
+export const handlers = { deliver } satisfies GroupHandlers<'deliver'>;

@@ -18,7 +18,8 @@ import { IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { parseJsonSafely } from '../../shared/limits/safe-json.js';
 import { acceptJob, rejectQueuedSubmission } from '../../shared/stages/accept.js';
 import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
-import type { QueueFunctionDefinition, QueueMessage, QueueOutcome } from '../definitions.js';
+import type { QueueMessage, QueueOutcome } from '../definitions.js';
+import type { GroupHandlers } from '../manifest.js';
 import { admitSubmission } from '../admission.js';
 import { getServices, type AppServices } from '../services.js';
 import { deadLetter, traceparentOf } from './stage-trigger.js';
@@ -98,6 +99,5 @@ function bodyOf(body: unknown): unknown {
   return body;
 }
 
-export const intakeFunctions: readonly QueueFunctionDefinition[] = [
-  { kind: 'serviceBusQueue', name: 'acceptQueue', queueName: 'intake', handler: acceptFromQueue },
-];
+/** Implementations by function name; names and queues are in functions/manifest.ts. */
+export const handlers = { acceptQueue: acceptFromQueue } satisfies GroupHandlers<'intake'>;

@@ -9,7 +9,7 @@ import {
 import { invokeModel } from '../../shared/stages/invoke.js';
 import { persistOutcome } from '../../shared/stages/persist.js';
 import { postprocessCompletion } from '../../shared/stages/postprocess.js';
-import type { QueueFunctionDefinition } from '../definitions.js';
+import type { GroupHandlers } from '../manifest.js';
 import { stageTrigger } from './stage-trigger.js';
 
 const invoke = stageTrigger('invoke', InvokeMessageSchema, ({ services, body, traceparent }) =>
@@ -24,8 +24,5 @@ const persist = stageTrigger('persist', PersistMessageSchema, async ({ services,
   await persistOutcome(services.stage, body, traceparent);
 });
 
-export const stageFunctions: readonly QueueFunctionDefinition[] = [
-  { kind: 'serviceBusQueue', name: 'invoke', queueName: 'invoke', handler: invoke },
-  { kind: 'serviceBusQueue', name: 'postprocess', queueName: 'postprocess', handler: postprocess },
-  { kind: 'serviceBusQueue', name: 'persist', queueName: 'persist', handler: persist },
-];
+/** Implementations by function name; names and queues are in functions/manifest.ts. */
+export const handlers = { invoke, postprocess, persist } satisfies GroupHandlers<'stages'>;

@@ -1,37 +1,56 @@
 /**
  * Start-up cost guard (issue 8): the Functions host imports the registrations (functions/index.ts) on
- * every cold start, and clients are created lazily, so that import must not load the Azure SDKs, the
- * openai SDK or ajv. bench/startup.ts measures the time; this test follows the static import graph of
- * the sources (value imports only: `import type` is erased, dynamic `import()` is lazy) and fails when
- * a heavy package becomes reachable, which is deterministic where a timing is not.
+ * every cold start. That import must load only the host library and the manifest: no zod, none of shared/,
+ * no route or queue module; those load in a background preload after the import, or on first use.
+ * bench/startup.ts measures the time; these tests check what loads, which is deterministic where a timing
+ * is not, in two ways:
+ * - statically: the import graph of the sources (value imports only: `import type` is erased, dynamic
+ *   `import()` is lazy), which names the path to any offender;
+ * - at run time: the sources transpiled as they are, loaded by a plain Node process with a loader hook
+ *   that records every module, and the library's core API answered the way the Functions worker answers
+ *   it, so the registrations the host would index are recorded too.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionManifest, HANDLER_GROUPS } from '../../functions/manifest.js';
+import { ROOT, transpileApp, type TranspiledApp } from '../startup/transpiled-app.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = resolve(ROOT, 'functions/index.ts');
 
-/** Packages the registrations may load at import: the host library, the schemas, Node itself. */
-const ALLOWED_AT_IMPORT = new Set(['@azure/functions', 'zod']);
+/** Packages the registrations may load at import: the host library, Node itself. */
+const ALLOWED_AT_IMPORT = new Set(['@azure/functions']);
 
-/** Module specifiers that a file loads when it is imported (static, value imports and re-exports). */
-function staticImports(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
-  const specifiers: string[] = [];
+/** Module specifiers that a file loads: static value imports and re-exports, and (lazy) `import()`s. */
+function importsOf(file: string): { eager: string[]; lazy: string[] } {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const eager: string[] = [];
+  const lazy: string[] = [];
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement)) {
       // With verbatimModuleSyntax only a top-level `import type` is erased; `import { type X }` stays.
       if (statement.importClause?.isTypeOnly) continue;
-      if (ts.isStringLiteral(statement.moduleSpecifier)) specifiers.push(statement.moduleSpecifier.text);
+      if (ts.isStringLiteral(statement.moduleSpecifier)) eager.push(statement.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier) {
       if (statement.isTypeOnly) continue;
-      if (ts.isStringLiteral(statement.moduleSpecifier)) specifiers.push(statement.moduleSpecifier.text);
+      if (ts.isStringLiteral(statement.moduleSpecifier)) eager.push(statement.moduleSpecifier.text);
     }
   }
-  return specifiers;
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
+      lazy.push(node.arguments[0].text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return { eager, lazy };
 }
 
 /** Relative `.js` specifiers name the `.ts` source next to the importer. */
@@ -49,41 +68,202 @@ function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
-/** Every npm package reachable from the entry through static value imports, with one path to each. */
-function reachablePackages(entry: string): Map<string, string[]> {
+interface Reach {
+  /** npm packages, with one import path to each. */
+  readonly packages: Map<string, string[]>;
+  /** Our own source files, relative to the repository root. */
+  readonly files: Set<string>;
+}
+
+/** What the entry reaches through static value imports, or through dynamic `import()` as well. */
+function reachable(entry: string, followLazy: boolean): Reach {
   const packages = new Map<string, string[]>();
-  const seen = new Set<string>();
+  const files = new Set<string>();
   const queue: Array<{ file: string; path: string[] }> = [{ file: entry, path: [] }];
   while (queue.length > 0) {
     const { file, path } = queue.shift()!;
-    if (seen.has(file) || file.endsWith('.json')) continue;
-    seen.add(file);
-    const here = [...path, file.slice(ROOT.length + 1)];
-    for (const specifier of staticImports(file)) {
+    const name = file.slice(ROOT.length + 1);
+    if (files.has(name) || file.endsWith('.json')) continue;
+    files.add(name);
+    const here = [...path, name];
+    const { eager, lazy } = importsOf(file);
+    for (const specifier of followLazy ? [...eager, ...lazy] : eager) {
       if (specifier.startsWith('.')) {
         const next = sourceFileFor(file, specifier);
         if (next) queue.push({ file: next, path: here });
       } else if (!specifier.startsWith('node:')) {
-        const name = packageOf(specifier);
-        if (!packages.has(name)) packages.set(name, here);
+        const pkg = packageOf(specifier);
+        if (!packages.has(pkg)) packages.set(pkg, here);
       }
     }
   }
-  return packages;
+  return { packages, files };
 }
 
-describe('importing the function registrations', () => {
-  const packages = reachablePackages(ENTRY);
+/** Handler code: the domain, the route and queue modules, the composition root. */
+const isHandlerCode = (file: string): boolean =>
+  /^(shared\/|functions\/(http|queue|webhooks)\/|functions\/(services|composition|admission)\.ts$)/.test(
+    file,
+  );
 
-  it('follows the graph (sanity: it reaches the host library and the stages)', () => {
-    expect(packages.has('@azure/functions')).toBe(true);
-    expect(packages.has('zod')).toBe(true);
-  });
+describe('the static import graph of the registrations', () => {
+  const atImport = reachable(ENTRY, false);
+  const withLazy = reachable(ENTRY, true);
 
-  it('loads no SDK, model client or validator: they load with the first invocation that needs them', () => {
-    const heavy = [...packages.entries()]
+  it('reaches the host library and nothing else: no zod, no SDK, no model client, no validator', () => {
+    expect(atImport.packages.has('@azure/functions')).toBe(true);
+    const extra = [...atImport.packages.entries()]
       .filter(([name]) => !ALLOWED_AT_IMPORT.has(name))
       .map(([name, path]) => `${name} via ${path.join(' -> ')}`);
-    expect(heavy).toEqual([]);
+    expect(extra).toEqual([]);
+  });
+
+  it('reaches none of shared/ and no route or queue module', () => {
+    expect([...atImport.files].filter(isHandlerCode)).toEqual([]);
+    expect([...atImport.files]).toContain('functions/manifest.ts');
+  });
+
+  it('reaches every handler group, zod and shared/ only through the lazy imports (sanity: the walk works)', () => {
+    expect(withLazy.packages.has('zod')).toBe(true);
+    expect([...withLazy.files].some((file) => file.startsWith('shared/'))).toBe(true);
+    for (const file of [
+      'functions/http/health.ts',
+      'functions/http/jobs.ts',
+      'functions/queue/stages.ts',
+      'functions/queue/deliver.ts',
+    ]) {
+      expect(withLazy.files, file).toContain(file);
+    }
+  });
+});
+
+/**
+ * Run in the transpiled app: stands in for the worker's core API (the worker answers
+ * `require('@azure/functions-core')` by patching Module.prototype.require, as this does), records each
+ * module the ESM loader loads, and reports what had loaded when the import returned and when the preload
+ * finished, plus what was registered by then.
+ */
+const PROBE = String.raw`
+import Module, { register } from 'node:module';
+import { writeSync } from 'node:fs';
+
+const registrations = [];
+const core = {
+  setProgrammingModel() {},
+  registerFunction(metadata, callback) {
+    const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in' && /Trigger$/.test(b.type));
+    registrations.push({ name: metadata.name, type: trigger.type, route: trigger.route, methods: trigger.methods,
+      queueName: trigger.queueName, connection: trigger.connection, callback: typeof callback });
+    return { dispose() {} };
+  },
+  registerHook() { return { dispose() {} }; },
+  log() {},
+};
+const require = Module.prototype.require;
+Module.prototype.require = function (id) {
+  return id === '@azure/functions-core' ? core : require.apply(this, arguments);
+};
+register('data:text/javascript,' + encodeURIComponent(
+  "import { writeSync } from 'node:fs'; export async function load(url, context, next) { writeSync(2, 'LOAD ' + url + '\\n'); return next(url, context); }"));
+
+const entry = await import('./functions/index.js');
+const atImport = registrations.length;
+writeSync(2, 'MARK imported\n');
+const report = await entry.handlersPreloaded;
+writeSync(2, 'MARK preloaded\n');
+writeSync(1, JSON.stringify({ registrations, atImport, loaded: report.loaded, failed: report.failed.map((f) => f.group) }));
+`;
+
+interface ProbeResult {
+  readonly registrations: ReadonlyArray<{
+    name: string;
+    type: string;
+    route?: string;
+    methods?: string[];
+    queueName?: string;
+    connection?: string;
+    callback: string;
+  }>;
+  readonly atImport: number;
+  readonly loaded: string[];
+  readonly failed: string[];
+}
+
+describe('loading the registrations in a real Node process', () => {
+  let app: TranspiledApp;
+  let result: ProbeResult;
+  /** Module URLs (relative to the app directory when ours) loaded before the import returned / after. */
+  let beforeImport: string[];
+  let byPreload: string[];
+
+  beforeAll(() => {
+    app = transpileApp();
+    writeFileSync(join(app.dir, 'probe.mjs'), PROBE);
+    const child = spawnSync(process.execPath, ['probe.mjs'], {
+      cwd: app.dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    if (child.status !== 0) throw new Error(`probe failed (${child.status}): ${child.stderr.slice(-2000)}`);
+    result = JSON.parse(child.stdout) as ProbeResult;
+    const lines = child.stderr.split('\n');
+    const loads = (from: number, to: number): string[] =>
+      lines
+        .slice(from, to)
+        .filter((line) => line.startsWith('LOAD '))
+        .map((line) => line.slice(5).replace(`file://${app.dir}/`, ''));
+    const imported = lines.indexOf('MARK imported');
+    const preloaded = lines.indexOf('MARK preloaded');
+    expect(imported).toBeGreaterThan(0);
+    expect(preloaded).toBeGreaterThan(imported);
+    beforeImport = loads(0, imported);
+    byPreload = loads(0, preloaded);
+  });
+
+  afterAll(() => app?.remove());
+
+  const isZod = (url: string): boolean => url.includes('/node_modules/zod/');
+  const ownCode = (url: string): string | undefined =>
+    /^(shared|functions)\//.test(url) ? url.replace(/\.js$/, '.ts') : undefined;
+
+  it('registers every function synchronously, during the import (the v4 model indexes them then)', () => {
+    expect(result.atImport).toBe(functionManifest.length);
+    const expected = functionManifest.map((entry) =>
+      entry.kind === 'http'
+        ? { name: entry.name, type: 'httpTrigger', route: entry.route, methods: [...entry.methods] }
+        : {
+            name: entry.name,
+            type: 'serviceBusTrigger',
+            queueName: entry.queueName,
+            connection: 'ServiceBusConnection',
+          },
+    );
+    expect(
+      result.registrations.map(({ callback: _callback, ...registration }) =>
+        Object.fromEntries(Object.entries(registration).filter(([, value]) => value !== undefined)),
+      ),
+    ).toEqual(expected);
+    expect(new Set(result.registrations.map((registration) => registration.callback))).toEqual(
+      new Set(['function']),
+    );
+  });
+
+  it('loads neither zod nor any handler code by the time the import returns', () => {
+    expect(beforeImport.some((url) => url.includes('/node_modules/@azure/functions/'))).toBe(true);
+    expect(beforeImport.filter(isZod)).toEqual([]);
+    const own = beforeImport.map(ownCode).filter((file): file is string => file !== undefined);
+    expect(own).toContain('functions/index.ts');
+    expect(own.filter(isHandlerCode)).toEqual([]);
+  });
+
+  it('has loaded zod, shared/ and every handler group once the background preload is done', () => {
+    expect(result.failed).toEqual([]);
+    expect(result.loaded.sort()).toEqual([...HANDLER_GROUPS].sort());
+    expect(byPreload.some(isZod)).toBe(true);
+    const own = byPreload.map(ownCode).filter((file): file is string => file !== undefined);
+    expect(own.some((file) => file.startsWith('shared/'))).toBe(true);
+    for (const file of ['functions/http/jobs.ts', 'functions/queue/intake.ts', 'functions/queue/stages.ts']) {
+      expect(own, file).toContain(file);
+    }
   });
 });

@@ -1,0 +1,176 @@
+/**
+ * What the Functions host needs to index the app, and nothing more: each function's name, its trigger
+ * (route + methods, or queue) and the handler module group that implements it. This is the one list of
+ * functions: registry.ts turns it into definitions whose handlers load on first use, index.ts registers
+ * those with Azure and the dev host runs them. Implementations hold no names or routes of their own: each
+ * group module exports `handlers`, typed with GroupHandlers below, so a name missing from either side is a
+ * compile error (and test/startup checks it at run time).
+ *
+ * Why a separate list: importing the handlers loads zod, shared/ and the route modules (~200 ms on a cold
+ * start, issue 8), and the v4 programming model needs only these facts, synchronously, at import.
+ * Keep this module free of value imports.
+ */
+import type { HttpMethod } from '@azure/functions';
+import type { HttpFunctionDefinition, QueueFunctionDefinition } from './definitions.js';
+
+/** One handler module per area; each is a dynamic import in handler-groups.ts. */
+export const HANDLER_GROUPS = [
+  'health',
+  'openapi',
+  'jobs',
+  'usage',
+  'admin',
+  'intake',
+  'stages',
+  'webhooks',
+  'deliver',
+] as const;
+export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
+
+export interface HttpFunctionManifest<G extends string = HandlerGroup> {
+  readonly kind: 'http';
+  readonly name: string;
+  /** Route under the `/api` prefix, Azure Functions syntax: `v1/jobs/{id}`. */
+  readonly route: string;
+  readonly methods: readonly HttpMethod[];
+  readonly group: G;
+}
+
+export interface QueueFunctionManifest<G extends string = HandlerGroup> {
+  readonly kind: 'serviceBusQueue';
+  readonly name: string;
+  readonly queueName: string;
+  readonly group: G;
+}
+
+export type FunctionManifestEntry<G extends string = HandlerGroup> =
+  HttpFunctionManifest<G> | QueueFunctionManifest<G>;
+
+const webhookEndpoints = 'v1/webhooks/endpoints';
+
+export const functionManifest = [
+  { kind: 'http', name: 'health', route: 'health', methods: ['GET'], group: 'health' },
+  { kind: 'http', name: 'openapi', route: 'openapi.json', methods: ['GET'], group: 'openapi' },
+
+  { kind: 'http', name: 'submitJob', route: 'v1/jobs', methods: ['POST'], group: 'jobs' },
+  { kind: 'http', name: 'submitJobBatch', route: 'v1/jobs/batch', methods: ['POST'], group: 'jobs' },
+  { kind: 'http', name: 'listJobs', route: 'v1/jobs', methods: ['GET'], group: 'jobs' },
+  { kind: 'http', name: 'getJob', route: 'v1/jobs/{id}', methods: ['GET'], group: 'jobs' },
+  { kind: 'http', name: 'cancelJob', route: 'v1/jobs/{id}/cancel', methods: ['POST'], group: 'jobs' },
+
+  { kind: 'http', name: 'getUsage', route: 'v1/usage', methods: ['GET'], group: 'usage' },
+
+  { kind: 'http', name: 'adminCreateTenant', route: 'v1/admin/tenants', methods: ['POST'], group: 'admin' },
+  { kind: 'http', name: 'adminListTenants', route: 'v1/admin/tenants', methods: ['GET'], group: 'admin' },
+  {
+    kind: 'http',
+    name: 'adminGetTenant',
+    route: 'v1/admin/tenants/{tenantId}',
+    methods: ['GET'],
+    group: 'admin',
+  },
+  {
+    kind: 'http',
+    name: 'adminUpdateTenant',
+    route: 'v1/admin/tenants/{tenantId}',
+    methods: ['PATCH'],
+    group: 'admin',
+  },
+  {
+    kind: 'http',
+    name: 'adminIssueKey',
+    route: 'v1/admin/tenants/{tenantId}/keys',
+    methods: ['POST'],
+    group: 'admin',
+  },
+  {
+    kind: 'http',
+    name: 'adminListKeys',
+    route: 'v1/admin/tenants/{tenantId}/keys',
+    methods: ['GET'],
+    group: 'admin',
+  },
+  {
+    kind: 'http',
+    name: 'adminRevokeKey',
+    route: 'v1/admin/tenants/{tenantId}/keys/{keyId}/revoke',
+    methods: ['POST'],
+    group: 'admin',
+  },
+
+  { kind: 'serviceBusQueue', name: 'acceptQueue', queueName: 'intake', group: 'intake' },
+  { kind: 'serviceBusQueue', name: 'invoke', queueName: 'invoke', group: 'stages' },
+  { kind: 'serviceBusQueue', name: 'postprocess', queueName: 'postprocess', group: 'stages' },
+  { kind: 'serviceBusQueue', name: 'persist', queueName: 'persist', group: 'stages' },
+
+  {
+    kind: 'http',
+    name: 'registerWebhookEndpoint',
+    route: webhookEndpoints,
+    methods: ['POST'],
+    group: 'webhooks',
+  },
+  {
+    kind: 'http',
+    name: 'listWebhookEndpoints',
+    route: webhookEndpoints,
+    methods: ['GET'],
+    group: 'webhooks',
+  },
+  {
+    kind: 'http',
+    name: 'getWebhookEndpoint',
+    route: `${webhookEndpoints}/{id}`,
+    methods: ['GET'],
+    group: 'webhooks',
+  },
+  {
+    kind: 'http',
+    name: 'rotateWebhookSecret',
+    route: `${webhookEndpoints}/{id}/rotate-secret`,
+    methods: ['POST'],
+    group: 'webhooks',
+  },
+  {
+    kind: 'http',
+    name: 'enableWebhookEndpoint',
+    route: `${webhookEndpoints}/{id}/enable`,
+    methods: ['POST'],
+    group: 'webhooks',
+  },
+  {
+    kind: 'http',
+    name: 'listWebhookAttempts',
+    route: `${webhookEndpoints}/{id}/attempts`,
+    methods: ['GET'],
+    group: 'webhooks',
+  },
+  {
+    kind: 'http',
+    name: 'replayFailedWebhooks',
+    route: `${webhookEndpoints}/{id}/replay`,
+    methods: ['POST'],
+    group: 'webhooks',
+  },
+  {
+    kind: 'http',
+    name: 'replayJobWebhook',
+    route: 'v1/webhooks/jobs/{jobId}/replay',
+    methods: ['POST'],
+    group: 'webhooks',
+  },
+
+  { kind: 'serviceBusQueue', name: 'deliver', queueName: 'deliver', group: 'deliver' },
+] as const satisfies readonly FunctionManifestEntry[];
+
+type Entry = (typeof functionManifest)[number];
+
+/**
+ * What a group module must export as `handlers`: exactly one handler per manifest name of that group,
+ * of the trigger's kind. Use with `satisfies`, so a missing or extra name fails to compile.
+ */
+export type GroupHandlers<G extends HandlerGroup> = {
+  readonly [E in Extract<Entry, { readonly group: G }> as E['name']]: E extends { readonly kind: 'http' }
+    ? HttpFunctionDefinition['handler']
+    : QueueFunctionDefinition['handler'];
+};
