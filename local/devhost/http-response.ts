@@ -3,9 +3,6 @@
  * the host's own RFC 9457 problem+json answers for requests that never reach a handler.
  */
 import type { ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream } from 'node:stream/web';
 import type { Cookie, HttpResponseInit } from '@azure/functions';
 import { HttpResponse } from '../../functions/azure-functions.js';
 
@@ -36,12 +33,15 @@ export async function writeHttpResponse(res: ServerResponse, response: HttpRespo
   // Headers joins repeated values with ", ", which breaks Set-Cookie: keep each cookie its own line.
   const cookies = [...response.headers.getSetCookie(), ...response.cookies.map(serializeCookie)];
   if (cookies.length > 0) res.setHeader('set-cookie', cookies);
-  const body = response.body;
-  if (body === null) {
+  if (response.body === null) {
     res.end();
     return;
   }
-  await pipeline(Readable.fromWeb(body as ReadableStream<Uint8Array>), res);
+  // Buffered, like the Functions host without HTTP streams enabled (this app does not enable them): one
+  // write with a Content-Length instead of a chunked stream, which costs several writes per response.
+  const bytes = Buffer.from(await response.arrayBuffer());
+  res.setHeader('content-length', bytes.length);
+  res.end(bytes);
 }
 
 export interface Problem {
