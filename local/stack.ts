@@ -35,6 +35,11 @@ export interface LocalStackOptions {
   /** host.json overrides, e.g. a different maxConcurrentCalls for a benchmark. */
   readonly maxConcurrentCalls?: number;
   /**
+   * Which functions the dev host runs: all of them by default; `http` runs the HTTP routes without the
+   * queue triggers (a benchmark measuring the front door alone; submitted jobs wait in `invoke`).
+   */
+  readonly functions?: 'all' | 'http';
+  /**
    * Run embedded Cosmos DB, the Service Bus emulator and the model simulator on worker threads, like
    * the separate services they stand for, instead of on this event loop (local/threads/). `true` picks
    * the measured default layout; 'one' or 'each' choose one thread for all or one per emulator. The
@@ -117,7 +122,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const baseSettings = readHostSettings();
     const host = await startDevHost({
-      definitions: functionDefinitions,
+      definitions:
+        options.functions === 'http'
+          ? functionDefinitions.filter((definition) => definition.kind === 'http')
+          : functionDefinitions,
       port: options.port ?? 7071,
       serviceBusConnectionString: serviceBus.connectionString,
       hostSettings: options.maxConcurrentCalls
