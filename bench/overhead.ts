@@ -3,12 +3,16 @@
  * once, at a steady offered load (default 100 jobs/s over HTTP from a worker thread), p50/p99 by stage
  * from the timings each job carries (acceptedAt, invokeStartedAt, modelCompletedAt, postprocessedAt,
  * persistedAt; persistedAt is taken just before the terminal replace). Baseline, same run: the I/O
- * floor (bench/lib/io-floor.ts) at the same offered load and concurrency.
+ * floor (bench/lib/io-floor.ts) at the same offered load and concurrency. The emulators (embedded
+ * Cosmos DB, Service Bus, model simulator) run on worker threads, like the separate services they
+ * stand for in Azure, so the measured time is the platform's (dev host, functions, SDK clients) plus
+ * the emulators' answers; BENCH_EMULATOR_THREADS=off puts them back on the main event loop.
  *
  *   npm run build && node dist/bench/overhead.js
  * Environment: BENCH_OVERHEAD_RATE (100 jobs/s), BENCH_OVERHEAD_SECONDS (10), BENCH_OVERHEAD_WARMUP_SECONDS (1),
  * BENCH_OVERHEAD_LOW_RATE (20 jobs/s, a second load the local stack sustains; at most 6 s),
- * BENCH_OVERHEAD_SWEEP (30,40,60: offered loads in between, pipeline only, 5 s each).
+ * BENCH_OVERHEAD_SWEEP (30,40,60: offered loads in between, pipeline only, 5 s each),
+ * BENCH_EMULATOR_THREADS (on by default; off, one or each).
  */
 import { pathToFileURL } from 'node:url';
 import type { JobDocument } from '../shared/jobs/job.js';
@@ -16,7 +20,7 @@ import { instrumentServiceBus } from './instrument/servicebus-counter.js';
 import { startIoFloor, type FloorJob } from './lib/io-floor.js';
 import { offerLoad } from './lib/load.js';
 import { driveOpenLoop } from './lib/open-loop.js';
-import { JOB_BODY, readAllJobs, startBenchStack, waitUntil } from './lib/pipeline.js';
+import { emulatorPlacement, JOB_BODY, readAllJobs, startBenchStack, waitUntil } from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';
 import { percentile } from './lib/stats.js';
@@ -263,7 +267,9 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       `not counted (${pipeline.total.length} jobs measured). Stage times come from each job's own timings in`,
       `Cosmos DB (ms resolution). The floor does the same Cosmos DB and Service Bus I/O with the same SDKs and`,
       `maxConcurrentCalls ${DEFAULT_CONCURRENCY}, without HTTP, validation, the model call or the use cases.`,
-      'Everything (emulators, dev host, load generator thread) shares the same two cores.',
+      `Placement: ${emulatorPlacement()}; the dev host, the functions and the SDK clients on the main`,
+      'thread; the load generator on another worker thread. The floor puts its emulators the same way. All',
+      'threads share the same two cores.',
     ].join('\n'),
   };
 }

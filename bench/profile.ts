@@ -1,8 +1,9 @@
 /**
- * Where the time goes (issue 8): a CPU profile of the main thread (emulators, dev host, functions) while
+ * Where the time goes (issue 8): a CPU profile of the main thread (dev host, functions, SDK clients) while
  * the pipeline runs at a steady offered load with an instant model, after a warm-up, taken with the
  * inspector's Profiler (what `node --cpu-prof` records), summarised by package and by function.
- * The load generator runs on its own thread and is not in the profile.
+ * The emulators run on worker threads (like the services they stand for) and the load generator on
+ * another: neither is in the profile, but both are in the process CPU figures.
  *
  *   npm run build && node dist/bench/profile.js
  * Environment: BENCH_PROFILE_RATE (100 jobs/s), BENCH_PROFILE_SECONDS (5), BENCH_PROFILE_OUT (write the
@@ -12,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 import { offerLoad } from './lib/load.js';
-import { JOB_BODY, startBenchStack } from './lib/pipeline.js';
+import { emulatorPlacement, JOB_BODY, startBenchStack } from './lib/pipeline.js';
 import { formatSelfTimes, summariseProfile } from './lib/profile-summary.js';
 import type { PartResult } from './lib/report.js';
 import { printPart } from './lib/report.js';
@@ -40,9 +41,11 @@ export async function runProfile(
     await session.post('Profiler.setSamplingInterval', { interval: 500 });
     await session.post('Profiler.start');
     const cpuBefore = process.cpuUsage();
+    const loopBefore = performance.eventLoopUtilization();
     const started = performance.now();
     const submissions = await load(seconds * 1000);
     const cpu = process.cpuUsage(cpuBefore);
+    const loop = performance.eventLoopUtilization(loopBefore);
     const wallMs = performance.now() - started;
     const { profile } = await session.post('Profiler.stop');
     if (process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));
@@ -53,7 +56,7 @@ export async function runProfile(
       rows: [
         {
           part: 'profile',
-          metric: `process CPU per accepted job while offered ${rate} jobs/s (main thread + emulators)`,
+          metric: `process CPU per accepted job while offered ${rate} jobs/s (all threads: emulators, load)`,
           value: round(cpuMs / Math.max(1, accepted), 2),
           unit: 'ms CPU/job',
         },
@@ -63,9 +66,19 @@ export async function runProfile(
           value: round((100 * cpuMs) / wallMs, 0),
           unit: '%',
         },
+        {
+          part: 'profile',
+          // Busy share of the main event loop: near 100 % it is saturated and jobs queue behind it.
+          metric: 'main thread event loop utilisation during the profile (dev host, functions, SDKs)',
+          value: round(100 * loop.utilization, 0),
+          unit: '%',
+        },
       ],
       details: [
         `### Where the time goes: CPU profile at ${rate} jobs/s offered for ${seconds} s (main thread)`,
+        '',
+        `Placement: ${emulatorPlacement()}; this profile is the main thread only (dev host, functions, SDK`,
+        'clients).',
         '',
         '```text',
         formatSelfTimes(

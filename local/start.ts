@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole platform on this machine.
- * - By default (no COSMOS_ENDPOINT in the environment) on embedded defaults, no cloud and no Docker:
- *   prints the URLs, a dev API key and a curl that submits a job, then the job's progress.
+ * - By default (no COSMOS_ENDPOINT in the environment) on embedded defaults, no cloud and no Docker,
+ *   the emulators on worker threads: prints the URLs, a dev API key and a curl that submits a job, then
+ *   the job's progress.
  * - With COSMOS_ENDPOINT and ServiceBusConnection__fullyQualifiedNamespace set, the same dev host runs
  *   the same functions against those real Azure resources, with your `az login` identity.
  * Ctrl-C stops cleanly: the host stops receiving, in-flight messages finish or return to their queues.
@@ -39,6 +40,8 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
     port,
     serviceBusPort: Number(process.env.SERVICEBUS_EMULATOR_PORT ?? 5672),
     logger: log,
+    // Cosmos DB, Service Bus and the model run beside the dev host like the services they stand for.
+    emulatorThreads: true,
   });
   // A receiver registered as the dev tenant's endpoint: completions arrive signed and verified here.
   const webhooks = await startDevWebhookReceiver({

@@ -8,14 +8,21 @@
  * which is the pipeline's happy path (accept, invoke, postprocess, persist, deliver) minus validation,
  * the model call, routing, logging and the use cases. The pipeline's figures are reported as ratios to
  * this floor. It runs on its own emulator instances (queues `floor-1..4` with the `invoke` queue's
- * settings from infra/definitions/queues.json) so the dev host's triggers do not take its messages.
+ * settings from infra/definitions/queues.json) so the dev host's triggers do not take its messages, and
+ * puts them where the pipeline's run (on worker threads by default).
  */
 import { CosmosClient, type Container } from '@azure/cosmos';
 import { ServiceBusClient, type ServiceBusReceivedMessage, type ServiceBusSender } from '@azure/service-bus';
 import { ensureCosmosResources, startEmbeddedCosmos, type EmbeddedCosmos } from '../../local/cosmos/index.js';
 import { loadQueueDefinitions } from '../../local/servicebus/definitions.js';
-import { startServiceBusEmulator, type ServiceBusEmulator } from '../../local/servicebus/index.js';
-import { JOB_REQUEST } from './pipeline.js';
+import {
+  startServiceBusEmulator,
+  type QueueDefinition,
+  type ServiceBusEmulator,
+} from '../../local/servicebus/index.js';
+import { startEmulatorThread } from '../../local/threads/emulator-thread.js';
+import { DEFAULT_THREADING } from '../../local/threads/stack-emulators.js';
+import { benchEmulatorThreads, JOB_REQUEST } from './pipeline.js';
 
 const HOPS = 4;
 const queueName = (hop: number) => `floor-${hop}`;
@@ -42,21 +49,47 @@ export interface IoFloor {
   close(): Promise<void>;
 }
 
+/**
+ * The floor's emulators run where the pipeline's do (bench/lib/pipeline.ts benchEmulatorThreads): on
+ * worker threads by default, so the ratio compares the same arrangement.
+ */
+async function startFloorEmulators(
+  queues: QueueDefinition[],
+  onStarted: (close: () => Promise<void>) => void,
+): Promise<{ emulator: ServiceBusEmulator; cosmos: EmbeddedCosmos }> {
+  const threading = benchEmulatorThreads();
+  const layout = threading === true ? DEFAULT_THREADING : threading;
+  if (layout === false) {
+    const emulator = await startServiceBusEmulator({ queues });
+    onStarted(() => emulator.close());
+    const cosmos = await startEmbeddedCosmos();
+    onStarted(() => cosmos.close());
+    return { emulator, cosmos };
+  }
+  const serviceBusThread = await startEmulatorThread(
+    layout === 'one' ? { serviceBus: { queues }, cosmos: {} } : { serviceBus: { queues } },
+  );
+  onStarted(() => serviceBusThread.close());
+  const cosmosThread = layout === 'one' ? serviceBusThread : await startEmulatorThread({ cosmos: {} });
+  if (cosmosThread !== serviceBusThread) onStarted(() => cosmosThread.close());
+  if (!serviceBusThread.serviceBus || !cosmosThread.cosmos)
+    throw new Error('An emulator thread did not start');
+  return { emulator: serviceBusThread.serviceBus, cosmos: cosmosThread.cosmos };
+}
+
 export async function startIoFloor(): Promise<IoFloor> {
   const closers: Array<() => Promise<void>> = [];
   const template = loadQueueDefinitions().find((q) => q.name === 'invoke');
   if (!template) throw new Error('infra/definitions/queues.json has no invoke queue');
-  let emulator: ServiceBusEmulator | undefined;
-  let cosmos: EmbeddedCosmos | undefined;
+  let emulator: ServiceBusEmulator;
+  let cosmos: EmbeddedCosmos;
   try {
-    emulator = await startServiceBusEmulator({
-      queues: Array.from({ length: HOPS }, (_, i) => ({ ...template, name: queueName(i + 1) })),
-    });
-    closers.push(() => emulator!.close());
-    cosmos = await startEmbeddedCosmos();
-    closers.push(() => cosmos!.close());
+    ({ emulator, cosmos } = await startFloorEmulators(
+      Array.from({ length: HOPS }, (_, i) => ({ ...template, name: queueName(i + 1) })),
+      (close) => closers.push(close),
+    ));
   } catch (error) {
-    for (const close of closers.reverse()) await close();
+    for (const close of closers.reverse()) await close().catch(() => undefined);
     throw error;
   }
   const cosmosClient = new CosmosClient({

@@ -1,11 +1,12 @@
 /**
- * Driving the local stack from a benchmark: start it quietly with an instant model, submit jobs over
- * HTTP or the intake queue, wait for a condition without touching Cosmos DB (reads there would be
- * counted as the pipeline's), then read the finished jobs back.
+ * Driving the local stack from a benchmark: start it quietly with an instant model and the emulators on
+ * worker threads, submit jobs over HTTP or the intake queue, wait for a condition without touching
+ * Cosmos DB (reads there would be counted as the pipeline's), then read the finished jobs back.
  */
 import type { Database } from '@azure/cosmos';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
+import { DEFAULT_THREADING, type EmulatorThreading } from '../../local/threads/stack-emulators.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 
 /** A small, typical job: what a Copilot-style feature sends. */
@@ -35,11 +36,34 @@ const benchLogger = createLogger({
   },
 });
 
+/**
+ * Where the emulators run: on worker threads by default, like the separate services they stand for in
+ * Azure (their CPU is not the platform's, and the stack uses both cores). BENCH_EMULATOR_THREADS=off
+ * runs them on the main event loop as before, 'one' or 'each' picks a thread layout (for comparisons).
+ */
+export function benchEmulatorThreads(): EmulatorThreading {
+  const setting = process.env.BENCH_EMULATOR_THREADS;
+  if (setting === 'off') return false;
+  if (setting === 'one' || setting === 'each') return setting;
+  return true;
+}
+
+/** Where the emulators ran, for the methods text of a benchmark. */
+export function emulatorPlacement(): string {
+  const threading = benchEmulatorThreads();
+  const layout = threading === true ? DEFAULT_THREADING : threading;
+  if (layout === false) return 'the emulators on the main event loop with the dev host';
+  return layout === 'one'
+    ? 'the emulators (Cosmos DB, Service Bus, model simulator) together on one worker thread, like a separate service'
+    : 'each emulator (Cosmos DB, Service Bus, model simulator) on its own worker thread, like separate services';
+}
+
 export function startBenchStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     port: 0,
     logger: benchLogger,
     modelLatency: INSTANT_MODEL,
+    emulatorThreads: benchEmulatorThreads(),
     ...options,
   });
 }
