@@ -2,7 +2,8 @@
  * A real `InvocationContext` for each call, as the Functions runtime builds one: a fresh invocation id,
  * the function name, a log handler, and W3C trace context for the host's span of this invocation.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomHex } from '../../shared/telemetry/random-hex.js';
 import type { LogLevel, TriggerMetadata } from '@azure/functions';
 import { InvocationContext } from '../../functions/azure-functions.js';
 import type { DevHostLogger } from './logger.js';
@@ -19,10 +20,8 @@ export function invocationTraceParent(incoming: unknown): string {
   const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming.trim().toLowerCase()) : null;
   const traceId = match?.[1];
   const valid = traceId !== undefined && !ALL_ZERO.test(traceId) && !ALL_ZERO.test(match?.[2] ?? '0');
-  const spanId = randomBytes(8).toString('hex');
-  return valid
-    ? `00-${traceId}-${spanId}-${match?.[3] ?? '01'}`
-    : `00-${randomBytes(16).toString('hex')}-${spanId}-01`;
+  const spanId = randomHex(8);
+  return valid ? `00-${traceId}-${spanId}-${match?.[3] ?? '01'}` : `00-${randomHex(16)}-${spanId}-01`;
 }
 
 export interface InvocationInit {

@@ -2,7 +2,7 @@
  * W3C Trace Context (https://www.w3.org/TR/trace-context/): `traceparent` = version-traceid-spanid-flags.
  * The trace id travels in every message's application properties and goes back to the caller.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from './random-hex.js';
 
 export interface TraceContext {
   readonly traceId: string;
@@ -28,12 +28,12 @@ export function formatTraceparent(context: TraceContext): string {
 }
 
 export function newTrace(): TraceContext {
-  return { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), sampled: true };
+  return { traceId: randomHex(16), spanId: randomHex(8), sampled: true };
 }
 
 /** A new span in the same trace: what each stage does before it sends the next message. */
 export function childSpan(parent: TraceContext): TraceContext {
-  return { traceId: parent.traceId, spanId: randomBytes(8).toString('hex'), sampled: parent.sampled };
+  return { traceId: parent.traceId, spanId: randomHex(8), sampled: parent.sampled };
 }
 
 /** Continue the caller's trace when it sent a valid `traceparent`, else start one. */
