@@ -7,7 +7,7 @@
  * - statically: the import graph of the sources (value imports only: `import type` is erased, dynamic
  *   `import()` is lazy), which names the path to any offender;
  * - at run time: the sources transpiled as they are, loaded by a plain Node process with a loader hook
- *   that records every module, and the library's core API answered the way the Functions worker answers
+ *   that records every module (and the require cache for CommonJS ones), and the library's core API answered the way the Functions worker answers
  *   it, so the registrations the host would index are recorded too.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,7 +23,17 @@ const ENTRY = resolve(ROOT, 'functions/index.ts');
 /** Packages the registrations may load at import: the host library, Node itself. */
 const ALLOWED_AT_IMPORT = new Set(['@azure/functions']);
 
-/** Module specifiers that a file loads: static value imports and re-exports, and (lazy) `import()`s. */
+/** `require` or `createRequire(...)`, the callee of a CommonJS load. */
+function isRequire(callee: ts.Expression): boolean {
+  if (ts.isIdentifier(callee)) return callee.text === 'require';
+  return (
+    ts.isCallExpression(callee) &&
+    ts.isIdentifier(callee.expression) &&
+    callee.expression.text === 'createRequire'
+  );
+}
+
+/** Module specifiers that a file loads: static value imports, re-exports and top-level requires (eager), and `import()`s (lazy). */
 function importsOf(file: string): { eager: string[]; lazy: string[] } {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const eager: string[] = [];
@@ -38,18 +48,17 @@ function importsOf(file: string): { eager: string[]; lazy: string[] } {
       if (ts.isStringLiteral(statement.moduleSpecifier)) eager.push(statement.moduleSpecifier.text);
     }
   }
-  const visit = (node: ts.Node): void => {
-    if (
-      ts.isCallExpression(node) &&
-      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
-      node.arguments[0] &&
-      ts.isStringLiteral(node.arguments[0])
-    ) {
-      lazy.push(node.arguments[0].text);
+  // `import()` anywhere, and `require()` inside a function, load when called: lazy. A `require()` that
+  // runs at module top level (createRequire(import.meta.url)('pkg')) loads with the module: eager.
+  const visit = (node: ts.Node, inFunction: boolean): void => {
+    if (ts.isCallExpression(node) && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+      const specifier = node.arguments[0].text;
+      if (node.expression.kind === ts.SyntaxKind.ImportKeyword) lazy.push(specifier);
+      else if (isRequire(node.expression)) (inFunction ? lazy : eager).push(specifier);
     }
-    ts.forEachChild(node, visit);
+    ts.forEachChild(node, (child) => visit(child, inFunction || ts.isFunctionLike(node)));
   };
-  visit(source);
+  visit(source, false);
   return { eager, lazy };
 }
 
@@ -146,6 +155,7 @@ describe('the static import graph of the registrations', () => {
 const PROBE = String.raw`
 import Module, { register } from 'node:module';
 import { writeSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 const registrations = [];
 const core = {
@@ -168,6 +178,8 @@ register('data:text/javascript,' + encodeURIComponent(
 
 const entry = await import('./functions/index.js');
 const atImport = registrations.length;
+// CommonJS modules loaded by require() do not pass the ESM hook: take them from the require cache.
+for (const path of Object.keys(Module.createRequire(import.meta.url).cache)) writeSync(2, 'LOAD ' + pathToFileURL(path).href + '\n');
 writeSync(2, 'MARK imported\n');
 const report = await entry.handlersPreloaded;
 writeSync(2, 'MARK preloaded\n');
