@@ -10,12 +10,12 @@
  *   that records every module (and the require cache for CommonJS ones), and the library's core API answered the way the Functions worker answers
  *   it, so the registrations the host would index are recorded too.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionManifest, HANDLER_GROUPS } from '../../functions/manifest.js';
+import { runEntryProbe, type ProbeResult } from '../startup/entry-probe.js';
 import { ROOT, transpileApp, type TranspiledApp } from '../startup/transpiled-app.js';
 
 const ENTRY = resolve(ROOT, 'functions/index.ts');
@@ -146,90 +146,13 @@ describe('the static import graph of the registrations', () => {
   });
 });
 
-/**
- * Run in the transpiled app: stands in for the worker's core API (the worker answers
- * `require('@azure/functions-core')` by patching Module.prototype.require, as this does), records each
- * module the ESM loader loads, and reports what had loaded when the import returned and when the preload
- * finished, plus what was registered by then.
- */
-const PROBE = String.raw`
-import Module, { register } from 'node:module';
-import { writeSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-
-const registrations = [];
-const core = {
-  setProgrammingModel() {},
-  registerFunction(metadata, callback) {
-    const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in' && /Trigger$/.test(b.type));
-    registrations.push({ name: metadata.name, type: trigger.type, route: trigger.route, methods: trigger.methods,
-      queueName: trigger.queueName, connection: trigger.connection, callback: typeof callback });
-    return { dispose() {} };
-  },
-  registerHook() { return { dispose() {} }; },
-  log() {},
-};
-const require = Module.prototype.require;
-Module.prototype.require = function (id) {
-  return id === '@azure/functions-core' ? core : require.apply(this, arguments);
-};
-register('data:text/javascript,' + encodeURIComponent(
-  "import { writeSync } from 'node:fs'; export async function load(url, context, next) { writeSync(2, 'LOAD ' + url + '\\n'); return next(url, context); }"));
-
-const entry = await import('./functions/index.js');
-const atImport = registrations.length;
-// CommonJS modules loaded by require() do not pass the ESM hook: take them from the require cache.
-for (const path of Object.keys(Module.createRequire(import.meta.url).cache)) writeSync(2, 'LOAD ' + pathToFileURL(path).href + '\n');
-writeSync(2, 'MARK imported\n');
-const report = await entry.handlersPreloaded;
-writeSync(2, 'MARK preloaded\n');
-writeSync(1, JSON.stringify({ registrations, atImport, loaded: report.loaded, failed: report.failed.map((f) => f.group) }));
-`;
-
-interface ProbeResult {
-  readonly registrations: ReadonlyArray<{
-    name: string;
-    type: string;
-    route?: string;
-    methods?: string[];
-    queueName?: string;
-    connection?: string;
-    callback: string;
-  }>;
-  readonly atImport: number;
-  readonly loaded: string[];
-  readonly failed: string[];
-}
-
 describe('loading the registrations in a real Node process', () => {
   let app: TranspiledApp;
   let result: ProbeResult;
-  /** Module URLs (relative to the app directory when ours) loaded before the import returned / after. */
-  let beforeImport: string[];
-  let byPreload: string[];
 
   beforeAll(() => {
     app = transpileApp();
-    writeFileSync(join(app.dir, 'probe.mjs'), PROBE);
-    const child = spawnSync(process.execPath, ['probe.mjs'], {
-      cwd: app.dir,
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    if (child.status !== 0) throw new Error(`probe failed (${child.status}): ${child.stderr.slice(-2000)}`);
-    result = JSON.parse(child.stdout) as ProbeResult;
-    const lines = child.stderr.split('\n');
-    const loads = (from: number, to: number): string[] =>
-      lines
-        .slice(from, to)
-        .filter((line) => line.startsWith('LOAD '))
-        .map((line) => line.slice(5).replace(`file://${app.dir}/`, ''));
-    const imported = lines.indexOf('MARK imported');
-    const preloaded = lines.indexOf('MARK preloaded');
-    expect(imported).toBeGreaterThan(0);
-    expect(preloaded).toBeGreaterThan(imported);
-    beforeImport = loads(0, imported);
-    byPreload = loads(0, preloaded);
+    result = runEntryProbe(app);
   });
 
   afterAll(() => app?.remove());
@@ -261,9 +184,9 @@ describe('loading the registrations in a real Node process', () => {
   });
 
   it('loads neither zod nor any handler code by the time the import returns', () => {
-    expect(beforeImport.some((url) => url.includes('/node_modules/@azure/functions/'))).toBe(true);
-    expect(beforeImport.filter(isZod)).toEqual([]);
-    const own = beforeImport.map(ownCode).filter((file): file is string => file !== undefined);
+    expect(result.beforeImport.some((url) => url.includes('/node_modules/@azure/functions/'))).toBe(true);
+    expect(result.beforeImport.filter(isZod)).toEqual([]);
+    const own = result.beforeImport.map(ownCode).filter((file): file is string => file !== undefined);
     expect(own).toContain('functions/index.ts');
     expect(own.filter(isHandlerCode)).toEqual([]);
   });
@@ -271,8 +194,8 @@ describe('loading the registrations in a real Node process', () => {
   it('has loaded zod, shared/ and every handler group once the background preload is done', () => {
     expect(result.failed).toEqual([]);
     expect(result.loaded.sort()).toEqual([...HANDLER_GROUPS].sort());
-    expect(byPreload.some(isZod)).toBe(true);
-    const own = byPreload.map(ownCode).filter((file): file is string => file !== undefined);
+    expect(result.byPreload.some(isZod)).toBe(true);
+    const own = result.byPreload.map(ownCode).filter((file): file is string => file !== undefined);
     expect(own.some((file) => file.startsWith('shared/'))).toBe(true);
     for (const file of ['functions/http/jobs.ts', 'functions/queue/intake.ts', 'functions/queue/stages.ts']) {
       expect(own, file).toContain(file);
