@@ -20,7 +20,14 @@ import { instrumentServiceBus } from './instrument/servicebus-counter.js';
 import { startIoFloor, type FloorJob } from './lib/io-floor.js';
 import { offerLoad } from './lib/load.js';
 import { driveOpenLoop } from './lib/open-loop.js';
-import { emulatorPlacement, JOB_BODY, readAllJobs, startBenchStack, waitUntil } from './lib/pipeline.js';
+import {
+  emulatorPlacement,
+  JOB_BODY,
+  mainThreadCpuMs,
+  readAllJobs,
+  startBenchStack,
+  waitUntil,
+} from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';
 import { percentile } from './lib/stats.js';
@@ -81,6 +88,8 @@ function floorSegments(jobs: readonly FloorJob[], since: number): Segments {
 }
 
 interface Measured {
+  /** The main thread (dev host, functions, SDK clients) while the pipeline ran: busy share, CPU per job. */
+  readonly mainLoop: { utilization: number; cpuMsPerJob: number | undefined };
   readonly pipeline: Segments;
   readonly floor: Segments;
   readonly posts: { p50: number; p99: number; accepted: number; refused: number; achieved: number };
@@ -98,10 +107,13 @@ async function measureAt(
   const serviceBus = instrumentServiceBus();
   let pipeline: Segments;
   let posts: Measured['posts'];
+  let mainLoop: Measured['mainLoop'];
   try {
     const stack = await startBenchStack();
     try {
       const started = Date.now();
+      const loopBefore = performance.eventLoopUtilization();
+      const cpuBefore = mainThreadCpuMs();
       const submissions = await offerLoad({
         url: `${stack.apiUrl}/v1/jobs`,
         apiKey: stack.apiKey,
@@ -115,6 +127,14 @@ async function measureAt(
       const delivered = () =>
         serviceBus.operations().filter((op) => op.kind === 'complete' && op.queue === 'deliver').length;
       await waitUntil(() => delivered() >= accepted.length, 120_000, 'every accepted job to finish', 50);
+      const cpuAfter = mainThreadCpuMs();
+      mainLoop = {
+        utilization: performance.eventLoopUtilization(loopBefore).utilization,
+        cpuMsPerJob:
+          cpuAfter === undefined || cpuBefore === undefined
+            ? undefined
+            : (cpuAfter - cpuBefore) / Math.max(1, accepted.length),
+      };
       const latencies = submissions.filter((s) => s.at >= started + warmupMs).map((s) => s.latencyMs);
       posts = {
         p50: percentile(latencies, 50),
@@ -131,7 +151,7 @@ async function measureAt(
     serviceBus.restore();
   }
 
-  if (!withFloor) return { pipeline, posts, floor: floorSegments([], 0) };
+  if (!withFloor) return { pipeline, posts, mainLoop, floor: floorSegments([], 0) };
   // The I/O floor at the same offered load and concurrency.
   const floor = await startIoFloor();
   try {
@@ -140,7 +160,7 @@ async function measureAt(
     await driveOpenLoop(rate, durationMs, (index) => floor.submit(`floor-${index}`));
     const submitted = floor.jobs().length;
     await waitUntil(() => floor.done() >= submitted, 120_000, 'the floor jobs', 50);
-    return { pipeline, posts, floor: floorSegments(floor.jobs(), started + warmupMs) };
+    return { pipeline, posts, mainLoop, floor: floorSegments(floor.jobs(), started + warmupMs) };
   } finally {
     await floor.close();
   }
@@ -151,7 +171,7 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
   const durationMs = options.durationMs ?? (Number(process.env.BENCH_OVERHEAD_SECONDS) || 10) * 1000;
   const warmupMs = options.warmupMs ?? (Number(process.env.BENCH_OVERHEAD_WARMUP_SECONDS) || 1) * 1000;
   const lowRate = options.lowRatePerSecond ?? (Number(process.env.BENCH_OVERHEAD_LOW_RATE) || 20);
-  const { pipeline, floor: floorSegs, posts } = await measureAt(rate, durationMs, warmupMs);
+  const { pipeline, floor: floorSegs, posts, mainLoop } = await measureAt(rate, durationMs, warmupMs);
   // The same at a load the local stack sustains: latency without queueing behind a saturated core.
   const low = await measureAt(lowRate, Math.min(durationMs, 6_000), warmupMs);
   // Between the two: the highest offered load at which the latency targets still hold here.
@@ -247,6 +267,23 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       value: round(posts.p50, 1),
       unit: `ms / ${round(posts.p99, 1)} ms`,
     },
+    {
+      part: PART,
+      // Near 100 % the main loop is saturated and jobs queue behind it; the emulators are not in it.
+      metric: `main thread busy (event loop utilisation) at ${rate} jobs/s, submit -> all delivered`,
+      value: round(100 * mainLoop.utilization, 0),
+      unit: '%',
+    },
+    ...(mainLoop.cpuMsPerJob === undefined
+      ? []
+      : [
+          {
+            part: PART,
+            metric: `main thread CPU per job at ${rate} jobs/s (dev host, functions, SDK clients)`,
+            value: round(mainLoop.cpuMsPerJob, 2),
+            unit: 'ms',
+          },
+        ]),
     withBaseline(
       {
         part: PART,

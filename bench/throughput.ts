@@ -7,13 +7,20 @@
  *
  *   npm run build && node dist/bench/throughput.js
  * Environment: BENCH_THROUGHPUT_JOBS (400 per run; at most max(150, 100 x concurrency)),
- * BENCH_THROUGHPUT_CONCURRENCY (1,4,16,32).
+ * BENCH_THROUGHPUT_CONCURRENCY (1,4,16,32), BENCH_EMULATOR_THREADS (on by default; off, one or each:
+ * bench/lib/pipeline.ts).
  */
 import { ServiceBusClient } from '@azure/service-bus';
 import { pathToFileURL } from 'node:url';
 import { instrumentServiceBus } from './instrument/servicebus-counter.js';
 import { startIoFloor } from './lib/io-floor.js';
-import { JOB_REQUEST, startBenchStack, waitUntil } from './lib/pipeline.js';
+import {
+  emulatorPlacement,
+  JOB_REQUEST,
+  mainThreadCpuMs,
+  startBenchStack,
+  waitUntil,
+} from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';
 
@@ -31,13 +38,24 @@ interface Rate {
   readonly jobsPerSecond: number;
   /** Process CPU (user + system, all threads: emulators included) per job. */
   readonly cpuMsPerJob: number;
+  /** The main thread's CPU per job (dev host, functions, SDK clients), where the OS reports it. */
+  readonly mainCpuMsPerJob: number | undefined;
 }
 
-function rateSince(jobs: number, started: number, cpu: NodeJS.CpuUsage): Rate {
-  const used = process.cpuUsage(cpu);
+interface CpuStart {
+  readonly process: NodeJS.CpuUsage;
+  readonly main: number | undefined;
+}
+
+const cpuNow = (): CpuStart => ({ process: process.cpuUsage(), main: mainThreadCpuMs() });
+
+function rateSince(jobs: number, started: number, cpu: CpuStart): Rate {
+  const used = process.cpuUsage(cpu.process);
+  const main = mainThreadCpuMs();
   return {
     jobsPerSecond: jobs / ((performance.now() - started) / 1000),
     cpuMsPerJob: (used.user + used.system) / 1000 / jobs,
+    mainCpuMsPerJob: main === undefined || cpu.main === undefined ? undefined : (main - cpu.main) / jobs,
   };
 }
 
@@ -51,7 +69,7 @@ async function pipelineRate(jobs: number, maxConcurrentCalls: number, runId: str
       const delivered = () =>
         serviceBus.operations().filter((op) => op.kind === 'complete' && op.queue === 'deliver').length;
       const started = performance.now();
-      const cpu = process.cpuUsage();
+      const cpu = cpuNow();
       for (let first = 0; first < jobs; first += SEND_BATCH) {
         const batch = [];
         for (let index = first; index < Math.min(jobs, first + SEND_BATCH); index += 1) {
@@ -86,7 +104,7 @@ async function floorRate(jobs: number, maxConcurrentCalls: number, runId: string
   try {
     await floor.start(maxConcurrentCalls);
     const started = performance.now();
-    const cpu = process.cpuUsage();
+    const cpu = cpuNow();
     let next = 0;
     await Promise.all(
       Array.from({ length: FLOOR_SUBMIT_CONCURRENCY }, async () => {
@@ -113,6 +131,7 @@ export async function runThroughputBenchmark(options: ThroughputOptions = {}): P
   const rows: BenchRow[] = [];
   const measured: Array<{ mcc: number; pipeline: number; floor: number }> = [];
   const cpu: Array<{ mcc: number; pipeline: number; floor: number }> = [];
+  const mainCpu: Array<{ mcc: number; pipeline: number; floor: number }> = [];
   for (const mcc of concurrency) {
     // Fewer jobs at low concurrency, where each takes longest: the run stays within its time budget.
     const count = Math.min(jobs, Math.max(150, 100 * mcc));
@@ -122,6 +141,8 @@ export async function runThroughputBenchmark(options: ThroughputOptions = {}): P
     const floor = floorRun.jobsPerSecond;
     measured.push({ mcc, pipeline, floor });
     cpu.push({ mcc, pipeline: pipelineRun.cpuMsPerJob, floor: floorRun.cpuMsPerJob });
+    if (pipelineRun.mainCpuMsPerJob !== undefined && floorRun.mainCpuMsPerJob !== undefined)
+      mainCpu.push({ mcc, pipeline: pipelineRun.mainCpuMsPerJob, floor: floorRun.mainCpuMsPerJob });
     rows.push(
       withBaseline(
         {
@@ -167,7 +188,32 @@ export async function runThroughputBenchmark(options: ThroughputOptions = {}): P
       ),
     );
   }
-  return { rows };
+  // The platform's own thread: what a Functions instance would spend per job (10 ms clock ticks).
+  for (const { mcc, pipeline, floor } of mainCpu) {
+    rows.push(
+      withBaseline(
+        {
+          part: PART,
+          metric: `  main thread CPU per job (dev host, functions, SDK clients), maxConcurrentCalls ${mcc}`,
+          value: round(pipeline, 2),
+          unit: 'ms',
+        },
+        'I/O floor',
+        round(floor, 2),
+      ),
+    );
+  }
+  return {
+    rows,
+    details: [
+      '### Throughput: method',
+      '',
+      `A backlog sent to \`intake\` in batches of ${SEND_BATCH}, drained through every stage; the rate is jobs over`,
+      'first send -> last deliver completion. The I/O floor drains the same number of jobs at the same',
+      `maxConcurrentCalls. Placement: ${emulatorPlacement()}; process CPU counts every thread, main`,
+      'thread CPU only the dev host, the functions and the SDK clients (Linux per-thread clock, 10 ms ticks).',
+    ].join('\n'),
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,6 +1,7 @@
 /**
  * Unit costs (issue 8): process CPU per operation of each kind a job is made of, through the local
- * stack's own adapters and emulators (both ends of each call are in this process), at 16 concurrent
+ * stack's own adapters and emulators (both ends of each call are in this process, the emulators on
+ * worker threads: process CPU counts all threads), at 16 concurrent
  * callers like the triggers. With the per-job counts (bench/cost.ts) they say where a job's CPU goes
  * on the local stack: e.g. whether one query costs as much as several point operations.
  *
@@ -13,7 +14,7 @@ import { jobIdFor, requestHashOf } from '../shared/jobs/ids.js';
 import type { JobDocument } from '../shared/jobs/job.js';
 import { CosmosWebhookStore } from '../shared/webhooks/cosmos-store.js';
 import type { Database } from '@azure/cosmos';
-import { JOB_REQUEST, startBenchStack } from './lib/pipeline.js';
+import { emulatorPlacement, JOB_REQUEST, startBenchStack } from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';
 
@@ -142,7 +143,7 @@ export async function runUnitCosts(options: { ops?: number } = {}): Promise<Part
         '',
         `${ops} calls of each kind, ${CONCURRENCY} concurrent callers, after a warm-up, through the stack's own`,
         'adapters; process CPU (user + system) per call, both ends included (SDK client and emulator or',
-        'simulator), since everything runs in this process. A query makes the SDK fetch a query plan first:',
+        `simulator), since everything runs in this process (${emulatorPlacement()}). A query makes the SDK fetch a query plan first:`,
         'two HTTP round trips and a SQL compile in the emulator, against one round trip for a point read.',
         'Measured in isolation, with the idle stack around them (its receivers and timers count too), these',
         'overstate what an operation costs inside a busy pipeline, where work batches; read them as relative',

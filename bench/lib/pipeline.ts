@@ -4,6 +4,7 @@
  * Cosmos DB (reads there would be counted as the pipeline's), then read the finished jobs back.
  */
 import type { Database } from '@azure/cosmos';
+import { readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
 import { DEFAULT_THREADING, type EmulatorThreading } from '../../local/threads/stack-emulators.js';
@@ -46,6 +47,22 @@ export function benchEmulatorThreads(): EmulatorThreading {
   if (setting === 'off') return false;
   if (setting === 'one' || setting === 'each') return setting;
   return true;
+}
+
+/**
+ * CPU time (user + system, ms) of the main thread alone, where the dev host, the functions and the SDK
+ * clients run: process.cpuUsage() counts every thread (emulators, load generator). Linux only (from
+ * /proc/self/task/<main thread>/stat, in clock ticks of 10 ms); undefined elsewhere.
+ */
+export function mainThreadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after "(comm) ": state is the first, utime the 12th, stime the 13th (proc(5)).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where the emulators ran, for the methods text of a benchmark. */
