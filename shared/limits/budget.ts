@@ -41,9 +41,12 @@ export async function checkDailyBudget(
 /**
  * Caches each tenant's usage for a few seconds: the budget is a daily figure, so being a few seconds
  * stale costs at most a few seconds' worth of overshoot, and saves one aggregate query per submission.
+ * Concurrent misses for one tenant share one query: when the entry expires under load, every waiting
+ * submission would otherwise run the same aggregate at once.
  */
 export class CachedTokenUsageReader implements TokenUsageReader {
   private readonly cache = new Map<string, { value: number; atMs: number; since: number }>();
+  private readonly reads = new Map<string, { since: number; read: Promise<number> }>();
 
   constructor(
     private readonly inner: TokenUsageReader,
@@ -55,8 +58,18 @@ export class CachedTokenUsageReader implements TokenUsageReader {
     const hit = this.cache.get(tenantId);
     const nowMs = this.now();
     if (hit && hit.since === since.getTime() && nowMs - hit.atMs < this.ttlMs) return hit.value;
-    const value = await this.inner.tokensUsedSince(tenantId, since);
-    this.cache.set(tenantId, { value, atMs: nowMs, since: since.getTime() });
-    return value;
+    const pending = this.reads.get(tenantId);
+    if (pending && pending.since === since.getTime()) return pending.read;
+    const read = this.inner
+      .tokensUsedSince(tenantId, since)
+      .then((value) => {
+        this.cache.set(tenantId, { value, atMs: nowMs, since: since.getTime() });
+        return value;
+      })
+      .finally(() => {
+        if (this.reads.get(tenantId)?.read === read) this.reads.delete(tenantId);
+      });
+    this.reads.set(tenantId, { since: since.getTime(), read });
+    return read;
   }
 }

@@ -55,9 +55,12 @@ export class InMemoryTenantStore implements TenantStore {
 /**
  * Read-through cache for the hot path (every submission reads its tenant's quotas). A suspension or
  * quota change takes effect within `ttlMs` on every instance; API key revocation is NOT cached.
+ * Concurrent misses for one tenant share one read (no burst of identical reads when the entry expires
+ * under load).
  */
 export class CachedTenantReader {
   private readonly cache = new Map<string, { value: Tenant | undefined; atMs: number }>();
+  private readonly reads = new Map<string, Promise<Tenant | undefined>>();
 
   constructor(
     private readonly store: Pick<TenantStore, 'get'>,
@@ -68,8 +71,16 @@ export class CachedTenantReader {
   async get(tenantId: string): Promise<Tenant | undefined> {
     const hit = this.cache.get(tenantId);
     if (hit && this.now() - hit.atMs < this.ttlMs) return hit.value;
-    const value = (await this.store.get(tenantId))?.tenant;
-    this.cache.set(tenantId, { value, atMs: this.now() });
-    return value;
+    const pending = this.reads.get(tenantId);
+    if (pending) return pending;
+    const read = this.store
+      .get(tenantId)
+      .then((stored) => {
+        this.cache.set(tenantId, { value: stored?.tenant, atMs: this.now() });
+        return stored?.tenant;
+      })
+      .finally(() => this.reads.delete(tenantId));
+    this.reads.set(tenantId, read);
+    return read;
   }
 }

@@ -119,6 +119,28 @@ describe('daily token budget', () => {
     expect(await cached.tokensUsedSince('a', day)).toBe(3);
     expect(await cached.tokensUsedSince('a', new Date('2026-11-26T00:00:00Z'))).toBe(4);
   });
+
+  test('concurrent misses for one tenant share one usage read', async () => {
+    let reads = 0;
+    let release: (value: number) => void = () => {};
+    const cached = new CachedTokenUsageReader(
+      {
+        tokensUsedSince: () => {
+          reads += 1;
+          return new Promise<number>((resolve) => (release = resolve));
+        },
+      },
+      10_000,
+      () => T0,
+    );
+    const day = new Date('2026-11-25T00:00:00Z');
+    const answers = Promise.all(Array.from({ length: 16 }, () => cached.tokensUsedSince('a', day)));
+    release(42);
+    expect(await answers).toEqual(Array.from({ length: 16 }, () => 42));
+    expect(reads).toBe(1);
+    expect(await cached.tokensUsedSince('a', day)).toBe(42);
+    expect(reads).toBe(1);
+  });
 });
 
 describe('admitSubmission', () => {
