@@ -93,10 +93,11 @@ for (const definition of functionDefinitions) {
 }
 
 /**
- * Loads every handler module once the import has returned to the host (setImmediate runs after the
- * importer's continuation), so it neither delays indexing nor counts toward the import. A failure is
- * logged, not thrown: the worker keeps serving, and the first invocation of that group imports again and
- * fails with the real error. Exported so benchmarks and tests can wait for it.
+ * Loads every handler module once the import has returned to the host: setImmediate runs after the
+ * importer has resumed (a microtask), so the preload does not count toward the import, and its file reads
+ * interleave with the worker's own messages. A failure is logged, not thrown: the worker keeps serving,
+ * and the first invocation of that group imports again and fails with the real error. Exported so
+ * benchmarks and tests can wait for it.
  */
 export const handlersPreloaded: Promise<PreloadReport> = new Promise((resolve) => {
   setImmediate(() => {
