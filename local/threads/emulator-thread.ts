@@ -15,6 +15,7 @@ import type {
   EmulatorName,
   EmulatorThreadSpec,
   StartupMessage,
+  SyncRequest,
   WorkerInit,
 } from './protocol.js';
 import { SyncCaller } from './sync-call.js';
@@ -62,10 +63,20 @@ export async function startEmulatorThread(
   const pending = new Map<number, (reply: CloseReply) => void>();
   let nextId = 0;
   worker.on('message', (message: CloseReply) => pending.get(message.id)?.(message));
-  // An emulator failing on its thread is reported, not fatal to the process (as a remote service would).
-  worker.on('error', (error) => {
-    for (const settle of pending.values()) settle({ type: 'closed', id: -1, error: String(error) });
+  // An emulator crashing on its thread ends that thread, not the process (as a remote service's crash
+  // would): its clients see connection errors, later control calls fail with the cause, and close()
+  // returns instead of waiting for answers that will not come.
+  let failure: string | undefined;
+  worker.on('error', (error) => (failure = String(error)));
+  void exited.then((code) => {
+    failure ??= `exited with code ${code}`;
+    open.clear();
+    for (const settle of pending.values()) settle({ type: 'closed', id: -1 });
   });
+  const call = (request: SyncRequest): unknown => {
+    if (failure !== undefined) throw new Error(`The emulator thread is gone (${failure})`);
+    return caller.call(request);
+  };
 
   let ended: Promise<void> | undefined;
   const endThread = (): Promise<void> => {
@@ -110,15 +121,15 @@ export async function startEmulatorThread(
     connectionString: ready.serviceBus.connectionString,
     port: ready.serviceBus.port,
     ...(ready.serviceBus.statsUrl ? { statsUrl: ready.serviceBus.statsUrl } : {}),
-    stats: () => caller.call({ op: 'serviceBus.stats' }) as QueueStats,
+    stats: () => call({ op: 'serviceBus.stats' }) as QueueStats,
     close: () => closeOne('serviceBus'),
   };
   const model: ModelSimulator | undefined = ready.model && {
     url: ready.model.url,
-    stats: () => caller.call({ op: 'model.stats' }) as SimulatorStats,
-    occupancy: () => caller.call({ op: 'model.occupancy' }) as ReturnType<ModelSimulator['occupancy']>,
-    resetStats: () => void caller.call({ op: 'model.resetStats' }),
-    setFaults: (settings) => void caller.call({ op: 'model.setFaults', settings }),
+    stats: () => call({ op: 'model.stats' }) as SimulatorStats,
+    occupancy: () => call({ op: 'model.occupancy' }) as ReturnType<ModelSimulator['occupancy']>,
+    resetStats: () => void call({ op: 'model.resetStats' }),
+    setFaults: (settings) => void call({ op: 'model.setFaults', settings }),
     close: () => closeOne('model'),
   };
 
