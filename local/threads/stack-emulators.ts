@@ -25,8 +25,12 @@ import { startEmulatorThread, type EmulatorThread } from './emulator-thread.js';
 export type EmulatorThreading = boolean | 'one' | 'each';
 
 /**
- * Measured with bench/overhead.ts at 100 jobs/s (docs in local/threads/README-less form here):
- * see the commit message and the helper report for the figures behind this choice.
+ * One thread for all three, measured against one each on this 2-core machine with the pipeline at a
+ * steady load over HTTP (instant model, quiet machine, ~23:35 UTC): at 60 jobs/s, one thread took
+ * 21.8 ms of process CPU per job and gave accept -> persisted p50 12 ms / p99 52-92 ms; three threads
+ * took 24-26 ms and gave p50 17-27 / p99 87-139 ms; at 100 jobs/s p50 52-87 ms against 125 ms. With two
+ * cores the main thread needs one to itself: three more busy threads contend with it and with each
+ * other (more context switches, three isolates' GC), and the emulators together use ~0.3 core.
  */
 export const DEFAULT_THREADING: 'one' | 'each' = 'one';
 
