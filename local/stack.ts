@@ -3,21 +3,60 @@
  * a webhook receiver, and the dev host running the same function definitions as Azure. Used by
  * `npm start` (local/start.ts), the end-to-end tests and the benchmarks.
  */
-import { CosmosClient } from '@azure/cosmos';
-import { generateApiKey } from '../shared/auth/api-keys.js';
-import { CosmosApiKeyStore } from '../shared/auth/cosmos-api-key-store.js';
-import { parseConfig, type Config } from '../shared/config/index.js';
-import { CosmosTenantStore } from '../shared/tenants/cosmos-store.js';
+import type { Config } from '../shared/config/index.js';
 import type { Tenant } from '../shared/tenants/tenant.js';
 import type { Logger } from '../shared/telemetry/logger.js';
-import { createServices } from '../functions/composition.js';
-import { functionDefinitions } from '../functions/registry.js';
-import { closeServices, useServices, type AppServices } from '../functions/services.js';
-import { ensureCosmosResources, type EmbeddedCosmos } from './cosmos/index.js';
-import { readHostSettings, startDevHost, type DevHost } from './devhost/index.js';
+import type { AppServices } from '../functions/services.js';
+import type { EmbeddedCosmos } from './cosmos/server.js';
+import type { DevHost } from './devhost/index.js';
 import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
 import type { ServiceBusEmulator } from './servicebus/index.js';
 import { startStackEmulators, type EmulatorThreading } from './threads/stack-emulators.js';
+
+/**
+ * The platform's modules, loaded while the emulators start: with emulator threads the worker imports
+ * and starts them on the other core meanwhile, so `npm start` pays for the two start-ups once, not in
+ * sequence (~1 s saved here).
+ */
+async function loadPlatform() {
+  const [
+    cosmosSdk,
+    apiKeys,
+    apiKeyStore,
+    configModule,
+    tenantStore,
+    composition,
+    registry,
+    servicesModule,
+    resources,
+    devhost,
+  ] = await Promise.all([
+    import('@azure/cosmos'),
+    import('../shared/auth/api-keys.js'),
+    import('../shared/auth/cosmos-api-key-store.js'),
+    import('../shared/config/index.js'),
+    import('../shared/tenants/cosmos-store.js'),
+    import('../functions/composition.js'),
+    import('../functions/registry.js'),
+    import('../functions/services.js'),
+    import('./cosmos/resources.js'),
+    import('./devhost/index.js'),
+  ]);
+  return {
+    CosmosClient: cosmosSdk.CosmosClient,
+    generateApiKey: apiKeys.generateApiKey,
+    CosmosApiKeyStore: apiKeyStore.CosmosApiKeyStore,
+    parseConfig: configModule.parseConfig,
+    CosmosTenantStore: tenantStore.CosmosTenantStore,
+    createServices: composition.createServices,
+    functionDefinitions: registry.functionDefinitions,
+    useServices: servicesModule.useServices,
+    closeServices: servicesModule.closeServices,
+    ensureCosmosResources: resources.ensureCosmosResources,
+    readHostSettings: devhost.readHostSettings,
+    startDevHost: devhost.startDevHost,
+  };
+}
 
 export const DEV_TENANT_ID = 'dev';
 const SIMULATOR_KEY = 'local-simulator-key';
@@ -71,6 +110,9 @@ const DEFAULT_DEPLOYMENTS: readonly SimulatedDeployment[] = [
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const closers: Array<() => Promise<void>> = [];
+  const platform = loadPlatform();
+  // Awaited below; if the emulators fail first, their error is the one reported.
+  platform.catch(() => undefined);
   try {
     const deployments = options.deployments ?? DEFAULT_DEPLOYMENTS;
     const { cosmos, serviceBus, model } = await startStackEmulators(
@@ -87,6 +129,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       (close) => closers.push(close),
     );
 
+    const {
+      CosmosClient,
+      generateApiKey,
+      CosmosApiKeyStore,
+      parseConfig,
+      CosmosTenantStore,
+      createServices,
+      functionDefinitions,
+      useServices,
+      closeServices,
+      ensureCosmosResources,
+      readHostSettings,
+      startDevHost,
+    } = await platform;
     const env = localEnvironment({ cosmos, serviceBus, model, deployments, extra: options.env ?? {} });
     const config = parseConfig(env);
     const cosmosClient = new CosmosClient({

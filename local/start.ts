@@ -8,12 +8,9 @@
  * Ctrl-C stops cleanly: the host stops receiving, in-flight messages finish or return to their queues.
  */
 import { performance } from 'node:perf_hooks';
-import { webhookRuntime } from '../functions/webhooks/runtime.js';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
 import { prettySink } from './pretty-log.js';
 import { startLocalStack } from './stack.js';
-import { startAttachedHost } from './attached.js';
-import { startDevWebhookReceiver } from './webhook-receiver/dev.js';
 
 const json = process.env.LOG_FORMAT === 'json';
 const logger = createLogger({ level: 'info', ...(json ? {} : { sink: prettySink() }) });
@@ -35,7 +32,14 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+// Modules only one mode needs load in that mode (attached.ts brings @azure/identity), and while the
+// stack starts rather than before it.
 async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
+  const webhookModules = Promise.all([
+    import('../functions/webhooks/runtime.js'),
+    import('./webhook-receiver/dev.js'),
+  ]);
+  webhookModules.catch(() => undefined);
   const stack = await startLocalStack({
     port,
     serviceBusPort: Number(process.env.SERVICEBUS_EMULATOR_PORT ?? 5672),
@@ -44,6 +48,7 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
     emulatorThreads: true,
   });
   // A receiver registered as the dev tenant's endpoint: completions arrive signed and verified here.
+  const [{ webhookRuntime }, { startDevWebhookReceiver }] = await webhookModules;
   const webhooks = await startDevWebhookReceiver({
     deps: webhookRuntime(stack.services),
     tenantId: stack.tenantId,
@@ -78,6 +83,7 @@ Press Ctrl-C to stop.
 }
 
 async function runAttached(): Promise<() => Promise<void>> {
+  const { startAttachedHost } = await import('./attached.js');
   const host = await startAttachedHost({ port });
   console.log(`
 prompt-pipeline dev host is running against Azure resources (started in ${elapsed()} s)

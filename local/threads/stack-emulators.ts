@@ -3,17 +3,9 @@
  * run like the separate services they stand for (in Azure, Cosmos DB, Service Bus and Azure OpenAI are
  * remote): their CPU no longer competes with the dev host's event loop, and the stack uses both cores.
  */
-import { startEmbeddedCosmos, type EmbeddedCosmos, type EmbeddedCosmosOptions } from '../cosmos/index.js';
-import {
-  startModelSimulator,
-  type ModelSimulator,
-  type ModelSimulatorOptions,
-} from '../model-simulator/index.js';
-import {
-  startServiceBusEmulator,
-  type ServiceBusEmulator,
-  type ServiceBusEmulatorOptions,
-} from '../servicebus/index.js';
+import type { EmbeddedCosmos, EmbeddedCosmosOptions } from '../cosmos/server.js';
+import type { ModelSimulator, ModelSimulatorOptions } from '../model-simulator/index.js';
+import type { ServiceBusEmulator, ServiceBusEmulatorOptions } from '../servicebus/index.js';
 import { startEmulatorThread, type EmulatorThread } from './emulator-thread.js';
 
 /**
@@ -57,6 +49,15 @@ export async function startStackEmulators(
 ): Promise<StackEmulators> {
   const mode = threading === true ? DEFAULT_THREADING : threading;
   if (mode === false) {
+    // Loaded here, not at the top: on threads the emulators' modules (cosmosdb-server, the broker, the
+    // simulator) load in the worker only, and the main thread's start-up does not pay for them twice.
+    const [{ startEmbeddedCosmos }, { startServiceBusEmulator }, { startModelSimulator }] = await Promise.all(
+      [
+        import('../cosmos/server.js'),
+        import('../servicebus/index.js'),
+        import('../model-simulator/index.js'),
+      ],
+    );
     const cosmos = await startEmbeddedCosmos(options.cosmos);
     onStarted(() => cosmos.close());
     const serviceBus = await startServiceBusEmulator(options.serviceBus);
