@@ -12,6 +12,9 @@ import type { DevHost } from './devhost/index.js';
 import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
 import type { ServiceBusEmulator } from './servicebus/index.js';
 import { startStackEmulators, type EmulatorThreading } from './threads/stack-emulators.js';
+import { startHostInstances, type HostInstanceStats } from './threads/host-instances.js';
+
+export type { HostInstanceStats } from './threads/host-instances.js';
 
 /**
  * The platform's modules, loaded while the emulators start: with emulator threads the worker imports
@@ -85,6 +88,18 @@ export interface LocalStackOptions {
    * `cosmos`, `serviceBus` and `model` handles keep their interfaces in both modes.
    */
   readonly emulatorThreads?: EmulatorThreading;
+  /**
+   * Functions host instances, like a Function App scaled out: the main one on this thread plus n - 1
+   * on worker threads, each with its own services, all competing for the same queues
+   * (local/threads/host-instances.ts). 1 by default (tests, `npm start`, benchmarks that instrument
+   * this thread's clients).
+   */
+  readonly hostInstances?: number;
+  /**
+   * With more than one instance, whether the main instance runs the queue triggers too ('all') or
+   * serves HTTP only; MAIN_INSTANCE_FUNCTIONS (measured) by default.
+   */
+  readonly mainInstanceFunctions?: 'all' | 'http';
 }
 
 export interface LocalStack {
@@ -99,6 +114,8 @@ export interface LocalStack {
   readonly serviceBus: ServiceBusEmulator;
   readonly model: ModelSimulator;
   readonly host: DevHost;
+  /** Finished invocations per queue on each host instance (the main one first). */
+  instances(): readonly HostInstanceStats[];
   /** Issues another tenant and key (isolation tests, the second tenant of a fairness run). */
   addTenant(tenantId: string): Promise<string>;
   close(): Promise<void>;
@@ -110,6 +127,7 @@ const DEFAULT_DEPLOYMENTS: readonly SimulatedDeployment[] = [
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const closers: Array<() => Promise<void>> = [];
+  let instancesStarting: Promise<unknown> | undefined;
   const platform = loadPlatform();
   // Awaited below; if the emulators fail first, their error is the one reported.
   platform.catch(() => undefined);
@@ -145,6 +163,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     } = await platform;
     const env = localEnvironment({ cosmos, serviceBus, model, deployments, extra: options.env ?? {} });
     const config = parseConfig(env);
+    // The other instances load and start on their threads while this one sets up.
+    const instances = startHostInstances(
+      {
+        count: options.hostInstances ?? 1,
+        env,
+        definitions: functionDefinitions,
+        functions: options.functions ?? 'all',
+        ...(options.mainInstanceFunctions ? { mainFunctions: options.mainInstanceFunctions } : {}),
+        ...(options.maxConcurrentCalls ? { maxConcurrentCalls: options.maxConcurrentCalls } : {}),
+      },
+      (close) => closers.push(close),
+    );
+    instancesStarting = instances.catch(() => undefined);
     const cosmosClient = new CosmosClient({
       endpoint: cosmos.endpoint,
       key: cosmos.key,
@@ -177,11 +208,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiKey = await addTenant(DEV_TENANT_ID);
 
     const baseSettings = readHostSettings();
+    const { mainDefinitions, countMain, stats } = await instances;
     const host = await startDevHost({
-      definitions:
-        options.functions === 'http'
-          ? functionDefinitions.filter((definition) => definition.kind === 'http')
-          : functionDefinitions,
+      definitions: mainDefinitions,
       port: options.port ?? 7071,
       serviceBusConnectionString: serviceBus.connectionString,
       hostSettings: options.maxConcurrentCalls
@@ -190,7 +219,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             serviceBus: { ...baseSettings.serviceBus, maxConcurrentCalls: options.maxConcurrentCalls },
           }
         : baseSettings,
-      log: services.logger,
+      log: countMain(services.logger),
     });
     closers.push(() => host.close());
 
@@ -205,10 +234,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       serviceBus,
       model,
       host,
+      instances: stats,
       addTenant,
       close: () => closeAll(closers),
     };
   } catch (error) {
+    // Worker instances still starting hand over their closers first, so none is left running.
+    await instancesStarting;
     await closeAll(closers);
     throw error;
   }
