@@ -3,29 +3,38 @@
  * once, at a steady offered load (default 100 jobs/s over HTTP from a worker thread), p50/p99 by stage
  * from the timings each job carries (acceptedAt, invokeStartedAt, modelCompletedAt, postprocessedAt,
  * persistedAt; persistedAt is taken just before the terminal replace). Baseline, same run: the I/O
- * floor (bench/lib/io-floor.ts) at the same offered load and concurrency. The emulators (embedded
- * Cosmos DB, Service Bus, model simulator) run on worker threads, like the separate services they
- * stand for in Azure, so the measured time is the platform's (dev host, functions, SDK clients) plus
- * the emulators' answers; BENCH_EMULATOR_THREADS=off puts them back on the main event loop.
+ * floor (bench/lib/io-floor.ts) at the same offered load and concurrency.
+ *
+ * What ran where: "on this machine" means both cores, so the target measurement runs the platform as a
+ * Function App scaled out to 2 host instances (local/threads/host-instances.ts): the main thread's
+ * (HTTP and the queue triggers) and one on a worker thread (queue triggers), competing for the same
+ * queues, each with its own services and SDK clients. The same load on a single instance (everything
+ * on the main thread, as before) is measured too and reported in its own row. The emulators (embedded
+ * Cosmos DB, Service Bus, model simulator) run on a worker thread, like the separate services they stand
+ * for in Azure; the load generator on another. Per instance: event loop busy share, own CPU per job and
+ * share of the stage messages; process CPU per job covers every thread.
  *
  *   npm run build && node dist/bench/overhead.js
  * Environment: BENCH_OVERHEAD_RATE (100 jobs/s), BENCH_OVERHEAD_SECONDS (10), BENCH_OVERHEAD_WARMUP_SECONDS (1),
  * BENCH_OVERHEAD_LOW_RATE (20 jobs/s, a second load the local stack sustains; at most 6 s),
  * BENCH_OVERHEAD_SWEEP (30,40,60: offered loads in between, pipeline only, 5 s each),
- * BENCH_EMULATOR_THREADS (on by default; off, one or each).
+ * BENCH_HOST_INSTANCES (2; 1 = no scale-out), BENCH_MAIN_FUNCTIONS (all by default; http keeps the queue
+ * triggers off the main instance), BENCH_EMULATOR_THREADS (on by default; off, one or each).
  */
 import { pathToFileURL } from 'node:url';
 import type { JobDocument } from '../shared/jobs/job.js';
-import { instrumentServiceBus } from './instrument/servicebus-counter.js';
+import { MAIN_INSTANCE_FUNCTIONS } from '../local/threads/host-instances.js';
 import { startIoFloor, type FloorJob } from './lib/io-floor.js';
 import { offerLoad } from './lib/load.js';
 import { driveOpenLoop } from './lib/open-loop.js';
 import {
+  benchHostInstances,
   emulatorPlacement,
+  instancePlacement,
   JOB_BODY,
-  mainThreadCpuMs,
   readAllJobs,
   startBenchStack,
+  threadCpuMs,
   waitUntil,
 } from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
@@ -41,6 +50,8 @@ export interface OverheadOptions {
   readonly warmupMs?: number;
   /** A second, lower offered load (default 20 jobs/s) that the local stack sustains. */
   readonly lowRatePerSecond?: number;
+  /** Host instances for the target measurement; BENCH_HOST_INSTANCES (2) by default. */
+  readonly layout?: Layout;
 }
 
 interface Segments {
@@ -87,71 +98,105 @@ function floorSegments(jobs: readonly FloorJob[], since: number): Segments {
   return out;
 }
 
+/** Host instances for one measurement: the stack's `hostInstances` and the main instance's share. */
+interface Layout {
+  readonly hostInstances: number;
+  readonly mainInstanceFunctions?: 'all' | 'http';
+}
+
+interface ThreadLoad {
+  /** Event loop utilisation over the run, 0..1. */
+  readonly utilization: number;
+  /** The thread's own CPU per accepted job (Linux per-thread clock); undefined elsewhere. */
+  readonly cpuMsPerJob: number | undefined;
+  /** Share of the stage messages (invoke, postprocess, persist, deliver) this instance ran. */
+  readonly stageShare: number;
+}
+
 interface Measured {
-  /** The main thread (dev host, functions, SDK clients) while the pipeline ran: busy share, CPU per job. */
-  readonly mainLoop: { utilization: number; cpuMsPerJob: number | undefined };
+  /** Per host instance, the main one first: busy share, CPU per job, share of the stage messages. */
+  readonly instances: readonly ThreadLoad[];
+  /** Every thread of the process (emulators, load generator, V8 helpers too): CPU per job. */
+  readonly processCpuMsPerJob: number;
   readonly pipeline: Segments;
   readonly floor: Segments;
   readonly posts: { p50: number; p99: number; accepted: number; refused: number; achieved: number };
 }
 
-/** The pipeline over HTTP at `rate`, then the I/O floor at the same rate, in this process. */
+const STAGE_QUEUES = ['invoke', 'postprocess', 'persist', 'deliver'] as const;
+
+/** The pipeline over HTTP at `rate` with `layout`, then (optionally) the I/O floor at the same rate. */
 async function measureAt(
   rate: number,
   durationMs: number,
   warmupMs: number,
+  layout: Layout,
   withFloor = true,
 ): Promise<Measured> {
-  // The pipeline, over HTTP, from a worker thread. Deliver completions say when every job is done
-  // without polling Cosmos DB during the run.
-  const serviceBus = instrumentServiceBus();
+  // The pipeline, over HTTP, from a worker thread. The instances' deliver invocation counts say when
+  // every job is done without polling Cosmos DB during the run.
   let pipeline: Segments;
   let posts: Measured['posts'];
-  let mainLoop: Measured['mainLoop'];
+  let instances: ThreadLoad[];
+  let processCpuMsPerJob: number;
+  const stack = await startBenchStack(layout);
   try {
-    const stack = await startBenchStack();
-    try {
-      const started = Date.now();
-      const loopBefore = performance.eventLoopUtilization();
-      const cpuBefore = mainThreadCpuMs();
-      const submissions = await offerLoad({
-        url: `${stack.apiUrl}/v1/jobs`,
-        apiKey: stack.apiKey,
-        body: JOB_BODY,
-        ratePerSecond: rate,
-        durationMs,
-      });
-      const accepted = submissions.filter((s) => s.status === 202);
-      // Accepted per second over the time it took to answer them all, not over the offered window.
-      const lastAnswer = Math.max(...submissions.map((s) => s.at + s.latencyMs));
-      const delivered = () =>
-        serviceBus.operations().filter((op) => op.kind === 'complete' && op.queue === 'deliver').length;
-      await waitUntil(() => delivered() >= accepted.length, 120_000, 'every accepted job to finish', 50);
-      const cpuAfter = mainThreadCpuMs();
-      mainLoop = {
-        utilization: performance.eventLoopUtilization(loopBefore).utilization,
+    const started = Date.now();
+    const before = stack.instances().map((instance) => ({
+      eventLoop: instance.eventLoop,
+      cpuMs: threadCpuMs(instance.osThreadId),
+    }));
+    const processBefore = process.cpuUsage();
+    const submissions = await offerLoad({
+      url: `${stack.apiUrl}/v1/jobs`,
+      apiKey: stack.apiKey,
+      body: JOB_BODY,
+      ratePerSecond: rate,
+      durationMs,
+    });
+    const accepted = submissions.filter((s) => s.status === 202);
+    // Accepted per second over the time it took to answer them all, not over the offered window.
+    const lastAnswer = Math.max(...submissions.map((s) => s.at + s.latencyMs));
+    const delivered = () =>
+      stack.instances().reduce((sum, instance) => sum + (instance.invocations.deliver ?? 0), 0);
+    await waitUntil(() => delivered() >= accepted.length, 120_000, 'every accepted job to finish', 50);
+    const processCpu = process.cpuUsage(processBefore);
+    const jobs = Math.max(1, accepted.length);
+    processCpuMsPerJob = (processCpu.user + processCpu.system) / 1000 / jobs;
+    const after = stack.instances();
+    const stageMessages = (instance: (typeof after)[number]) =>
+      STAGE_QUEUES.reduce((sum, queue) => sum + (instance.invocations[queue] ?? 0), 0);
+    const allStageMessages = Math.max(
+      1,
+      after.reduce((sum, instance) => sum + stageMessages(instance), 0),
+    );
+    instances = after.map((instance, index) => {
+      const start = before[index];
+      const cpuAfter = threadCpuMs(instance.osThreadId);
+      return {
+        utilization: start
+          ? performance.eventLoopUtilization(instance.eventLoop, start.eventLoop).utilization
+          : 0,
         cpuMsPerJob:
-          cpuAfter === undefined || cpuBefore === undefined
-            ? undefined
-            : (cpuAfter - cpuBefore) / Math.max(1, accepted.length),
+          cpuAfter === undefined || start?.cpuMs === undefined ? undefined : (cpuAfter - start.cpuMs) / jobs,
+        stageShare: stageMessages(instance) / allStageMessages,
       };
-      const latencies = submissions.filter((s) => s.at >= started + warmupMs).map((s) => s.latencyMs);
-      posts = {
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        accepted: accepted.length,
-        refused: submissions.length - accepted.length,
-        achieved: accepted.length / (Math.max(durationMs, lastAnswer - started) / 1000),
-      };
-      pipeline = pipelineSegments(await readAllJobs(stack), started + warmupMs);
-    } finally {
-      await stack.close();
-    }
+    });
+    const latencies = submissions.filter((s) => s.at >= started + warmupMs).map((s) => s.latencyMs);
+    posts = {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      accepted: accepted.length,
+      refused: submissions.length - accepted.length,
+      achieved: accepted.length / (Math.max(durationMs, lastAnswer - started) / 1000),
+    };
+    pipeline = pipelineSegments(await readAllJobs(stack), started + warmupMs);
   } finally {
-    serviceBus.restore();
+    await stack.close();
   }
 
-  if (!withFloor) return { pipeline, posts, mainLoop, floor: floorSegments([], 0) };
+  const measured = { pipeline, posts, instances, processCpuMsPerJob };
+  if (!withFloor) return { ...measured, floor: floorSegments([], 0) };
   // The I/O floor at the same offered load and concurrency.
   const floor = await startIoFloor();
   try {
@@ -160,7 +205,7 @@ async function measureAt(
     await driveOpenLoop(rate, durationMs, (index) => floor.submit(`floor-${index}`));
     const submitted = floor.jobs().length;
     await waitUntil(() => floor.done() >= submitted, 120_000, 'the floor jobs', 50);
-    return { pipeline, posts, mainLoop, floor: floorSegments(floor.jobs(), started + warmupMs) };
+    return { ...measured, floor: floorSegments(floor.jobs(), started + warmupMs) };
   } finally {
     await floor.close();
   }
@@ -171,9 +216,18 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
   const durationMs = options.durationMs ?? (Number(process.env.BENCH_OVERHEAD_SECONDS) || 10) * 1000;
   const warmupMs = options.warmupMs ?? (Number(process.env.BENCH_OVERHEAD_WARMUP_SECONDS) || 1) * 1000;
   const lowRate = options.lowRatePerSecond ?? (Number(process.env.BENCH_OVERHEAD_LOW_RATE) || 20);
-  const { pipeline, floor: floorSegs, posts, mainLoop } = await measureAt(rate, durationMs, warmupMs);
+  // "On this machine" is both cores: the platform scaled out to a second host instance, as Azure
+  // scales a Function App out, so its own work is not confined to the main thread.
+  const layout: Layout = options.layout ?? benchHostInstances();
+  const measured = await measureAt(rate, durationMs, warmupMs, layout);
+  const { pipeline, floor: floorSegs, posts } = measured;
+  // The same load on a single instance (everything on the main thread): the figure before scale-out.
+  const single =
+    layout.hostInstances === 1
+      ? measured
+      : await measureAt(rate, durationMs, warmupMs, { hostInstances: 1 }, false);
   // The same at a load the local stack sustains: latency without queueing behind a saturated core.
-  const low = await measureAt(lowRate, Math.min(durationMs, 6_000), warmupMs);
+  const low = await measureAt(lowRate, Math.min(durationMs, 6_000), warmupMs, layout);
   // Between the two: the highest offered load at which the latency targets still hold here.
   const sweepRates = (process.env.BENCH_OVERHEAD_SWEEP ?? '30,40,60')
     .split(',')
@@ -181,22 +235,24 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
     .filter((r) => r > lowRate && r < rate);
   const sweep: Array<{ rate: number; p50: number; p99: number }> = [];
   for (const sweepRate of sweepRates) {
-    const measured = await measureAt(sweepRate, 5_000, warmupMs, false);
+    const point = await measureAt(sweepRate, 5_000, warmupMs, layout, false);
     sweep.push({
       rate: sweepRate,
-      p50: percentile(measured.pipeline.total, 50),
-      p99: percentile(measured.pipeline.total, 99),
+      p50: percentile(point.pipeline.total, 50),
+      p99: percentile(point.pipeline.total, 99),
     });
   }
 
   const p = (values: number[], q: number) => round(percentile(values, q), 1);
   const rows: BenchRow[] = [];
+  const instancesLabel =
+    layout.hostInstances === 1 ? '1 host instance' : `${layout.hostInstances} host instances`;
   const setup = `${rate} jobs/s offered for ${durationMs / 1000} s`;
   rows.push(
     withBaseline(
       {
         part: PART,
-        metric: `accept -> persisted, p50 (${setup}, instant model)`,
+        metric: `accept -> persisted, p50 (${setup}, instant model, ${instancesLabel})`,
         value: p(pipeline.total, 50),
         unit: 'ms',
         target: '< 25 ms',
@@ -230,12 +286,22 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       rows.push(key === 'model' ? row : withBaseline(row, `floor ${floorLabel}`, p(floorSegs[key], q)));
     }
   }
+  if (single !== measured) {
+    rows.push({
+      part: PART,
+      metric: `accept -> persisted at ${rate} jobs/s on 1 host instance (no scale-out), p50 / p99`,
+      value: p(single.pipeline.total, 50),
+      unit: `ms / ${p(single.pipeline.total, 99)} ms`,
+      target: 'p50 < 25, p99 < 100',
+      met: percentile(single.pipeline.total, 50) < 25 && percentile(single.pipeline.total, 99) < 100,
+    });
+  }
   for (const q of [50, 99]) {
     rows.push(
       withBaseline(
         {
           part: PART,
-          metric: `accept -> persisted, p${q}, at ${lowRate} jobs/s offered`,
+          metric: `accept -> persisted, p${q}, at ${lowRate} jobs/s offered (${instancesLabel})`,
           value: p(low.pipeline.total, q),
           unit: 'ms',
         },
@@ -247,7 +313,7 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
   for (const point of sweep) {
     rows.push({
       part: PART,
-      metric: `accept -> persisted at ${point.rate} jobs/s offered (5 s), p50 / p99`,
+      metric: `accept -> persisted at ${point.rate} jobs/s offered (5 s, ${instancesLabel}), p50 / p99`,
       value: round(point.p50, 1),
       unit: `ms / ${round(point.p99, 1)} ms`,
       target: 'p50 < 25, p99 < 100',
@@ -267,23 +333,8 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       value: round(posts.p50, 1),
       unit: `ms / ${round(posts.p99, 1)} ms`,
     },
-    {
-      part: PART,
-      // Near 100 % the main loop is saturated and jobs queue behind it; the emulators are not in it.
-      metric: `main thread busy (event loop utilisation) at ${rate} jobs/s, submit -> all delivered`,
-      value: round(100 * mainLoop.utilization, 0),
-      unit: '%',
-    },
-    ...(mainLoop.cpuMsPerJob === undefined
-      ? []
-      : [
-          {
-            part: PART,
-            metric: `main thread CPU per job at ${rate} jobs/s (dev host, functions, SDK clients)`,
-            value: round(mainLoop.cpuMsPerJob, 2),
-            unit: 'ms',
-          },
-        ]),
+    ...threadRows(rate, instancesLabel, measured, layout),
+    ...(single === measured ? [] : threadRows(rate, '1 host instance', single, { hostInstances: 1 })),
     withBaseline(
       {
         part: PART,
@@ -304,11 +355,39 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       `not counted (${pipeline.total.length} jobs measured). Stage times come from each job's own timings in`,
       `Cosmos DB (ms resolution). The floor does the same Cosmos DB and Service Bus I/O with the same SDKs and`,
       `maxConcurrentCalls ${DEFAULT_CONCURRENCY}, without HTTP, validation, the model call or the use cases.`,
-      `Placement: ${emulatorPlacement()}; the dev host, the functions and the SDK clients on the main`,
-      'thread; the load generator on another worker thread. The floor puts its emulators the same way. All',
-      'threads share the same two cores.',
+      `Placement: ${instancePlacement(layout.hostInstances, layout.mainInstanceFunctions)}; ${emulatorPlacement()};`,
+      'the load generator on another worker thread. The floor puts its emulators the same way. All threads',
+      'share the same two cores. Scale-out is what Azure does with a Function App under load (more instances',
+      'competing for the same queues, each with its own maxConcurrentCalls); the row "on 1 host instance" is',
+      `the same ${rate} jobs/s with everything on the main thread, for comparison. Busy = event loop`,
+      'utilisation from submit to all delivered; CPU per job from the Linux per-thread clock (10 ms ticks).',
     ].join('\n'),
   };
+}
+
+/** Where the work ran: per host instance busy share, own CPU and share of stage messages; process CPU. */
+function threadRows(rate: number, label: string, measured: Measured, layout: Layout): BenchRow[] {
+  const rows: BenchRow[] = [];
+  measured.instances.forEach((instance, index) => {
+    const name =
+      index === 0
+        ? `main thread (${layout.hostInstances > 1 && (layout.mainInstanceFunctions ?? MAIN_INSTANCE_FUNCTIONS) === 'http' ? 'HTTP only' : 'HTTP + triggers'})`
+        : `instance ${index} thread (triggers)`;
+    rows.push({
+      part: PART,
+      // Near 100 % a loop is saturated and jobs queue behind it; the emulators are not in it.
+      metric: `${name} busy at ${rate} jobs/s, ${label}; CPU per job / share of stage messages`,
+      value: round(100 * instance.utilization, 0),
+      unit: `% / ${instance.cpuMsPerJob === undefined ? 'n/a' : `${round(instance.cpuMsPerJob, 2)} ms`} / ${round(100 * instance.stageShare, 0)} %`,
+    });
+  });
+  rows.push({
+    part: PART,
+    metric: `process CPU per job at ${rate} jobs/s, ${label} (every thread: instances, emulators, load)`,
+    value: round(measured.processCpuMsPerJob, 2),
+    unit: 'ms',
+  });
+  return rows;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

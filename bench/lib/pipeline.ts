@@ -7,6 +7,7 @@ import type { Database } from '@azure/cosmos';
 import { readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
+import { MAIN_INSTANCE_FUNCTIONS } from '../../local/threads/host-instances.js';
 import { DEFAULT_THREADING, type EmulatorThreading } from '../../local/threads/stack-emulators.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 
@@ -55,8 +56,17 @@ export function benchEmulatorThreads(): EmulatorThreading {
  * /proc/self/task/<main thread>/stat, in clock ticks of 10 ms); undefined elsewhere.
  */
 export function mainThreadCpuMs(): number | undefined {
+  return threadCpuMs(process.pid);
+}
+
+/**
+ * CPU time (ms) of one thread of this process by its OS thread id (a host instance's `osThreadId`);
+ * undefined when unknown or not on Linux.
+ */
+export function threadCpuMs(osThreadId: number | undefined): number | undefined {
+  if (osThreadId === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/self/task/${osThreadId}/stat`, 'utf8');
     // Fields after "(comm) ": state is the first, utime the 12th, stime the 13th (proc(5)).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -75,6 +85,32 @@ export function emulatorPlacement(): string {
     : 'each emulator (Cosmos DB, Service Bus, model simulator) on its own worker thread, like separate services';
 }
 
+/**
+ * Host instances for the benchmarks that measure the platform on the whole machine (overhead): 2, the
+ * main one and one on a worker thread, like a Function App scaled out to a second instance, so the
+ * platform's own work can use both cores. BENCH_HOST_INSTANCES overrides; BENCH_MAIN_FUNCTIONS=http
+ * keeps the queue triggers off the main instance (a layout comparison).
+ */
+export function benchHostInstances(): { hostInstances: number; mainInstanceFunctions?: 'all' | 'http' } {
+  const count = Number(process.env.BENCH_HOST_INSTANCES) || 2;
+  const main = process.env.BENCH_MAIN_FUNCTIONS;
+  return {
+    hostInstances: count,
+    ...(main === 'all' || main === 'http' ? { mainInstanceFunctions: main } : {}),
+  };
+}
+
+/** Where the host instances ran, for the methods text of a benchmark. */
+export function instancePlacement(hostInstances: number, mainInstanceFunctions?: 'all' | 'http'): string {
+  if (hostInstances <= 1)
+    return 'one Functions host instance: the dev host (HTTP and every queue trigger), the functions and the SDK clients on the main thread';
+  const main =
+    (mainInstanceFunctions ?? MAIN_INSTANCE_FUNCTIONS) === 'http'
+      ? 'HTTP only'
+      : 'HTTP and the queue triggers';
+  return `${hostInstances} Functions host instances competing for the same queues: the main thread's (${main}) and ${hostInstances - 1} on worker threads (queue triggers), each with its own services and SDK clients`;
+}
+
 export function startBenchStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   return startLocalStack({
     port: 0,
@@ -82,6 +118,8 @@ export function startBenchStack(options: LocalStackOptions = {}): Promise<LocalS
     modelLatency: INSTANT_MODEL,
     emulatorThreads: benchEmulatorThreads(),
     ...options,
+    // Host instances on worker threads log with their own logger at LOG_LEVEL: errors only, like this one.
+    env: { LOG_LEVEL: 'error', ...options.env },
   });
 }
 

@@ -6,6 +6,7 @@
  * between them as competing consumers, exactly as between scaled-out instances in Azure; each instance
  * honours host.json's maxConcurrentCalls on its own, as in Azure.
  */
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { FunctionDefinition } from '../../functions/definitions.js';
 import type { DevHostLogger } from '../devhost/index.js';
 import { startHostThread, type HostThread } from './host-thread.js';
@@ -39,6 +40,10 @@ export interface HostInstanceStats {
   readonly functions: 'all' | 'http' | 'queues';
   /** Finished invocations per queue. */
   readonly invocations: Readonly<Record<string, number>>;
+  /** The instance's event loop busy/idle time so far (diff two readings with performance's helper). */
+  readonly eventLoop: EventLoopUtilization;
+  /** The OS thread id where known (Linux): /proc/self/task/<id>/stat has its CPU time. */
+  readonly osThreadId?: number;
 }
 
 export interface HostInstances {
@@ -109,12 +114,16 @@ export async function startHostInstances(
         thread: 'main',
         functions: mainFunctions,
         invocations: readInvocations(queueNames, mainCounters),
+        eventLoop: performance.eventLoopUtilization(),
+        ...(process.platform === 'linux' ? { osThreadId: process.pid } : {}),
       },
       ...threads.map((thread): HostInstanceStats => ({
         instance: thread.instance,
         thread: 'worker',
         functions: 'queues',
         invocations: thread.invocations(),
+        eventLoop: thread.eventLoopUtilization(),
+        ...(thread.osThreadId === undefined ? {} : { osThreadId: thread.osThreadId }),
       })),
     ],
   };

@@ -15,7 +15,12 @@ export interface HostWorkerInit {
 }
 
 export type HostStartupMessage =
-  { readonly type: 'ready' } | { readonly type: 'failed'; readonly message: string };
+  | {
+      readonly type: 'ready';
+      /** The OS thread id (Linux, from /proc/thread-self), so benchmarks can read the thread's CPU time. */
+      readonly osThreadId?: number;
+    }
+  | { readonly type: 'failed'; readonly message: string };
 
 export interface HostCloseRequest {
   readonly type: 'close';

@@ -4,6 +4,7 @@
  * handlers finish within the grace time, or their messages are abandoned for another instance) and
  * waits for the thread to end; a thread that does not end in time is terminated, so nothing hangs.
  */
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type {
   HostClosedReply,
@@ -27,8 +28,12 @@ export interface HostThreadOptions {
 
 export interface HostThread {
   readonly instance: number;
+  /** The worker's OS thread id where known (Linux), for per-thread CPU time in benchmarks. */
+  readonly osThreadId?: number;
   /** Finished invocations per queue on this instance. */
   invocations(): Record<string, number>;
+  /** The worker's event loop busy/idle time since it started (Worker.performance). */
+  eventLoopUtilization(): EventLoopUtilization;
   close(): Promise<void>;
 }
 
@@ -47,8 +52,9 @@ export async function startHostThread(options: HostThreadOptions): Promise<HostT
   let failure: string | undefined;
   worker.on('error', (error) => (failure = String(error)));
 
+  let osThreadId: number | undefined;
   try {
-    await startup(worker, exited, options.startTimeoutMs ?? 30_000);
+    osThreadId = await startup(worker, exited, options.startTimeoutMs ?? 30_000);
   } catch (error) {
     await worker.terminate();
     throw error;
@@ -73,33 +79,38 @@ export async function startHostThread(options: HostThreadOptions): Promise<HostT
   };
   return {
     instance: options.instance,
+    ...(osThreadId === undefined ? {} : { osThreadId }),
     invocations: () => readInvocations(options.queueNames, counters),
+    eventLoopUtilization: () => worker.performance.eventLoopUtilization(),
     close: () => (closed ??= close()),
   };
 }
 
-function startup(worker: Worker, exited: Promise<number>, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+/** Resolves with the worker's OS thread id (when it has one) once it is ready. */
+function startup(worker: Worker, exited: Promise<number>, timeoutMs: number): Promise<number | undefined> {
+  return new Promise<number | undefined>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`Host instance thread did not start within ${timeoutMs} ms`)),
       timeoutMs,
     );
-    const settle = (error?: Error) => {
+    const settle = (outcome: { error: Error } | { osThreadId: number | undefined }) => {
       clearTimeout(timer);
       worker.off('message', onMessage);
       worker.off('error', onError);
-      if (error) reject(error);
-      else resolve();
+      if ('error' in outcome) reject(outcome.error);
+      else resolve(outcome.osThreadId);
     };
     const onMessage = (message: HostStartupMessage) =>
       settle(
-        message.type === 'ready' ? undefined : new Error(`Host instance failed to start: ${message.message}`),
+        message.type === 'ready'
+          ? { osThreadId: message.osThreadId }
+          : { error: new Error(`Host instance failed to start: ${message.message}`) },
       );
-    const onError = (error: Error) => settle(error);
+    const onError = (error: Error) => settle({ error });
     worker.on('message', onMessage);
     worker.on('error', onError);
     void exited.then((code) =>
-      settle(new Error(`Host instance thread exited with code ${code} while starting`)),
+      settle({ error: new Error(`Host instance thread exited with code ${code} while starting`) }),
     );
   });
 }

@@ -5,6 +5,7 @@
  * namespace: its receivers compete with the other instances' for the same queues. The HTTP front door
  * stays on the main instance (one port, as one Function App URL). Started by host-thread.ts.
  */
+import { readlinkSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createServices } from '../../functions/composition.js';
 import { functionDefinitions } from '../../functions/registry.js';
@@ -30,7 +31,8 @@ try {
   parent.on('message', (request: HostCloseRequest) => {
     if (request.type === 'close') void stop();
   });
-  const ready: HostStartupMessage = { type: 'ready' };
+  const osThreadId = ownOsThreadId();
+  const ready: HostStartupMessage = { type: 'ready', ...(osThreadId === undefined ? {} : { osThreadId }) };
   parent.postMessage(ready);
 } catch (error) {
   await closeServices().catch(() => undefined);
@@ -62,6 +64,15 @@ async function start(): Promise<DevHost> {
     log: countingLogger(logger, init.queueNames, init.counters),
     ...(init.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: init.shutdownGraceMs }),
   });
+}
+
+/** `/proc/thread-self` links to `/proc/<pid>/task/<tid>` (Linux); elsewhere there is no such id. */
+function ownOsThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined;
+  }
 }
 
 /** In-flight handlers finish (or their messages are abandoned), clients close, then the thread ends. */

@@ -104,6 +104,9 @@ describe('the local stack with two host instances (scale-out on worker threads)'
       await runJobs(stack, 4, 'worker-only');
       const [main, worker] = stack.instances();
       expect(main).toMatchObject({ functions: 'http' });
+      // Its own event loop did the work; on Linux it is a thread of its own with its own CPU clock.
+      expect(worker?.eventLoop.active).toBeGreaterThan(0);
+      if (process.platform === 'linux') expect(worker?.osThreadId).not.toBe(main?.osThreadId);
       for (const queue of STAGE_QUEUES) {
         expect(main?.invocations[queue]).toBe(0);
         expect(worker?.invocations[queue]).toBe(4);
