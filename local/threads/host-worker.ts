@@ -8,7 +8,7 @@
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createServices } from '../../functions/composition.js';
-import { functionDefinitions } from '../../functions/registry.js';
+import { functionDefinitions, preloadHandlers } from '../../functions/registry.js';
 import { closeServices, useServices } from '../../functions/services.js';
 import { parseConfig } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
@@ -52,6 +52,10 @@ async function start(): Promise<DevHost> {
   useServices(services);
   if (config.serviceBus.kind !== 'connectionString')
     throw new Error('A host instance thread runs against the local emulator (a connection string)');
+  // As the Azure entry does after its import (functions/index.ts): handler modules load before traffic,
+  // so this instance's first messages do not pay for module loading while the others are warm. A group
+  // that fails to load is retried, and reported, by its first invocation.
+  await preloadHandlers();
   const base = readHostSettings();
   return startDevHost({
     definitions: functionDefinitions.filter((definition) => definition.kind === 'serviceBusQueue'),

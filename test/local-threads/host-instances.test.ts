@@ -117,4 +117,38 @@ describe('the local stack with two host instances (scale-out on worker threads)'
     for (const [kind, count] of liveHandles())
       expect({ kind, count }).toEqual({ kind, count: Math.min(count, before.get(kind) ?? 0) });
   });
+
+  it('close lets the worker instance finish the messages it is running, then ends its thread', async () => {
+    const before = liveHandles();
+    const stack = await startLocalStack({
+      port: 0,
+      hostInstances: 2,
+      mainInstanceFunctions: 'http',
+      emulatorThreads: true,
+      logger: createLogger({ level: 'error' }),
+      env: { LOG_LEVEL: 'error' },
+      // Each model call takes ~300 ms: long enough to close while the worker's invocations run.
+      modelLatency: { timeToFirstTokenMs: 300, perTokenMs: 0 },
+    });
+    let closeMs = 0;
+    try {
+      await Promise.all([1, 2, 3].map((i) => submit(stack, `in-flight-${i}`)));
+      const deadline = Date.now() + 5_000;
+      while (stack.model.stats().totals.requests < 3) {
+        if (Date.now() > deadline) throw new Error('the model calls did not start');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(stack.instances()[1]?.invocations.invoke).toBe(0);
+    } finally {
+      const started = Date.now();
+      await stack.close();
+      closeMs = Date.now() - started;
+    }
+    // The running invocations finished and were counted before the thread ended (close waited for
+    // them, well inside the 30 s grace), rather than being cut off.
+    expect(stack.instances()[1]?.invocations.invoke).toBe(3);
+    expect(closeMs).toBeLessThan(10_000);
+    for (const [kind, count] of liveHandles())
+      expect({ kind, count }).toEqual({ kind, count: Math.min(count, before.get(kind) ?? 0) });
+  });
 });
