@@ -3,17 +3,28 @@
  * the pipeline runs at a steady offered load with an instant model, after a warm-up, taken with the
  * inspector's Profiler (what `node --cpu-prof` records), summarised by package and by function.
  * The emulators run on worker threads (like the services they stand for) and the load generator on
- * another: neither is in the profile, but both are in the process CPU figures.
+ * another: neither is in the profile, but both are in the process CPU figures, and a per-thread table
+ * (Linux thread clocks) says which threads the process CPU went to: the host instances, Node's V8
+ * platform threads (garbage collection, background compilation), the emulators, the load generator.
+ * One host instance by default (the profile is its main thread); BENCH_PROFILE_INSTANCES=2 adds a
+ * second on a worker thread (local/threads/host-instances.ts) to see how the work splits.
  *
  *   npm run build && node dist/bench/profile.js
  * Environment: BENCH_PROFILE_RATE (100 jobs/s), BENCH_PROFILE_SECONDS (5), BENCH_PROFILE_OUT (write the
- * .cpuprofile there too, e.g. to open it in Chrome DevTools).
+ * .cpuprofile there too, e.g. to open it in Chrome DevTools), BENCH_PROFILE_INSTANCES (1).
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { pathToFileURL } from 'node:url';
 import { offerLoad } from './lib/load.js';
-import { emulatorPlacement, JOB_BODY, startBenchStack } from './lib/pipeline.js';
+import {
+  allThreadsCpuMs,
+  emulatorPlacement,
+  instancePlacement,
+  JOB_BODY,
+  startBenchStack,
+} from './lib/pipeline.js';
+import type { BenchRow } from './lib/rows.js';
 import { formatSelfTimes, summariseProfile } from './lib/profile-summary.js';
 import type { PartResult } from './lib/report.js';
 import { printPart } from './lib/report.js';
@@ -24,7 +35,10 @@ export async function runProfile(
 ): Promise<PartResult> {
   const rate = options.ratePerSecond ?? (Number(process.env.BENCH_PROFILE_RATE) || 100);
   const seconds = options.seconds ?? (Number(process.env.BENCH_PROFILE_SECONDS) || 5);
-  const stack = await startBenchStack();
+  const hostInstances = Number(process.env.BENCH_PROFILE_INSTANCES) || 1;
+  // Threads that exist before the stack: the main thread and Node's own (V8 platform workers, libuv).
+  const processThreads = new Set(allThreadsCpuMs().keys());
+  const stack = await startBenchStack({ hostInstances });
   const session = new Session();
   try {
     const load = (durationMs: number) =>
@@ -40,11 +54,13 @@ export async function runProfile(
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 500 });
     await session.post('Profiler.start');
+    const threadsBefore = allThreadsCpuMs();
     const cpuBefore = process.cpuUsage();
     const loopBefore = performance.eventLoopUtilization();
     const started = performance.now();
     const submissions = await load(seconds * 1000);
     const cpu = process.cpuUsage(cpuBefore);
+    const threadsAfter = allThreadsCpuMs();
     const loop = performance.eventLoopUtilization(loopBefore);
     const wallMs = performance.now() - started;
     const { profile } = await session.post('Profiler.stop');
@@ -52,6 +68,34 @@ export async function runProfile(
     const summary = summariseProfile(profile as Parameters<typeof summariseProfile>[0], 15);
     const accepted = submissions.filter((s) => s.status === 202).length;
     const cpuMs = (cpu.user + cpu.system) / 1000;
+    const instanceThreads = new Map(
+      stack
+        .instances()
+        .flatMap((instance) =>
+          instance.osThreadId === undefined ? [] : [[instance.osThreadId, instance.instance] as const],
+        ),
+    );
+    const byThread = new Map<string, number>();
+    for (const [id, after] of threadsAfter) {
+      const instance = instanceThreads.get(id);
+      const kind =
+        instance !== undefined
+          ? `host instance ${instance} (${instance === 0 ? 'main thread' : 'worker thread'})`
+          : processThreads.has(id)
+            ? "Node's own threads (V8 platform: GC, background compilation; libuv pool)"
+            : threadsBefore.has(id)
+              ? 'emulator thread(s) (Cosmos DB, Service Bus, model simulator)'
+              : 'load generator thread (started with the load)';
+      byThread.set(kind, (byThread.get(kind) ?? 0) + after - (threadsBefore.get(id) ?? 0));
+    }
+    const threadRows: BenchRow[] = [...byThread]
+      .sort(([, a], [, b]) => b - a)
+      .map(([kind, threadMs]) => ({
+        part: 'profile',
+        metric: `  CPU of ${kind}: per job / share of one core`,
+        value: round(threadMs / Math.max(1, accepted), 2),
+        unit: `ms / ${round((100 * threadMs) / wallMs, 0)} %`,
+      }));
     return {
       rows: [
         {
@@ -66,6 +110,7 @@ export async function runProfile(
           value: round((100 * cpuMs) / wallMs, 0),
           unit: '%',
         },
+        ...threadRows,
         {
           part: 'profile',
           // Busy share of the main event loop: near 100 % it is saturated and jobs queue behind it.
@@ -77,8 +122,9 @@ export async function runProfile(
       details: [
         `### Where the time goes: CPU profile at ${rate} jobs/s offered for ${seconds} s (main thread)`,
         '',
-        `Placement: ${emulatorPlacement()}; this profile is the main thread only (dev host, functions, SDK`,
-        'clients).',
+        `Placement: ${instancePlacement(hostInstances)}; ${emulatorPlacement()}. This profile is the`,
+        'main thread only (dev host, functions, SDK clients). Thread CPU from the Linux per-thread clocks',
+        '(10 ms ticks); threads are told apart by when they started (before the stack, with it, with the load).',
         '',
         '```text',
         formatSelfTimes(

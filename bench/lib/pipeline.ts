@@ -4,7 +4,7 @@
  * Cosmos DB (reads there would be counted as the pipeline's), then read the finished jobs back.
  */
 import type { Database } from '@azure/cosmos';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
 import { MAIN_INSTANCE_FUNCTIONS } from '../../local/threads/host-instances.js';
@@ -73,6 +73,23 @@ export function threadCpuMs(osThreadId: number | undefined): number | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (ms) of every thread of this process by OS thread id (Linux); empty elsewhere. */
+export function allThreadsCpuMs(): Map<number, number> {
+  const threads = new Map<number, number>();
+  let ids: string[];
+  try {
+    ids = readdirSync('/proc/self/task');
+  } catch {
+    return threads;
+  }
+  for (const id of ids) {
+    const cpuMs = threadCpuMs(Number(id));
+    // A thread may end between the listing and the read.
+    if (cpuMs !== undefined) threads.set(Number(id), cpuMs);
+  }
+  return threads;
 }
 
 /** Where the emulators ran, for the methods text of a benchmark. */
