@@ -8,11 +8,11 @@
  *   npm run build && node dist/bench/throughput.js
  * Environment: BENCH_THROUGHPUT_JOBS (400 per run; at most max(150, 100 x concurrency)),
  * BENCH_THROUGHPUT_CONCURRENCY (1,4,16,32), BENCH_EMULATOR_THREADS (on by default; off, one or each:
- * bench/lib/pipeline.ts).
+ * bench/lib/pipeline.ts), BENCH_THROUGHPUT_SCALED (on; off skips the row with 2 host instances at
+ * maxConcurrentCalls 16 each). One host instance otherwise: the question is per-instance concurrency.
  */
 import { ServiceBusClient } from '@azure/service-bus';
 import { pathToFileURL } from 'node:url';
-import { instrumentServiceBus } from './instrument/servicebus-counter.js';
 import { startIoFloor } from './lib/io-floor.js';
 import {
   emulatorPlacement,
@@ -28,6 +28,8 @@ const PART = 'throughput';
 const SEND_BATCH = 50;
 /** How many floor submissions run at once while the backlog is built. */
 const FLOOR_SUBMIT_CONCURRENCY = 16;
+/** maxConcurrentCalls of each instance in the scale-out comparison row. */
+const SCALED_CONCURRENCY = 16;
 
 export interface ThroughputOptions {
   readonly jobs?: number;
@@ -59,43 +61,45 @@ function rateSince(jobs: number, started: number, cpu: CpuStart): Rate {
   };
 }
 
-async function pipelineRate(jobs: number, maxConcurrentCalls: number, runId: string): Promise<Rate> {
-  const serviceBus = instrumentServiceBus();
+async function pipelineRate(
+  jobs: number,
+  maxConcurrentCalls: number,
+  runId: string,
+  hostInstances = 1,
+): Promise<Rate> {
+  const stack = await startBenchStack({ maxConcurrentCalls, hostInstances });
+  const producer = new ServiceBusClient(stack.serviceBus.connectionString);
   try {
-    const stack = await startBenchStack({ maxConcurrentCalls });
-    const producer = new ServiceBusClient(stack.serviceBus.connectionString);
-    try {
-      const sender = producer.createSender('intake');
-      const delivered = () =>
-        serviceBus.operations().filter((op) => op.kind === 'complete' && op.queue === 'deliver').length;
-      const started = performance.now();
-      const cpu = cpuNow();
-      for (let first = 0; first < jobs; first += SEND_BATCH) {
-        const batch = [];
-        for (let index = first; index < Math.min(jobs, first + SEND_BATCH); index += 1) {
-          const key = `tp-${runId}-${index}`;
-          batch.push({
-            body: JOB_REQUEST,
-            messageId: key,
-            contentType: 'application/json',
-            applicationProperties: { tenantId: stack.tenantId, idempotencyKey: key },
-          });
-        }
-        await sender.sendMessages(batch);
+    const sender = producer.createSender('intake');
+    // Finished deliver invocations on every host instance (a worker instance's SDK calls are not
+    // visible to an instrumentation of this thread's).
+    const delivered = () =>
+      stack.instances().reduce((sum, instance) => sum + (instance.invocations.deliver ?? 0), 0);
+    const started = performance.now();
+    const cpu = cpuNow();
+    for (let first = 0; first < jobs; first += SEND_BATCH) {
+      const batch = [];
+      for (let index = first; index < Math.min(jobs, first + SEND_BATCH); index += 1) {
+        const key = `tp-${runId}-${index}`;
+        batch.push({
+          body: JOB_REQUEST,
+          messageId: key,
+          contentType: 'application/json',
+          applicationProperties: { tenantId: stack.tenantId, idempotencyKey: key },
+        });
       }
-      await waitUntil(
-        () => delivered() >= jobs,
-        180_000,
-        `${jobs} jobs at maxConcurrentCalls ${maxConcurrentCalls}`,
-        20,
-      );
-      return rateSince(jobs, started, cpu);
-    } finally {
-      await producer.close();
-      await stack.close();
+      await sender.sendMessages(batch);
     }
+    await waitUntil(
+      () => delivered() >= jobs,
+      180_000,
+      `${jobs} jobs at maxConcurrentCalls ${maxConcurrentCalls}`,
+      20,
+    );
+    return rateSince(jobs, started, cpu);
   } finally {
-    serviceBus.restore();
+    await producer.close();
+    await stack.close();
   }
 }
 
@@ -156,6 +160,23 @@ export async function runThroughputBenchmark(options: ThroughputOptions = {}): P
       ),
     );
   }
+  // Scale-out, for comparison only: the per-instance question above is answered on one instance.
+  if (process.env.BENCH_THROUGHPUT_SCALED !== 'off') {
+    const count = Math.min(jobs, 1_600);
+    const scaled = await pipelineRate(count, SCALED_CONCURRENCY, 'scaled', 2);
+    const single = measured.find((run) => run.mcc === SCALED_CONCURRENCY);
+    const row = {
+      part: PART,
+      metric: `jobs/s through all stages, 2 host instances at maxConcurrentCalls ${SCALED_CONCURRENCY} each (${count} jobs); CPU/job ${round(scaled.cpuMsPerJob, 2)} ms`,
+      value: round(scaled.jobsPerSecond, 1),
+      unit: 'jobs/s',
+    };
+    rows.push(
+      single
+        ? withBaseline(row, `1 instance, maxConcurrentCalls ${SCALED_CONCURRENCY}`, round(single.pipeline, 1))
+        : row,
+    );
+  }
   const first = measured[0];
   if (first && measured.length > 1) {
     for (const { mcc, pipeline } of measured.slice(1)) {
@@ -212,6 +233,9 @@ export async function runThroughputBenchmark(options: ThroughputOptions = {}): P
       'first send -> last deliver completion. The I/O floor drains the same number of jobs at the same',
       `maxConcurrentCalls. Placement: ${emulatorPlacement()}; process CPU counts every thread, main`,
       'thread CPU only the dev host, the functions and the SDK clients (Linux per-thread clock, 10 ms ticks).',
+      `One host instance throughout, except the row with 2 host instances: the main thread's and one on a`,
+      `worker thread (local/threads/host-instances.ts), competing for the same queues at maxConcurrentCalls`,
+      `${SCALED_CONCURRENCY} each, as a Function App scaled out to two instances.`,
     ].join('\n'),
   };
 }

@@ -114,7 +114,7 @@ export interface LocalStack {
   readonly serviceBus: ServiceBusEmulator;
   readonly model: ModelSimulator;
   readonly host: DevHost;
-  /** Finished invocations per queue on each host instance (the main one first). */
+  /** Per host instance (the main one first): finished invocations per queue, event loop time; readable after close(). */
   instances(): readonly HostInstanceStats[];
   /** Issues another tenant and key (isolation tests, the second tenant of a fairness run). */
   addTenant(tenantId: string): Promise<string>;
