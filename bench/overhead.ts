@@ -5,20 +5,20 @@
  * persistedAt; persistedAt is taken just before the terminal replace). Baseline, same run: the I/O
  * floor (bench/lib/io-floor.ts) at the same offered load and concurrency.
  *
- * What ran where: "on this machine" means both cores, so the target measurement runs the platform as a
- * Function App scaled out to 2 host instances (local/threads/host-instances.ts): the main thread's
- * (HTTP and the queue triggers) and one on a worker thread (queue triggers), competing for the same
- * queues, each with its own services and SDK clients. The same load on a single instance (everything
- * on the main thread, as before) is measured too and reported in its own row. The emulators (embedded
- * Cosmos DB, Service Bus, model simulator) run on a worker thread, like the separate services they stand
- * for in Azure; the load generator on another. Per instance: event loop busy share, own CPU per job and
- * share of the stage messages; process CPU per job covers every thread.
+ * What ran where: the target rows run one Functions host instance, the dev host on the main thread
+ * (HTTP, every queue trigger, the functions and their SDK clients). The emulators (embedded Cosmos DB,
+ * Service Bus, model simulator) run on a worker thread, like the separate services they stand for in
+ * Azure; the load generator on another. The same load on the platform scaled out to 2 host instances
+ * (local/threads/host-instances.ts: the main thread's and one on a worker thread, competing for the same
+ * queues, each with its own services and SDK clients) is measured too and reported as a comparison: on
+ * this 2-core machine it measured worse, because the cores are already shared. Per instance: event loop
+ * busy share, own CPU per job and share of the stage messages; process CPU per job covers every thread.
  *
  *   npm run build && node dist/bench/overhead.js
  * Environment: BENCH_OVERHEAD_RATE (100 jobs/s), BENCH_OVERHEAD_SECONDS (10), BENCH_OVERHEAD_WARMUP_SECONDS (1),
  * BENCH_OVERHEAD_LOW_RATE (20 jobs/s, a second load the local stack sustains; at most 6 s),
  * BENCH_OVERHEAD_SWEEP (30,40,60: offered loads in between, pipeline only, 5 s each),
- * BENCH_HOST_INSTANCES (2; 1 = no scale-out), BENCH_MAIN_FUNCTIONS (all by default; http keeps the queue
+ * BENCH_HOST_INSTANCES (1; 2 = scaled out, the comparison row then shows 1), BENCH_MAIN_FUNCTIONS (all by default; http keeps the queue
  * triggers off the main instance), BENCH_EMULATOR_THREADS (on by default; off, one or each).
  */
 import { pathToFileURL } from 'node:url';
@@ -216,16 +216,14 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
   const durationMs = options.durationMs ?? (Number(process.env.BENCH_OVERHEAD_SECONDS) || 10) * 1000;
   const warmupMs = options.warmupMs ?? (Number(process.env.BENCH_OVERHEAD_WARMUP_SECONDS) || 1) * 1000;
   const lowRate = options.lowRatePerSecond ?? (Number(process.env.BENCH_OVERHEAD_LOW_RATE) || 20);
-  // "On this machine" is both cores: the platform scaled out to a second host instance, as Azure
-  // scales a Function App out, so its own work is not confined to the main thread.
+  // One host instance by default: on this 2-core machine a second instance (a Function App scaled out)
+  // measured worse, since the cores are already shared with the emulators, the load generator and V8's
+  // own threads; the scaled-out layout is measured too and reported in its own row.
   const layout: Layout = options.layout ?? benchHostInstances();
   const measured = await measureAt(rate, durationMs, warmupMs, layout);
   const { pipeline, floor: floorSegs, posts } = measured;
-  // The same load on a single instance (everything on the main thread): the figure before scale-out.
-  const single =
-    layout.hostInstances === 1
-      ? measured
-      : await measureAt(rate, durationMs, warmupMs, { hostInstances: 1 }, false);
+  const otherLayout: Layout = layout.hostInstances === 1 ? { hostInstances: 2 } : { hostInstances: 1 };
+  const other = await measureAt(rate, durationMs, warmupMs, otherLayout, false);
   // The same at a load the local stack sustains: latency without queueing behind a saturated core.
   const low = await measureAt(lowRate, Math.min(durationMs, 6_000), warmupMs, layout);
   // Between the two: the highest offered load at which the latency targets still hold here.
@@ -245,8 +243,7 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
 
   const p = (values: number[], q: number) => round(percentile(values, q), 1);
   const rows: BenchRow[] = [];
-  const instancesLabel =
-    layout.hostInstances === 1 ? '1 host instance' : `${layout.hostInstances} host instances`;
+  const instancesLabel = layoutLabel(layout);
   const setup = `${rate} jobs/s offered for ${durationMs / 1000} s`;
   rows.push(
     withBaseline(
@@ -286,16 +283,12 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       rows.push(key === 'model' ? row : withBaseline(row, `floor ${floorLabel}`, p(floorSegs[key], q)));
     }
   }
-  if (single !== measured) {
-    rows.push({
-      part: PART,
-      metric: `accept -> persisted at ${rate} jobs/s on 1 host instance (no scale-out), p50 / p99`,
-      value: p(single.pipeline.total, 50),
-      unit: `ms / ${p(single.pipeline.total, 99)} ms`,
-      target: 'p50 < 25, p99 < 100',
-      met: percentile(single.pipeline.total, 50) < 25 && percentile(single.pipeline.total, 99) < 100,
-    });
-  }
+  rows.push({
+    part: PART,
+    metric: `accept -> persisted at ${rate} jobs/s on ${layoutLabel(otherLayout)} (comparison), p50 / p99`,
+    value: p(other.pipeline.total, 50),
+    unit: `ms / ${p(other.pipeline.total, 99)} ms`,
+  });
   for (const q of [50, 99]) {
     rows.push(
       withBaseline(
@@ -334,7 +327,7 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       unit: `ms / ${round(posts.p99, 1)} ms`,
     },
     ...threadRows(rate, instancesLabel, measured, layout),
-    ...(single === measured ? [] : threadRows(rate, '1 host instance', single, { hostInstances: 1 })),
+    ...threadRows(rate, layoutLabel(otherLayout), other, otherLayout),
     withBaseline(
       {
         part: PART,
@@ -357,12 +350,16 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       `maxConcurrentCalls ${DEFAULT_CONCURRENCY}, without HTTP, validation, the model call or the use cases.`,
       `Placement: ${instancePlacement(layout.hostInstances, layout.mainInstanceFunctions)}; ${emulatorPlacement()};`,
       'the load generator on another worker thread. The floor puts its emulators the same way. All threads',
-      'share the same two cores. Scale-out is what Azure does with a Function App under load (more instances',
-      'competing for the same queues, each with its own maxConcurrentCalls); the row "on 1 host instance" is',
-      `the same ${rate} jobs/s with everything on the main thread, for comparison. Busy = event loop`,
+      'share the same two cores. The comparison row runs the same load on the other layout: scale-out is what',
+      'Azure does with a Function App under load (more instances competing for the same queues, each with its',
+      'own maxConcurrentCalls), here a second instance on a worker thread. Busy = event loop',
       'utilisation from submit to all delivered; CPU per job from the Linux per-thread clock (10 ms ticks).',
     ].join('\n'),
   };
+}
+
+function layoutLabel(layout: Layout): string {
+  return layout.hostInstances === 1 ? '1 host instance' : `${layout.hostInstances} host instances`;
 }
 
 /** Where the work ran: per host instance busy share, own CPU and share of stage messages; process CPU. */

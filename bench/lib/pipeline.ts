@@ -103,13 +103,14 @@ export function emulatorPlacement(): string {
 }
 
 /**
- * Host instances for the benchmarks that measure the platform on the whole machine (overhead): 2, the
- * main one and one on a worker thread, like a Function App scaled out to a second instance, so the
- * platform's own work can use both cores. BENCH_HOST_INSTANCES overrides; BENCH_MAIN_FUNCTIONS=http
- * keeps the queue triggers off the main instance (a layout comparison).
+ * Host instances for the overhead benchmark's target rows: 1 by default (the main thread's dev host).
+ * A Function App scaled out to a second instance on a worker thread (BENCH_HOST_INSTANCES=2) measured
+ * worse on this 2-core machine, whose cores the emulators, the load generator and V8's threads already
+ * share; the overhead benchmark reports that layout as a comparison row. BENCH_MAIN_FUNCTIONS=http keeps
+ * the queue triggers off the main instance when there are several (a layout comparison).
  */
 export function benchHostInstances(): { hostInstances: number; mainInstanceFunctions?: 'all' | 'http' } {
-  const count = Number(process.env.BENCH_HOST_INSTANCES) || 2;
+  const count = Number(process.env.BENCH_HOST_INSTANCES) || 1;
   const main = process.env.BENCH_MAIN_FUNCTIONS;
   return {
     hostInstances: count,
