@@ -15,12 +15,10 @@ import { pathToFileURL } from 'node:url';
 import type { HttpFunctionDefinition } from '../functions/definitions.js';
 import { startDevHost } from '../local/devhost/index.js';
 import type { LocalStack } from '../local/stack.js';
-import { jobIdFor, requestHashOf } from '../shared/jobs/ids.js';
-import type { JobDocument } from '../shared/jobs/job.js';
 import { invokeMessage } from '../shared/stages/outbound.js';
 import { newTrace } from '../shared/telemetry/trace-context.js';
 import { runAutocannon, type AutocannonOutcome } from './lib/load.js';
-import { JOB_BODY, JOB_REQUEST, mainThreadCpuMs, startBenchStack } from './lib/pipeline.js';
+import { benchJobDocument, JOB_BODY, mainThreadCpuMs, startBenchStack } from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline } from './lib/rows.js';
 
@@ -29,21 +27,8 @@ const ROUNDS = 2;
 
 /** One submission's unavoidable I/O: create the job document, send the invoke message. */
 async function unavoidableIo(stack: LocalStack, key: string): Promise<void> {
-  const { metadata, ...request } = JOB_REQUEST;
   const now = Date.now();
-  const job: JobDocument = {
-    id: jobIdFor(stack.tenantId, key),
-    tenantId: stack.tenantId,
-    status: 'queued',
-    idempotencyKey: key,
-    requestHash: requestHashOf(JOB_REQUEST),
-    request: request as JobDocument['request'],
-    metadata,
-    source: 'http',
-    traceId: newTrace().traceId,
-    createdAt: new Date(now).toISOString(),
-    updatedAt: new Date(now).toISOString(),
-  };
+  const job = benchJobDocument(stack.tenantId, key, now);
   const { stored } = await stack.services.jobs.create(job);
   await stack.services.publisher.send(
     invokeMessage(

@@ -9,12 +9,11 @@
  * Environment: BENCH_UNIT_OPS (300 per kind).
  */
 import { pathToFileURL } from 'node:url';
-import type { LocalStack } from '../local/stack.js';
-import { jobIdFor, requestHashOf } from '../shared/jobs/ids.js';
+import { jobIdFor } from '../shared/jobs/ids.js';
 import type { JobDocument } from '../shared/jobs/job.js';
 import { CosmosWebhookStore } from '../shared/webhooks/cosmos-store.js';
 import type { Database } from '@azure/cosmos';
-import { emulatorPlacement, JOB_REQUEST, startBenchStack } from './lib/pipeline.js';
+import { benchJobDocument, emulatorPlacement, JOB_REQUEST, startBenchStack } from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';
 
@@ -34,24 +33,6 @@ async function cpuPerCall(count: number, op: (index: number) => Promise<unknown>
   return (used.user + used.system) / 1000 / count;
 }
 
-function jobDocument(stack: LocalStack, key: string): JobDocument {
-  const { metadata, ...request } = JOB_REQUEST;
-  const now = new Date().toISOString();
-  return {
-    id: jobIdFor(stack.tenantId, key),
-    tenantId: stack.tenantId,
-    status: 'queued',
-    idempotencyKey: key,
-    requestHash: requestHashOf(JOB_REQUEST),
-    request: request as JobDocument['request'],
-    metadata,
-    source: 'http',
-    traceId: '0'.repeat(32),
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
 export async function runUnitCosts(options: { ops?: number } = {}): Promise<PartResult> {
   const ops = options.ops ?? (Number(process.env.BENCH_UNIT_OPS) || 300);
   const stack = await startBenchStack();
@@ -62,7 +43,7 @@ export async function runUnitCosts(options: { ops?: number } = {}): Promise<Part
     );
     const model = stack.services.invoke.model;
     // Warm-up of every path (JIT, connections, SDK metadata).
-    await cpuPerCall(50, (i) => jobs.create(jobDocument(stack, `warm-${i}`)));
+    await cpuPerCall(50, (i) => jobs.create(benchJobDocument(stack.tenantId, `warm-${i}`)));
     await cpuPerCall(50, () => webhooks.listEndpoints(stack.tenantId));
     await cpuPerCall(20, (i) =>
       model.complete(JOB_REQUEST as JobDocument['request'], {
@@ -72,7 +53,7 @@ export async function runUnitCosts(options: { ops?: number } = {}): Promise<Part
       }),
     );
 
-    const create = await cpuPerCall(ops, (i) => jobs.create(jobDocument(stack, `unit-${i}`)));
+    const create = await cpuPerCall(ops, (i) => jobs.create(benchJobDocument(stack.tenantId, `unit-${i}`)));
     const read = await cpuPerCall(ops, (i) =>
       jobs.get(stack.tenantId, jobIdFor(stack.tenantId, `unit-${i}`)),
     );

@@ -6,10 +6,12 @@
 import type { Database } from '@azure/cosmos';
 import { readdirSync, readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
+import { jobIdFor, requestHashOf } from '../../shared/jobs/ids.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
 import { MAIN_INSTANCE_FUNCTIONS } from '../../local/threads/host-instances.js';
 import { DEFAULT_THREADING, type EmulatorThreading } from '../../local/threads/stack-emulators.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
+import { newTrace } from '../../shared/telemetry/trace-context.js';
 
 /** A small, typical job: what a Copilot-style feature sends. */
 export const JOB_REQUEST = {
@@ -23,6 +25,25 @@ export const JOB_REQUEST = {
 };
 
 export const JOB_BODY = JSON.stringify(JOB_REQUEST);
+
+/** The queued job document accept would create for JOB_REQUEST: what baselines write without the use case. */
+export function benchJobDocument(tenantId: string, idempotencyKey: string, nowMs = Date.now()): JobDocument {
+  const { metadata, ...request } = JOB_REQUEST;
+  const now = new Date(nowMs).toISOString();
+  return {
+    id: jobIdFor(tenantId, idempotencyKey),
+    tenantId,
+    status: 'queued',
+    idempotencyKey,
+    requestHash: requestHashOf(JOB_REQUEST),
+    request: request as JobDocument['request'],
+    metadata,
+    source: 'http',
+    traceId: newTrace().traceId,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
 
 /** The model answers at once: what remains is the platform's own time. */
 export const INSTANT_MODEL = { timeToFirstTokenMs: 0, perTokenMs: 0 } as const;
