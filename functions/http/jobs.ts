@@ -14,6 +14,7 @@ import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './cont
 import { problemResponse } from './problem.js';
 import { admitSubmission } from '../admission.js';
 import { toJobView } from './job-view.js';
+import { eventStageDeps } from '../webhooks/stage-deps.js';
 
 function jobLocation(scope: AuthenticatedScope, jobId: string): string {
   return new URL(
@@ -107,7 +108,7 @@ const listTenantJobs = tenantRoute(async (scope) => {
 
 const cancel = tenantRoute(async (scope) => {
   const job = await cancelJob(
-    scope.services.stage,
+    eventStageDeps(scope.services),
     scope.principal.tenantId,
     scope.request.params.id ?? '',
     scope.trace,

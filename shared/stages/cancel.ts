@@ -1,13 +1,13 @@
 /**
- * Cancel: a queued job becomes `cancelled` (ETag-guarded) and its `job.cancelled` event is sent. Work
- * already in flight may finish, but `persist` will not overwrite the cancelled state, so no success is
- * ever delivered for it.
+ * Cancel: a queued job becomes `cancelled` (ETag-guarded) and its `job.cancelled` event is sent (when
+ * anyone is subscribed to it: shared/stages/emit-event.ts). Work already in flight may finish, but
+ * `persist` will not overwrite the cancelled state, so no success is ever delivered for it.
  */
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import { retentionOf, type JobDocument } from '../jobs/job.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
-import { deliverMessage } from './outbound.js';
+import { emitJobEvent } from './emit-event.js';
 import { eventOf } from './persist.js';
 
 const MAX_WRITE_ATTEMPTS = 3;
@@ -35,9 +35,7 @@ export async function cancelJob(
     };
     const written = await deps.jobs.replace(cancelled, stored.etag);
     if (written === 'stale') continue;
-    await deps.publisher.send(
-      deliverMessage({ kind: 'deliver', attempt: 0, event: eventOf(cancelled) }, trace),
-    );
+    await emitJobEvent(deps, eventOf(cancelled), trace);
     deps.logger.info('job.cancelled', { stage: 'cancel', jobId, tenantId, traceId: cancelled.traceId });
     return written.job;
   }

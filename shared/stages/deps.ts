@@ -7,6 +7,7 @@ import type { JobStore } from '../store/job-store.js';
 import type { MessagePublisher } from '../messaging/publisher.js';
 import type { ModelClient } from '../model/port.js';
 import type { ModelUsage } from '../model/port.js';
+import type { JobEventType } from '../jobs/events.js';
 
 export interface PipelineSettings {
   /** Model attempts before a job fails with `attempts_exhausted`. */
@@ -24,12 +25,29 @@ export type Clock = () => number;
 /** Prices a completion in USD; the model layer supplies the real price table. */
 export type CostCalculator = (usage: ModelUsage, model: string, deployment: string) => number;
 
+/** The part of a job event that decides whether anyone could receive it. */
+export interface SubscriptionQuery {
+  readonly tenantId: string;
+  readonly type: JobEventType;
+  readonly webhookEndpointId?: string;
+}
+
+/**
+ * Whether a job's event has a possible receiver. A tenant without webhook endpoints would otherwise pay a
+ * `deliver` hop (1 send, 1 receive, 1 complete) per job that ends in "no target".
+ */
+export interface Subscribers {
+  wants(event: SubscriptionQuery): Promise<boolean>;
+}
+
 export interface StageDeps {
   readonly jobs: JobStore;
   readonly publisher: MessagePublisher;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly settings: PipelineSettings;
+  /** Absent means "always send to deliver": the deliver stage then decides, as before this port existed. */
+  readonly subscribers?: Subscribers;
 }
 
 export interface InvokeDeps extends StageDeps {

@@ -1,5 +1,6 @@
 /**
- * Persist: write the terminal state once, guarded by the ETag, and emit the job's event to `deliver`.
+ * Persist: write the terminal state once, guarded by the ETag, and emit the job's event to `deliver`
+ * (skipped when nobody is subscribed to it: shared/stages/emit-event.ts).
  * Stale or repeated messages cannot overwrite newer state: a job already terminal is left as it is.
  */
 import { PoisonMessageError } from '../errors/index.js';
@@ -8,7 +9,7 @@ import { canTransition, retentionOf, type JobDocument, type StoredJob } from '..
 import type { PersistMessage } from '../messaging/stage-messages.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
-import { deliverMessage } from './outbound.js';
+import { emitJobEvent } from './emit-event.js';
 
 /** ETag races are rare (a cancel at the same moment); a few re-reads settle them. */
 const MAX_WRITE_ATTEMPTS = 3;
@@ -47,9 +48,7 @@ export async function persistOutcome(
       durationMs: (updated.timings?.persistedAt ?? 0) - message.timings.acceptedAt,
       ...(updated.error ? { reason: updated.error.code } : {}),
     });
-    await deps.publisher.send(
-      deliverMessage({ kind: 'deliver', attempt: 0, event: eventOf(updated) }, trace),
-    );
+    await emitJobEvent(deps, eventOf(updated), trace);
     return 'written';
   }
   throw new Error(
@@ -60,7 +59,8 @@ export async function persistOutcome(
 /**
  * The message is a repeat (at-least-once delivery) or lost a race with a cancel. A repeat of the outcome
  * we wrote re-sends the event, in case the first send never happened; duplicate detection drops it
- * otherwise. Any other terminal state wins and this outcome is dropped.
+ * otherwise (and the same subscriber check applies, so a repeat never sends what the first one skipped
+ * unless an endpoint appeared in between, which is then the right thing to do). Any other terminal state wins and this outcome is dropped.
  */
 async function handleAlreadyTerminal(
   deps: StageDeps,
@@ -70,9 +70,7 @@ async function handleAlreadyTerminal(
   log: StageDeps['logger'],
 ): Promise<PersistOutcome> {
   if (stored.job.status === message.outcome.status) {
-    await deps.publisher.send(
-      deliverMessage({ kind: 'deliver', attempt: 0, event: eventOf(stored.job) }, trace),
-    );
+    await emitJobEvent(deps, eventOf(stored.job), trace);
     return 'repeat';
   }
   log.info('job.outcome_ignored', { status: stored.job.status, outcome: message.outcome.status });

@@ -7,9 +7,9 @@
 import type { DeliveryDeps, WebhookDeps } from './deps.js';
 import { type DeliveryMessage, type DeliveryScheduler } from './delivery-message.js';
 import { activeSecrets, disableEndpoint, updateEndpoint } from './endpoints.js';
-import { toWebhookPayload, webhookIdFor, type JobEvent } from './events.js';
+import { toWebhookPayload, webhookIdFor, type JobEvent, type WebhookEventType } from './events.js';
 import type { WebhookResponse } from './http-client.js';
-import type { AttemptRecord, DeliveryRecord, DeliveryStatus } from './records.js';
+import type { AttemptRecord, DeliveryRecord, DeliveryStatus, EndpointRecord } from './records.js';
 import { delayBefore, parseRetryAfter } from './retry-schedule.js';
 import { signWebhook } from './signing.js';
 
@@ -21,6 +21,14 @@ export type DeliveryOutcome =
 
 /** Statuses that mean "you are sending too fast / I am overloaded": their Retry-After is honoured. */
 const THROTTLE_STATUSES = new Set([429, 502, 503, 504]);
+
+/**
+ * Whether an endpoint is a target for an event type. Shared with the stages' subscriber check
+ * (./subscribers.ts) so "skip the deliver hop" and "deliver finds no target" cannot drift apart.
+ */
+export function receives(endpoint: EndpointRecord, type: WebhookEventType): boolean {
+  return endpoint.enabled && endpoint.eventTypes.includes(type);
+}
 
 /**
  * Records the delivery for every enabled endpoint subscribed to the event (or only the endpoint the job
@@ -36,7 +44,7 @@ export async function planDeliveries(
         (e) => e !== undefined,
       )
     : await deps.store.listEndpoints(event.tenantId);
-  const targets = endpoints.filter((e) => e.enabled && e.eventTypes.includes(event.type));
+  const targets = endpoints.filter((e) => receives(e, event.type));
   if (targets.length === 0) return [];
   const payload = toWebhookPayload(event, {
     maxInlineBytes: deps.settings.maxInlineBytes,

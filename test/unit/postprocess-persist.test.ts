@@ -8,6 +8,7 @@ import { ConflictError, PoisonMessageError } from '../../shared/errors/index.js'
 import { newTrace } from '../../shared/telemetry/trace-context.js';
 import { acceptedInvokeMessage, completionFor } from '../fakes/job-fixtures.js';
 import { fakeStage, type FakeStage } from '../fakes/stage-deps.js';
+import type { Subscribers, SubscriptionQuery } from '../../shared/stages/deps.js';
 
 const schemaFormat = {
   response_format: {
@@ -177,5 +178,89 @@ describe('cancelJob', () => {
     const persist = await postprocessed(deps, 'done');
     await persistOutcome(deps, persist);
     await expect(cancelJob(deps, 't1', persist.jobId, newTrace())).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe('the deliver hop and the subscribers port', () => {
+  /** A port that answers `answer` and records what it was asked, so a test sees the query it got. */
+  function subscribers(answer: boolean) {
+    const asked: SubscriptionQuery[] = [];
+    return {
+      asked,
+      port: {
+        wants: (event: SubscriptionQuery) => {
+          asked.push(event);
+          return Promise.resolve(answer);
+        },
+      } satisfies Subscribers,
+    };
+  }
+  const cases = [
+    { port: 'absent', answer: undefined, sends: true },
+    { port: 'true', answer: true, sends: true },
+    { port: 'false', answer: false, sends: false },
+  ] as const;
+
+  function withPort(answer: boolean | undefined) {
+    const base = fakeStage();
+    const check = answer === undefined ? undefined : subscribers(answer);
+    const deps: FakeStage = check ? { ...base, subscribers: check.port } : base;
+    return { deps, asked: check?.asked ?? [] };
+  }
+
+  function skippedLines(deps: FakeStage) {
+    return deps.logger.lines.filter((l) => l.event === 'job.event_not_delivered');
+  }
+
+  for (const { port, answer, sends } of cases) {
+    it(`persist (written) with the port ${port} ${sends ? 'sends' : 'skips'} the deliver message`, async () => {
+      const { deps, asked } = withPort(answer);
+      const persist = await postprocessed(deps, 'done');
+      await expect(persistOutcome(deps, persist)).resolves.toBe('written');
+      // The terminal state is written either way: only the hop depends on the port.
+      expect((await deps.jobs.get('t1', persist.jobId))?.job.status).toBe('succeeded');
+      expect(deps.publisher.on('deliver')).toHaveLength(sends ? 1 : 0);
+      if (answer !== undefined) {
+        expect(asked).toEqual([{ tenantId: 't1', type: 'job.succeeded' }]);
+      }
+      expect(skippedLines(deps)).toHaveLength(sends ? 0 : 1);
+      if (!sends) {
+        expect(skippedLines(deps)[0]).toMatchObject({
+          level: 'debug',
+          eventType: 'job.succeeded',
+          jobId: persist.jobId,
+        });
+      }
+    });
+
+    it(`persist (repeat) with the port ${port} ${sends ? 'sends' : 'skips'} the deliver message`, async () => {
+      const { deps } = withPort(answer);
+      const persist = await postprocessed(deps, 'done');
+      await persistOutcome(deps, persist);
+      await expect(persistOutcome(deps, persist)).resolves.toBe('repeat');
+      expect(deps.publisher.on('deliver')).toHaveLength(sends ? 2 : 0);
+      expect(skippedLines(deps)).toHaveLength(sends ? 0 : 2);
+    });
+
+    it(`cancel with the port ${port} ${sends ? 'sends' : 'skips'} the deliver message`, async () => {
+      const { deps, asked } = withPort(answer);
+      const invoke = await acceptedInvokeMessage(deps, {});
+      const cancelled = await cancelJob(deps, 't1', invoke.jobId, newTrace());
+      expect(cancelled.status).toBe('cancelled');
+      expect(deps.publisher.on('deliver').map((m) => (m.body as DeliverMessage).event.type)).toEqual(
+        sends ? ['job.cancelled'] : [],
+      );
+      if (answer !== undefined) {
+        expect(asked).toEqual([{ tenantId: 't1', type: 'job.cancelled' }]);
+      }
+    });
+  }
+
+  it("asks with the job's own endpoint, so the adapter can leave the decision to deliver", async () => {
+    const { deps, asked } = withPort(true);
+    const persist = await postprocessed(deps, 'done', { webhook_endpoint_id: 'we_1' });
+    await persistOutcome(deps, persist);
+    expect(asked).toEqual([{ tenantId: 't1', type: 'job.succeeded', webhookEndpointId: 'we_1' }]);
+    expect((deps.publisher.on('deliver')[0]?.body as DeliverMessage).event.webhookEndpointId).toBe('we_1');
   });
 });
