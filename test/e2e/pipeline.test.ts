@@ -6,6 +6,7 @@ import { ServiceBusClient } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../shared/jobs/ids.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { startWebhookReceiver } from '../../local/webhook-receiver/index.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 
 let stack: LocalStack;
@@ -267,6 +268,69 @@ describe('bad input over HTTP', () => {
     expect(theirs.status).toBe(404);
     const cancel = await api(`/v1/jobs/${id}/cancel`, { method: 'POST', key: otherKey });
     expect(cancel.status).toBe(404);
+  });
+});
+
+describe('the deliver hop', () => {
+  /** Finished invocations of a queue's trigger on the (single) host instance. */
+  const finished = (queue: string) => stack.instances()[0]?.invocations[queue] ?? 0;
+  /** Messages waiting in, held by, or scheduled on a queue right now. */
+  const pending = (queue: string) => {
+    const stats = stack.serviceBus.stats()[queue];
+    return stats ? stats.active + stats.locked + stats.scheduled : 0;
+  };
+  const until = async (what: string, probe: () => boolean) => {
+    const deadline = Date.now() + 15_000;
+    while (!probe()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it('is skipped for a tenant without webhook endpoints, whose job still finishes', async () => {
+    const persisted = finished('persist');
+    const delivered = finished('deliver');
+    const response = await api('/v1/jobs', {
+      method: 'POST',
+      body: JSON.stringify(request),
+      headers: { 'idempotency-key': 'no-endpoints-1' },
+    });
+    const accepted = (await response.json()) as { id: string };
+    expect((await waitForStatus(accepted.id, ['succeeded', 'failed'])).status).toBe('succeeded');
+    // Persist sends to deliver before its invocation finishes: once it has finished, any message it sent
+    // is in the deliver queue or already through its trigger. Neither happened.
+    await until('the persist invocation', () => finished('persist') > persisted);
+    expect(pending('deliver')).toBe(0);
+    expect(finished('deliver')).toBe(delivered);
+  });
+
+  it('still runs, and delivers, for a tenant with an endpoint subscribed to the event', async () => {
+    const receiver = await startWebhookReceiver({ log: () => {} });
+    try {
+      const key = await stack.addTenant('t-with-endpoint');
+      const registered = await api('/v1/webhooks/endpoints', {
+        method: 'POST',
+        key,
+        body: JSON.stringify({ url: receiver.url, eventTypes: ['job.succeeded'] }),
+      });
+      expect(registered.status).toBe(201);
+      const delivered = finished('deliver');
+      const response = await api('/v1/jobs', {
+        method: 'POST',
+        key,
+        body: JSON.stringify(request),
+        headers: { 'idempotency-key': 'with-endpoint-1' },
+      });
+      const accepted = (await response.json()) as { id: string };
+      await until('the webhook', () => receiver.received.length > 0);
+      expect(JSON.parse(receiver.received[0]?.body ?? '{}')).toMatchObject({
+        type: 'job.succeeded',
+        data: { jobId: accepted.id },
+      });
+      expect(finished('deliver')).toBeGreaterThan(delivered);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
