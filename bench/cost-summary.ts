@@ -7,8 +7,17 @@ import { WRITE_KINDS } from './instrument/cosmos-counter.js';
 import type { ServiceBusOperation, ServiceBusOperationKind } from './instrument/servicebus-counter.js';
 import { cosmosCategory, isFrontDoor, type CostRun } from './cost-measure.js';
 
-/** The pipeline's stage queues, in order; `intake` only for jobs that arrive over Service Bus. */
-export const STAGE_QUEUES = ['intake', 'invoke', 'postprocess', 'persist', 'deliver'] as const;
+/**
+ * The stage queues a job of the measured tenant passes, in order; `intake` only for jobs that arrive over
+ * Service Bus. No `deliver`: persist sends there only when the tenant has a webhook endpoint subscribed to
+ * the event (shared/stages/emit-event.ts), and the benchmark tenant has none.
+ */
+export const STAGE_QUEUES = ['intake', 'invoke', 'postprocess', 'persist'] as const;
+
+/** The hops one job makes through the front door it came in by: 3 over HTTP, 4 over the intake queue. */
+export function stageHops(via: CostRun['via']): readonly (typeof STAGE_QUEUES)[number][] {
+  return STAGE_QUEUES.filter((queue) => via === 'queue' || queue !== 'intake');
+}
 
 export interface CosmosCounts {
   readonly creates: number;
