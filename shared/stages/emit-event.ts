@@ -4,6 +4,7 @@
  */
 import type { JobEvent } from '../jobs/events.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
+import { errorFields } from '../telemetry/logger.js';
 import type { StageDeps } from './deps.js';
 import { deliverMessage } from './outbound.js';
 
@@ -14,14 +15,7 @@ export async function emitJobEvent(
   event: JobEvent,
   trace: TraceContext,
 ): Promise<EmitResult> {
-  const wanted = deps.subscribers
-    ? await deps.subscribers.wants({
-        tenantId: event.tenantId,
-        type: event.type,
-        ...(event.webhookEndpointId ? { webhookEndpointId: event.webhookEndpointId } : {}),
-      })
-    : true;
-  if (!wanted) {
+  if (!(await wanted(deps, event))) {
     deps.logger.debug('job.event_not_delivered', {
       reason: 'no_subscribers',
       eventType: event.type,
@@ -33,4 +27,28 @@ export async function emitJobEvent(
   }
   await deps.publisher.send(deliverMessage({ kind: 'deliver', attempt: 0, event }, trace));
   return 'sent';
+}
+
+/**
+ * Fails open: the check only saves a hop, so when it cannot answer (the endpoint list could not be read)
+ * the event is sent and the deliver stage, which retries by message, decides. Failing closed would lose
+ * a cancel's event, whose HTTP retry finds the job already cancelled and sends nothing.
+ */
+async function wanted(deps: StageDeps, event: JobEvent): Promise<boolean> {
+  if (!deps.subscribers) return true;
+  try {
+    return await deps.subscribers.wants({
+      tenantId: event.tenantId,
+      type: event.type,
+      ...(event.webhookEndpointId ? { webhookEndpointId: event.webhookEndpointId } : {}),
+    });
+  } catch (error) {
+    deps.logger.warn('job.subscriber_check_failed', {
+      jobId: event.jobId,
+      tenantId: event.tenantId,
+      traceId: event.traceId,
+      ...errorFields(error),
+    });
+    return true;
+  }
 }

@@ -256,6 +256,22 @@ describe('the deliver hop and the subscribers port', () => {
     });
   }
 
+  it('sends anyway when the port cannot answer, and says so', async () => {
+    const base = fakeStage();
+    const deps: FakeStage = {
+      ...base,
+      subscribers: { wants: () => Promise.reject(new Error('endpoint list unavailable')) },
+    };
+    const invoke = await acceptedInvokeMessage(deps, {});
+    await cancelJob(deps, 't1', invoke.jobId, newTrace());
+    expect(deps.publisher.on('deliver')).toHaveLength(1);
+    expect(deps.logger.lines.find((l) => l.event === 'job.subscriber_check_failed')).toMatchObject({
+      level: 'warn',
+      jobId: invoke.jobId,
+      errorMessage: 'endpoint list unavailable',
+    });
+  });
+
   it("asks with the job's own endpoint, so the adapter can leave the decision to deliver", async () => {
     const { deps, asked } = withPort(true);
     const persist = await postprocessed(deps, 'done', { webhook_endpoint_id: 'we_1' });
