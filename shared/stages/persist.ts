@@ -59,8 +59,9 @@ export async function persistOutcome(
 /**
  * The message is a repeat (at-least-once delivery) or lost a race with a cancel. A repeat of the outcome
  * we wrote re-sends the event, in case the first send never happened; duplicate detection drops it
- * otherwise (and the same subscriber check applies, so a repeat never sends what the first one skipped
- * unless an endpoint appeared in between, which is then the right thing to do). Any other terminal state wins and this outcome is dropped.
+ * otherwise (the same subscriber check applies: a repeat sends what the first one skipped only if an
+ * endpoint appeared in between, which is then right). Any other terminal state wins and this outcome is
+ * dropped.
  */
 async function handleAlreadyTerminal(
   deps: StageDeps,
