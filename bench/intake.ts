@@ -165,96 +165,94 @@ export async function runIntakeBenchmark(
       await stack.close();
     }
   }
-  {
-    const postRate = mean(post.map((r) => r.rate));
-    const floorRate = mean(floor.map((r) => r.rate));
-    const emptyRate = mean(empty.map((r) => r.rate));
-    // Per-operation times add when one core is the limit: host floor + I/O floor, as a rate.
-    const composedRate = 1 / (1 / floorRate + 1 / emptyRate);
-    const ratio = postRate / floorRate;
-    const cpu = (rounds: Round[]) => round(mean(rounds.map((r) => r.mainCpuMs)), 2);
-    const rates = (rounds: Round[]) => rounds.map((r) => round(r.rate, 1)).join(', ');
-    return {
-      rows: [
-        {
-          ...withBaseline(
-            {
-              part: PART,
-              metric: `POST /api/v1/jobs accepted/s, ${connections} connections (autocannon; non-2xx or errors: ${refused})`,
-              value: round(postRate, 1),
-              unit: 'req/s',
-              target: 'ratio >= 0.8',
-            },
-            'create + send alone',
-            round(floorRate, 1),
-          ),
-          met: ratio >= 0.8,
-        },
-        {
-          part: PART,
-          metric: 'POST latency under that load, p50 / p99 (autocannon, last round)',
-          value: last?.latencyP50 ?? 0,
-          unit: `ms / ${last?.latencyP99 ?? 0} ms`,
-        },
-        withBaseline(
+  const postRate = mean(post.map((r) => r.rate));
+  const floorRate = mean(floor.map((r) => r.rate));
+  const emptyRate = mean(empty.map((r) => r.rate));
+  // Per-operation times add when one core is the limit: host floor + I/O floor, as a rate.
+  const composedRate = 1 / (1 / floorRate + 1 / emptyRate);
+  const ratio = postRate / floorRate;
+  const cpu = (rounds: Round[]) => round(mean(rounds.map((r) => r.mainCpuMs)), 2);
+  const rates = (rounds: Round[]) => rounds.map((r) => round(r.rate, 1)).join(', ');
+  return {
+    rows: [
+      {
+        ...withBaseline(
           {
             part: PART,
-            metric: 'HTTP floor: same dev host, a route that reads the body and answers 202',
-            value: round(emptyRate, 1),
+            metric: `POST /api/v1/jobs accepted/s, ${connections} connections (autocannon; non-2xx or errors: ${refused})`,
+            value: round(postRate, 1),
             unit: 'req/s',
+            target: 'ratio >= 0.8',
           },
           'create + send alone',
           round(floorRate, 1),
         ),
-        withBaseline(
-          {
-            part: PART,
-            metric: 'POST vs HTTP floor + I/O floor (per-request times added; what the job route adds)',
-            value: round(postRate, 1),
-            unit: 'req/s',
-          },
-          'composed floor',
-          round(composedRate, 1),
-        ),
-        withBaseline(
-          {
-            part: PART,
-            metric:
-              'main thread CPU per POST (dev host + handler + SDK clients; emulators on their own thread)',
-            value: cpu(post),
-            unit: 'ms',
-          },
-          'create + send alone',
-          cpu(floor),
-        ),
-        withBaseline(
-          {
-            part: PART,
-            metric: 'main thread CPU per request, HTTP floor route',
-            value: cpu(empty),
-            unit: 'ms',
-          },
-          'create + send alone',
-          cpu(floor),
-        ),
-      ],
-      details: [
-        '### Intake efficiency: method',
-        '',
-        `${connections} concurrent connections, ${seconds} s per measurement; each of ${ROUNDS} rounds starts a fresh stack, warms`,
-        'every path up, then measures POST, the HTTP floor route and the I/O alone in that order',
-        `(POST: ${rates(post)} req/s; I/O alone: ${rates(floor)} ops/s; HTTP floor: ${rates(empty)} req/s).`,
-        "The baseline calls the stack's own CosmosJobStore.create and ServiceBusPublisher.send; the HTTP path adds",
-        'HTTP (the dev host standing in for the Functions host, with `@azure/functions` request and response',
-        'objects), authentication (cached API key record, SHA-256 of the key), the submission gate (cached tenant,',
-        'rate-limit tokens leased in chunks) and validation. Both run alone: the dev host serves the HTTP routes',
-        'without the queue triggers, so the jobs wait in `invoke` and no pipeline work competes with either.',
-        'The emulators run on worker threads; the load generator (autocannon) is a separate process on the same',
-        'two cores, which the in-process baseline does not need. The HTTP floor route runs on a second dev host',
-        'in the same process and reads the body and answers 202 without any I/O.',
-      ].join('\n'),
-    };
-  }
+        met: ratio >= 0.8,
+      },
+      {
+        part: PART,
+        metric: 'POST latency under that load, p50 / p99 (autocannon, last round)',
+        value: last?.latencyP50 ?? 0,
+        unit: `ms / ${last?.latencyP99 ?? 0} ms`,
+      },
+      withBaseline(
+        {
+          part: PART,
+          metric: 'HTTP floor: same dev host, a route that reads the body and answers 202',
+          value: round(emptyRate, 1),
+          unit: 'req/s',
+        },
+        'create + send alone',
+        round(floorRate, 1),
+      ),
+      withBaseline(
+        {
+          part: PART,
+          metric: 'POST vs HTTP floor + I/O floor (per-request times added; what the job route adds)',
+          value: round(postRate, 1),
+          unit: 'req/s',
+        },
+        'composed floor',
+        round(composedRate, 1),
+      ),
+      withBaseline(
+        {
+          part: PART,
+          metric:
+            'main thread CPU per POST (dev host + handler + SDK clients; emulators on their own thread)',
+          value: cpu(post),
+          unit: 'ms',
+        },
+        'create + send alone',
+        cpu(floor),
+      ),
+      withBaseline(
+        {
+          part: PART,
+          metric: 'main thread CPU per request, HTTP floor route',
+          value: cpu(empty),
+          unit: 'ms',
+        },
+        'create + send alone',
+        cpu(floor),
+      ),
+    ],
+    details: [
+      '### Intake efficiency: method',
+      '',
+      `${connections} concurrent connections, ${seconds} s per measurement; each of ${ROUNDS} rounds starts a fresh stack, warms`,
+      'every path up, then measures POST, the HTTP floor route and the I/O alone in that order',
+      `(POST: ${rates(post)} req/s; I/O alone: ${rates(floor)} ops/s; HTTP floor: ${rates(empty)} req/s).`,
+      "The baseline calls the stack's own CosmosJobStore.create and ServiceBusPublisher.send; the HTTP path adds",
+      'HTTP (the dev host standing in for the Functions host, with `@azure/functions` request and response',
+      'objects), authentication (cached API key record, SHA-256 of the key), the submission gate (cached tenant,',
+      'rate-limit tokens leased in chunks) and validation. Both run alone: the dev host serves the HTTP routes',
+      'without the queue triggers, so the jobs wait in `invoke` and no pipeline work competes with either.',
+      'The emulators run on worker threads; the load generator (autocannon) is a separate process on the same',
+      'two cores, which the in-process baseline does not need. The HTTP floor route runs on a second dev host',
+      'in the same process and reads the body and answers 202 without any I/O.',
+    ].join('\n'),
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
