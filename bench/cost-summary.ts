@@ -50,7 +50,10 @@ export interface CostSummary {
   readonly serviceBusTotals: Readonly<Partial<Record<ServiceBusOperationKind, number>>>;
   readonly receives: number;
   readonly firstDeliveries: number;
-  /** Bytes of the job document as created, as read by persist, and as finally replaced (means). */
+  /**
+   * Bytes (means) of the job document as created, as read by persist (none: persist patches without
+   * reading), and of the terminal write (a replaced document, or a patch's body: the terminal fields).
+   */
   readonly documentBytes: { readonly created: number; readonly read: number; readonly replaced: number };
   /** The distinct queries seen, with how many times each ran per job. */
   readonly queries: Readonly<Record<string, number>>;
@@ -123,7 +126,9 @@ export function summarizeCost(run: CostRun): CostSummary {
     documentBytes: {
       created: mean(jobOps.filter((op) => op.kind === 'create').map((op) => op.documentBytes)),
       read: mean(jobOps.filter((op) => op.kind === 'pointRead').map((op) => op.documentBytes)),
-      replaced: mean(jobOps.filter((op) => op.kind === 'replace').map((op) => op.documentBytes)),
+      replaced: mean(
+        jobOps.filter((op) => op.kind === 'replace' || op.kind === 'patch').map((op) => op.documentBytes),
+      ),
     },
     queries,
   };

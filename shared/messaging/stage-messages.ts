@@ -22,6 +22,11 @@ const JobRefSchema = {
   timings: TimingsSchema,
   /** Unix ms after which the job fails with `deadline_exceeded` instead of being retried. */
   deadlineAt: z.number(),
+  /**
+   * The job's recorded retention (JobDocument.retentionSeconds), absent when the job has none: persist
+   * sets the TTL from it without reading the job first.
+   */
+  retentionSeconds: z.number().int().optional(),
 };
 
 export const InvokeMessageSchema = z.object({

@@ -52,6 +52,10 @@ export async function acceptJob(deps: StageDeps, input: AcceptInput): Promise<Ac
         traceId: stored.job.traceId,
         timings: { acceptedAt: Date.parse(stored.job.createdAt) },
         deadlineAt: (holdUntil ?? Date.parse(stored.job.createdAt)) + deps.settings.deadlineMs,
+        // Carried to persist, which sets the TTL from it in its one write (no read of the job).
+        ...(stored.job.retentionSeconds !== undefined
+          ? { retentionSeconds: stored.job.retentionSeconds }
+          : {}),
         attempt: 0,
         hop: 0,
         request: stored.job.request,

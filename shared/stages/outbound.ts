@@ -12,10 +12,10 @@ import type {
 } from '../messaging/stage-messages.js';
 import { childSpan, formatTraceparent, type TraceContext } from '../telemetry/trace-context.js';
 
-/** The job reference every stage message carries on unchanged (ids, metadata, trace, deadline). */
+/** The job reference every stage message carries on unchanged (ids, metadata, trace, deadline, retention). */
 export type JobRef = Pick<
   InvokeMessage,
-  'jobId' | 'tenantId' | 'metadata' | 'webhookEndpointId' | 'traceId' | 'deadlineAt'
+  'jobId' | 'tenantId' | 'metadata' | 'webhookEndpointId' | 'traceId' | 'deadlineAt' | 'retentionSeconds'
 >;
 
 export function jobRefOf(message: JobRef): JobRef {
@@ -26,6 +26,7 @@ export function jobRefOf(message: JobRef): JobRef {
     ...(message.webhookEndpointId ? { webhookEndpointId: message.webhookEndpointId } : {}),
     traceId: message.traceId,
     deadlineAt: message.deadlineAt,
+    ...(message.retentionSeconds !== undefined ? { retentionSeconds: message.retentionSeconds } : {}),
   };
 }
 

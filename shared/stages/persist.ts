@@ -1,18 +1,18 @@
 /**
- * Persist: write the terminal state once, guarded by the ETag, and emit the job's event to `deliver`
- * (skipped when nobody is subscribed to it: shared/stages/emit-event.ts).
- * Stale or repeated messages cannot overwrite newer state: a job already terminal is left as it is.
+ * Persist: write the terminal state in one Cosmos DB request, a patch conditioned on the job still being
+ * `queued` (JobStore.completeIfOpen), and emit the job's event to `deliver` (skipped when nobody is
+ * subscribed to it: shared/stages/emit-event.ts). The patch answers with the whole written document, so
+ * the happy path reads nothing. Stale or repeated messages cannot overwrite newer state: a job already
+ * terminal (a repeat, or a cancel that won) fails the condition, and one point read tells which it was.
  */
 import { PoisonMessageError } from '../errors/index.js';
 import { eventTypeFor, type JobEvent } from '../jobs/events.js';
 import { canTransition, retentionOf, type JobDocument, type StoredJob } from '../jobs/job.js';
 import type { PersistMessage } from '../messaging/stage-messages.js';
+import type { TerminalFields } from '../store/job-store.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
 import { emitJobEvent } from './emit-event.js';
-
-/** ETag races are rare (a cancel at the same moment); a few re-reads settle them. */
-const MAX_WRITE_ATTEMPTS = 3;
 
 export type PersistOutcome = 'written' | 'repeat' | 'ignored';
 
@@ -28,31 +28,55 @@ export async function persistOutcome(
     tenantId: message.tenantId,
     traceId: message.traceId,
   });
-  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
-    const stored = await deps.jobs.get(message.tenantId, message.jobId);
-    if (!stored) {
-      throw new PoisonMessageError(
-        `job ${message.jobId} of tenant ${message.tenantId} does not exist`,
-        'JobNotFound',
-      );
-    }
+  let ttl = message.retentionSeconds;
+  if (ttl === undefined) {
+    // The message does not say the job's retention (the job has none recorded, or the message was sent
+    // before messages carried it): read it, so the TTL is exactly retentionOf(job) as it always was.
+    const stored = await readJob(deps, message);
     if (!canTransition(stored.job.status, message.outcome.status)) {
       return handleAlreadyTerminal(deps, stored, message, trace, log);
     }
-    const updated = terminalDocument(deps, stored.job, message);
-    const written = await deps.jobs.replace(updated, stored.etag);
-    if (written === 'stale') continue;
-    log.info('job.completed', {
-      status: updated.status,
-      attempts: message.attempts,
-      durationMs: (updated.timings?.persistedAt ?? 0) - message.timings.acceptedAt,
-      ...(updated.error ? { reason: updated.error.code } : {}),
-    });
-    await emitJobEvent(deps, eventOf(updated), trace);
-    return 'written';
+    ttl = retentionOf(stored.job, deps.settings.retentionSeconds);
   }
-  throw new Error(
-    `job ${message.jobId}: the terminal state lost ${MAX_WRITE_ATTEMPTS} ETag races; retrying the message`,
+  const written = await deps.jobs.completeIfOpen(
+    message.tenantId,
+    message.jobId,
+    terminalFields(deps, message, ttl),
+  );
+  if (written === undefined) throw jobNotFound(message);
+  if (written === 'not-open') {
+    // The condition failed: the job was no longer queued. A terminal state is final, so one point read
+    // sees the state that won (ours, on a repeat; or a cancel's).
+    const stored = await readJob(deps, message);
+    if (canTransition(stored.job.status, message.outcome.status)) {
+      // Queued again only if the job expired and was created anew in between: let the message retry.
+      throw new Error(
+        `job ${message.jobId}: the terminal write was refused while the job is queued; retrying the message`,
+      );
+    }
+    return handleAlreadyTerminal(deps, stored, message, trace, log);
+  }
+  const updated = written.job;
+  log.info('job.completed', {
+    status: updated.status,
+    attempts: message.attempts,
+    durationMs: (updated.timings?.persistedAt ?? 0) - message.timings.acceptedAt,
+    ...(updated.error ? { reason: updated.error.code } : {}),
+  });
+  await emitJobEvent(deps, eventOf(updated), trace);
+  return 'written';
+}
+
+async function readJob(deps: StageDeps, message: PersistMessage): Promise<StoredJob> {
+  const stored = await deps.jobs.get(message.tenantId, message.jobId);
+  if (!stored) throw jobNotFound(message);
+  return stored;
+}
+
+function jobNotFound(message: PersistMessage): PoisonMessageError {
+  return new PoisonMessageError(
+    `job ${message.jobId} of tenant ${message.tenantId} does not exist`,
+    'JobNotFound',
   );
 }
 
@@ -78,12 +102,15 @@ async function handleAlreadyTerminal(
   return 'ignored';
 }
 
-function terminalDocument(deps: StageDeps, job: JobDocument, message: PersistMessage): JobDocument {
+/**
+ * What the terminal transition sets: the same fields the whole-document replace used to write, so the
+ * stored job is the same (a success has no `error`, a failure a `usage` only when tokens were spent).
+ */
+function terminalFields(deps: StageDeps, message: PersistMessage, ttl: number): TerminalFields {
   const now = deps.clock();
   const at = new Date(now).toISOString();
   const { outcome } = message;
   return {
-    ...job,
     status: outcome.status,
     updatedAt: at,
     completedAt: at,
@@ -93,7 +120,7 @@ function terminalDocument(deps: StageDeps, job: JobDocument, message: PersistMes
       ? { error: outcome.error, ...(outcome.usage ? { usage: outcome.usage } : {}) }
       : {}),
     timings: { ...message.timings, persistedAt: now },
-    ttl: retentionOf(job, deps.settings.retentionSeconds),
+    ttl,
   };
 }
 

@@ -1,11 +1,19 @@
 /**
- * JobStore on Cosmos DB (`jobs` container, partition key /tenantId). Point reads and ETag-conditioned
- * replaces keep each transition to one request; listing is a single-partition query.
+ * JobStore on Cosmos DB (`jobs` container, partition key /tenantId). Point reads, ETag-conditioned
+ * replaces and a filter-conditioned patch keep each transition to one request; listing is a
+ * single-partition query.
  */
-import type { Container, ItemDefinition } from '@azure/cosmos';
+import type { Container, ItemDefinition, PatchOperation } from '@azure/cosmos';
 import type { JobDocument, StoredJob } from '../jobs/job.js';
-import type { CreateResult, JobPage, JobStore, ListJobsQuery } from './job-store.js';
+import type { CreateResult, JobPage, JobStore, ListJobsQuery, TerminalFields } from './job-store.js';
 import { fromCosmosItem, statusCodeOf } from './cosmos-items.js';
+
+/**
+ * Cosmos DB conditional patch: the filter is evaluated on the stored document atomically with the write,
+ * and a document that does not match is answered 412 Precondition Failed. `queued` is the only status
+ * that may move to a terminal one (canTransition, shared/jobs/job.ts).
+ */
+const OPEN_CONDITION = "FROM c WHERE c.status = 'queued'";
 
 export class CosmosJobStore implements JobStore {
   constructor(private readonly container: Container) {}
@@ -46,6 +54,25 @@ export class CosmosJobStore implements JobStore {
     }
   }
 
+  async completeIfOpen(
+    tenantId: string,
+    jobId: string,
+    fields: TerminalFields,
+  ): Promise<StoredJob | 'not-open' | undefined> {
+    try {
+      const response = await this.container
+        .item(jobId, tenantId)
+        .patch<JobDocument>({ condition: OPEN_CONDITION, operations: setOperationsOf(fields) });
+      // The response carries the whole document as patched, so the caller needs no read.
+      return this.toStored(response.resource, response.etag);
+    } catch (error) {
+      const status = statusCodeOf(error);
+      if (status === 412) return 'not-open';
+      if (status === 404) return undefined;
+      throw error;
+    }
+  }
+
   async list(tenantId: string, query: ListJobsQuery): Promise<JobPage> {
     const filters = ['c.tenantId = @tenantId'];
     const parameters = [{ name: '@tenantId', value: tenantId }];
@@ -75,4 +102,11 @@ export class CosmosJobStore implements JobStore {
     if (!resource || !etag) throw new Error('Cosmos DB answered without a document or ETag');
     return { job: fromCosmosItem<JobDocument>(resource), etag };
   }
+}
+
+/** One `set` per present field (set creates or overwrites the property); absent fields stay untouched. */
+function setOperationsOf(fields: TerminalFields): PatchOperation[] {
+  return Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => ({ op: 'set', path: `/${name}`, value }));
 }

@@ -9,6 +9,8 @@ import type { FakeStage } from './stage-deps.js';
 export async function acceptedInvokeMessage(
   deps: FakeStage,
   body: Record<string, unknown> = {},
+  /** The tenant's retention, as admission passes it for every HTTP and intake-queue submission. */
+  retentionSeconds?: number,
 ): Promise<InvokeMessage> {
   await acceptJob(deps, {
     tenantId: 't1',
@@ -16,6 +18,7 @@ export async function acceptedInvokeMessage(
     body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], ...body },
     source: 'http',
     trace: newTrace(),
+    ...(retentionSeconds !== undefined ? { retentionSeconds } : {}),
   });
   const sent = deps.publisher.on('invoke').at(-1);
   if (!sent) throw new Error('accept sent nothing');
@@ -35,6 +38,7 @@ export function completionFor(
     traceId: invoke.traceId,
     timings: invoke.timings,
     deadlineAt: invoke.deadlineAt,
+    ...(invoke.retentionSeconds !== undefined ? { retentionSeconds: invoke.retentionSeconds } : {}),
     attempts: 1,
     responseFormat: invoke.request.response_format,
     completion: {

@@ -1,13 +1,21 @@
 /**
- * In-memory JobStore with real ETag semantics, for unit tests of the use cases.
+ * In-memory JobStore with real ETag semantics and Cosmos DB's conditional patch semantics (404 for a
+ * missing document, 412 when the filter does not match, else every `set` applied at once with a new
+ * ETag and the patched document returned), for unit tests of the use cases.
  */
 import { randomUUID } from 'node:crypto';
 import type { JobDocument, StoredJob } from '../../shared/jobs/job.js';
-import type { CreateResult, JobPage, JobStore, ListJobsQuery } from '../../shared/store/job-store.js';
+import type {
+  CreateResult,
+  JobPage,
+  JobStore,
+  ListJobsQuery,
+  TerminalFields,
+} from '../../shared/store/job-store.js';
 
 export class MemoryJobStore implements JobStore {
   private readonly items = new Map<string, StoredJob>();
-  readonly operations = { creates: 0, reads: 0, replaces: 0, queries: 0 };
+  readonly operations = { creates: 0, reads: 0, replaces: 0, patches: 0, queries: 0 };
 
   create(job: JobDocument): Promise<CreateResult> {
     this.operations.creates += 1;
@@ -30,6 +38,23 @@ export class MemoryJobStore implements JobStore {
     if (!current || current.etag !== etag) return Promise.resolve('stale');
     const stored = { job: clone(job), etag: randomUUID() };
     this.items.set(this.key(job.tenantId, job.id), stored);
+    return Promise.resolve(clone(stored));
+  }
+
+  completeIfOpen(
+    tenantId: string,
+    jobId: string,
+    fields: TerminalFields,
+  ): Promise<StoredJob | 'not-open' | undefined> {
+    this.operations.patches += 1;
+    const current = this.items.get(this.key(tenantId, jobId));
+    if (!current) return Promise.resolve(undefined);
+    // The same filter the Cosmos adapter sends: FROM c WHERE c.status = 'queued'.
+    if (current.job.status !== 'queued') return Promise.resolve('not-open');
+    const sets = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    const job: JobDocument = { ...current.job, ...sets };
+    const stored = { job: clone(job), etag: randomUUID() };
+    this.items.set(this.key(tenantId, jobId), stored);
     return Promise.resolve(clone(stored));
   }
 

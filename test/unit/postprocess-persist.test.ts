@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliverMessage, InvokeMessage, PersistMessage } from '../../shared/messaging/stage-messages.js';
 import { acceptJob } from '../../shared/stages/accept.js';
+import { jobRefOf } from '../../shared/stages/outbound.js';
 import { cancelJob } from '../../shared/stages/cancel.js';
 import { persistOutcome } from '../../shared/stages/persist.js';
 import { postprocessCompletion } from '../../shared/stages/postprocess.js';
@@ -85,30 +86,76 @@ describe('postprocessCompletion', () => {
 });
 
 describe('persistOutcome', () => {
-  it('writes the terminal state once and emits the event', async () => {
+  /** A persist message for a job accepted with a retention (admission always passes the tenant's). */
+  async function persistFor(deps: FakeStage, content: string, retentionSeconds = 7_200) {
+    const invoke = await acceptedInvokeMessage(deps, {}, retentionSeconds);
+    await postprocessCompletion(deps, completionFor(invoke, content));
+    return deps.publisher.on('persist').at(-1)?.body as PersistMessage;
+  }
+
+  it('writes the terminal state with one conditional patch, reads nothing, and emits the event', async () => {
     const deps = fakeStage();
-    const persist = await postprocessed(deps, 'done');
+    const persist = await persistFor(deps, 'done');
+    const queued = await deps.jobs.get('t1', persist.jobId);
     deps.now += 1_000;
+    const before = { ...deps.jobs.operations };
     await expect(persistOutcome(deps, persist)).resolves.toBe('written');
+    expect(deps.jobs.operations.patches - before.patches).toBe(1);
+    expect(deps.jobs.operations.reads - before.reads).toBe(0);
+    expect(deps.jobs.operations.replaces - before.replaces).toBe(0);
 
     const stored = await deps.jobs.get('t1', persist.jobId);
-    expect(stored?.job).toMatchObject({
+    const at = new Date(deps.now).toISOString();
+    // The document the read + replace used to write: the queued job plus the terminal fields, no error.
+    expect(stored?.job).toEqual({
+      ...queued?.job,
       status: 'succeeded',
-      result: { content: 'done' },
-      ttl: 86_400,
+      updatedAt: at,
+      completedAt: at,
       attempts: 1,
+      result: persist.outcome.status === 'succeeded' ? persist.outcome.result : undefined,
+      usage: persist.outcome.usage,
+      timings: { ...persist.timings, persistedAt: deps.now },
+      ttl: 7_200,
     });
-    expect(stored?.job.timings?.persistedAt).toBe(deps.now);
+    expect(stored?.job).not.toHaveProperty('error');
     const deliver = deps.publisher.on('deliver')[0]?.body as DeliverMessage;
     expect(deliver.event).toMatchObject({
       type: 'job.succeeded',
       jobId: persist.jobId,
       status: 'succeeded',
+      occurredAt: at,
       result: { content: 'done' },
+      usage: { totalTokens: 15 },
     });
   });
 
-  it("keeps a finished job for its tenant's retention", async () => {
+  it('writes a failure with its error, and usage only when tokens were spent', async () => {
+    const deps = fakeStage();
+    const invoke = await acceptedInvokeMessage(deps, {}, 600);
+    const message: PersistMessage = {
+      kind: 'persist',
+      ...jobRefOf(invoke),
+      timings: invoke.timings,
+      attempts: 0,
+      outcome: { status: 'failed', error: { code: 'deadline_exceeded', message: 'Too late.' } },
+    };
+    await expect(persistOutcome(deps, message)).resolves.toBe('written');
+    const stored = await deps.jobs.get('t1', invoke.jobId);
+    expect(stored?.job).toMatchObject({
+      status: 'failed',
+      error: { code: 'deadline_exceeded' },
+      attempts: 0,
+      ttl: 600,
+    });
+    expect(stored?.job).not.toHaveProperty('usage');
+    expect(stored?.job).not.toHaveProperty('result');
+    const deliver = deps.publisher.on('deliver')[0]?.body as DeliverMessage;
+    expect(deliver.event).toMatchObject({ type: 'job.failed', error: { code: 'deadline_exceeded' } });
+    expect(deliver.event).not.toHaveProperty('usage');
+  });
+
+  it("keeps a finished job for its tenant's retention, carried by the messages from acceptance", async () => {
     const deps = fakeStage();
     const { job } = await acceptJob(deps, {
       tenantId: 't1',
@@ -118,52 +165,128 @@ describe('persistOutcome', () => {
       retentionSeconds: 3_600,
     });
     const invoke = deps.publisher.on('invoke')[0]?.body as InvokeMessage;
+    expect(invoke.retentionSeconds).toBe(3_600);
     await postprocessCompletion(deps, completionFor(invoke, 'ok'));
-    await persistOutcome(deps, deps.publisher.on('persist')[0]?.body as PersistMessage);
+    const persist = deps.publisher.on('persist')[0]?.body as PersistMessage;
+    expect(persist.retentionSeconds).toBe(3_600);
+    await persistOutcome(deps, persist);
     expect((await deps.jobs.get('t1', job.id))?.job.ttl).toBe(3_600);
   });
 
-  it('treats a repeated message as a repeat: no second write, the event re-sent under the same id', async () => {
+  it("reads the job's retention when the message does not carry it (sent before it did)", async () => {
+    const deps = fakeStage();
+    const persist = await persistFor(deps, 'done', 3_600);
+    const { retentionSeconds, ...older } = persist;
+    expect(retentionSeconds).toBe(3_600);
+    await expect(persistOutcome(deps, older)).resolves.toBe('written');
+    expect(deps.jobs.operations.reads).toBe(1);
+    expect(deps.jobs.operations.patches).toBe(1);
+    expect((await deps.jobs.get('t1', persist.jobId))?.job.ttl).toBe(3_600);
+  });
+
+  it('uses the platform retention for a job accepted without one', async () => {
     const deps = fakeStage();
     const persist = await postprocessed(deps, 'done');
+    expect(persist.retentionSeconds).toBeUndefined();
+    await expect(persistOutcome(deps, persist)).resolves.toBe('written');
+    expect((await deps.jobs.get('t1', persist.jobId))?.job.ttl).toBe(86_400);
+  });
+
+  it('treats a repeated message as a repeat: the patch is refused, one read, the event re-sent', async () => {
+    const deps = fakeStage();
+    const persist = await persistFor(deps, 'done');
     await persistOutcome(deps, persist);
-    const writes = deps.jobs.operations.replaces;
+    const written = await deps.jobs.get('t1', persist.jobId);
+    const before = { ...deps.jobs.operations };
+    deps.now += 5_000;
     await expect(persistOutcome(deps, persist)).resolves.toBe('repeat');
-    expect(deps.jobs.operations.replaces).toBe(writes);
-    const ids = deps.publisher.on('deliver').map((m) => m.messageId);
-    expect(ids).toHaveLength(2);
-    expect(new Set(ids).size).toBe(1);
+    expect(deps.jobs.operations.patches - before.patches).toBe(1);
+    expect(deps.jobs.operations.reads - before.reads).toBe(1);
+    // Nothing was written: same document, same ETag.
+    expect(await deps.jobs.get('t1', persist.jobId)).toEqual(written);
+    const sent = deps.publisher.on('deliver');
+    expect(sent).toHaveLength(2);
+    expect(new Set(sent.map((m) => m.messageId)).size).toBe(1);
+    expect(sent[1]?.body).toEqual(sent[0]?.body);
   });
 
   it('never overwrites a cancelled job with a late success', async () => {
     const deps = fakeStage();
-    const persist = await postprocessed(deps, 'late');
+    const persist = await persistFor(deps, 'late');
     await cancelJob(deps, 't1', persist.jobId, newTrace());
     await expect(persistOutcome(deps, persist)).resolves.toBe('ignored');
-    expect((await deps.jobs.get('t1', persist.jobId))?.job.status).toBe('cancelled');
+    const stored = await deps.jobs.get('t1', persist.jobId);
+    expect(stored?.job.status).toBe('cancelled');
+    expect(stored?.job).not.toHaveProperty('result');
     expect(deps.publisher.on('deliver').map((m) => (m.body as DeliverMessage).event.type)).toEqual([
       'job.cancelled',
     ]);
+    expect(deps.logger.lines.find((l) => l.event === 'job.outcome_ignored')).toMatchObject({
+      status: 'cancelled',
+      outcome: 'succeeded',
+    });
   });
 
-  it('re-reads after losing an ETag race and writes on the fresh version', async () => {
+  it('makes a cancel that read the job before the success landed lose, so the success stands', async () => {
     const deps = fakeStage();
-    const persist = await postprocessed(deps, 'done');
-    const original = deps.jobs.get.bind(deps.jobs);
+    const persist = await persistFor(deps, 'done');
+    const read = deps.jobs.get.bind(deps.jobs);
     let raced = false;
+    // The success is written between the cancel's read and its ETag-guarded replace.
     deps.jobs.get = async (tenantId, jobId) => {
-      const stored = await original(tenantId, jobId);
-      if (!raced && stored) {
+      const stored = await read(tenantId, jobId);
+      if (!raced) {
         raced = true;
-        deps.jobs.forceWrite({ ...stored.job, updatedAt: 'someone else' });
+        await persistOutcome(deps, persist);
       }
       return stored;
     };
-    await expect(persistOutcome(deps, persist)).resolves.toBe('written');
-    expect(deps.jobs.operations.replaces).toBe(2);
+    await expect(cancelJob(deps, 't1', persist.jobId, newTrace())).rejects.toBeInstanceOf(ConflictError);
+    expect((await read('t1', persist.jobId))?.job.status).toBe('succeeded');
+    expect(deps.publisher.on('deliver').map((m) => (m.body as DeliverMessage).event.type)).toEqual([
+      'job.succeeded',
+    ]);
   });
 
-  it('dead-letters a message for a job that does not exist', async () => {
+  it('ignores a failure that arrives after the success (patch refused, then one read)', async () => {
+    const deps = fakeStage();
+    const persist = await persistFor(deps, 'done');
+    await persistOutcome(deps, persist);
+    const before = { ...deps.jobs.operations };
+    const late: PersistMessage = {
+      ...persist,
+      outcome: { status: 'failed', error: { code: 'attempts_exhausted', message: 'late' } },
+    };
+    await expect(persistOutcome(deps, late)).resolves.toBe('ignored');
+    expect(deps.jobs.operations.patches - before.patches).toBe(1);
+    expect(deps.jobs.operations.reads - before.reads).toBe(1);
+    expect((await deps.jobs.get('t1', persist.jobId))?.job.status).toBe('succeeded');
+    expect(deps.publisher.on('deliver')).toHaveLength(1);
+  });
+
+  it('lets the message retry when the store refuses the patch but the job reads as queued', async () => {
+    const deps = fakeStage();
+    const persist = await persistFor(deps, 'done');
+    deps.jobs.completeIfOpen = () => Promise.resolve('not-open');
+    const outcome = persistOutcome(deps, persist);
+    await expect(outcome).rejects.toThrow(/refused while the job is queued/);
+    await expect(outcome).rejects.not.toBeInstanceOf(PoisonMessageError);
+    expect(deps.publisher.on('deliver')).toHaveLength(0);
+  });
+
+  it('dead-letters a message for a job that does not exist (the patch answers 404; nothing read)', async () => {
+    const deps = fakeStage();
+    const persist = await persistFor(deps, 'done');
+    const before = { ...deps.jobs.operations };
+    const missing = persistOutcome(deps, { ...persist, jobId: 'job_missing' });
+    await expect(missing).rejects.toBeInstanceOf(PoisonMessageError);
+    await expect(missing).rejects.toMatchObject({ deadLetterReason: 'JobNotFound' });
+    expect(deps.jobs.operations.patches - before.patches).toBe(1);
+    expect(deps.jobs.operations.reads - before.reads).toBe(0);
+    expect(await deps.jobs.get('t1', 'job_missing')).toBeUndefined();
+  });
+
+  it('dead-letters a message without retention for a job that does not exist', async () => {
     const deps = fakeStage();
     const persist = await postprocessed(deps, 'done');
     await expect(persistOutcome(deps, { ...persist, jobId: 'job_missing' })).rejects.toBeInstanceOf(
