@@ -11,7 +11,9 @@ import { fromCosmosItem, statusCodeOf } from './cosmos-items.js';
 /**
  * Cosmos DB conditional patch: the filter is evaluated on the stored document atomically with the write,
  * and a document that does not match is answered 412 Precondition Failed. `queued` is the only status
- * that may move to a terminal one (canTransition, shared/jobs/job.ts).
+ * that may move to a terminal one (canTransition, shared/jobs/job.ts). Kept all lower case: the embedded
+ * Cosmos DB (@vercel/cosmosdb-server 1.0.1) lowercases a `FROM c WHERE` filter before evaluating it, so
+ * a camelCase property or a mixed-case literal would be compared wrongly there.
  */
 const OPEN_CONDITION = "FROM c WHERE c.status = 'queued'";
 
