@@ -100,6 +100,12 @@ export interface LocalStackOptions {
    * serves HTTP only; MAIN_INSTANCE_FUNCTIONS (measured) by default.
    */
   readonly mainInstanceFunctions?: 'all' | 'http';
+  /**
+   * Where the main instance's queue triggers receive: on its thread ('in-process', the default: tests
+   * inject faults there) or on a listener thread ('thread'), as the Functions host receives in its own
+   * process and the Node.js worker only runs the functions (local/threads/queue-listener.ts).
+   */
+  readonly queueListener?: 'in-process' | 'thread';
 }
 
 export interface LocalStack {
@@ -220,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }
         : baseSettings,
       log: countMain(services.logger),
+      ...(options.queueListener ? { queueListener: options.queueListener } : {}),
     });
     closers.push(() => host.close());
 

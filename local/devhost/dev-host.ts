@@ -5,7 +5,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TokenCredential } from '@azure/identity';
-import { RetryMode, ServiceBusClient } from '@azure/service-bus';
+import type { ServiceBusClient } from '@azure/service-bus';
 import type {
   FunctionDefinition,
   HttpFunctionDefinition,
@@ -17,8 +17,9 @@ import { createHttpListener } from './http-host.js';
 import { writeProblem } from './http-response.js';
 import type { DevHostLogger } from './logger.js';
 import { consoleLogger, describeError } from './logger.js';
-import type { QueueRunner } from './queue-runner.js';
+import { startQueueListener } from '../threads/queue-listener.js';
 import { startQueueRunner } from './queue-runner.js';
+import { createTriggerClient } from './service-bus-client.js';
 
 export interface DevHostOptions {
   readonly definitions: readonly FunctionDefinition[];
@@ -39,12 +40,21 @@ export interface DevHostOptions {
   readonly maxBodyBytes?: number;
   /** How long close() lets running handlers finish before abandoning their messages; 30 s by default. */
   readonly shutdownGraceMs?: number;
+  /**
+   * Where the queue triggers' Service Bus receivers run: on this thread ('in-process', the default), or
+   * on a listener thread of their own ('thread', local/threads/queue-listener.ts), as the Functions host
+   * receives outside the language worker and hands it each message; the functions still run here. The
+   * listener thread needs `serviceBusConnectionString` (a credential cannot cross threads).
+   */
+  readonly queueListener?: 'in-process' | 'thread';
 }
 
 export interface DevHost {
   /** `http://127.0.0.1:<port>`, without the route prefix. */
   readonly url: string;
   readonly settings: HostSettings;
+  /** With `queueListener: 'thread'`: the listener's OS thread id (Linux), for per-thread CPU in benchmarks. */
+  readonly queueListenerThreadId?: number;
   /** Stops receiving, lets in-flight handlers finish (or abandons their messages), then closes. */
   close(): Promise<void>;
 }
@@ -85,7 +95,8 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const url = `http://${host}:${port}`;
 
   let client: ServiceBusClient | undefined;
-  let runners: QueueRunner[] = [];
+  let runners: Array<{ close(graceMs: number): Promise<void> }> = [];
+  let queueListenerThreadId: number | undefined;
   if (queueDefinitions.length > 0) {
     const connectionString = options.serviceBusConnectionString;
     const identity = options.serviceBusIdentity;
@@ -93,27 +104,37 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       server.close();
       throw new Error('startDevHost: queue triggers need serviceBusConnectionString or serviceBusIdentity');
     }
-    const retry = settings.serviceBus.clientRetry;
-    const clientOptions = {
-      retryOptions: {
-        mode: retry.mode === 'exponential' ? RetryMode.Exponential : RetryMode.Fixed,
-        retryDelayInMs: retry.delayMs,
-        maxRetryDelayInMs: retry.maxDelayMs,
-        maxRetries: retry.maxRetries,
-        timeoutInMs: retry.tryTimeoutMs,
-      },
-    };
-    client = connectionString
-      ? new ServiceBusClient(connectionString, clientOptions)
-      : new ServiceBusClient(
-          identity?.fullyQualifiedNamespace ?? '',
-          identity?.credential as TokenCredential,
-          clientOptions,
-        );
-    const sbClient = client;
-    runners = queueDefinitions.map((definition) =>
-      startQueueRunner({ client: sbClient, definition, settings: settings.serviceBus, logger }),
-    );
+    if (options.queueListener === 'thread') {
+      if (!connectionString) {
+        server.close();
+        throw new Error('startDevHost: the listener thread needs serviceBusConnectionString');
+      }
+      const listener = await startQueueListener({
+        connectionString,
+        definitions: queueDefinitions,
+        settings: settings.serviceBus,
+        logger,
+      }).catch((error: unknown) => {
+        server.close();
+        throw error;
+      });
+      runners = [listener];
+      queueListenerThreadId = listener.osThreadId;
+    } else {
+      const sbClient = createTriggerClient(
+        connectionString
+          ? { connectionString }
+          : {
+              fullyQualifiedNamespace: identity?.fullyQualifiedNamespace ?? '',
+              credential: identity?.credential as TokenCredential,
+            },
+        settings.serviceBus.clientRetry,
+      );
+      client = sbClient;
+      runners = queueDefinitions.map((definition) =>
+        startQueueRunner({ client: sbClient, definition, settings: settings.serviceBus, logger }),
+      );
+    }
   }
   logger.info('devhost.started', {
     url,
@@ -121,6 +142,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     httpFunctions: httpDefinitions.length,
     queueFunctions: queueDefinitions.map((d) => `${d.name}<-${d.queueName}`).join(','),
     maxConcurrentCalls: settings.serviceBus.maxConcurrentCalls,
+    ...(queueDefinitions.length > 0 ? { queueListener: options.queueListener ?? 'in-process' } : {}),
   });
 
   let closed: Promise<void> | undefined;
@@ -140,6 +162,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   return {
     url,
     settings,
+    ...(queueListenerThreadId === undefined ? {} : { queueListenerThreadId }),
     close: () => (closed ??= close()),
   };
 }

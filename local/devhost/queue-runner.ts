@@ -1,16 +1,15 @@
 /**
- * One Service Bus queue trigger: a peek-lock receiver on the queue, `subscribe()` with host.json's
- * concurrency and lock renewal, and settlement from the handler's outcome, as the Functions host does:
- * complete -> completeMessage; deadLetter -> deadLetterMessage with reason and description; a throw ->
- * abandonMessage (delivery count + 1) when autoCompleteMessages is on, else the lock is left to expire.
+ * One Service Bus queue trigger received on this thread: a peek-lock receiver on the queue, `subscribe()`
+ * with host.json's concurrency and lock renewal, each message run and settled by invokeQueueFunction
+ * (queue-invocation.ts) through the receiver. (queue-listener.ts receives on a thread of its own instead.)
  */
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
-import type { QueueFunctionDefinition, QueueOutcome } from '../../functions/definitions.js';
+import type { QueueFunctionDefinition } from '../../functions/definitions.js';
 import type { ServiceBusHostSettings } from './host-settings.js';
-import { createInvocationContext, invocationTraceParent } from './invocation.js';
+import { invokeQueueFunction, type MessageSettlement } from './queue-invocation.js';
 import type { DevHostLogger } from './logger.js';
 import { describeError } from './logger.js';
-import { fromServiceBusReceivedMessage, toTriggerMetadata } from './queue-message.js';
+import { fromServiceBusReceivedMessage } from './queue-message.js';
 
 export interface QueueRunnerOptions {
   readonly client: ServiceBusClient;
@@ -28,11 +27,6 @@ export interface QueueRunner {
    * still running (another receiver gets them; their late settlement is skipped), then closes the link.
    */
   close(graceMs: number): Promise<void>;
-}
-
-function isOutcome(value: unknown): value is QueueOutcome {
-  const settle = (value as { settle?: unknown } | null)?.settle;
-  return settle === 'complete' || settle === 'deadLetter';
 }
 
 export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
@@ -62,55 +56,20 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
     }
   }
 
-  async function invoke(message: ServiceBusReceivedMessage): Promise<void> {
-    const started = performance.now();
-    const queueMessage = fromServiceBusReceivedMessage(message);
-    const properties = queueMessage.applicationProperties;
-    const context = createInvocationContext({
-      functionName: definition.name,
-      traceParent: invocationTraceParent(properties['traceparent']),
-      traceState: typeof properties['tracestate'] === 'string' ? properties['tracestate'] : undefined,
-      triggerMetadata: toTriggerMetadata(queueMessage),
-      logger,
-    });
-    const fields = {
-      functionName: definition.name,
-      invocationId: context.invocationId,
-      queue: queueName,
-      messageId: queueMessage.messageId,
-      deliveryCount: queueMessage.deliveryCount,
-    };
-    const finished = (outcome: string) =>
-      logger.info('queue.message', {
-        ...fields,
-        outcome,
-        durationMs: Math.round(performance.now() - started),
-      });
-
-    let outcome: unknown;
-    try {
-      outcome = await definition.handler(queueMessage, context);
-      if (!isOutcome(outcome)) throw new TypeError('Handler returned no queue outcome');
-    } catch (error) {
-      logger.error('queue.handler_failed', { ...fields, ...describeError(error) });
-      if (settings.autoCompleteMessages)
-        await settle(message, 'abandon', () => receiver.abandonMessage(message));
-      return finished(settings.autoCompleteMessages ? 'abandoned' : 'lock_left_to_expire');
-    }
-    if (outcome.settle === 'complete') {
-      await settle(message, 'complete', () => receiver.completeMessage(message));
-      return finished('completed');
-    }
-    const { reason, description } = outcome;
-    await settle(message, 'deadLetter', () =>
-      receiver.deadLetterMessage(message, {
-        deadLetterReason: reason,
-        deadLetterErrorDescription: description,
-      }),
-    );
-    logger.warn('queue.dead_lettered', { ...fields, reason });
-    return finished('deadLettered');
-  }
+  const settlementOf = (message: ServiceBusReceivedMessage): MessageSettlement => ({
+    complete: () => settle(message, 'complete', () => receiver.completeMessage(message)),
+    abandon: () => settle(message, 'abandon', () => receiver.abandonMessage(message)),
+    deadLetter: (reason, description) =>
+      settle(message, 'deadLetter', () =>
+        receiver.deadLetterMessage(message, {
+          deadLetterReason: reason,
+          deadLetterErrorDescription: description,
+        }),
+      ),
+  });
+  const invocation = { definition, settings, logger };
+  const invoke = (message: ServiceBusReceivedMessage) =>
+    invokeQueueFunction(invocation, fromServiceBusReceivedMessage(message), settlementOf(message));
 
   const subscription = receiver.subscribe(
     {

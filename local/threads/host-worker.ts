@@ -5,7 +5,6 @@
  * namespace: its receivers compete with the other instances' for the same queues. The HTTP front door
  * stays on the main instance (one port, as one Function App URL). Started by host-thread.ts.
  */
-import { readlinkSync } from 'node:fs';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createServices } from '../../functions/composition.js';
 import { functionDefinitions, preloadHandlers } from '../../functions/registry.js';
@@ -20,6 +19,7 @@ import type {
   HostWorkerInit,
 } from './host-protocol.js';
 import { countingLogger } from './invocation-counter.js';
+import { ownOsThreadId } from './os-thread-id.js';
 
 if (!parentPort) throw new Error('host-worker must run as a worker thread');
 const parent: MessagePort = parentPort;
@@ -68,15 +68,6 @@ async function start(): Promise<DevHost> {
     log: countingLogger(logger, init.queueNames, init.counters),
     ...(init.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: init.shutdownGraceMs }),
   });
-}
-
-/** `/proc/thread-self` links to `/proc/<pid>/task/<tid>` (Linux); elsewhere there is no such id. */
-function ownOsThreadId(): number | undefined {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').pop());
-  } catch {
-    return undefined;
-  }
 }
 
 /** In-flight handlers finish (or their messages are abandoned), clients close, then the thread ends. */

@@ -1,6 +1,7 @@
 /**
  * Queue triggers through the real @azure/service-bus SDK against the project's Service Bus emulator:
  * settlement from the handler's outcome, redelivery after a throw, host.json concurrency, graceful close.
+ * Every behaviour holds both with the receivers on the dev host's thread and on a listener thread.
  */
 import { ServiceBusClient, type ServiceBusMessage } from '@azure/service-bus';
 import type { InvocationContext } from '@azure/functions';
@@ -16,6 +17,12 @@ import { startServiceBusEmulator, type ServiceBusEmulator } from '../../local/se
 import { memoryLogger } from './helpers.js';
 
 const QUEUES = ['complete', 'deadletter', 'retry', 'manual', 'concurrency', 'drain', 'stuck'];
+const LISTENERS = ['in-process', 'thread'] as const;
+type Listener = (typeof LISTENERS)[number];
+
+/** Each listener mode gets its own queues, so one mode's leftovers (a lock left to expire) never meet the other. */
+let listener: Listener = 'in-process';
+const q = (name: string) => `${listener}-${name}`;
 
 let emulator: ServiceBusEmulator;
 let client: ServiceBusClient;
@@ -24,7 +31,9 @@ let host: DevHost | undefined;
 beforeAll(async () => {
   // Locks long enough that only an explicit abandon, never an expiry, can bring a message back in a test.
   emulator = await startServiceBusEmulator({
-    queues: QUEUES.map((name) => ({ name, lockDuration: 'PT30S', maxDeliveryCount: 5 })),
+    queues: LISTENERS.flatMap((mode) =>
+      QUEUES.map((name) => ({ name: `${mode}-${name}`, lockDuration: 'PT30S', maxDeliveryCount: 5 })),
+    ),
   });
   client = new ServiceBusClient(emulator.connectionString);
 });
@@ -54,26 +63,31 @@ async function run(
 ) {
   const logger = memoryLogger();
   host = await startDevHost({
-    definitions: [{ kind: 'serviceBusQueue', name: `on-${queueName}`, queueName, handler }],
+    definitions: [{ kind: 'serviceBusQueue', name: `on-${queueName}`, queueName: q(queueName), handler }],
     port: 0,
     serviceBusConnectionString: emulator.connectionString,
     hostSettings: settings(options.concurrency ?? 4),
     shutdownGraceMs: options.graceMs ?? 5_000,
+    queueListener: listener,
     log: logger,
   });
   return { host, logger };
 }
 
 async function send(queueName: string, ...messages: ServiceBusMessage[]): Promise<void> {
-  const sender = client.createSender(queueName);
+  const sender = client.createSender(q(queueName));
   await sender.sendMessages(messages);
   await sender.close();
 }
 
-const counts = (queueName: string) => emulator.stats()[queueName]!;
+const counts = (queueName: string) => emulator.stats()[q(queueName)]!;
 const complete: QueueOutcome = { settle: 'complete' };
 
-describe('queue triggers', () => {
+describe.each(LISTENERS)('queue triggers, receivers %s', (mode) => {
+  beforeAll(() => {
+    listener = mode;
+  });
+
   test('complete: the handler sees the message as under Azure and the message is removed', async () => {
     const seen: Array<{ message: QueueMessage; context: InvocationContext }> = [];
     await run('complete', (message, context) => {
@@ -117,7 +131,7 @@ describe('queue triggers', () => {
     );
     await send('deadletter', { body: 'garbage', messageId: 'poison-1' });
     await expect.poll(() => counts('deadletter').deadLettered).toBe(1);
-    const dlq = client.createReceiver('deadletter', {
+    const dlq = client.createReceiver(q('deadletter'), {
       subQueueType: 'deadLetter',
       receiveMode: 'receiveAndDelete',
     });
@@ -153,7 +167,7 @@ describe('queue triggers', () => {
         {
           kind: 'serviceBusQueue',
           name: 'on-manual',
-          queueName: 'manual',
+          queueName: q('manual'),
           handler: (message) => (deliveries.push(message.deliveryCount), Promise.reject(new Error('boom'))),
         },
       ],
@@ -164,6 +178,7 @@ describe('queue triggers', () => {
         serviceBus: { ...fromHostJson.serviceBus, autoCompleteMessages: false },
       },
       log: memoryLogger(),
+      queueListener: listener,
     });
     await send('manual', { body: 'x', messageId: 'manual-1' });
     await expect.poll(() => deliveries).toEqual([0]);
@@ -223,7 +238,7 @@ describe('queue triggers', () => {
     await own.close();
     expect(counts('stuck')).toMatchObject({ active: 1, locked: 0 });
     expect(logger.lines.some((l) => l.event === 'queue.shutdown_abandoning')).toBe(true);
-    const receiver = client.createReceiver('stuck', { receiveMode: 'receiveAndDelete' });
+    const receiver = client.createReceiver(q('stuck'), { receiveMode: 'receiveAndDelete' });
     const [again] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2_000 });
     await receiver.close();
     // Abandoned, so counted as a delivery (AMQP header 1 = second delivery).
@@ -231,47 +246,52 @@ describe('queue triggers', () => {
   });
 });
 
-test('a lost connection is logged, the host stays up and the SDK reconnects', async () => {
-  const own = await startServiceBusEmulator({ queues: [{ name: 'flaky', lockDuration: 'PT30S' }] });
-  const port = own.port;
-  const received: unknown[] = [];
-  const logger = memoryLogger();
-  host = await startDevHost({
-    definitions: [
-      {
-        kind: 'serviceBusQueue',
-        name: 'on-flaky',
-        queueName: 'flaky',
-        handler: (m) => (received.push(m.body), Promise.resolve(complete)),
-      },
-    ],
-    port: 0,
-    serviceBusConnectionString: own.connectionString,
-    hostSettings: settings(1),
-    log: logger,
-  });
-  await own.close();
-  await expect
-    .poll(() => logger.lines.some((l) => l.event === 'queue.receiver_error'), { timeout: 10_000 })
-    .toBe(true);
+test.each(LISTENERS)(
+  'receivers %s: a lost connection is logged, the host stays up and the SDK reconnects',
+  async (mode) => {
+    const own = await startServiceBusEmulator({ queues: [{ name: 'flaky', lockDuration: 'PT30S' }] });
+    const port = own.port;
+    const received: unknown[] = [];
+    const logger = memoryLogger();
+    host = await startDevHost({
+      definitions: [
+        {
+          kind: 'serviceBusQueue',
+          name: 'on-flaky',
+          queueName: 'flaky',
+          handler: (m) => (received.push(m.body), Promise.resolve(complete)),
+        },
+      ],
+      port: 0,
+      serviceBusConnectionString: own.connectionString,
+      hostSettings: settings(1),
+      log: logger,
+      queueListener: mode,
+    });
+    await own.close();
+    await expect
+      .poll(() => logger.lines.some((l) => l.event === 'queue.receiver_error'), { timeout: 10_000 })
+      .toBe(true);
 
-  expect((await fetch(`${host.url}/api/anything`)).status).toBe(404);
+    expect((await fetch(`${host.url}/api/anything`)).status).toBe(404);
 
-  const restarted = await startServiceBusEmulator({
-    port,
-    queues: [{ name: 'flaky', lockDuration: 'PT30S' }],
-  });
-  try {
-    const sender = new ServiceBusClient(restarted.connectionString);
-    await sender.createSender('flaky').sendMessages({ body: 'after restart', messageId: 'r-1' });
-    await sender.close();
-    await expect.poll(() => received, { timeout: 15_000 }).toEqual(['after restart']);
-    // No secret in any log line: the connection string's key never appears.
-    const key = /SharedAccessKey=([^;]+)/.exec(restarted.connectionString)![1]!;
-    expect(JSON.stringify(logger.lines)).not.toContain(key);
-  } finally {
-    await host.close();
-    host = undefined;
-    await restarted.close();
-  }
-}, 30_000);
+    const restarted = await startServiceBusEmulator({
+      port,
+      queues: [{ name: 'flaky', lockDuration: 'PT30S' }],
+    });
+    try {
+      const sender = new ServiceBusClient(restarted.connectionString);
+      await sender.createSender('flaky').sendMessages({ body: 'after restart', messageId: 'r-1' });
+      await sender.close();
+      await expect.poll(() => received, { timeout: 15_000 }).toEqual(['after restart']);
+      // No secret in any log line: the connection string's key never appears.
+      const key = /SharedAccessKey=([^;]+)/.exec(restarted.connectionString)![1]!;
+      expect(JSON.stringify(logger.lines)).not.toContain(key);
+    } finally {
+      await host.close();
+      host = undefined;
+      await restarted.close();
+    }
+  },
+  30_000,
+);
