@@ -76,6 +76,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
       await publisher.close();
       await serviceBus.close();
       cosmos.dispose();
+      model.close();
     },
   };
 }
