@@ -48,8 +48,7 @@ export function estimatedRequestUnits(op: CosmosOperation): number {
       return INSERT_RU_PER_KB * kb(op.documentBytes);
     case 'replace':
     case 'patch':
-      // A patch is billed like a replace of the whole document; the patch body is smaller than the
-      // document, so 1 KB (the minimum) stands for the small documents patched here.
+      // A patch is billed like a replace of the whole document: documentBytes is the patched document.
       return REPLACE_FACTOR * INSERT_RU_PER_KB * kb(op.documentBytes);
     case 'delete':
       return INSERT_RU_PER_KB * kb(op.documentBytes);

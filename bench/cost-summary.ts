@@ -52,7 +52,7 @@ export interface CostSummary {
   readonly firstDeliveries: number;
   /**
    * Bytes (means) of the job document as created, as read by persist (none: persist patches without
-   * reading), and of the terminal write (a replaced document, or a patch's body: the terminal fields).
+   * reading), and of the terminal write (the document a replace sent or a patch produced).
    */
   readonly documentBytes: { readonly created: number; readonly read: number; readonly replaced: number };
   /** The distinct queries seen, with how many times each ran per job. */

@@ -2,7 +2,7 @@
  * Overhead (issue 8): end-to-end latency from accept to persisted result, with a model that answers at
  * once, at a steady offered load (default 100 jobs/s over HTTP from a worker thread), p50/p99 by stage
  * from the timings each job carries (acceptedAt, invokeStartedAt, modelCompletedAt, postprocessedAt,
- * persistedAt; persistedAt is taken just before the terminal replace). Baseline, same run: the I/O
+ * persistedAt; persistedAt is taken just before the terminal write). Baseline, same run: the I/O
  * floor (bench/lib/io-floor.ts) at the same offered load and concurrency.
  *
  * What ran where: the target rows run one Functions host instance, the dev host on the main thread
@@ -15,7 +15,8 @@
  * busy share, own CPU per job and share of the stage messages; process CPU per job covers every thread.
  *
  *   npm run build && node dist/bench/overhead.js
- * Environment: BENCH_OVERHEAD_RATE (100 jobs/s), BENCH_OVERHEAD_SECONDS (10), BENCH_OVERHEAD_WARMUP_SECONDS (1),
+ * Environment: BENCH_OVERHEAD_RATE (100 jobs/s), BENCH_OVERHEAD_SECONDS (10), BENCH_OVERHEAD_WARMUP_SECONDS (15:
+ * every measurement's fresh stack first runs this long at BENCH_OVERHEAD_RATE, drained and not counted),
  * BENCH_OVERHEAD_LOW_RATE (20 jobs/s, a second load the local stack sustains; at most 6 s),
  * BENCH_OVERHEAD_SWEEP (30,40,60: offered loads in between, pipeline only, 5 s each),
  * BENCH_HOST_INSTANCES (1; 2 = scaled out, the comparison row then shows 1), BENCH_MAIN_FUNCTIONS (all by default; http keeps the queue
@@ -113,11 +114,19 @@ interface ThreadLoad {
   readonly stageShare: number;
 }
 
+/** Load run on each fresh stack before it is measured, and not counted. */
+interface Warmup {
+  readonly ms: number;
+  readonly ratePerSecond: number;
+}
+
 interface Measured {
   /** Per host instance, the main one first: busy share, CPU per job, share of the stage messages. */
   readonly instances: readonly ThreadLoad[];
   /** Every thread of the process (emulators, load generator, V8 helpers too): CPU per job. */
   readonly processCpuMsPerJob: number;
+  /** The main instance's queue listener thread (its Service Bus receivers), when it has one. */
+  readonly listenerCpuMsPerJob: number | undefined;
   readonly pipeline: Segments;
   readonly floor: Segments;
   readonly posts: { p50: number; p99: number; accepted: number; refused: number; achieved: number };
@@ -130,7 +139,7 @@ const STAGE_QUEUES = ['invoke', 'postprocess', 'persist'] as const;
 async function measureAt(
   rate: number,
   durationMs: number,
-  warmupMs: number,
+  warmup: Warmup,
   layout: Layout,
   withFloor = true,
 ): Promise<Measured> {
@@ -140,14 +149,31 @@ async function measureAt(
   let posts: Measured['posts'];
   let instances: ThreadLoad[];
   let processCpuMsPerJob: number;
+  let listenerCpuMsPerJob: number | undefined;
   const stack = await startBenchStack(layout);
+  const persisted = () =>
+    stack.instances().reduce((sum, instance) => sum + (instance.invocations.persist ?? 0), 0);
   try {
+    if (warmup.ms > 0) {
+      const warm = await offerLoad({
+        url: `${stack.apiUrl}/v1/jobs`,
+        apiKey: stack.apiKey,
+        body: JOB_BODY,
+        ratePerSecond: warmup.ratePerSecond,
+        durationMs: warmup.ms,
+      });
+      const warmAccepted = warm.filter((s) => s.status === 202).length;
+      await waitUntil(() => persisted() >= warmAccepted, 120_000, 'the warm-up jobs to finish', 50);
+    }
+    const persistedBefore = persisted();
     const started = Date.now();
     const before = stack.instances().map((instance) => ({
+      invocations: instance.invocations,
       eventLoop: instance.eventLoop,
       cpuMs: threadCpuMs(instance.osThreadId),
     }));
     const processBefore = process.cpuUsage();
+    const listenerBefore = threadCpuMs(stack.host.queueListenerThreadId);
     const submissions = await offerLoad({
       url: `${stack.apiUrl}/v1/jobs`,
       apiKey: stack.apiKey,
@@ -158,18 +184,29 @@ async function measureAt(
     const accepted = submissions.filter((s) => s.status === 202);
     // Accepted per second over the time it took to answer them all, not over the offered window.
     const lastAnswer = Math.max(...submissions.map((s) => s.at + s.latencyMs));
-    const persisted = () =>
-      stack.instances().reduce((sum, instance) => sum + (instance.invocations.persist ?? 0), 0);
-    await waitUntil(() => persisted() >= accepted.length, 120_000, 'every accepted job to finish', 50);
+    await waitUntil(
+      () => persisted() - persistedBefore >= accepted.length,
+      120_000,
+      'every accepted job to finish',
+      50,
+    );
     const processCpu = process.cpuUsage(processBefore);
     const jobs = Math.max(1, accepted.length);
     processCpuMsPerJob = (processCpu.user + processCpu.system) / 1000 / jobs;
+    const listenerAfter = threadCpuMs(stack.host.queueListenerThreadId);
+    listenerCpuMsPerJob =
+      listenerAfter === undefined || listenerBefore === undefined
+        ? undefined
+        : (listenerAfter - listenerBefore) / jobs;
     const after = stack.instances();
-    const stageMessages = (instance: (typeof after)[number]) =>
-      STAGE_QUEUES.reduce((sum, queue) => sum + (instance.invocations[queue] ?? 0), 0);
+    const stageMessages = (instance: (typeof after)[number], index: number) =>
+      STAGE_QUEUES.reduce(
+        (sum, queue) => sum + (instance.invocations[queue] ?? 0) - (before[index]?.invocations[queue] ?? 0),
+        0,
+      );
     const allStageMessages = Math.max(
       1,
-      after.reduce((sum, instance) => sum + stageMessages(instance), 0),
+      after.reduce((sum, instance, index) => sum + stageMessages(instance, index), 0),
     );
     instances = after.map((instance, index) => {
       const start = before[index];
@@ -180,10 +217,10 @@ async function measureAt(
           : 0,
         cpuMsPerJob:
           cpuAfter === undefined || start?.cpuMs === undefined ? undefined : (cpuAfter - start.cpuMs) / jobs,
-        stageShare: stageMessages(instance) / allStageMessages,
+        stageShare: stageMessages(instance, index) / allStageMessages,
       };
     });
-    const latencies = submissions.filter((s) => s.at >= started + warmupMs).map((s) => s.latencyMs);
+    const latencies = submissions.map((s) => s.latencyMs);
     posts = {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
@@ -191,22 +228,26 @@ async function measureAt(
       refused: submissions.length - accepted.length,
       achieved: accepted.length / (Math.max(durationMs, lastAnswer - started) / 1000),
     };
-    pipeline = pipelineSegments(await readAllJobs(stack), started + warmupMs);
+    pipeline = pipelineSegments(await readAllJobs(stack), started);
   } finally {
     await stack.close();
   }
 
-  const measured = { pipeline, posts, instances, processCpuMsPerJob };
+  const measured = { pipeline, posts, instances, processCpuMsPerJob, listenerCpuMsPerJob };
   if (!withFloor) return { ...measured, floor: floorSegments([], 0) };
   // The I/O floor at the same offered load and concurrency.
   const floor = await startIoFloor();
   try {
     await floor.start(DEFAULT_CONCURRENCY);
+    const drive = async (ratePerSecond: number, ms: number, prefix: string) => {
+      await driveOpenLoop(ratePerSecond, ms, (index) => floor.submit(`${prefix}-${index}`));
+      const submitted = floor.jobs().length;
+      await waitUntil(() => floor.done() >= submitted, 120_000, 'the floor jobs', 50);
+    };
+    if (warmup.ms > 0) await drive(warmup.ratePerSecond, warmup.ms, 'floor-warm');
     const started = Date.now();
-    await driveOpenLoop(rate, durationMs, (index) => floor.submit(`floor-${index}`));
-    const submitted = floor.jobs().length;
-    await waitUntil(() => floor.done() >= submitted, 120_000, 'the floor jobs', 50);
-    return { ...measured, floor: floorSegments(floor.jobs(), started + warmupMs) };
+    await drive(rate, durationMs, 'floor');
+    return { ...measured, floor: floorSegments(floor.jobs(), started) };
   } finally {
     await floor.close();
   }
@@ -215,18 +256,24 @@ async function measureAt(
 export async function runOverheadBenchmark(options: OverheadOptions = {}): Promise<PartResult> {
   const rate = options.ratePerSecond ?? (Number(process.env.BENCH_OVERHEAD_RATE) || 100);
   const durationMs = options.durationMs ?? (Number(process.env.BENCH_OVERHEAD_SECONDS) || 10) * 1000;
-  const warmupMs = options.warmupMs ?? (Number(process.env.BENCH_OVERHEAD_WARMUP_SECONDS) || 1) * 1000;
+  const warmupSeconds = Number(process.env.BENCH_OVERHEAD_WARMUP_SECONDS);
+  const warmup: Warmup = {
+    ms:
+      options.warmupMs ?? (Number.isFinite(warmupSeconds) && warmupSeconds >= 0 ? warmupSeconds : 15) * 1000,
+    // At the target rate whatever the rate measured next: the JIT warms by calls, not by seconds.
+    ratePerSecond: rate,
+  };
   const lowRate = options.lowRatePerSecond ?? (Number(process.env.BENCH_OVERHEAD_LOW_RATE) || 20);
   // One host instance by default: on this 2-core machine a second instance (a Function App scaled out)
   // measured worse, since the cores are already shared with the emulators, the load generator and V8's
   // own threads; the scaled-out layout is measured too and reported in its own row.
   const layout: Layout = options.layout ?? benchHostInstances();
-  const measured = await measureAt(rate, durationMs, warmupMs, layout);
+  const measured = await measureAt(rate, durationMs, warmup, layout);
   const { pipeline, floor: floorSegs, posts } = measured;
   const otherLayout: Layout = layout.hostInstances === 1 ? { hostInstances: 2 } : { hostInstances: 1 };
-  const other = await measureAt(rate, durationMs, warmupMs, otherLayout, false);
+  const other = await measureAt(rate, durationMs, warmup, otherLayout, false);
   // The same at a load the local stack sustains: latency without queueing behind a saturated core.
-  const low = await measureAt(lowRate, Math.min(durationMs, 6_000), warmupMs, layout);
+  const low = await measureAt(lowRate, Math.min(durationMs, 6_000), warmup, layout);
   // Between the two: the highest offered load at which the latency targets still hold here.
   const sweepRates = (process.env.BENCH_OVERHEAD_SWEEP ?? '30,40,60')
     .split(',')
@@ -234,7 +281,7 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
     .filter((r) => r > lowRate && r < rate);
   const sweep: Array<{ rate: number; p50: number; p99: number }> = [];
   for (const sweepRate of sweepRates) {
-    const point = await measureAt(sweepRate, 5_000, warmupMs, layout, false);
+    const point = await measureAt(sweepRate, 5_000, warmup, layout, false);
     sweep.push({
       rate: sweepRate,
       p50: percentile(point.pipeline.total, 50),
@@ -276,7 +323,7 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
     ['accept', 'accept -> invoke started (create, send, hop)', 'create -> hop 1'],
     ['model', 'invoke started -> model answered (simulator round trip)', 'none'],
     ['postprocess', 'model answered -> postprocessed (send, hop, validate)', 'hop 1 -> hop 2'],
-    ['persist', 'postprocessed -> persisted (send, hop, point read)', 'hop 2 -> read + replace'],
+    ['persist', 'postprocessed -> persisted (send, hop, conditional patch)', 'hop 2 -> patch'],
   ];
   for (const [key, label, floorLabel] of stages) {
     for (const q of [50, 99]) {
@@ -345,9 +392,11 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
     details: [
       '### Overhead: method',
       '',
-      `${setup} over HTTP from a worker thread (open loop); the first ${warmupMs / 1000} s are warm-up and`,
-      `not counted (${pipeline.total.length} jobs measured). Stage times come from each job's own timings in`,
-      `Cosmos DB (ms resolution). The floor does the same Cosmos DB and Service Bus I/O with the same SDKs and`,
+      `${setup} over HTTP from a worker thread (open loop), ${pipeline.total.length} jobs measured. Every`,
+      `measurement (and its floor) runs on a fresh stack warmed first: ${warmup.ms / 1000} s at ${warmup.ratePerSecond} jobs/s, drained,`,
+      'not counted, so that V8 has compiled the hot code (its background compiler threads otherwise take up to',
+      "half a core for the first ~20 s) and the links and caches are open. Stage times come from each job's",
+      `own timings in Cosmos DB (ms resolution). The floor does the same Cosmos DB and Service Bus I/O with the same SDKs and`,
       `maxConcurrentCalls ${DEFAULT_CONCURRENCY}, without HTTP, validation, the model call or the use cases.`,
       `Placement: ${instancePlacement(layout.hostInstances, layout.mainInstanceFunctions)}; ${emulatorPlacement()};`,
       'the load generator on another worker thread. The floor puts its emulators the same way. All threads',
@@ -379,6 +428,13 @@ function threadRows(rate: number, label: string, measured: Measured, layout: Lay
       unit: `% / ${instance.cpuMsPerJob === undefined ? 'n/a' : `${round(instance.cpuMsPerJob, 2)} ms`} / ${round(100 * instance.stageShare, 0)} %`,
     });
   });
+  if (measured.listenerCpuMsPerJob !== undefined)
+    rows.push({
+      part: PART,
+      metric: `queue listener thread CPU per job at ${rate} jobs/s, ${label} (main instance's receivers)`,
+      value: round(measured.listenerCpuMsPerJob, 2),
+      unit: 'ms',
+    });
   rows.push({
     part: PART,
     metric: `process CPU per job at ${rate} jobs/s, ${label} (every thread: instances, emulators, load)`,

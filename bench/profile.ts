@@ -10,7 +10,8 @@
  * second on a worker thread (local/threads/host-instances.ts) to see how the work splits.
  *
  *   npm run build && node dist/bench/profile.js
- * Environment: BENCH_PROFILE_RATE (100 jobs/s), BENCH_PROFILE_SECONDS (5), BENCH_PROFILE_OUT (write the
+ * Environment: BENCH_PROFILE_RATE (100 jobs/s), BENCH_PROFILE_SECONDS (5), BENCH_PROFILE_WARMUP_SECONDS (15, at
+ * the same rate, not profiled), BENCH_PROFILE_OUT (write the
  * .cpuprofile there too, e.g. to open it in Chrome DevTools), BENCH_PROFILE_INSTANCES (1).
  */
 import { writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ export async function runProfile(
   const rate = options.ratePerSecond ?? (Number(process.env.BENCH_PROFILE_RATE) || 100);
   const seconds = options.seconds ?? (Number(process.env.BENCH_PROFILE_SECONDS) || 5);
   const hostInstances = Number(process.env.BENCH_PROFILE_INSTANCES) || 1;
+  const warmupSeconds = Number(process.env.BENCH_PROFILE_WARMUP_SECONDS);
+  const warmupMs = (Number.isFinite(warmupSeconds) && warmupSeconds >= 0 ? warmupSeconds : 15) * 1000;
   // Threads that exist before the stack: the main thread and Node's own (V8 platform workers, libuv).
   const processThreads = new Set(allThreadsCpuMs().keys());
   const stack = await startBenchStack({ hostInstances });
@@ -49,7 +52,9 @@ export async function runProfile(
         ratePerSecond: rate,
         durationMs,
       });
-    await load(1_000); // warm-up: module compilation, links, caches
+    // Warm-up: V8's background compilers take up to half a core for the first ~20 s at this load; the
+    // profile is of the steady state a long-running host instance reaches, after links and caches open.
+    await load(warmupMs);
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 500 });
@@ -81,11 +86,13 @@ export async function runProfile(
       const kind =
         instance !== undefined
           ? `host instance ${instance} (${instance === 0 ? 'main thread' : 'worker thread'})`
-          : processThreads.has(id)
-            ? "Node's own threads (V8 platform: GC, background compilation; libuv pool)"
-            : threadsBefore.has(id)
-              ? 'emulator thread(s) (Cosmos DB, Service Bus, model simulator)'
-              : 'load generator thread (started with the load)';
+          : id === stack.host.queueListenerThreadId
+            ? "queue listener thread (the host's Service Bus receivers: receive, lock renewal, settle)"
+            : processThreads.has(id)
+              ? "Node's own threads (V8 platform: GC, background compilation; libuv pool)"
+              : threadsBefore.has(id)
+                ? 'emulator thread(s) (Cosmos DB, Service Bus, model simulator)'
+                : 'load generator thread (started with the load)';
       byThread.set(kind, (byThread.get(kind) ?? 0) + after - (threadsBefore.get(id) ?? 0));
     }
     const threadRows: BenchRow[] = [...byThread]

@@ -93,7 +93,10 @@ export function instrumentCosmos(): CosmosCounter {
           target: described.target,
           status: response.statusCode ?? 200,
           requestCharge: response.requestCharge ?? 0,
-          documentBytes: kind === 'pointRead' ? byteLength(response.resource) : described.bytes,
+          // A read costs by the document it returns; a patch is billed like writing the document it
+          // produces (https://learn.microsoft.com/azure/cosmos-db/partial-document-update-faq), not its body.
+          documentBytes:
+            kind === 'pointRead' || kind === 'patch' ? byteLength(response.resource) : described.bytes,
         });
         return response;
       } catch (error) {

@@ -3,7 +3,7 @@
  * on the same emulators and SDKs, in the same process, at the same concurrency. Per job:
  *
  *   create the job document -> send (hop 1) -> receive, send, complete (hop 2) -> receive, send,
- *   complete -> receive, point read, replace, complete (hop 3)
+ *   complete -> receive, conditional patch, complete (hop 3)
  *
  * which is the pipeline's happy path (accept, invoke, postprocess, persist) minus validation, the model
  * call, routing, logging and the use cases. No `deliver` hop: the benchmark tenant has no webhook
@@ -27,14 +27,14 @@ import { DEFAULT_THREADING } from '../../local/threads/stack-emulators.js';
 import { benchEmulatorThreads, JOB_REQUEST } from './pipeline.js';
 
 const HOPS = 3;
-/** The last hop reads and replaces the job document, as persist does. */
+/** The last hop writes the terminal state with one conditional patch, as persist does. */
 const PERSIST_HOP = HOPS;
 const queueName = (hop: number) => `floor-${hop}`;
 
 export interface FloorJob {
   readonly id: string;
   readonly createdAt: number;
-  /** When each hop's handler received the job (hop 1..3; the replace is in the last). */
+  /** When each hop's handler received the job (hop 1..3; the terminal write is in the last). */
   readonly received: number[];
   persistedAt?: number;
   doneAt?: number;
@@ -120,12 +120,14 @@ export async function startIoFloor(): Promise<IoFloor> {
     const job = tracked.get(body.id);
     job?.received.push(Date.now());
     if (hop === PERSIST_HOP) {
-      const item = container.item(body.id, body.tenantId);
-      const { resource, etag } = await item.read<Record<string, unknown>>();
-      await item.replace(
-        { ...resource, status: 'succeeded', completedAt: new Date().toISOString() },
-        { accessCondition: { type: 'IfMatch', condition: etag ?? '' } },
-      );
+      const at = new Date().toISOString();
+      await container.item(body.id, body.tenantId).patch({
+        condition: "from c where c.status = 'queued'",
+        operations: [
+          { op: 'set', path: '/status', value: 'succeeded' },
+          { op: 'set', path: '/completedAt', value: at },
+        ],
+      });
       if (job) job.persistedAt = Date.now();
     }
     if (hop < HOPS) await send(hop + 1, body, body.id);

@@ -141,13 +141,26 @@ export function benchHostInstances(): { hostInstances: number; mainInstanceFunct
 
 /** Where the host instances ran, for the methods text of a benchmark. */
 export function instancePlacement(hostInstances: number, mainInstanceFunctions?: 'all' | 'http'): string {
+  const receivers =
+    benchQueueListener() === 'thread'
+      ? "; the main instance's Service Bus receivers (receive, lock renewal, settlement) on a listener thread, as the Functions host receives outside the Node.js worker"
+      : '';
   if (hostInstances <= 1)
-    return 'one Functions host instance: the dev host (HTTP and every queue trigger), the functions and the SDK clients on the main thread';
+    return `one Functions host instance: the dev host (HTTP and every queue trigger), the functions and the SDK clients on the main thread${receivers}`;
   const main =
     (mainInstanceFunctions ?? MAIN_INSTANCE_FUNCTIONS) === 'http'
       ? 'HTTP only'
       : 'HTTP and the queue triggers';
-  return `${hostInstances} Functions host instances competing for the same queues: the main thread's (${main}) and ${hostInstances - 1} on worker threads (queue triggers), each with its own services and SDK clients`;
+  return `${hostInstances} Functions host instances competing for the same queues: the main thread's (${main}) and ${hostInstances - 1} on worker threads (queue triggers, receiving on their own thread), each with its own services and SDK clients${receivers}`;
+}
+
+/**
+ * Where the main instance's queue triggers receive: on a listener thread by default, as the Functions
+ * host receives outside the Node.js worker (which then only runs the functions); BENCH_QUEUE_LISTENER=
+ * in-process puts the receivers on the main thread (the stack's default, which the tests use).
+ */
+export function benchQueueListener(): 'in-process' | 'thread' {
+  return process.env.BENCH_QUEUE_LISTENER === 'in-process' ? 'in-process' : 'thread';
 }
 
 export function startBenchStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -156,6 +169,7 @@ export function startBenchStack(options: LocalStackOptions = {}): Promise<LocalS
     logger: benchLogger,
     modelLatency: INSTANT_MODEL,
     emulatorThreads: benchEmulatorThreads(),
+    queueListener: benchQueueListener(),
     ...options,
     // Host instances on worker threads log with their own logger at LOG_LEVEL: errors only, like this one.
     env: { LOG_LEVEL: 'error', ...options.env },
