@@ -7,10 +7,12 @@
  * locations it does not serve). What it does and does not do through SDK 4.9.3 is pinned by
  * test/local-cosmos/embedded-cosmos.test.ts: CRUD, IfMatch ETags (412), patch with conditions, queries
  * with continuation and batches of creates work; the `partitionKey` query option does not scope results
- * (filter in WHERE), TTL never expires items, request charges are always 1.
+ * (filter in WHERE), TTL never expires items, request charges are always 1. A patch's condition is checked
+ * against the patched document only (patch-condition.ts), not by a scan of the container.
  */
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '@vercel/cosmosdb-server';
+import { checkPatchConditionsPerDocument } from './patch-condition.js';
 
 /**
  * The Cosmos DB emulator's published well-known key. cosmosdb-server does not check signatures, but the
@@ -34,6 +36,7 @@ export interface EmbeddedCosmosOptions {
 
 export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): Promise<EmbeddedCosmos> {
   const host = options.host ?? '127.0.0.1';
+  checkPatchConditionsPerDocument();
   // keepAlive: without it the server answers `connection: close` and the SDK reconnects per request.
   const server = createHttpServer({ keepAlive: true });
   await new Promise<void>((resolve, reject) => {

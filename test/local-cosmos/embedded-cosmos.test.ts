@@ -124,6 +124,26 @@ describe('embedded Cosmos DB', () => {
     expect(await statusOf(refused)).toBe(412);
   });
 
+  test('a patch condition is judged on the patched document, whatever the others hold', async () => {
+    // Many documents that match the condition, and the target that does not: only the target counts.
+    for (let i = 0; i < 20; i += 1) {
+      await jobs().items.create({ id: `cond-other-${i}`, tenantId: 't-cond', status: 'queued' });
+    }
+    await jobs().items.create({ id: 'cond-done', tenantId: 't-cond', status: 'succeeded' });
+    await jobs().items.create({ id: 'cond-open', tenantId: 't-cond', status: 'queued' });
+    const finish = (id: string) =>
+      jobs()
+        .item(id, 't-cond')
+        .patch({
+          operations: [{ op: 'set', path: '/status', value: 'failed' }],
+          condition: "from c where c.status = 'queued'",
+        });
+    expect(await statusOf(finish('cond-done'))).toBe(412);
+    expect((await finish('cond-open')).resource).toMatchObject({ id: 'cond-open', status: 'failed' });
+    expect(await statusOf(finish('cond-open'))).toBe(412);
+    expect(await statusOf(finish('cond-missing'))).toBe(404);
+  });
+
   test('queries page with continuation tokens, in order, within a partition', async () => {
     for (let i = 0; i < 5; i += 1) {
       await jobs().items.create({ id: `page-${i}`, tenantId: 't-page', createdAt: i });
