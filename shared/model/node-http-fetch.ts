@@ -28,6 +28,7 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { urlToHttpOptions } from 'node:url';
+import { BufferedResponse } from './buffered-response.js';
 import {
   decodeResponseBody,
   encodeRequestBody,
@@ -284,13 +285,9 @@ function toResponse(res: IncomingMessage, status: number, body: Buffer, prepared
   const raw = res.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
   const nullBody = NULL_BODY_STATUSES.has(status) || prepared.method === 'HEAD';
-  const response = new Response(nullBody ? null : body, {
-    status,
-    statusText: res.statusMessage ?? '',
-    headers,
-  });
-  // `url` is a read-only getter that `new Response` leaves empty; fetch reports the URL fetched, and
-  // the SDK logs it.
-  Object.defineProperty(response, 'url', { value: prepared.url.href });
-  return response;
+  return new BufferedResponse(
+    nullBody ? null : body,
+    { status, statusText: res.statusMessage ?? '', headers },
+    prepared.url.href,
+  );
 }
