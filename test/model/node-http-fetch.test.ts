@@ -3,7 +3,12 @@
  * what the SDK and the model client read (status, headers, body, error classes) must be what they got
  * from the global fetch.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import {
@@ -257,6 +262,53 @@ describe('createNodeHttpFetch', () => {
     await expect.poll(() => server.open.size).toBe(0);
     await created.fetch(server.url);
     expect(server.connections()).toBe(2);
+  });
+
+  it('closes idle connections after the idle timeout, but never a request that takes longer', async () => {
+    const server = await serve((_req, res) => setTimeout(() => res.end('slow'), 150));
+    const { fetch } = transport({ freeSocketTimeoutMs: 50 });
+    expect(await (await fetch(server.url)).text()).toBe('slow');
+    await expect.poll(() => server.open.size).toBe(0);
+  });
+
+  it('verifies TLS certificates with the default CA store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'node-http-fetch-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    // A throwaway self-signed certificate: no public CA vouches for it, so the handshake must fail.
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const server = createHttpsServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      (_req, res) => res.end('should not be read'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    const error = (await transport()
+      .fetch(`https://localhost:${port}/`)
+      .catch((e: unknown) => e)) as TypeError;
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('fetch failed');
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
   });
 
   it('decodes gzip, deflate (zlib and raw) and br bodies', async () => {
