@@ -264,6 +264,43 @@ describe('createNodeHttpFetch', () => {
     expect(server.connections()).toBe(2);
   });
 
+  it('keeps idle connections without keeping the process alive', async () => {
+    const server = await serve((_req, res) => res.end('ok'));
+    const refCountedSockets = () =>
+      process.getActiveResourcesInfo().filter((resource) => resource === 'TCPSocketWrap').length;
+    const created = transport();
+    await (await created.fetch(server.url)).text();
+    await expect.poll(() => server.open.size).toBe(1);
+    const withConnection = refCountedSockets();
+    created.close();
+    await expect.poll(() => server.open.size).toBe(0);
+    // Both ends of the kept connection live in this process: only the server's end may hold it open,
+    // so closing the connection releases exactly one ref'd socket.
+    expect(withConnection - refCountedSockets()).toBe(1);
+  });
+
+  it('sends a Request object and a ReadableStream body', async () => {
+    const server = await serve((_req, res) => res.end('ok'));
+    const { fetch } = transport();
+    await fetch(
+      new Request(`${server.url}/r`, { method: 'PUT', headers: { 'x-r': '1' }, body: 'from request' }),
+    );
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('streamed '));
+        controller.enqueue(new TextEncoder().encode('body'));
+        controller.close();
+      },
+    });
+    await fetch(server.url, { method: 'POST', body: stream, duplex: 'half' });
+    const [fromRequest, streamed] = server.received;
+    expect(fromRequest).toMatchObject({ method: 'PUT', url: '/r' });
+    expect(fromRequest!.headers['x-r']).toBe('1');
+    expect(fromRequest!.body.toString()).toBe('from request');
+    expect(streamed!.body.toString()).toBe('streamed body');
+    expect(streamed!.headers['content-length']).toBe('13');
+  });
+
   it('closes idle connections after the idle timeout, but never a request that takes longer', async () => {
     const server = await serve((_req, res) => setTimeout(() => res.end('slow'), 150));
     const { fetch } = transport({ freeSocketTimeoutMs: 50 });
