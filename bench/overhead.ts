@@ -129,7 +129,15 @@ interface Measured {
   readonly listenerCpuMsPerJob: number | undefined;
   readonly pipeline: Segments;
   readonly floor: Segments;
-  readonly posts: { p50: number; p99: number; accepted: number; refused: number; achieved: number };
+  readonly posts: {
+    p50: number;
+    p99: number;
+    accepted: number;
+    refused: number;
+    /** Refused answers by HTTP status, e.g. "429 x2"; status 0 is a network error at the client. */
+    refusedStatuses: string;
+    achieved: number;
+  };
 }
 
 /** An HTTP job's hops. No `deliver`: the bench tenant has no webhook endpoints, so persist skips it. */
@@ -226,6 +234,7 @@ async function measureAt(
       p99: percentile(latencies, 99),
       accepted: accepted.length,
       refused: submissions.length - accepted.length,
+      refusedStatuses: countByStatus(submissions.filter((s) => s.status !== 202)),
       achieved: accepted.length / (Math.max(durationMs, lastAnswer - started) / 1000),
     };
     pipeline = pipelineSegments(await readAllJobs(stack), started);
@@ -379,7 +388,7 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
     withBaseline(
       {
         part: PART,
-        metric: `jobs accepted per second, until the last answer (refused: ${posts.refused})`,
+        metric: `jobs accepted per second, until the last answer (refused: ${posts.refused}${posts.refused > 0 ? `: ${posts.refusedStatuses}` : ''})`,
         value: round(posts.achieved, 1),
         unit: 'jobs/s',
       },
@@ -406,6 +415,12 @@ export async function runOverheadBenchmark(options: OverheadOptions = {}): Promi
       'utilisation from submit to all persisted; CPU per job from the Linux per-thread clock (10 ms ticks).',
     ].join('\n'),
   };
+}
+
+function countByStatus(submissions: ReadonlyArray<{ status: number }>): string {
+  const counts = new Map<number, number>();
+  for (const { status } of submissions) counts.set(status, (counts.get(status) ?? 0) + 1);
+  return [...counts].map(([status, count]) => `status ${status} x${count}`).join(', ');
 }
 
 function layoutLabel(layout: Layout): string {

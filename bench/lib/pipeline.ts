@@ -49,6 +49,15 @@ export function benchJobDocument(tenantId: string, idempotencyKey: string, nowMs
 export const INSTANT_MODEL = { timeToFirstTokenMs: 0, perTokenMs: 0 } as const;
 
 /**
+ * The deployment the pipeline benchmarks call: 10M tokens per minute, i.e. 60,000 requests per minute
+ * (Azure grants 6 RPM per 1,000 TPM), so quota never paces their load. With the local stack's default
+ * (1M TPM: 100 requests/s, enforced per 10 s window) a 100 jobs/s run sat exactly at the request limit
+ * and every window's end held jobs back for up to a second, which is quota pacing working, not
+ * platform overhead. Pacing has its own benchmark (bench/model-quota.ts).
+ */
+export const BENCH_DEPLOYMENTS = [{ name: 'gpt-4o-mini', model: 'gpt-4o-mini', tpm: 10_000_000 }] as const;
+
+/**
  * Errors only. autocannon closes its connections when its time is up, so requests still in flight end
  * with "Premature close" in the handler: expected at the end of every round, so not printed.
  */
@@ -168,6 +177,7 @@ export function startBenchStack(options: LocalStackOptions = {}): Promise<LocalS
     port: 0,
     logger: benchLogger,
     modelLatency: INSTANT_MODEL,
+    deployments: BENCH_DEPLOYMENTS,
     emulatorThreads: benchEmulatorThreads(),
     queueListener: benchQueueListener(),
     ...options,
