@@ -1,7 +1,7 @@
 /**
- * The local stack with its emulators on worker threads (what `npm start` and the benchmarks use): a job
- * submitted over HTTP goes through every stage to `succeeded`, the handles keep working across the
- * thread boundary, and close leaves nothing running.
+ * The local stack with its emulators on worker threads and the queue triggers receiving on a listener
+ * thread (what `npm start` and the benchmarks use): a job submitted over HTTP goes through every stage to
+ * `succeeded`, the handles keep working across the thread boundaries, and close leaves nothing running.
  */
 import { describe, expect, it } from 'vitest';
 import { startLocalStack } from '../../local/stack.js';
@@ -25,12 +25,13 @@ async function waitForJob(apiUrl: string, apiKey: string, id: string): Promise<R
   }
 }
 
-describe('the local stack with emulator threads (the default layout, as npm start and the benchmarks run it)', () => {
+describe('the local stack with emulator and listener threads (as npm start and the benchmarks run it)', () => {
   it('runs a job submitted over HTTP to succeeded and closes without leaking handles', async () => {
     const before = liveHandles();
     const stack = await startLocalStack({
       port: 0,
       emulatorThreads: true,
+      queueListener: 'thread',
       logger: createLogger({ level: 'error' }),
       modelLatency: { timeToFirstTokenMs: 0, perTokenMs: 0 },
     });
@@ -54,6 +55,12 @@ describe('the local stack with emulator threads (the default layout, as npm star
       const { id } = (await response.json()) as { id: string };
       const job = await waitForJob(stack.apiUrl, stack.apiKey, id);
       expect(job).toMatchObject({ id, status: 'succeeded' });
+      // Each stage ran once on this thread, from messages the listener thread received and settled.
+      await expect
+        .poll(() => stack.instances()[0]?.invocations)
+        .toMatchObject({ invoke: 1, postprocess: 1, persist: 1 });
+      expect(Object.values(stack.serviceBus.stats()).every((queue) => queue.locked === 0)).toBe(true);
+      if (process.platform === 'linux') expect(stack.host.queueListenerThreadId).toBeTypeOf('number');
       // Synchronous calls answered by the emulators' own threads.
       expect(stack.model.stats().totals).toMatchObject({ requests: 1, succeeded: 1 });
       const queues = stack.serviceBus.stats();
