@@ -6,7 +6,9 @@
  * floor (bench/lib/io-floor.ts) at the same offered load and concurrency.
  *
  * What ran where: the target rows run one Functions host instance, the dev host on the main thread
- * (HTTP, every queue trigger, the functions and their SDK clients). The emulators (embedded Cosmos DB,
+ * (HTTP, every queue trigger, the functions and their SDK clients), its Service Bus receivers on a
+ * listener thread as the Functions host receives outside the worker (bench/lib/pipeline.ts
+ * benchQueueListener; BENCH_QUEUE_LISTENER=in-process to compare). The emulators (embedded Cosmos DB,
  * Service Bus, model simulator) run on a worker thread, like the separate services they stand for in
  * Azure; the load generator on another. The same load on the platform scaled out to 2 host instances
  * (local/threads/host-instances.ts: the main thread's and one on a worker thread, competing for the same

@@ -4,8 +4,9 @@
  * inspector's Profiler (what `node --cpu-prof` records), summarised by package and by function.
  * The emulators run on worker threads (like the services they stand for) and the load generator on
  * another: neither is in the profile, but both are in the process CPU figures, and a per-thread table
- * (Linux thread clocks) says which threads the process CPU went to: the host instances, Node's V8
- * platform threads (garbage collection, background compilation), the emulators, the load generator.
+ * (Linux thread clocks) says which threads the process CPU went to: the host instances, the queue
+ * listener (the host's Service Bus receivers), Node's V8 platform threads (garbage collection,
+ * background compilation), the emulators, the load generator.
  * One host instance by default (the profile is its main thread); BENCH_PROFILE_INSTANCES=2 adds a
  * second on a worker thread (local/threads/host-instances.ts) to see how the work splits.
  *
@@ -131,7 +132,7 @@ export async function runProfile(
         '',
         `Placement: ${instancePlacement(hostInstances)}; ${emulatorPlacement()}. This profile is the`,
         'main thread only (dev host, functions, SDK clients). Thread CPU from the Linux per-thread clocks',
-        '(10 ms ticks); threads are told apart by when they started (before the stack, with it, with the load).',
+        '(10 ms ticks); threads are told apart by id where known (host instances, queue listener), else by when they started (before the stack, with it, with the load).',
         '',
         '```text',
         formatSelfTimes(
