@@ -24,7 +24,12 @@ export function withBaseline(
   label: string,
   baseline: number,
 ): BenchRow {
-  return { ...row, baseline: { label, value: baseline }, ratio: baseline === 0 ? 0 : row.value / baseline };
+  // No ratio against a zero baseline (0 point reads against a floor of 0 is not "ratio 0").
+  return {
+    ...row,
+    baseline: { label, value: baseline },
+    ...(baseline === 0 ? {} : { ratio: row.value / baseline }),
+  };
 }
 
 export function round(value: number, digits = 2): number {
