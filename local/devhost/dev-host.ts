@@ -5,21 +5,20 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TokenCredential } from '@azure/identity';
-import type { ServiceBusClient } from '@azure/service-bus';
 import type {
   FunctionDefinition,
   HttpFunctionDefinition,
   QueueFunctionDefinition,
 } from '../../functions/definitions.js';
-import type { HostSettings } from './host-settings.js';
+import type { HostSettings, ServiceBusHostSettings } from './host-settings.js';
 import { readHostSettings } from './host-settings.js';
 import { createHttpListener } from './http-host.js';
 import { writeProblem } from './http-response.js';
 import type { DevHostLogger } from './logger.js';
 import { consoleLogger, describeError } from './logger.js';
-import { startQueueListener } from '../threads/queue-listener.js';
 import { startQueueRunner } from './queue-runner.js';
-import { createTriggerClient } from './service-bus-client.js';
+import { createTriggerClient, type ServiceBusConnection } from './service-bus-client.js';
+import { startQueueListener } from '../threads/queue-listener.js';
 
 export interface DevHostOptions {
   readonly definitions: readonly FunctionDefinition[];
@@ -94,47 +93,14 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;
 
-  let client: ServiceBusClient | undefined;
-  let runners: Array<{ close(graceMs: number): Promise<void> }> = [];
-  let queueListenerThreadId: number | undefined;
+  let triggers: QueueTriggers | undefined;
   if (queueDefinitions.length > 0) {
-    const connectionString = options.serviceBusConnectionString;
-    const identity = options.serviceBusIdentity;
-    if (!connectionString && !identity) {
-      server.close();
-      throw new Error('startDevHost: queue triggers need serviceBusConnectionString or serviceBusIdentity');
-    }
-    if (options.queueListener === 'thread') {
-      if (!connectionString) {
-        server.close();
-        throw new Error('startDevHost: the listener thread needs serviceBusConnectionString');
-      }
-      const listener = await startQueueListener({
-        connectionString,
-        definitions: queueDefinitions,
-        settings: settings.serviceBus,
-        logger,
-      }).catch((error: unknown) => {
+    triggers = await startQueueTriggers(options, queueDefinitions, settings.serviceBus, logger).catch(
+      (error: unknown) => {
         server.close();
         throw error;
-      });
-      runners = [listener];
-      queueListenerThreadId = listener.osThreadId;
-    } else {
-      const sbClient = createTriggerClient(
-        connectionString
-          ? { connectionString }
-          : {
-              fullyQualifiedNamespace: identity?.fullyQualifiedNamespace ?? '',
-              credential: identity?.credential as TokenCredential,
-            },
-        settings.serviceBus.clientRetry,
-      );
-      client = sbClient;
-      runners = queueDefinitions.map((definition) =>
-        startQueueRunner({ client: sbClient, definition, settings: settings.serviceBus, logger }),
-      );
-    }
+      },
+    );
   }
   logger.info('devhost.started', {
     url,
@@ -152,8 +118,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     // Idle keep-alive sockets would hold close() open; busy ones close right after their response.
     server.closeIdleConnections();
     for (const res of responding) if (!res.headersSent) res.setHeader('connection', 'close');
-    await Promise.all(runners.map((runner) => runner.close(graceMs)));
-    await client?.close();
+    await triggers?.close(graceMs);
     const forced = setTimeout(() => server.closeAllConnections(), graceMs);
     await httpClosed;
     clearTimeout(forced);
@@ -162,7 +127,45 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   return {
     url,
     settings,
-    ...(queueListenerThreadId === undefined ? {} : { queueListenerThreadId }),
+    ...(triggers?.listenerThreadId === undefined ? {} : { queueListenerThreadId: triggers.listenerThreadId }),
     close: () => (closed ??= close()),
+  };
+}
+
+interface QueueTriggers {
+  /** The listener thread's OS thread id, when the receivers run there (Linux). */
+  readonly listenerThreadId?: number;
+  /** Stops receiving, lets running handlers finish within `graceMs` (or gives their messages back). */
+  close(graceMs: number): Promise<void>;
+}
+
+/** The queue triggers' receivers: one runner per queue on this thread, or all of them on a listener thread. */
+async function startQueueTriggers(
+  options: DevHostOptions,
+  definitions: readonly QueueFunctionDefinition[],
+  settings: ServiceBusHostSettings,
+  logger: DevHostLogger,
+): Promise<QueueTriggers> {
+  const connectionString = options.serviceBusConnectionString;
+  const identity = options.serviceBusIdentity;
+  if (options.queueListener === 'thread') {
+    if (!connectionString)
+      throw new Error('startDevHost: the listener thread needs serviceBusConnectionString');
+    const listener = await startQueueListener({ connectionString, definitions, settings, logger });
+    return {
+      ...(listener.osThreadId === undefined ? {} : { listenerThreadId: listener.osThreadId }),
+      close: (graceMs) => listener.close(graceMs),
+    };
+  }
+  const connection: ServiceBusConnection | undefined = connectionString ? { connectionString } : identity;
+  if (!connection)
+    throw new Error('startDevHost: queue triggers need serviceBusConnectionString or serviceBusIdentity');
+  const client = createTriggerClient(connection, settings.clientRetry);
+  const runners = definitions.map((definition) => startQueueRunner({ client, definition, settings, logger }));
+  return {
+    async close(graceMs) {
+      await Promise.all(runners.map((runner) => runner.close(graceMs)));
+      await client.close();
+    },
   };
 }
