@@ -29,7 +29,6 @@ export type ListenerRequest =
 export type ListenerEvent =
   /** `osThreadId`: the listener's OS thread (Linux), so benchmarks can read its CPU time. */
   | { readonly type: 'ready'; readonly osThreadId?: number }
-  | { readonly type: 'failed'; readonly message: string }
   /** A received message to invoke the queue's function with; `token` names it in later requests. */
   | {
       readonly type: 'message';

@@ -103,29 +103,26 @@ export async function startQueueListener(options: QueueListenerOptions): Promise
         waiting.delete(event.type);
         return;
       case 'ready':
-      case 'failed':
+        onReady(event.osThreadId);
         return;
     }
   };
 
+  let onReady: (osThreadId: number | undefined) => void = () => undefined;
+  // Listening before the thread says it is ready: a message it receives right away is not missed.
+  worker.on('message', onEvent);
   const osThreadId = await new Promise<number | undefined>((resolve, reject) => {
-    const onStartup = (event: ListenerEvent) => {
-      if (event.type !== 'ready') return;
-      worker.off('error', onError);
-      worker.off('message', onStartup);
-      resolve(event.osThreadId);
-    };
-    const onError = (error: Error) => {
-      worker.off('message', onStartup);
+    const onError = (error: Error) =>
       reject(new Error(`The queue listener thread failed to start: ${error.message}`));
+    onReady = (id) => {
+      worker.off('error', onError);
+      resolve(id);
     };
-    worker.on('message', onStartup);
     worker.once('error', onError);
   }).catch(async (error: unknown) => {
     await worker.terminate();
     throw error;
   });
-  worker.on('message', onEvent);
   worker.on('error', (error) => logger.error('queue.listener_failed', { errorMessage: error.message }));
   worker.once('exit', () => {
     // Nothing can be settled any more: the locks expire and the broker redelivers those messages.

@@ -295,3 +295,25 @@ test.each(LISTENERS)(
   },
   30_000,
 );
+
+test.each(LISTENERS)(
+  'receivers %s: a connection string the SDK refuses fails start-up clearly',
+  async (mode) => {
+    const start = startDevHost({
+      definitions: [
+        {
+          kind: 'serviceBusQueue',
+          name: 'on-nowhere',
+          queueName: 'nowhere',
+          handler: () => Promise.resolve(complete),
+        },
+      ],
+      port: 0,
+      serviceBusConnectionString: 'this is not a connection string',
+      hostSettings: settings(1),
+      log: memoryLogger(),
+      queueListener: mode,
+    });
+    await expect(start).rejects.toThrow(/connection string/i);
+  },
+);
