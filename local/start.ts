@@ -46,8 +46,6 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
     logger: log,
     // Cosmos DB, Service Bus and the model run beside the dev host like the services they stand for.
     emulatorThreads: true,
-    // As the Functions host does, the triggers' Service Bus receivers run outside the functions' thread.
-    queueListener: 'thread',
   });
   // A receiver registered as the dev tenant's endpoint: completions arrive signed and verified here.
   const [{ webhookRuntime }, { startDevWebhookReceiver }] = await webhookModules;
