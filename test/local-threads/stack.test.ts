@@ -1,7 +1,8 @@
 /**
- * The local stack with its emulators on worker threads and the queue triggers receiving on a listener
- * thread (what `npm start` and the benchmarks use): a job submitted over HTTP goes through every stage to
- * `succeeded`, the handles keep working across the thread boundaries, and close leaves nothing running.
+ * The local stack with its emulators on worker threads (as `npm start` runs them) and the queue triggers
+ * receiving on a listener thread (as the benchmarks add): a job submitted over HTTP goes through every
+ * stage to `succeeded`, the handles keep working across the thread boundaries, and close leaves nothing
+ * running.
  */
 import { describe, expect, it } from 'vitest';
 import { startLocalStack } from '../../local/stack.js';
@@ -25,7 +26,7 @@ async function waitForJob(apiUrl: string, apiKey: string, id: string): Promise<R
   }
 }
 
-describe('the local stack with emulator and listener threads (as npm start and the benchmarks run it)', () => {
+describe('the local stack with emulator and listener threads (as the benchmarks run it)', () => {
   it('runs a job submitted over HTTP to succeeded and closes without leaking handles', async () => {
     const before = liveHandles();
     const stack = await startLocalStack({
