@@ -3,11 +3,30 @@
  * (HTTP or queue) finds the job it already created instead of making a second one.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * What jobIdFor mints. Checked at every edge before a store sees the id: Cosmos DB refuses `/`, `\`, `#`
+ * and `?` in ids, and an answer of 500 to a caller's typo would be our fault, not theirs.
+ */
+export const JobIdSchema = z.string().regex(/^job_[0-9a-f]{32}$/, 'a job id: job_ followed by 32 hex digits');
 
 export function jobIdFor(tenantId: string, idempotencyKey: string): string {
   // A NUL separator keeps ("ab","c") and ("a","bc") apart.
   const digest = createHash('sha256').update(`${tenantId}\0${idempotencyKey}`).digest('hex');
   return `job_${digest.slice(0, 32)}`;
+}
+
+/**
+ * Webhook endpoint ids, minted by registration (shared/webhooks/endpoints.ts). Defined here, beside the job
+ * ids, because a job names its endpoint (`webhook_endpoint_id`) and shared/jobs imports no other folder.
+ */
+export const EndpointIdSchema = z
+  .string()
+  .regex(/^ep_[0-9a-f]{32}$/, 'a webhook endpoint id: ep_ followed by 32 hex digits');
+
+export function newEndpointId(): string {
+  return `ep_${randomUUID().replaceAll('-', '')}`;
 }
 
 export function newIdempotencyKey(): string {

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
+import { newEndpointId } from '../jobs/ids.js';
 import type { WebhookDeps } from './deps.js';
 import { WEBHOOK_EVENT_TYPES } from './events.js';
 import { decryptSecret, encryptSecret, type KeyWrapper } from './key-wrapper.js';
@@ -91,7 +92,7 @@ export async function registerEndpoint(
     throw error;
   }
   const now = deps.now();
-  const id = `ep_${randomUUID().replaceAll('-', '')}`;
+  const id = newEndpointId();
   const { stored, secret } = await newStoredSecret(deps.keys, tenantId, id, now);
   const endpoint: EndpointRecord = {
     id,
