@@ -9,6 +9,7 @@ import { type DeliveryMessage, type DeliveryScheduler } from './delivery-message
 import { activeSecrets, disableEndpoint, updateEndpoint } from './endpoints.js';
 import { toWebhookPayload, webhookIdFor, type JobEvent, type WebhookEventType } from './events.js';
 import type { WebhookResponse } from './http-client.js';
+import { deliveryIdFor } from './ids.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus, EndpointRecord } from './records.js';
 import { delayBefore, parseRetryAfter } from './retry-schedule.js';
 import { signWebhook } from './signing.js';
@@ -56,7 +57,7 @@ export async function planDeliveries(
   const messages: DeliveryMessage[] = [];
   for (const endpoint of targets) {
     const delivery = await deps.store.ensureDelivery({
-      id: `${endpoint.id}:${webhookId}`,
+      id: deliveryIdFor(endpoint.id, webhookId),
       kind: 'delivery',
       tenantId: event.tenantId,
       endpointId: endpoint.id,
