@@ -1,16 +1,12 @@
 /**
  * Starts a worker thread on one of this folder's entry points, from dist (compiled JavaScript) or from
- * the TypeScript sources. Sources only run under vitest (tests); Node.js 20 cannot run .ts by itself,
- * so there the worker first registers source-hooks.ts, which transpiles each module with the same
- * transformer vitest uses for the test process (rolldown's, found through vitest -> vite -> rolldown).
+ * the TypeScript sources. Sources only run under vitest (tests); there the worker first registers the
+ * source hooks of shared/threads/from-sources.ts.
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { TransformSync } from './source-hooks.js';
+import { runningFromSources, sourceHooks } from '../../shared/threads/from-sources.js';
 
-const fromSources = import.meta.url.endsWith('.ts');
+const fromSources = runningFromSources(import.meta.url);
 
 /** `name` without extension, e.g. 'emulator-worker'. */
 export async function startWorker(name: string, options: WorkerOptions): Promise<Worker> {
@@ -24,23 +20,4 @@ export async function startWorker(name: string, options: WorkerOptions): Promise
       .then(() => import(${JSON.stringify(entry)}))
       .catch((error) => process.nextTick(() => { throw error; }));`;
   return new Worker(bootstrap, { ...options, eval: true });
-}
-
-let prepared: Promise<{ hooks: string; transformer: string }> | undefined;
-
-function sourceHooks(): Promise<{ hooks: string; transformer: string }> {
-  prepared ??= (async () => {
-    const fromVitest = createRequire(createRequire(import.meta.url).resolve('vitest'));
-    const transformerPath = createRequire(fromVitest.resolve('vite')).resolve('rolldown/utils');
-    const transformer = pathToFileURL(transformerPath).href;
-    const { transformSync } = (await import(transformer)) as { transformSync: TransformSync };
-    const file = new URL('./source-hooks.ts', import.meta.url);
-    const { code, errors } = transformSync(file.pathname, await readFile(file, 'utf8'), {
-      lang: 'ts',
-      sourceType: 'module',
-    });
-    if (errors.length > 0) throw new Error(`source-hooks.ts: ${errors.map((e) => e.message).join('; ')}`);
-    return { hooks: `data:text/javascript,${encodeURIComponent(code)}`, transformer };
-  })();
-  return prepared;
 }

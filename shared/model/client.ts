@@ -20,11 +20,11 @@ import {
   type ModelFailure,
 } from './failure.js';
 import type { ModelCallContext, ModelClient, ModelCompletion } from './port.js';
+import { createPromptTokenCounter, type PromptTokenCounter } from './prompt-tokens.js';
 import { QuotaBudget } from './quota-budget.js';
 import { QUOTA_PACED_REASON } from './reasons.js';
 import { planRoute, type RoutedDeployment } from './router.js';
 import type { DeploymentSettings } from './settings.js';
-import { countPromptTokens } from './tokens.js';
 
 export type ModelConfig = Pick<
   Environment,
@@ -55,6 +55,8 @@ export interface ModelClientDependencies {
   readonly maxDeploymentsPerCall?: number;
   /** Farthest a paced job is pushed out; it is paced again if it comes back early. */
   readonly deferralHorizonMs?: number;
+  /** Prices a prompt in tokens; defaults to counting on the event loop (no heavy-work pool). */
+  readonly promptTokens?: PromptTokenCounter;
 }
 
 export interface DeploymentStatus {
@@ -100,6 +102,7 @@ export function createModelClient(
   const random = dependencies.random ?? Math.random;
   const logger = dependencies.logger ?? consoleLogger;
   const maxDeploymentsPerCall = dependencies.maxDeploymentsPerCall ?? 3;
+  const promptTokens = dependencies.promptTokens ?? createPromptTokenCounter(undefined);
   const azure = config.PIPELINE_ENVIRONMENT === 'azure';
   let tokenProvider: (() => Promise<string>) | undefined;
   const authFor = (settings: DeploymentSettings): EndpointAuth => {
@@ -167,7 +170,7 @@ export function createModelClient(
       );
     }
     const maxTokens = request.max_tokens ?? config.MODEL_DEFAULT_MAX_TOKENS;
-    const cost = countPromptTokens(request.messages) + maxTokens;
+    const cost = (await promptTokens(request.messages, context.tenantId)).tokens + maxTokens;
     const tried = new Set<RoutedDeployment>();
     const failures: ModelFailure[] = [];
 

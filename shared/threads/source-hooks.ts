@@ -3,7 +3,7 @@
  * code runs from sources rather than dist: vitest runs the tests on the sources, and Node.js 20 cannot
  * strip types. Each `.ts` module is transpiled on load with the transformer the test process itself
  * uses (vite's oxc transform, from rolldown); NodeNext imports name `./x.js`, which resolves to `./x.ts`
- * when only the source exists. Never used from dist. worker-script.ts transpiles this file and
+ * when only the source exists. Never used from dist. from-sources.ts transpiles this file and
  * registers it as a data: URL, so it imports only node: built-ins and what `initialize` is given.
  */
 import { existsSync, readFileSync } from 'node:fs';
