@@ -4,6 +4,7 @@
  * Responses carrying a new key are `Cache-Control: no-store`: the key is shown once and must not
  * linger in a proxy or browser cache.
  */
+import { KeyIdSchema } from '../../shared/auth/api-keys.js';
 import {
   createTenant,
   getTenant,
@@ -13,8 +14,9 @@ import {
   revokeApiKey,
   updateTenant,
 } from '../../shared/tenants/admin.js';
+import { TenantIdSchema } from '../../shared/tenants/tenant.js';
 import type { GroupHandlers } from '../manifest.js';
-import { adminRoute, json, readJsonBody } from './context.js';
+import { adminRoute, json, pathParam, readJsonBody } from './context.js';
 import { securityOf } from './security.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
@@ -32,7 +34,11 @@ const list = adminRoute(async (scope) =>
 const read = adminRoute(async (scope) =>
   json(
     200,
-    await getTenant(scope.principal, scope.request.params.tenantId ?? '', securityOf(scope.services).admin),
+    await getTenant(
+      scope.principal,
+      pathParam(scope, 'tenantId', TenantIdSchema),
+      securityOf(scope.services).admin,
+    ),
   ),
 );
 
@@ -40,7 +46,7 @@ const update = adminRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
   const tenant = await updateTenant(
     scope.principal,
-    scope.request.params.tenantId ?? '',
+    pathParam(scope, 'tenantId', TenantIdSchema),
     value,
     securityOf(scope.services).admin,
   );
@@ -51,7 +57,7 @@ const issueKey = adminRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
   const issued = await issueApiKey(
     scope.principal,
-    scope.request.params.tenantId ?? '',
+    pathParam(scope, 'tenantId', TenantIdSchema),
     value,
     securityOf(scope.services).admin,
   );
@@ -63,7 +69,7 @@ const listKeys = adminRoute(async (scope) =>
   json(200, {
     keys: await listApiKeys(
       scope.principal,
-      scope.request.params.tenantId ?? '',
+      pathParam(scope, 'tenantId', TenantIdSchema),
       securityOf(scope.services).admin,
     ),
   }),
@@ -72,8 +78,8 @@ const listKeys = adminRoute(async (scope) =>
 const revokeKey = adminRoute(async (scope) => {
   const revoked = await revokeApiKey(
     scope.principal,
-    scope.request.params.tenantId ?? '',
-    scope.request.params.keyId ?? '',
+    pathParam(scope, 'tenantId', TenantIdSchema),
+    pathParam(scope, 'keyId', KeyIdSchema),
     securityOf(scope.services).admin,
   );
   scope.services.logger.info('apikey.revoked', { tenantId: revoked.tenantId, keyId: revoked.keyId });

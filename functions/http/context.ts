@@ -3,6 +3,7 @@
  * a bounded JSON body, and turning any thrown error into problem+json. Handlers stay a few lines long.
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
 import type { Principal } from '../../shared/auth/principal.js';
 import { requireRole } from '../../shared/auth/principal.js';
 import { ValidationError } from '../../shared/errors/index.js';
@@ -94,6 +95,20 @@ function withTraceHeader(response: HttpResponseInit, traceId: string): HttpRespo
 
 function routeOf(request: HttpRequest): string {
   return `${request.method} ${new URL(request.url).pathname}`;
+}
+
+/**
+ * A route parameter checked against its id format before any store sees it. The runtime hands params over
+ * percent-decoded, so `%2F` arrives as `/`: without this check such ids reach Cosmos DB, which refuses
+ * `/`, `\`, `#` and `?` in ids, and the caller's typo becomes our 500.
+ */
+export function pathParam<T>(scope: RequestScope, name: string, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(scope.request.params[name] ?? '');
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]?.message ?? 'invalid';
+  throw new ValidationError(`The path parameter ${name} is invalid: ${message}.`, [
+    { field: `(path) ${name}`, message },
+  ]);
 }
 
 /** Reads and parses a JSON body, refusing oversize bodies (413) before reading them. */

@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors/index.js';
+import { JobIdSchema } from '../../shared/jobs/ids.js';
 import { JOB_STATUSES } from '../../shared/jobs/job.js';
 import { IdempotencyKeySchema, BatchSubmitSchema } from '../../shared/jobs/submission.js';
 import { acceptJob } from '../../shared/stages/accept.js';
@@ -10,11 +11,11 @@ import { cancelJob } from '../../shared/stages/cancel.js';
 import { getJob, listJobs } from '../../shared/stages/reads.js';
 import { parseOrThrow } from '../../shared/stages/validation.js';
 import type { GroupHandlers } from '../manifest.js';
-import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
+import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 import { problemResponse } from './problem.js';
 import { admitSubmission } from '../admission.js';
 import { toJobView } from './job-view.js';
-import { eventStageDeps } from '../webhooks/stage-deps.js';
+import { acceptStageDeps, eventStageDeps } from '../webhooks/stage-deps.js';
 
 function jobLocation(scope: AuthenticatedScope, jobId: string): string {
   return new URL(
@@ -40,7 +41,7 @@ const submitJob = tenantRoute(async (scope) => {
   const { value, bytes } = await readJsonBody(scope);
   // Per-tenant limits (shared/limits): 403/400/413/429 before any write; `hold` schedules the job.
   const admission = await admitSubmission(scope.services, scope.principal.tenantId, value, bytes);
-  const { job, created } = await acceptJob(scope.services.stage, {
+  const { job, created } = await acceptJob(acceptStageDeps(scope.services), {
     tenantId: scope.principal.tenantId,
     ...(idempotencyKey ? { idempotencyKey } : {}),
     body: value,
@@ -65,7 +66,7 @@ const submitBatch = tenantRoute(async (scope) => {
         item.job,
         Buffer.byteLength(JSON.stringify(item.job)),
       );
-      const { job, created } = await acceptJob(scope.services.stage, {
+      const { job, created } = await acceptJob(acceptStageDeps(scope.services), {
         tenantId: scope.principal.tenantId,
         ...(item.idempotency_key ? { idempotencyKey: item.idempotency_key } : {}),
         body: item.job,
@@ -87,7 +88,8 @@ const submitBatch = tenantRoute(async (scope) => {
 });
 
 const readJob = tenantRoute(async (scope) => {
-  const job = await getJob(scope.services.jobs, scope.principal.tenantId, scope.request.params.id ?? '');
+  const jobId = pathParam(scope, 'id', JobIdSchema);
+  const job = await getJob(scope.services.jobs, scope.principal.tenantId, jobId);
   return json(200, toJobView(job));
 });
 
@@ -107,12 +109,8 @@ const listTenantJobs = tenantRoute(async (scope) => {
 });
 
 const cancel = tenantRoute(async (scope) => {
-  const job = await cancelJob(
-    eventStageDeps(scope.services),
-    scope.principal.tenantId,
-    scope.request.params.id ?? '',
-    scope.trace,
-  );
+  const jobId = pathParam(scope, 'id', JobIdSchema);
+  const job = await cancelJob(eventStageDeps(scope.services), scope.principal.tenantId, jobId, scope.trace);
   return json(200, toJobView(job));
 });
 

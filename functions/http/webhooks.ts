@@ -4,9 +4,11 @@
  */
 import { z } from 'zod';
 import { NotFoundError } from '../../shared/errors/index.js';
+import { EndpointIdSchema, JobIdSchema } from '../../shared/jobs/ids.js';
 import { parseOrThrow } from '../../shared/stages/validation.js';
 import { toDeliveryOutbound } from '../../shared/webhooks/deliver-stage.js';
 import type { DeliveryMessage } from '../../shared/webhooks/delivery-message.js';
+import { DeliveryIdSchema } from '../../shared/webhooks/ids.js';
 import {
   enableEndpoint,
   getEndpoint,
@@ -17,7 +19,7 @@ import {
 import { replayFailedSince, replayJob } from '../../shared/webhooks/replay.js';
 import type { GroupHandlers } from '../manifest.js';
 import { webhookRuntime } from '../webhooks/runtime.js';
-import { json, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
+import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 
 function endpointLocation(scope: AuthenticatedScope, endpointId: string): string {
   return new URL(
@@ -68,17 +70,18 @@ const read = tenantRoute(async (scope) => {
   const endpoint = await getEndpoint(
     webhookRuntime(scope.services),
     scope.principal.tenantId,
-    scope.request.params.id ?? '',
+    pathParam(scope, 'id', EndpointIdSchema),
   );
   return json(200, endpoint);
 });
 
 const rotate = tenantRoute(async (scope) => {
+  const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const body = await optionalJsonBody(scope);
   const { endpoint, secret } = await rotateSecret(
     webhookRuntime(scope.services),
     scope.principal.tenantId,
-    scope.request.params.id ?? '',
+    endpointId,
     body,
   );
   return json(200, { ...endpoint, secret });
@@ -88,19 +91,19 @@ const enable = tenantRoute(async (scope) => {
   const endpoint = await enableEndpoint(
     webhookRuntime(scope.services),
     scope.principal.tenantId,
-    scope.request.params.id ?? '',
+    pathParam(scope, 'id', EndpointIdSchema),
   );
   return json(200, endpoint);
 });
 
 export const AttemptsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  deliveryId: z.string().min(1).max(300).optional(),
+  deliveryId: DeliveryIdSchema.optional(),
 });
 
 const attempts = tenantRoute(async (scope) => {
   const runtime = webhookRuntime(scope.services);
-  const endpointId = scope.request.params.id ?? '';
+  const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const query = parseOrThrow(
     AttemptsQuerySchema,
     Object.fromEntries(scope.request.query.entries()),
@@ -117,21 +120,22 @@ const attempts = tenantRoute(async (scope) => {
 export const ReplayFailedSchema = z.strictObject({ since: z.iso.datetime({ offset: true }) });
 
 const replayFailed = tenantRoute(async (scope) => {
+  const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const { since } = parseOrThrow(ReplayFailedSchema, (await readJsonBody(scope)).value, 'The body');
   const messages = await replayFailedSince(
     webhookRuntime(scope.services),
     scope.principal.tenantId,
-    scope.request.params.id ?? '',
+    endpointId,
     new Date(since),
   );
   return publishReplays(scope, messages);
 });
 
-export const ReplayJobSchema = z.strictObject({ endpointId: z.string().min(1).optional() });
+export const ReplayJobSchema = z.strictObject({ endpointId: EndpointIdSchema.optional() });
 
 const replayJobEvent = tenantRoute(async (scope) => {
+  const jobId = pathParam(scope, 'jobId', JobIdSchema);
   const body = parseOrThrow(ReplayJobSchema, await optionalJsonBody(scope), 'The body');
-  const jobId = scope.request.params.jobId ?? '';
   const messages = await replayJob(webhookRuntime(scope.services), scope.principal.tenantId, jobId, body);
   if (messages.length === 0) throw new NotFoundError(`No webhook event recorded for job ${jobId}`);
   return publishReplays(scope, messages);

@@ -22,6 +22,7 @@ import type { QueueMessage, QueueOutcome } from '../definitions.js';
 import type { GroupHandlers } from '../manifest.js';
 import { admitSubmission } from '../admission.js';
 import { getServices, type AppServices } from '../services.js';
+import { acceptStageDeps } from '../webhooks/stage-deps.js';
 import { deadLetter, traceparentOf } from './stage-trigger.js';
 
 async function acceptFromQueue(message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> {
@@ -43,7 +44,7 @@ async function acceptFromQueue(message: QueueMessage, _context: InvocationContex
     const body = bodyOf(message.body);
     const admission = await admit(services, tenantId, body);
     if (admission.kind === 'refused') return deadLetter(admission.reason, admission.detail);
-    await acceptJob(services.stage, {
+    await acceptJob(acceptStageDeps(services), {
       tenantId,
       idempotencyKey: key.data,
       body,

@@ -13,10 +13,13 @@
  *   instance within that TTL, not at once (docs/security.md).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 import { UnauthorizedError } from '../errors/index.js';
 import type { Principal } from './principal.js';
 
 export const API_KEY_PATTERN = /^pp_([a-z]{2,8})_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
+/** What generateApiKey mints as `keyId` (12 random bytes, hex): checked before an id reaches the store. */
+export const KeyIdSchema = z.string().regex(/^[0-9a-f]{24}$/, 'an API key id: 24 hex digits');
 /** Cheap syntactic test used to route `Authorization: Bearer pp_...` to key verification. */
 export const looksLikeApiKey = (value: string): boolean => value.startsWith('pp_');
 

@@ -3,12 +3,16 @@
  * validates `POST /api/v1/jobs` bodies and `intake` queue message bodies.
  */
 import { z } from 'zod';
+import { EndpointIdSchema } from './ids.js';
 import { ChatRequestSchema, MetadataSchema } from './schema.js';
 
 export const SubmitJobSchema = ChatRequestSchema.extend({
   metadata: MetadataSchema.optional(),
-  /** Send this job's events to one registered endpoint instead of every matching one. */
-  webhook_endpoint_id: z.string().min(1).max(64).optional(),
+  /**
+   * Send this job's events to one registered endpoint instead of every matching one. Its format is checked
+   * here; that it is the tenant's own, enabled endpoint is checked by accept (shared/stages/accept.ts).
+   */
+  webhook_endpoint_id: EndpointIdSchema.optional(),
 }).meta({ id: 'SubmitJob' });
 export type SubmitJob = z.infer<typeof SubmitJobSchema>;
 

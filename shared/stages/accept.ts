@@ -2,12 +2,12 @@
  * Accept: the one use case behind both front doors (`POST /api/v1/jobs` and the `intake` queue).
  * Validates, creates the job idempotently (id from tenant + Idempotency-Key), and hands it to `invoke`.
  */
-import { ConflictError, type ValidationError } from '../errors/index.js';
+import { ConflictError, ValidationError } from '../errors/index.js';
 import { jobIdFor, newIdempotencyKey, requestHashOf } from '../jobs/ids.js';
 import type { JobDocument } from '../jobs/job.js';
 import { SubmitJobSchema, type SubmitJob } from '../jobs/submission.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
-import type { StageDeps } from './deps.js';
+import type { AcceptDeps, StageDeps } from './deps.js';
 import { deliverMessage, invokeMessage } from './outbound.js';
 import { parseOrThrow } from './validation.js';
 
@@ -29,9 +29,10 @@ export interface AcceptResult {
   readonly created: boolean;
 }
 
-export async function acceptJob(deps: StageDeps, input: AcceptInput): Promise<AcceptResult> {
+export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<AcceptResult> {
   const submission = parseOrThrow(SubmitJobSchema, input.body, 'The job request');
   const job = newJob(deps, input, submission);
+  if (job.webhookEndpointId !== undefined) await requireUsableEndpoint(deps, job, job.webhookEndpointId);
   const { created, stored } = await deps.jobs.create(job);
   if (!created && stored.job.requestHash !== job.requestHash) {
     throw new ConflictError(
@@ -74,6 +75,26 @@ export async function acceptJob(deps: StageDeps, input: AcceptInput): Promise<Ac
     source: input.source,
   });
   return { job: stored.job, created };
+}
+
+/**
+ * Refuses a job naming an endpoint that is not the tenant's own and enabled: the deliver stage could only
+ * drop its events. Another tenant's endpoint gets the same answer as one that never existed, so ids cannot
+ * be probed. A repeat of a job already accepted is let through (it answers with that job, as any repeat
+ * does), even if the endpoint was disabled since.
+ */
+async function requireUsableEndpoint(deps: AcceptDeps, job: JobDocument, endpointId: string): Promise<void> {
+  const standing = await deps.webhookEndpoints.standing(job.tenantId, endpointId);
+  if (standing === 'enabled') return;
+  const existing = await deps.jobs.get(job.tenantId, job.id);
+  if (existing?.job.requestHash === job.requestHash) return;
+  const message =
+    standing === 'disabled'
+      ? 'this webhook endpoint is disabled; enable it first'
+      : 'no webhook endpoint of yours has this id';
+  throw new ValidationError(`The job request is invalid: webhook_endpoint_id: ${message}`, [
+    { field: 'webhook_endpoint_id', message },
+  ]);
 }
 
 /**

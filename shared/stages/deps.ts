@@ -40,6 +40,18 @@ export interface Subscribers {
   wants(event: SubscriptionQuery): Promise<boolean>;
 }
 
+/** Where a job's `webhook_endpoint_id` stands for its tenant. Another tenant's endpoint is `unknown`. */
+export type EndpointStanding = 'enabled' | 'disabled' | 'unknown';
+
+/**
+ * Whether an endpoint id names one of the tenant's own endpoints, and whether it is enabled. Accept asks
+ * before creating a job that names one, so a typo or a foreign id is a 400 now rather than an event the
+ * deliver stage can only drop hours later.
+ */
+export interface WebhookEndpointCheck {
+  standing(tenantId: string, endpointId: string): Promise<EndpointStanding>;
+}
+
 export interface StageDeps {
   readonly jobs: JobStore;
   readonly publisher: MessagePublisher;
@@ -48,6 +60,10 @@ export interface StageDeps {
   readonly settings: PipelineSettings;
   /** Absent means "always send to deliver": the deliver stage then decides, as before this port existed. */
   readonly subscribers?: Subscribers;
+}
+
+export interface AcceptDeps extends StageDeps {
+  readonly webhookEndpoints: WebhookEndpointCheck;
 }
 
 export interface InvokeDeps extends StageDeps {

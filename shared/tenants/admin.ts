@@ -4,7 +4,7 @@
  * parsed here with the strict schemas.
  */
 import { z } from 'zod';
-import { generateApiKey, type ApiKeyRecord } from '../auth/api-keys.js';
+import { generateApiKey, KeyIdSchema, type ApiKeyRecord } from '../auth/api-keys.js';
 import type { ApiKeyStore } from '../auth/api-key-store.js';
 import { requireRole, type Principal } from '../auth/principal.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
@@ -184,7 +184,7 @@ export async function revokeApiKey(
 ): Promise<ApiKeyView> {
   requireRole(principal, 'admin');
   const id = parseTenantId(tenantId);
-  const existing = /^[0-9a-f]{24}$/.test(keyId) ? await deps.keys.get(keyId) : undefined;
+  const existing = KeyIdSchema.safeParse(keyId).success ? await deps.keys.get(keyId) : undefined;
   // A key of another tenant is "not found" under this tenant's URL: ids must not be probeable.
   if (!existing || existing.tenantId !== id) throw new NotFoundError('No such API key.');
   const revoked = await deps.keys.revoke(keyId, deps.now());

@@ -1,16 +1,18 @@
 /**
  * Stage dependencies wired to in-memory fakes, with a controllable clock.
  */
-import type { InvokeDeps, PostprocessDeps } from '../../shared/stages/deps.js';
+import type { AcceptDeps, InvokeDeps, PostprocessDeps } from '../../shared/stages/deps.js';
 import type { ModelClient } from '../../shared/model/port.js';
 import { createMemoryLogger } from '../../shared/telemetry/logger.js';
+import { MemoryEndpointCheck } from './memory-endpoint-check.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { MemoryPublisher } from './memory-publisher.js';
 
-export interface FakeStage extends InvokeDeps, PostprocessDeps {
+export interface FakeStage extends AcceptDeps, InvokeDeps, PostprocessDeps {
   readonly jobs: MemoryJobStore;
   readonly publisher: MemoryPublisher;
   readonly logger: ReturnType<typeof createMemoryLogger>;
+  readonly webhookEndpoints: MemoryEndpointCheck;
   now: number;
   model: ModelClient;
 }
@@ -20,6 +22,7 @@ export function fakeStage(model?: ModelClient): FakeStage {
     jobs: new MemoryJobStore(),
     publisher: new MemoryPublisher(),
     logger: createMemoryLogger(),
+    webhookEndpoints: new MemoryEndpointCheck(),
     now: Date.parse('2026-11-25T12:00:00.000Z'),
     settings: {
       maxAttempts: 4,

@@ -129,6 +129,63 @@ describe('acceptJob', () => {
   });
 });
 
+describe('acceptJob and webhook_endpoint_id', () => {
+  const own = `ep_${'a'.repeat(32)}`;
+  const foreign = `ep_${'b'.repeat(32)}`;
+  const disabled = `ep_${'c'.repeat(32)}`;
+  const setUp = () => {
+    const deps = fakeStage();
+    deps.webhookEndpoints.set('t1', own).set('t2', foreign).set('t1', disabled, false);
+    return deps;
+  };
+  const submit = (deps: ReturnType<typeof fakeStage>, endpointId: string, idempotencyKey = 'k1') =>
+    acceptJob(deps, {
+      tenantId: 't1',
+      idempotencyKey,
+      body: { ...body, webhook_endpoint_id: endpointId },
+      source: 'http',
+      trace: newTrace(),
+    });
+
+  it('accepts the tenant’s own enabled endpoint and carries it to invoke', async () => {
+    const deps = setUp();
+    const { job } = await submit(deps, own);
+    expect(job.webhookEndpointId).toBe(own);
+    expect(deps.publisher.on('invoke')[0]?.body).toMatchObject({ webhookEndpointId: own });
+  });
+
+  it.each([
+    ['ep/x', 'malformed'],
+    [foreign, 'another tenant’s'],
+    [`ep_${'d'.repeat(32)}`, 'unknown'],
+    [disabled, 'disabled'],
+  ])('refuses %s (%s) naming webhook_endpoint_id, and writes nothing', async (endpointId) => {
+    const deps = setUp();
+    const error = await submit(deps, endpointId).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.field)).toEqual(['webhook_endpoint_id']);
+    expect(deps.jobs.operations.creates).toBe(0);
+    expect(deps.publisher.sent).toHaveLength(0);
+  });
+
+  it('another tenant’s endpoint is refused exactly like one that does not exist', async () => {
+    const deps = setUp();
+    const theirs = (await submit(deps, foreign).catch((e: unknown) => e)) as ValidationError;
+    const none = (await submit(deps, `ep_${'d'.repeat(32)}`).catch((e: unknown) => e)) as ValidationError;
+    expect(theirs.detail).toBe(none.detail);
+    expect(theirs.issues).toEqual(none.issues);
+  });
+
+  it('a repeat of an accepted job still answers with that job after its endpoint was disabled', async () => {
+    const deps = setUp();
+    const first = await submit(deps, own);
+    deps.webhookEndpoints.set('t1', own, false);
+    const again = await submit(deps, own);
+    expect(again).toMatchObject({ created: false, job: { id: first.job.id } });
+    await expect(submit(deps, own, 'a-new-key')).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
 describe('rejectQueuedSubmission', () => {
   it('records a failed job with the reason and sends its job.failed event once', async () => {
     const deps = fakeStage();

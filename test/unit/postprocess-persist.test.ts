@@ -397,9 +397,13 @@ describe('the deliver hop and the subscribers port', () => {
 
   it("asks with the job's own endpoint, so the adapter can leave the decision to deliver", async () => {
     const { deps, asked } = withPort(true);
-    const persist = await postprocessed(deps, 'done', { webhook_endpoint_id: 'we_1' });
+    const endpointId = `ep_${'1'.repeat(32)}`;
+    deps.webhookEndpoints.set('t1', endpointId);
+    const persist = await postprocessed(deps, 'done', { webhook_endpoint_id: endpointId });
     await persistOutcome(deps, persist);
-    expect(asked).toEqual([{ tenantId: 't1', type: 'job.succeeded', webhookEndpointId: 'we_1' }]);
-    expect((deps.publisher.on('deliver')[0]?.body as DeliverMessage).event.webhookEndpointId).toBe('we_1');
+    expect(asked).toEqual([{ tenantId: 't1', type: 'job.succeeded', webhookEndpointId: endpointId }]);
+    expect((deps.publisher.on('deliver')[0]?.body as DeliverMessage).event.webhookEndpointId).toBe(
+      endpointId,
+    );
   });
 });

@@ -146,9 +146,9 @@ describe('webhooks over the API and the deliver queue', () => {
     });
     expect(foreign.status).toBe(404);
 
-    const missing = await api('/v1/webhooks/endpoints/ep_doesnotexist/attempts');
+    const missing = await api(`/v1/webhooks/endpoints/ep_${'0'.repeat(32)}/attempts`);
     expect(missing.status).toBe(404);
-    const noEvent = await api('/v1/webhooks/jobs/job_unknown/replay', { method: 'POST' });
+    const noEvent = await api(`/v1/webhooks/jobs/job_${'0'.repeat(32)}/replay`, { method: 'POST' });
     expect(noEvent.status).toBe(404);
   });
 });
