@@ -96,7 +96,8 @@ const readJob = tenantRoute(async (scope) => {
 const ListQuerySchema = z.strictObject({
   status: z.enum(JOB_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  continuationToken: z.string().min(1).max(4096).optional(),
+  /** Opaque: as the previous page returned it (shared/store/continuation-token.ts). */
+  continuationToken: z.string().min(1).max(8192).optional(),
 });
 
 const listTenantJobs = tenantRoute(async (scope) => {

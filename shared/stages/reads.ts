@@ -4,6 +4,11 @@
  */
 import { NotFoundError } from '../errors/index.js';
 import type { JobDocument, JobStatus } from '../jobs/job.js';
+import {
+  openContinuationToken,
+  sealContinuationToken,
+  type ContinuationScope,
+} from '../store/continuation-token.js';
 import type { JobPage, JobStore } from '../store/job-store.js';
 
 export async function getJob(jobs: JobStore, tenantId: string, jobId: string): Promise<JobDocument> {
@@ -12,10 +17,27 @@ export async function getJob(jobs: JobStore, tenantId: string, jobId: string): P
   return stored.job;
 }
 
-export function listJobs(
+/**
+ * A page of the tenant's jobs. The continuation token is opaque to the caller and bound to this tenant and
+ * filter (../store/continuation-token.ts): a token from elsewhere is a 400 before the store is asked.
+ */
+export async function listJobs(
   jobs: JobStore,
   tenantId: string,
   query: { status?: JobStatus; limit: number; continuationToken?: string },
 ): Promise<JobPage> {
-  return jobs.list(tenantId, query);
+  const scope: ContinuationScope = { tenantId, filter: query.status ? `status=${query.status}` : '' };
+  const page = await jobs.list(tenantId, {
+    limit: query.limit,
+    ...(query.status ? { status: query.status } : {}),
+    ...(query.continuationToken !== undefined
+      ? { continuationToken: openContinuationToken(query.continuationToken, scope) }
+      : {}),
+  });
+  return {
+    jobs: page.jobs,
+    ...(page.continuationToken
+      ? { continuationToken: sealContinuationToken(page.continuationToken, scope) }
+      : {}),
+  };
 }

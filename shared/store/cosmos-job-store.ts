@@ -7,6 +7,7 @@ import type { Container, ItemDefinition, PatchOperation } from '@azure/cosmos';
 import type { JobDocument, StoredJob } from '../jobs/job.js';
 import type { CreateResult, JobPage, JobStore, ListJobsQuery, TerminalFields } from './job-store.js';
 import { fromCosmosItem, statusCodeOf } from './cosmos-items.js';
+import { invalidContinuationToken } from './continuation-token.js';
 
 /**
  * Cosmos DB conditional patch: the filter is evaluated on the stored document atomically with the write,
@@ -90,7 +91,12 @@ export class CosmosJobStore implements JobStore {
         ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}),
       },
     );
-    const page = await iterator.fetchNext();
+    const page = await iterator.fetchNext().catch((error: unknown) => {
+      // A token that passed the caller-side check but that Cosmos DB refuses (400) is still the caller's
+      // input, not our failure.
+      if (query.continuationToken && statusCodeOf(error) === 400) throw invalidContinuationToken();
+      throw error;
+    });
     return {
       jobs: page.resources.map((item) => fromCosmosItem<JobDocument>(item)),
       ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),

@@ -47,5 +47,9 @@ export interface JobStore {
     jobId: string,
     fields: TerminalFields,
   ): Promise<StoredJob | 'not-open' | undefined>;
+  /**
+   * A page, newest first. Continuation tokens here are the store's own; callers only ever see them sealed
+   * (shared/stages/reads.ts). A token the store refuses is a ValidationError naming `continuationToken`.
+   */
   list(tenantId: string, query: ListJobsQuery): Promise<JobPage>;
 }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobDocument, StoredJob } from '../../shared/jobs/job.js';
+import { invalidContinuationToken } from '../../shared/store/continuation-token.js';
 import type {
   CreateResult,
   JobPage,
@@ -64,6 +65,10 @@ export class MemoryJobStore implements JobStore {
       .map((stored) => stored.job)
       .filter((job) => job.tenantId === tenantId && (!query.status || job.status === query.status))
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+    // As Cosmos DB does, a token this store did not make is refused (the port's contract).
+    if (query.continuationToken !== undefined && !/^\d{1,9}$/.test(query.continuationToken)) {
+      return Promise.reject(invalidContinuationToken());
+    }
     const start = query.continuationToken ? Number(query.continuationToken) : 0;
     const jobs = all.slice(start, start + query.limit).map(clone);
     const next = start + query.limit;

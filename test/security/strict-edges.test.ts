@@ -1,0 +1,311 @@
+/**
+ * Strict edges through the real HTTP API (dev host, real handlers, embedded Cosmos DB): every id in a
+ * path, body or query is checked against its format before any store sees it (400 naming the parameter,
+ * never a 500); list continuation tokens are opaque and checked; a job may only name an enabled webhook
+ * endpoint of its own tenant. Each input below is one a hostile or careless tenant actually sent.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { QueueMessage } from '../../functions/definitions.js';
+import { handlers as intake } from '../../functions/queue/intake.js';
+import { webhookRuntime } from '../../functions/webhooks/runtime.js';
+import { jobIdFor } from '../../shared/jobs/ids.js';
+import type { JobDocument } from '../../shared/jobs/job.js';
+import { sealContinuationToken } from '../../shared/store/continuation-token.js';
+import { disableEndpoint } from '../../shared/webhooks/endpoints.js';
+import { jobBody, startHarness, type Harness } from './http-harness.js';
+
+let h: Harness;
+let keyA: string;
+let keyB: string;
+let admin: Record<string, string>;
+let endpointA: string;
+let disabledA: string;
+let jobA: string;
+
+interface Reply {
+  readonly status: number;
+  readonly contentType: string | null;
+  readonly body: Record<string, unknown>;
+}
+
+async function call(
+  method: string,
+  path: string,
+  auth: Record<string, string>,
+  body?: unknown,
+): Promise<Reply> {
+  const response = await fetch(`${h.apiUrl}${path}`, {
+    method,
+    headers: { ...auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+const as = (key: string) => ({ 'api-key': key });
+const fields = (reply: Reply) => ((reply.body.errors ?? []) as { field: string }[]).map((e) => e.field);
+
+/** A 400 problem whose errors name `field`, and nothing that looks like an internal error. */
+function expectRefused(reply: Reply, field: string, label: string): void {
+  expect(reply.status, `${label}: ${JSON.stringify(reply.body)}`).toBe(400);
+  expect(reply.contentType, label).toBe('application/problem+json');
+  expect(fields(reply), label).toContain(field);
+}
+
+/** The characters the issue names, URL-encoded so they stay inside one path segment. */
+const BAD_PATH_IDS = ['x%2Fy', 'x%5Cy', 'x%23y', 'x%3Fy', 'x%20y', 'x%09y'];
+
+beforeAll(async () => {
+  h = await startHarness({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost' });
+  const tenant = { name: 'x', allowedModels: ['*'] };
+  keyA = await h.addTenant({ id: 'edge-a', ...tenant });
+  keyB = await h.addTenant({ id: 'edge-b', ...tenant });
+  admin = { authorization: `Bearer ${await h.adminToken()}` };
+  const registered = await call('POST', '/v1/webhooks/endpoints', as(keyA), {
+    url: 'http://127.0.0.1:9/hooks/a',
+  });
+  expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+  endpointA = String(registered.body.id);
+  const second = await call('POST', '/v1/webhooks/endpoints', as(keyA), {
+    url: 'http://127.0.0.1:9/hooks/b',
+  });
+  disabledA = String(second.body.id);
+  await disableEndpoint(webhookRuntime(h.services), 'edge-a', disabledA, 'test', new Date());
+  const created = await call('POST', '/v1/jobs', as(keyA), jobBody('a job'));
+  expect(created.status).toBe(202);
+  jobA = String(created.body.id);
+}, 60_000);
+
+afterAll(() => h?.close());
+
+describe('ids in paths are checked before any store', () => {
+  const tenantRoutes: [string, (id: string) => string, string][] = [
+    ['GET', (id) => `/v1/jobs/${id}`, 'id'],
+    ['POST', (id) => `/v1/jobs/${id}/cancel`, 'id'],
+    ['GET', (id) => `/v1/webhooks/endpoints/${id}`, 'id'],
+    ['POST', (id) => `/v1/webhooks/endpoints/${id}/rotate-secret`, 'id'],
+    ['POST', (id) => `/v1/webhooks/endpoints/${id}/enable`, 'id'],
+    ['GET', (id) => `/v1/webhooks/endpoints/${id}/attempts`, 'id'],
+    ['POST', (id) => `/v1/webhooks/endpoints/${id}/replay`, 'id'],
+    ['POST', (id) => `/v1/webhooks/jobs/${id}/replay`, 'jobId'],
+  ];
+
+  test.each(tenantRoutes)(
+    '%s %s: /, \\, #, ?, space and tab are a 400 naming the parameter',
+    async (method, path, name) => {
+      for (const bad of BAD_PATH_IDS) {
+        const body =
+          path('').endsWith('/replay') && name === 'id' ? { since: '2026-01-01T00:00:00Z' } : undefined;
+        expectRefused(
+          await call(method, path(bad), as(keyA), body),
+          `(path) ${name}`,
+          `${method} ${path(bad)}`,
+        );
+      }
+    },
+  );
+
+  test('a well-formed id that does not exist is still a 404', async () => {
+    const missing = await call('GET', `/v1/jobs/job_${'0'.repeat(32)}`, as(keyA));
+    expect(missing.status).toBe(404);
+    const noEndpoint = await call('GET', `/v1/webhooks/endpoints/ep_${'0'.repeat(32)}`, as(keyA));
+    expect(noEndpoint.status).toBe(404);
+    expect((await call('GET', `/v1/jobs/${jobA}`, as(keyA))).status).toBe(200);
+  });
+
+  test('admin routes check tenantId and keyId the same way', async () => {
+    const routes: [string, (bad: string) => string, string, unknown?][] = [
+      ['GET', (bad) => `/v1/admin/tenants/${bad}`, 'tenantId'],
+      ['PATCH', (bad) => `/v1/admin/tenants/${bad}`, 'tenantId', { name: 'n' }],
+      ['POST', (bad) => `/v1/admin/tenants/${bad}/keys`, 'tenantId', { name: 'n' }],
+      ['GET', (bad) => `/v1/admin/tenants/${bad}/keys`, 'tenantId'],
+      ['POST', (bad) => `/v1/admin/tenants/${bad}/keys/${'0'.repeat(24)}/revoke`, 'tenantId'],
+      ['POST', (bad) => `/v1/admin/tenants/edge-a/keys/${bad}/revoke`, 'keyId'],
+    ];
+    for (const [method, path, name, body] of routes) {
+      for (const bad of BAD_PATH_IDS) {
+        expectRefused(await call(method, path(bad), admin, body), `(path) ${name}`, `${method} ${path(bad)}`);
+      }
+    }
+  });
+});
+
+describe('ids in bodies and queries', () => {
+  test('replaying a job to a malformed endpointId is a 400 naming endpointId', async () => {
+    const reply = await call('POST', `/v1/webhooks/jobs/${jobA}/replay`, as(keyA), { endpointId: 'ep/x' });
+    expectRefused(reply, 'endpointId', 'replay body');
+  });
+
+  test('listing attempts for a malformed deliveryId is a 400 naming deliveryId', async () => {
+    for (const bad of ['a/b', 'a b', 'x#y']) {
+      const reply = await call(
+        'GET',
+        `/v1/webhooks/endpoints/${endpointA}/attempts?deliveryId=${encodeURIComponent(bad)}`,
+        as(keyA),
+      );
+      expectRefused(reply, 'deliveryId', bad);
+    }
+  });
+});
+
+describe('a job may only name an enabled webhook endpoint of its own tenant', () => {
+  const withEndpoint = (id: string) => ({ ...(JSON.parse(jobBody()) as object), webhook_endpoint_id: id });
+  const unknown = `ep_${'f'.repeat(32)}`;
+
+  test('"ep/x" is a 400 naming webhook_endpoint_id, not a 202 that crash-loops deliver', async () => {
+    const sent = h.publisher.sent.length;
+    expectRefused(
+      await call('POST', '/v1/jobs', as(keyA), withEndpoint('ep/x')),
+      'webhook_endpoint_id',
+      'ep/x',
+    );
+    expect(h.publisher.sent.length).toBe(sent);
+  });
+
+  test('an unknown endpoint, another tenant’s and a disabled one are refused alike', async () => {
+    const refusedUnknown = await call('POST', '/v1/jobs', as(keyB), withEndpoint(unknown));
+    expectRefused(refusedUnknown, 'webhook_endpoint_id', 'unknown');
+    const crossTenant = await call('POST', '/v1/jobs', as(keyB), withEndpoint(endpointA));
+    expectRefused(crossTenant, 'webhook_endpoint_id', 'tenant B naming A’s endpoint');
+    // B learns nothing: A's endpoint looks exactly like one that does not exist.
+    expect(JSON.stringify(crossTenant.body.errors).replaceAll(endpointA, 'ID')).toBe(
+      JSON.stringify(refusedUnknown.body.errors).replaceAll(unknown, 'ID'),
+    );
+    expectRefused(
+      await call('POST', '/v1/jobs', as(keyA), withEndpoint(disabledA)),
+      'webhook_endpoint_id',
+      'disabled',
+    );
+  });
+
+  test('the tenant’s own enabled endpoint is accepted', async () => {
+    const own = await call('POST', '/v1/jobs', as(keyA), withEndpoint(endpointA));
+    expect(own.status, JSON.stringify(own.body)).toBe(202);
+  });
+
+  test('in a batch only the item naming a foreign endpoint is refused', async () => {
+    const reply = await call('POST', '/v1/jobs/batch', as(keyB), {
+      jobs: [{ job: withEndpoint(endpointA) }, { job: JSON.parse(jobBody()) as unknown }],
+    });
+    expect(reply.status).toBe(207);
+    const results = reply.body.results as { status: number; problem?: { errors?: { field: string }[] } }[];
+    expect(results.map((r) => r.status)).toEqual([400, 202]);
+    expect(results[0]!.problem?.errors?.map((e) => e.field)).toEqual(['webhook_endpoint_id']);
+  });
+
+  test('a malformed id in a batch is refused with the batch schema, naming the item’s field', async () => {
+    const reply = await call('POST', '/v1/jobs/batch', as(keyB), {
+      jobs: [{ job: JSON.parse(jobBody()) as unknown }, { job: withEndpoint('ep/x') }],
+    });
+    expectRefused(reply, 'jobs/1/job/webhook_endpoint_id', 'batch ep/x');
+  });
+
+  test('over the intake queue the job fails with the reason', async () => {
+    const message = (key: string, endpointId: string): QueueMessage => ({
+      body: withEndpoint(endpointId),
+      messageId: key,
+      deliveryCount: 1,
+      applicationProperties: { tenantId: 'edge-b', idempotencyKey: key },
+    });
+    for (const [key, endpointId] of [
+      ['queue-foreign', endpointA],
+      ['queue-malformed', 'ep/x'],
+    ] as const) {
+      const outcome = await intake.acceptQueue(message(key, endpointId), {} as never);
+      expect(outcome).toEqual({ settle: 'complete' });
+      const stored = await h.services.jobs.get('edge-b', jobIdFor('edge-b', key));
+      const job = stored?.job as JobDocument;
+      expect(job.status, key).toBe('failed');
+      expect(job.error?.code).toBe('validation_failed');
+      expect(job.error?.message).toContain('webhook_endpoint_id');
+    }
+  });
+});
+
+describe('continuation tokens are opaque and checked', () => {
+  beforeAll(async () => {
+    for (const key of [keyA, keyB]) {
+      for (let i = 0; i < 3; i += 1)
+        expect((await call('POST', '/v1/jobs', as(key), jobBody(`page ${i}`))).status).toBe(202);
+    }
+  });
+
+  async function firstToken(key: string, query = ''): Promise<string> {
+    const page = await call('GET', `/v1/jobs?limit=1${query}`, as(key));
+    expect(page.status).toBe(200);
+    return String(page.body.continuationToken);
+  }
+
+  test('the token is opaque and pages through every job once', async () => {
+    const token = await firstToken(keyA);
+    expect(token).toMatch(/^[A-Za-z0-9_.-]+$/);
+    const seen: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = await call(
+        'GET',
+        `/v1/jobs?limit=2${next ? `&continuationToken=${encodeURIComponent(next)}` : ''}`,
+        as(keyA),
+      );
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      seen.push(...(page.body.jobs as { id: string }[]).map((j) => j.id));
+      next = page.body.continuationToken as string | undefined;
+    } while (next);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toContain(jobA);
+  });
+
+  test('JSON-shaped, non-JSON and garbage tokens are a 400 naming continuationToken', async () => {
+    const tokens = [
+      '{}',
+      '[1]',
+      '"x"',
+      '1',
+      '{"token":"x"}',
+      '{"token":"+RID:x","range":{"min":"","max":"FF"}}',
+      'garbage',
+      'not json at all',
+      '%%%',
+    ];
+    for (const token of tokens) {
+      const reply = await call('GET', `/v1/jobs?continuationToken=${encodeURIComponent(token)}`, as(keyA));
+      expectRefused(reply, 'continuationToken', token);
+    }
+  });
+
+  test('a tampered token is a 400', async () => {
+    const token = await firstToken(keyA);
+    const flipped = `${token.slice(0, 5)}${token[5] === 'A' ? 'B' : 'A'}${token.slice(6)}`;
+    const reply = await call('GET', `/v1/jobs?continuationToken=${encodeURIComponent(flipped)}`, as(keyA));
+    expectRefused(reply, 'continuationToken', 'tampered');
+  });
+
+  test('a token built to pass the check but carrying a store token Cosmos DB refuses is a 400', async () => {
+    const forged = sealContinuationToken('{}', { tenantId: 'edge-a', filter: '' });
+    const reply = await call('GET', `/v1/jobs?continuationToken=${encodeURIComponent(forged)}`, as(keyA));
+    expectRefused(reply, 'continuationToken', 'forged');
+  });
+
+  test('another tenant’s token is a 400, not a page', async () => {
+    const theirs = await firstToken(keyB);
+    const reply = await call('GET', `/v1/jobs?continuationToken=${encodeURIComponent(theirs)}`, as(keyA));
+    expectRefused(reply, 'continuationToken', 'tenant B’s token');
+  });
+
+  test('a token from another filter is a 400', async () => {
+    const queued = await firstToken(keyA, '&status=queued');
+    const reply = await call('GET', `/v1/jobs?continuationToken=${encodeURIComponent(queued)}`, as(keyA));
+    expectRefused(reply, 'continuationToken', 'other filter');
+    const same = await call(
+      'GET',
+      `/v1/jobs?status=queued&continuationToken=${encodeURIComponent(queued)}`,
+      as(keyA),
+    );
+    expect(same.status).toBe(200);
+  });
+});
