@@ -2,6 +2,7 @@
  * The composition root: real adapters from configuration. Azure uses managed identity for Cosmos DB,
  * Service Bus and Azure OpenAI; keys and connection strings exist only for the local emulators.
  */
+import { availableParallelism } from 'node:os';
 import { CosmosClient } from '@azure/cosmos';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { ServiceBusClient } from '@azure/service-bus';
@@ -12,12 +13,14 @@ import { entraVerifierFromConfig } from '../shared/auth/entra-config.js';
 import { getConfig, type Config } from '../shared/config/index.js';
 import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
 import { createModelClient } from '../shared/model/client.js';
+import { createPromptTokenCounter } from '../shared/model/prompt-tokens.js';
 import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/stages/deps.js';
 import { CosmosJobStore } from '../shared/store/cosmos-job-store.js';
 import { CosmosPayloadStore } from '../shared/store/cosmos-payload-store.js';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
 import { CosmosUsageReader } from '../shared/usage/usage-reader.js';
+import { HeavyWorkPool } from '../shared/work/heavy-work-pool.js';
 import type { AppServices } from './services.js';
 
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
@@ -41,7 +44,17 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
   const jobs = new CosmosJobStore(database.container('jobs'));
   const payloads = new CosmosPayloadStore(database.container('payloads'));
   const publisher = new ServiceBusPublisher(serviceBus, payloads, config.CLAIM_CHECK_THRESHOLD_BYTES);
-  const model = createModelClient(config, { credential: azureCredential(), logger: modelLogger(logger) });
+  const heavyWork = new HeavyWorkPool({
+    threads: config.HEAVY_WORK_THREADS ?? Math.max(1, availableParallelism() - 1),
+    perTenant: config.HEAVY_WORK_PER_TENANT,
+    maxQueue: 64,
+    timeoutMs: config.HEAVY_WORK_TIMEOUT_MS,
+  });
+  const model = createModelClient(config, {
+    credential: azureCredential(),
+    logger: modelLogger(logger),
+    promptTokens: createPromptTokenCounter(heavyWork, config.TOKEN_COUNT_INLINE_CHARS),
+  });
   const settings: PipelineSettings = {
     maxAttempts: config.JOB_MAX_ATTEMPTS,
     deadlineMs: config.JOB_DEADLINE_SECONDS * 1000,
@@ -77,6 +90,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
       await serviceBus.close();
       cosmos.dispose();
       model.close();
+      await heavyWork.close();
     },
   };
 }

@@ -87,6 +87,15 @@ export const EnvironmentSchema = z.object({
   MODEL_BREAKER_OPEN_MS: positiveInt.default(30_000),
   /** JSON: model → `{ inputPer1M, cachedInputPer1M?, outputPer1M }` in USD. */
   MODEL_PRICES: jsonVariable(PriceTableSchema).default(DEFAULT_PRICE_TABLE),
+  // Heavy work on tenant input off the event loop (shared/work; docs/security.md "Bounded work").
+  /** Worker threads for heavy work; default: one less than the cores, at least one. */
+  HEAVY_WORK_THREADS: positiveInt.optional(),
+  /** Heavy tasks one tenant may have at once; beyond it the cheap bound is used instead. */
+  HEAVY_WORK_PER_TENANT: positiveInt.default(2),
+  /** A heavy task still running after this is cancelled (its thread replaced) and the bound used. */
+  HEAVY_WORK_TIMEOUT_MS: positiveInt.default(2_000),
+  /** Prompts up to this many characters are counted on the event loop (worst case a few ms). */
+  TOKEN_COUNT_INLINE_CHARS: positiveInt.default(4096),
   // ── end model layer ──────────────────────────────────────────────────────────────────────────────
 
   // ── Webhooks (issue 5, shared/webhooks/settings.ts; documented in docs/webhooks.md) ─────────────
