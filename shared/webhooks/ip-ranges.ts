@@ -1,138 +1,153 @@
 /**
- * IP address parsing and the ranges a webhook may never reach. Kept free of I/O so every form (IPv4,
- * IPv6, IPv4-mapped/compatible IPv6, NAT64, 6to4) is unit-testable.
+ * Which addresses a webhook may never reach. The special-purpose ranges come from `ipaddr.js`, a
+ * maintained library that tracks the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890):
+ * any address whose `range()` is not `unicast` is refused. This module only adds what the library does
+ * not say (each supplement below is commented with its source) and judges IPv6 forms that carry an IPv4
+ * address by that address. Free of I/O so every form is unit-testable.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-export interface ParsedAddress {
-  readonly family: 4 | 6;
-  /** 4 or 16 bytes, network order. */
-  readonly bytes: Uint8Array;
-}
-
-export function parseAddress(text: string): ParsedAddress | undefined {
-  // Zone ids (fe80::1%eth0) do not change what the address is.
-  const address = text.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  if (isIPv4(address)) return { family: 4, bytes: Uint8Array.from(address.split('.').map(Number)) };
-  if (!isIPv6(address)) return undefined;
-  return { family: 6, bytes: parseIPv6(address) };
-}
-
-function parseIPv6(address: string): Uint8Array {
-  // node:net already validated the syntax; expand "::" and a trailing dotted quad into 8 groups.
-  let text = address;
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted?.[1]) {
-    const [a, b, c, d] = dotted[1].split('.').map(Number) as [number, number, number, number];
-    text = text.slice(0, -dotted[1].length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const missing = 8 - headGroups.length - tailGroups.length;
-  const groups = [...headGroups, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...tailGroups];
-  const bytes = new Uint8Array(16);
-  groups.forEach((group, index) => {
-    const value = parseInt(group, 16);
-    bytes[index * 2] = value >> 8;
-    bytes[index * 2 + 1] = value & 0xff;
-  });
-  return bytes;
-}
+export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
 
 export interface Cidr {
-  readonly family: 4 | 6;
-  readonly bytes: Uint8Array;
+  readonly network: IpAddress;
   readonly prefix: number;
 }
 
-export function parseCidr(text: string): Cidr | undefined {
-  const [addressText = '', prefixText] = text.trim().split('/');
-  const address = parseAddress(addressText);
-  if (!address) return undefined;
-  const max = address.family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return undefined;
-  return { ...address, prefix };
-}
-
-export function cidrContains(cidr: Cidr, address: ParsedAddress): boolean {
-  if (cidr.family !== address.family) return false;
-  let bits = cidr.prefix;
-  for (let i = 0; bits > 0; i += 1, bits -= 8) {
-    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
-    if (((cidr.bytes[i] ?? 0) & mask) !== ((address.bytes[i] ?? 0) & mask)) return false;
-  }
-  return true;
-}
-
-function cidrs(entries: readonly (readonly [string, string])[]): readonly (readonly [Cidr, string])[] {
-  return entries.map(([text, label]) => [parseCidr(text)!, label] as const);
-}
-
-/** IPv4 ranges that are not the public internet (RFC 6890 special-purpose registry, the ones that matter). */
-const BLOCKED_V4 = cidrs([
-  ['0.0.0.0/8', 'this network'],
-  ['10.0.0.0/8', 'private (RFC 1918)'],
-  ['100.64.0.0/10', 'carrier-grade NAT (RFC 6598)'],
-  ['127.0.0.0/8', 'loopback'],
-  ['169.254.0.0/16', 'link-local (includes cloud metadata 169.254.169.254)'],
-  ['172.16.0.0/12', 'private (RFC 1918)'],
-  ['192.0.0.0/24', 'IETF protocol assignments'],
-  ['192.0.2.0/24', 'documentation'],
-  ['192.88.99.0/24', '6to4 relay anycast'],
-  ['192.168.0.0/16', 'private (RFC 1918)'],
-  ['198.18.0.0/15', 'benchmarking'],
-  ['198.51.100.0/24', 'documentation'],
-  ['203.0.113.0/24', 'documentation'],
-  ['224.0.0.0/4', 'multicast'],
-  ['240.0.0.0/4', 'reserved (includes broadcast)'],
-]);
-
-const BLOCKED_V6 = cidrs([
-  ['::/128', 'unspecified'],
-  ['::1/128', 'loopback'],
-  ['100::/64', 'discard-only'],
-  ['2001:db8::/32', 'documentation'],
-  ['fc00::/7', 'unique-local'],
-  ['fe80::/10', 'link-local'],
-  ['fec0::/10', 'site-local (deprecated)'],
-  ['ff00::/8', 'multicast'],
-]);
-
 /**
- * IPv6 forms that carry an IPv4 address which is what the packet really reaches (or may reach through a
- * translator): check the embedded IPv4 address instead. `offset` is the byte index of the IPv4 address.
+ * A literal address, or undefined for anything else (a host name). Strict on purpose: IPv4 only as four
+ * decimal parts, as resolvers answer and WHATWG URL serialises hosts, so `ipaddr.js`'s legacy forms
+ * (`127.1`, `0x7f.1`) never turn a host name or an allow-list entry into an address by accident.
  */
-const EMBEDS_V4 = cidrs([
-  ['::ffff:0:0/96', 'IPv4-mapped'],
-  ['::/96', 'IPv4-compatible (deprecated)'],
-  ['64:ff9b::/96', 'NAT64'],
-  ['64:ff9b:1::/48', 'local-use NAT64'],
-  ['2002::/16', '6to4'],
-]).map(([cidr, label]) => ({ cidr, label, offset: label === '6to4' ? 2 : 12 }));
-
-/** Why an address may not be reached, or undefined for a public address. */
-export function forbiddenReason(address: ParsedAddress): string | undefined {
-  if (address.family === 6) {
-    for (const [cidr, label] of BLOCKED_V6) if (cidrContains(cidr, address)) return label;
-    for (const { cidr, label, offset } of EMBEDS_V4) {
-      if (!cidrContains(cidr, address)) continue;
-      const v4: ParsedAddress = { family: 4, bytes: address.bytes.slice(offset, offset + 4) };
-      const inner = forbiddenReason(v4);
-      return inner === undefined ? undefined : `${label} form of ${inner} address`;
-    }
+export function parseAddress(text: string): IpAddress | undefined {
+  // Zone ids (fe80::1%eth0) do not change what the address is.
+  const address = text.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (ipaddr.IPv4.isValidFourPartDecimal(address)) return ipaddr.IPv4.parse(address);
+  if (!ipaddr.IPv6.isValid(address)) return undefined;
+  // ipaddr.js reads `::a.b.c.d` (IPv4-compatible, RFC 4291 section 2.5.5.1) as `::ffff:a.b.c.d`
+  // (IPv4-mapped), which is a different address. The WHATWG URL host parser canonicalises the dotted
+  // tail to hex groups first, so the library sees the address the socket would get.
+  try {
+    return ipaddr.IPv6.parse(new URL(`http://[${address}]/`).hostname.slice(1, -1));
+  } catch {
     return undefined;
   }
-  for (const [cidr, label] of BLOCKED_V4) if (cidrContains(cidr, address)) return label;
-  return undefined;
 }
 
-/** The IPv4 address embedded in an IPv6 form, so an allow-list entry of `127.0.0.1` covers `::ffff:127.0.0.1`. */
-export function embeddedV4(address: ParsedAddress): ParsedAddress | undefined {
-  if (address.family === 4) return undefined;
-  for (const { cidr, offset } of EMBEDS_V4) {
-    if (cidrContains(cidr, address)) return { family: 4, bytes: address.bytes.slice(offset, offset + 4) };
+/** `10.0.0.0/8`, `::1/128`, or a single address (a /32 or /128). */
+export function parseCidr(text: string): Cidr | undefined {
+  const [addressText = '', prefixText, ...rest] = text.trim().split('/');
+  const network = parseAddress(addressText);
+  if (!network || rest.length > 0) return undefined;
+  const max = network.kind() === 'ipv4' ? 32 : 128;
+  const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+  if (!(prefix <= max)) return undefined;
+  return { network, prefix };
+}
+
+export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
+  return cidr.network.kind() === address.kind() && address.match(cidr.network, cidr.prefix);
+}
+
+function cidr(text: string): Cidr {
+  const parsed = parseCidr(text);
+  if (!parsed) throw new Error(`bad CIDR constant ${text}`);
+  return parsed;
+}
+
+/** Plain words for `ipaddr.js` range names; a name missing here (a newer library version) is still refused. */
+const LABELS: Readonly<Record<string, string>> = {
+  unspecified: 'unspecified',
+  broadcast: 'limited broadcast (reserved)',
+  multicast: 'multicast',
+  linkLocal: 'link-local',
+  loopback: 'loopback',
+  carrierGradeNat: 'carrier-grade NAT',
+  private: 'private',
+  reserved: 'reserved',
+  as112: 'AS112 DNS sink',
+  amt: 'AMT relay',
+  uniqueLocal: 'unique-local',
+  deprecatedSiteLocal: 'site-local (deprecated)',
+  discard: 'discard-only',
+  rfc6145: 'IPv4-translated',
+  rfc6052: 'NAT64',
+  teredo: 'Teredo',
+  benchmarking: 'benchmarking',
+  as112v6: 'AS112 DNS sink',
+  deprecatedOrchid: 'ORCHID (deprecated)',
+  orchid2: 'ORCHIDv2',
+  droneRemoteIdProtocolEntityTags: 'drone remote ID tags',
+  segmentRouting: 'SRv6 SIDs',
+};
+
+/** ipaddr.js files IPv4 `0.0.0.0/8` under `unspecified`; "this network" is RFC 6890's name for it. */
+function labelOf(address: IpAddress, range: string): string {
+  if (address.kind() === 'ipv4' && range === 'unspecified') return 'this network';
+  return LABELS[range] ?? `special-purpose (${range})`;
+}
+
+/**
+ * IPv6 forms whose packets really reach (or may reach, through a translator) the IPv4 address they carry,
+ * so that address is what gets judged. `offset` is its byte index.
+ */
+const EMBEDDINGS: readonly { readonly cidr: Cidr; readonly label: string; readonly offset: number }[] = [
+  // RFC 4291 section 2.5.5.2.
+  { cidr: cidr('::ffff:0:0/96'), label: 'IPv4-mapped', offset: 12 },
+  // RFC 6052 section 2.1, the well-known prefix (IANA: globally reachable).
+  { cidr: cidr('64:ff9b::/96'), label: 'NAT64', offset: 12 },
+  // RFC 3056 section 2.
+  { cidr: cidr('2002::/16'), label: '6to4', offset: 2 },
+  // RFC 4291 section 2.5.5.1, deprecated; ipaddr.js calls it `unicast` (`::` and `::1` are judged first).
+  { cidr: cidr('::/96'), label: 'IPv4-compatible (deprecated)', offset: 12 },
+];
+
+/**
+ * What ipaddr.js 2.5.0 files as `unicast` or lumps with a reachable range, but the IANA registries do not
+ * treat as reachable on the internet.
+ */
+const SUPPLEMENT_V6: readonly { readonly cidr: Cidr; readonly label: string }[] = [
+  // IANA IPv6 Special-Purpose Address Registry: the local-use NAT64 prefix (RFC 8215) is not globally
+  // reachable, and operators place the IPv4 address at any RFC 6052 offset, so it cannot be read reliably.
+  // ipaddr.js files it with the well-known prefix under `rfc6052`.
+  { cidr: cidr('64:ff9b:1::/48'), label: 'local-use NAT64' },
+];
+
+/**
+ * IANA IPv6 Address Space registry: only 2000::/3 is allocated as global unicast; the rest of what
+ * ipaddr.js calls `unicast` is "Reserved by IETF" (e.g. the dummy prefix 100:0:0:1::/64 of the
+ * special-purpose registry), so no public webhook receiver can live there.
+ */
+const GLOBAL_UNICAST_V6 = cidr('2000::/3');
+
+/** The IPv4 address an IPv6 form carries, so an allow-list entry `127.0.0.1` covers `::ffff:127.0.0.1`. */
+export function embeddedV4(address: IpAddress): ipaddr.IPv4 | undefined {
+  return embeddingOf(address)?.v4;
+}
+
+function embeddingOf(address: IpAddress): { label: string; v4: ipaddr.IPv4 } | undefined {
+  if (address.kind() !== 'ipv6') return undefined;
+  const range = address.range() as string;
+  if (range === 'unspecified' || range === 'loopback') return undefined;
+  const found = EMBEDDINGS.find((e) => cidrContains(e.cidr, address));
+  if (!found) return undefined;
+  const bytes = address.toByteArray().slice(found.offset, found.offset + 4);
+  return { label: found.label, v4: new ipaddr.IPv4(bytes) };
+}
+
+/** Why an address may not be reached (a short label such as `loopback`), or undefined for a public one. */
+export function forbiddenReason(address: IpAddress): string | undefined {
+  const embedding = embeddingOf(address);
+  if (embedding) {
+    const inner = forbiddenReason(embedding.v4);
+    return inner === undefined ? undefined : `${embedding.label} form of ${inner}`;
+  }
+  const extra = SUPPLEMENT_V6.find((s) => cidrContains(s.cidr, address));
+  if (extra) return extra.label;
+  const range = address.range() as string;
+  if (range !== 'unicast') return labelOf(address, range);
+  if (address.kind() === 'ipv6' && !cidrContains(GLOBAL_UNICAST_V6, address)) {
+    return 'reserved (outside 2000::/3 global unicast)';
   }
   return undefined;
 }

@@ -122,7 +122,7 @@ export async function checkTarget(
   let addresses: readonly ResolvedAddress[];
   const literal = parseAddress(hostname);
   if (literal) {
-    addresses = [{ address: hostname, family: literal.family }];
+    addresses = [{ address: hostname, family: literal.kind() === 'ipv4' ? 4 : 6 }];
   } else {
     try {
       addresses = await resolve(hostname);
