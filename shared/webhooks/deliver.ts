@@ -8,6 +8,7 @@ import type { DeliveryDeps, WebhookDeps } from './deps.js';
 import { type DeliveryMessage, type DeliveryScheduler } from './delivery-message.js';
 import { activeSecrets, disableEndpoint, updateEndpoint } from './endpoints.js';
 import { toWebhookPayload, webhookIdFor, type JobEvent, type WebhookEventType } from './events.js';
+import { fromStatus, type TenantError } from './failures.js';
 import type { WebhookResponse } from './http-client.js';
 import { deliveryIdFor } from './ids.js';
 import type { AttemptRecord, DeliveryRecord, DeliveryStatus, EndpointRecord } from './records.js';
@@ -91,13 +92,10 @@ export function toDeliveryMessage(delivery: DeliveryRecord): DeliveryMessage {
   };
 }
 
-function describe(response: WebhookResponse): string | undefined {
-  if (response.kind === 'failure') return `${response.failure}: ${response.message}`;
-  if (response.status >= 200 && response.status < 300) return undefined;
-  if (response.status >= 300 && response.status < 400) {
-    return `HTTP ${response.status} redirect not followed${response.location ? ` (to ${response.location})` : ''}; update the endpoint URL`;
-  }
-  return `HTTP ${response.status}`;
+/** The tenant's words for what went wrong (failures.ts), or undefined for a success. */
+function describe(response: WebhookResponse): TenantError | undefined {
+  if (response.kind === 'failure') return { code: response.code, message: response.message };
+  return fromStatus(response.status, response.location);
 }
 
 /** One attempt for one event and endpoint. Never sleeps: a retry is returned as a delay to schedule. */
@@ -110,13 +108,19 @@ export async function deliverEvent(
   const startedAt = deps.now();
   if (!found) {
     const outcome = { kind: 'gaveUp', reason: 'endpoint_deleted' } as const;
-    await record(deps, message, attempt, startedAt, undefined, outcome, 'endpoint no longer exists');
+    await record(deps, message, attempt, startedAt, undefined, outcome, {
+      code: 'endpoint_deleted',
+      message: 'The endpoint no longer exists',
+    });
     return outcome;
   }
   const endpoint = found.value;
   if (!endpoint.enabled) {
     const outcome = { kind: 'disabled', reason: endpoint.disabledReason ?? 'endpoint disabled' } as const;
-    await record(deps, message, attempt, startedAt, undefined, outcome, `not sent: ${outcome.reason}`);
+    await record(deps, message, attempt, startedAt, undefined, outcome, {
+      code: 'endpoint_disabled',
+      message: `Not sent: ${outcome.reason}`,
+    });
     return outcome;
   }
 
@@ -134,6 +138,17 @@ export async function deliverEvent(
   });
   const now = deps.now();
   const error = describe(response);
+  if (response.kind === 'failure') {
+    // The raw error and the address connected to are for operators; the tenant gets `error` only.
+    deps.logger?.info('webhook.attempt_failed', {
+      tenantId: message.tenantId,
+      endpointId: message.endpointId,
+      deliveryId: message.deliveryId,
+      attempt,
+      errorCode: response.code,
+      detail: response.detail,
+    });
+  }
 
   if (error === undefined) {
     const outcome = { kind: 'delivered' } as const;
@@ -170,7 +185,10 @@ export async function deliverEvent(
   });
   const outcome: DeliveryOutcome =
     afterMs === undefined
-      ? { kind: 'gaveUp', reason: `retries exhausted after ${attempt} attempts; last error: ${error}` }
+      ? {
+          kind: 'gaveUp',
+          reason: `retries exhausted after ${attempt} attempts; last error: ${error.message}`,
+        }
       : { kind: 'retry', afterMs };
   await record(deps, message, attempt, now, response, outcome, error);
   return outcome;
@@ -203,7 +221,7 @@ async function record(
   at: Date,
   response: WebhookResponse | undefined,
   outcome: DeliveryOutcome,
-  error: string | undefined,
+  error: TenantError | undefined,
 ): Promise<void> {
   const replay = message.replay > 0 ? `:r${message.replay}` : '';
   const attemptRecord: AttemptRecord = {
@@ -219,7 +237,7 @@ async function record(
     ...(response?.kind === 'response' ? { status: response.status } : {}),
     latencyMs: response?.latencyMs ?? 0,
     outcome: outcome.kind,
-    ...(error !== undefined ? { error } : {}),
+    ...(error !== undefined ? { error: error.message, errorCode: error.code } : {}),
     ...(response?.kind === 'response' && response.bodySnippet !== ''
       ? { responseSnippet: response.bodySnippet.slice(0, 1024) }
       : {}),
@@ -236,7 +254,7 @@ async function record(
       status,
       attempts: existing.attempts + 1,
       updatedAt: at.toISOString(),
-      ...(error !== undefined ? { lastError: error } : {}),
+      ...(error !== undefined ? { lastError: error.message } : {}),
     });
   }
 }

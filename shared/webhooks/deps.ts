@@ -1,5 +1,6 @@
 /** What the webhook use cases need, injected: ports, settings and a clock (schedules are tested by moving it). */
 import type { WebhookHttpClient } from './http-client.js';
+import type { Logger } from '../telemetry/logger.js';
 import type { KeyWrapper } from './key-wrapper.js';
 import type { WebhookSettings } from './settings.js';
 import type { Resolver } from './ssrf.js';
@@ -12,6 +13,8 @@ export interface WebhookDeps {
   readonly now: () => Date;
   /** DNS for the registration-time SSRF check; the system resolver by default. */
   readonly resolve?: Resolver;
+  /** Operator log: raw network errors and resolved addresses go here, never into tenant-visible records. */
+  readonly logger?: Logger;
 }
 
 export interface DeliveryDeps extends WebhookDeps {

@@ -11,11 +11,14 @@ import { WEBHOOK_EVENT_TYPES } from './events.js';
 import { decryptSecret, encryptSecret, type KeyWrapper } from './key-wrapper.js';
 import { toEndpointView, type EndpointRecord, type EndpointView, type StoredSecret } from './records.js';
 import { generateSecret } from './signing.js';
+import { DNS_FAILED } from './failures.js';
 import { checkTarget, ResolutionError, SsrfRefusedError } from './ssrf.js';
 import type { WebhookStore } from './store.js';
+import { WebhookUrlSchema } from './url.js';
 
 export const RegisterEndpointSchema = z.strictObject({
-  url: z.string().min(1).max(2048),
+  /** Normalised (url.ts): what is stored and shown is the WHATWG serialisation without a fragment. */
+  url: WebhookUrlSchema,
   description: z.string().max(500).default(''),
   /** Omitted: every event type. */
   eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).optional(),
@@ -83,11 +86,14 @@ export async function registerEndpoint(
     // Refuse internal targets up front so the tenant hears about it now, not after days of failed retries.
     await checkTarget(request.url, deps.settings.policy, deps.resolve);
   } catch (error) {
-    if (error instanceof SsrfRefusedError) {
-      throw new ValidationError(error.detail, [{ field: 'url', message: error.detail }]);
-    }
-    if (error instanceof ResolutionError) {
-      throw new ValidationError(error.message, [{ field: 'url', message: 'host name does not resolve' }]);
+    if (error instanceof SsrfRefusedError || error instanceof ResolutionError) {
+      // The tenant hears what failed in words; the resolved address (in `detail`) is for operators only.
+      deps.logger?.info('webhook.registration_refused', {
+        tenantId,
+        detail: error instanceof SsrfRefusedError ? error.detail : error.message,
+      });
+      const message = error instanceof SsrfRefusedError ? error.publicMessage : DNS_FAILED.message;
+      throw new ValidationError(message, [{ field: 'url', message }]);
     }
     throw error;
   }

@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { DNS_FAILED, fromNetworkError, timeoutError, type DeliveryErrorCode } from './failures.js';
 import { checkTarget, ResolutionError, SsrfRefusedError, type Resolver, type SsrfPolicy } from './ssrf.js';
 
 export interface WebhookRequest {
@@ -28,7 +29,11 @@ export type WebhookResponse =
       readonly kind: 'failure';
       /** `refused`: the SSRF guard blocked it; nothing was sent. */
       readonly failure: 'refused' | 'timeout' | 'dns' | 'network';
+      /** Stable code and plain sentence for the tenant (failures.ts): no library strings, no addresses. */
+      readonly code: DeliveryErrorCode;
       readonly message: string;
+      /** The raw error with the resolved address, for operator logs only. */
+      readonly detail: string;
       readonly latencyMs: number;
     };
 
@@ -64,10 +69,24 @@ export function createWebhookHttpClient(options: WebhookHttpClientOptions): Webh
         target = await checkTarget(request.url, options.policy, options.resolve);
       } catch (error) {
         if (error instanceof SsrfRefusedError) {
-          return { kind: 'failure', failure: 'refused', message: error.detail, latencyMs: elapsed() };
+          return {
+            kind: 'failure',
+            failure: 'refused',
+            code: error.code,
+            message: error.publicMessage,
+            detail: error.detail,
+            latencyMs: elapsed(),
+          };
         }
         if (error instanceof ResolutionError) {
-          return { kind: 'failure', failure: 'dns', message: error.message, latencyMs: elapsed() };
+          const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+          return {
+            kind: 'failure',
+            failure: 'dns',
+            ...DNS_FAILED,
+            detail: `${error.message}${cause}`,
+            latencyMs: elapsed(),
+          };
         }
         throw error;
       }
@@ -80,6 +99,7 @@ export function createWebhookHttpClient(options: WebhookHttpClientOptions): Webh
           resolve(result);
         };
         const body = Buffer.from(request.body, 'utf8');
+        const pinned = target.pinned.address;
         const transport = target.url.protocol === 'https:' ? https : http;
         const req = transport.request(target.url, {
           method: 'POST',
@@ -100,7 +120,8 @@ export function createWebhookHttpClient(options: WebhookHttpClientOptions): Webh
           finish({
             kind: 'failure',
             failure: 'timeout',
-            message: `No complete response within ${options.timeoutMs} ms`,
+            ...timeoutError(options.timeoutMs),
+            detail: `No complete response within ${options.timeoutMs} ms from ${pinned}`,
             latencyMs: elapsed(),
           });
           req.destroy();
@@ -109,7 +130,8 @@ export function createWebhookHttpClient(options: WebhookHttpClientOptions): Webh
           finish({
             kind: 'failure',
             failure: 'network',
-            message: error.code ? `${error.code}: ${error.message}` : error.message,
+            ...fromNetworkError(error),
+            detail: `${error.code ? `${error.code}: ` : ''}${error.message} (connecting to ${pinned})`,
             latencyMs: elapsed(),
           });
         });

@@ -2,6 +2,7 @@
  * Documents in the `webhooks` container (partition key /tenantId): endpoints, deliveries (one per event and
  * endpoint, holding the exact payload so it can be replayed) and attempts (one per HTTP try).
  */
+import type { DeliveryErrorCode } from './failures.js';
 import type { EncryptedSecret } from './key-wrapper.js';
 import type { WebhookEventType } from './events.js';
 
@@ -68,7 +69,9 @@ export interface AttemptRecord {
   readonly status?: number;
   readonly latencyMs: number;
   readonly outcome: 'delivered' | 'retry' | 'gaveUp' | 'disabled';
+  /** Plain words for the tenant (failures.ts): never library error strings or resolved addresses. */
   readonly error?: string;
+  readonly errorCode?: DeliveryErrorCode;
   /** Start of the response body, for the tenant's debugging. */
   readonly responseSnippet?: string;
   /** Cosmos per-item TTL in seconds: attempts are history, not state. */

@@ -13,6 +13,7 @@ import {
   parseCidr,
   type Cidr,
 } from './ip-ranges.js';
+import { parseWebhookUrl } from './url.js';
 
 export interface SsrfPolicy {
   /** Azure: https only, so payloads are not readable on the wire. The local stack allows http. */
@@ -48,9 +49,17 @@ export const systemResolver: Resolver = async (hostname) => {
   return answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 };
 
-/** The target may not be called. `detail` is safe to show the tenant (it names no internal data). */
+/**
+ * The target may not be called. `publicMessage` is what the tenant reads (it names nothing the tenant did
+ * not write: no resolved address); `detail` adds the address and its range, for operator logs only.
+ */
 export class SsrfRefusedError extends Error {
-  constructor(readonly detail: string) {
+  constructor(
+    /** `url_not_allowed`: the URL itself; `address_not_allowed`: where it points. */
+    readonly code: 'url_not_allowed' | 'address_not_allowed',
+    readonly publicMessage: string,
+    readonly detail: string = publicMessage,
+  ) {
     super(detail);
     this.name = 'SsrfRefusedError';
   }
@@ -75,37 +84,26 @@ export interface CheckedTarget {
   readonly pinned: ResolvedAddress;
 }
 
-/** Syntax and scheme checks that need no DNS: also run when an endpoint is registered. */
+/** Syntax, normalisation and scheme checks that need no DNS: also run when an endpoint is registered. */
 export function checkUrlSyntax(raw: string, policy: SsrfPolicy): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new SsrfRefusedError('URL is not valid');
+  const parsed = parseWebhookUrl(raw);
+  if (!parsed.ok) throw new SsrfRefusedError('url_not_allowed', parsed.message);
+  if (policy.requireHttps && parsed.url.protocol !== 'https:') {
+    throw new SsrfRefusedError('url_not_allowed', 'Webhook URLs must use https');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new SsrfRefusedError(`Scheme ${url.protocol} is not allowed; use https`);
-  }
-  if (policy.requireHttps && url.protocol !== 'https:') {
-    throw new SsrfRefusedError('Webhook URLs must use https');
-  }
-  // Credentials in the URL would be sent to whoever the host is and end up in logs.
-  if (url.username !== '' || url.password !== '') {
-    throw new SsrfRefusedError('URL must not contain credentials');
-  }
-  return url;
+  return parsed.url;
 }
 
-function addressAllowed(address: string, hostname: string, policy: SsrfPolicy): string | undefined {
+/** Why `address` may not be reached from `hostname` under `policy`, or undefined when it may. */
+function refusedRange(address: string, hostname: string, policy: SsrfPolicy): string | undefined {
   const parsed = parseAddress(address);
-  if (!parsed) return `unparseable address ${address}`;
+  if (!parsed) return 'not an IP address';
   if (policy.allowedHosts.includes(hostname)) return undefined;
   const v4 = embeddedV4(parsed);
   if (policy.allowedCidrs.some((cidr) => cidrContains(cidr, parsed) || (v4 && cidrContains(cidr, v4)))) {
     return undefined;
   }
-  const reason = forbiddenReason(parsed);
-  return reason === undefined ? undefined : `${address} is ${reason}`;
+  return forbiddenReason(parsed);
 }
 
 /**
@@ -132,14 +130,21 @@ export async function checkTarget(
     if (addresses.length === 0) throw new ResolutionError(hostname);
   }
   for (const candidate of addresses) {
-    const problem = addressAllowed(candidate.address, hostname, policy);
-    if (problem !== undefined) {
-      throw new SsrfRefusedError(
-        literal
-          ? `Target address refused: ${problem}`
-          : `Host ${hostname} resolves to a refused address: ${problem}`,
-      );
-    }
+    const range = refusedRange(candidate.address, hostname, policy);
+    if (range === undefined) continue;
+    // A literal address is the tenant's own input, so its range may be named; a resolved one is not
+    // shown at all (it would map the platform's DNS view for the tenant).
+    throw literal
+      ? new SsrfRefusedError(
+          'address_not_allowed',
+          `The address is not allowed (private or reserved range: ${range})`,
+          `Target address refused: ${candidate.address} is ${range}`,
+        )
+      : new SsrfRefusedError(
+          'address_not_allowed',
+          'The host name resolves to an address that is not allowed (private or reserved range)',
+          `Host ${hostname} resolves to a refused address: ${candidate.address} is ${range}`,
+        );
   }
   return { url, hostname, pinned: addresses[0]! };
 }
