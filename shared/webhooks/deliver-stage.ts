@@ -6,6 +6,7 @@
  *   nothing sleeps while holding the lock.
  */
 import { z } from 'zod';
+import { EndpointIdSchema } from '../jobs/ids.js';
 import { DeliverMessageSchema } from '../messaging/stage-messages.js';
 import type { MessagePublisher, OutboundMessage } from '../messaging/publisher.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -90,12 +91,29 @@ export async function runDeliverStage(
   if (body.kind === 'deliver') {
     // A fan-out aimed at one endpoint (the job named it) reaches only that endpoint.
     const event = body.endpointId ? { ...body.event, webhookEndpointId: body.endpointId } : body.event;
+    if (
+      event.webhookEndpointId !== undefined &&
+      !EndpointIdSchema.safeParse(event.webhookEndpointId).success
+    ) {
+      // Submission refuses such ids now; a job accepted before that carries one no store can read. The job
+      // has ended, so there is nothing to retry: say so once and complete, instead of failing ten deliveries.
+      deps.logger.warn('webhook.endpoint_unusable', {
+        jobId: event.jobId,
+        tenantId: event.tenantId,
+        endpointId: event.webhookEndpointId.slice(0, 100),
+        eventType: event.type,
+        traceId: trace.traceId,
+      });
+      return { kind: 'fannedOut', deliveries: 0 };
+    }
     const messages = await planDeliveries(deps, event);
     for (const message of messages) await scheduler.schedule(message, 1, 0);
     deps.logger.info('webhook.fanned_out', {
       jobId: event.jobId,
       tenantId: event.tenantId,
       eventType: event.type,
+      // A job's own endpoint that yields no delivery (deleted, disabled, not subscribed) shows up here.
+      ...(event.webhookEndpointId ? { endpointId: event.webhookEndpointId } : {}),
       deliveries: messages.length,
       traceId: trace.traceId,
     });

@@ -4,13 +4,17 @@
  */
 import { z } from 'zod';
 import { PoisonMessageError } from '../errors/index.js';
+import { EndpointIdSchema } from '../jobs/ids.js';
 import { WEBHOOK_EVENT_TYPES } from './events.js';
+import { DeliveryIdSchema } from './ids.js';
 
 export const DeliveryMessageSchema = z.object({
   kind: z.literal('webhook.delivery'),
   tenantId: z.string().min(1),
-  endpointId: z.string().min(1),
-  deliveryId: z.string().min(1),
+  // Our own planning writes these from stored endpoints; anything else is a bug or a foreign sender, and
+  // must not reach a store read (an id Cosmos DB refuses would fail every delivery of the message).
+  endpointId: EndpointIdSchema,
+  deliveryId: DeliveryIdSchema,
   webhookId: z.string().min(1),
   jobId: z.string().min(1),
   eventType: z.enum(WEBHOOK_EVENT_TYPES),

@@ -60,6 +60,43 @@ describe('deliver stage', () => {
     expect(retry!.body).toMatchObject({ kind: 'webhook.delivery', attempt: 2, endpointId: a.endpoint.id });
   });
 
+  it('an event naming an unusable endpoint id ("ep/x") ends cleanly with a warning, not a crash loop', async () => {
+    const tenantId = `tenant_${randomUUID().slice(0, 8)}`;
+    const publisher = new MemoryPublisher();
+    const logger = createMemoryLogger();
+    const deps: DeliverStageDeps = { ...h.deps, publisher, logger };
+    for (const body of [
+      { kind: 'deliver', attempt: 0, event: jobEvent(tenantId, { webhookEndpointId: 'ep/x' }) },
+      { kind: 'deliver', attempt: 0, endpointId: 'ep/x', event: jobEvent(tenantId) },
+    ]) {
+      // Throwing here would abandon the message: ten deliveries, then a dead letter, for a job long finished.
+      const result = await runDeliverStage(deps, DeliverQueueBodySchema.parse(body), traceparent);
+      expect(result).toEqual({ kind: 'fannedOut', deliveries: 0 });
+    }
+    expect(publisher.sent).toHaveLength(0);
+    const warnings = logger.lines.filter((l) => l.event === 'webhook.endpoint_unusable');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatchObject({ level: 'warn', tenantId, endpointId: 'ep/x' });
+  });
+
+  it('a per-endpoint delivery with a malformed endpoint id does not match the schema (dead-lettered once)', () => {
+    const delivery = {
+      kind: 'webhook.delivery',
+      tenantId: 't1',
+      endpointId: 'ep/x',
+      deliveryId: `ep/x:evt_${'0'.repeat(32)}`,
+      webhookId: `evt_${'0'.repeat(32)}`,
+      jobId: `job_${'0'.repeat(32)}`,
+      eventType: 'job.succeeded',
+      payload: '{}',
+      attempt: 1,
+    };
+    expect(DeliverQueueBodySchema.safeParse(delivery).success).toBe(false);
+    const endpointId = `ep_${'0'.repeat(32)}`;
+    const valid = { ...delivery, endpointId, deliveryId: `${endpointId}:evt_${'0'.repeat(32)}` };
+    expect(DeliverQueueBodySchema.safeParse(valid).success).toBe(true);
+  });
+
   it('rejects a body that is neither a job event nor a delivery', () => {
     expect(DeliverQueueBodySchema.safeParse({ kind: 'webhook.delivery', tenantId: 't' }).success).toBe(false);
   });
