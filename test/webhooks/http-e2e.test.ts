@@ -109,6 +109,26 @@ describe('webhooks over the API and the deliver queue', () => {
     );
   });
 
+  it('refuses an endpoint on port 0 with problem+json naming url, and stores URLs normalised', async () => {
+    const refused = await api('/v1/webhooks/endpoints', {
+      method: 'POST',
+      body: JSON.stringify({ url: 'http://127.0.0.1:0/hook' }),
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(await refused.json()).toMatchObject({
+      status: 400,
+      errors: [{ field: 'url', message: 'The URL must not use port 0' }],
+    });
+
+    const created = await api('/v1/webhooks/endpoints', {
+      method: 'POST',
+      body: JSON.stringify({ url: `${receiver.url.replace('http:', 'HTTP:')}/../hook#fragment` }),
+    });
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { url: string }).url).toBe(new URL('hook', receiver.url).href);
+  });
+
   it('refuses internal URLs with problem+json and hides other tenants’ endpoints', async () => {
     const refused = await api('/v1/webhooks/endpoints', {
       method: 'POST',
