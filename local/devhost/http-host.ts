@@ -33,8 +33,8 @@ export function createHttpListener(options: HttpHostOptions): HttpListener {
     const base = /^[A-Za-z0-9.[\]:-]+$/.test(req.headers.host ?? '')
       ? `http://${req.headers.host}`
       : 'http://localhost';
-    const pathname = new URL(req.url ?? '/', base).pathname;
-    const match = router.match(method, pathname);
+    const url = parseTarget(req.url, base);
+    const pathname = url?.pathname ?? '(invalid target)';
     const done = (status: number, fields: Record<string, string> = {}) =>
       logger.info('http.request', {
         method,
@@ -43,6 +43,18 @@ export function createHttpListener(options: HttpHostOptions): HttpListener {
         durationMs: Math.round(performance.now() - started),
         ...fields,
       });
+
+    if (!url) {
+      // RFC 9112 §3.2: a request target that is not a valid URI is the client's error. Close the connection:
+      // a client that sent this may not frame what follows any better.
+      writeProblem(
+        res,
+        { status: 400, title: 'Bad Request', detail: 'The request target is not a valid URL.' },
+        { connection: 'close' },
+      );
+      return done(400);
+    }
+    const match = router.match(method, pathname);
 
     if (match.kind === 'notFound') {
       writeProblem(res, { status: 404, title: 'Not Found', detail: `No function serves ${pathname}.` });
@@ -82,7 +94,7 @@ export function createHttpListener(options: HttpHostOptions): HttpListener {
     });
     const fields = { functionName: definition.name, invocationId: context.invocationId };
     try {
-      const result = await definition.handler(toHttpRequest(req, body, params, base), context);
+      const result = await definition.handler(toHttpRequest(req, body, params, url), context);
       const response = toHttpResponse(result);
       await writeHttpResponse(res, response);
       done(response.status, fields);
@@ -100,4 +112,16 @@ export function createHttpListener(options: HttpHostOptions): HttpListener {
       done(500, fields);
     }
   };
+}
+
+/**
+ * The request target (origin-form `/api/x?y`, or absolute-form `http://host/api/x`) as a URL, or undefined
+ * when it is not one: `http://[`, `//` and the like make `new URL` throw, and that must not become a 500.
+ */
+function parseTarget(target: string | undefined, base: string): URL | undefined {
+  try {
+    return new URL(target ?? '/', base);
+  } catch {
+    return undefined;
+  }
 }

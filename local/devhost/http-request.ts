@@ -58,12 +58,13 @@ export function toHttpRequest(
   request: IncomingMessage,
   body: Buffer,
   params: Record<string, string>,
-  baseUrl: string,
+  /** The request target, already parsed (and refused when malformed) by the host. */
+  url: URL,
 ): HttpRequest {
   // `query` is left to HttpRequest, which reads it from the URL and so keeps repeated keys (?a=1&a=2).
   return new HttpRequest({
     method: request.method ?? 'GET',
-    url: new URL(request.url ?? '/', baseUrl).toString(),
+    url: url.toString(),
     headers: toHeaderRecord(request),
     params,
     ...(body.length > 0 ? { body: { bytes: body } } : {}),
