@@ -4,7 +4,11 @@
  * handlers validate with (so the document cannot drift from the behaviour). Built once, on first request.
  */
 import { z } from 'zod';
+import { KeyIdSchema } from '../../shared/auth/api-keys.js';
+import { EndpointIdSchema, JobIdSchema } from '../../shared/jobs/ids.js';
 import { BatchSubmitSchema, SubmitJobSchema } from '../../shared/jobs/submission.js';
+import { TenantIdSchema } from '../../shared/tenants/tenant.js';
+import { DeliveryIdSchema } from '../../shared/webhooks/ids.js';
 import { RegisterEndpointSchema, RotateSecretSchema } from '../../shared/webhooks/endpoints.js';
 import { functionManifest, type GroupHandlers, type HttpFunctionManifest } from '../manifest.js';
 import { json, publicRoute } from './context.js';
@@ -64,7 +68,22 @@ const OPERATIONS: Readonly<Record<string, OperationShape>> = {
     query: [
       { name: 'status', schema: { type: 'string', enum: ['queued', 'succeeded', 'failed', 'cancelled'] } },
       { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } },
-      { name: 'continuationToken', schema: { type: 'string' } },
+      {
+        name: 'continuationToken',
+        schema: {
+          type: 'string',
+          description:
+            "Opaque: the previous page's continuationToken, unchanged, with the same status filter. Any other value is a 400.",
+        },
+      },
+    ],
+  },
+  listWebhookAttempts: {
+    summary: "An endpoint's delivery attempts, newest first.",
+    response: { status: '200', description: '{ attempts: [...] }' },
+    query: [
+      { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+      { name: 'deliveryId', schema: jsonSchemaOf(DeliveryIdSchema) },
     ],
   },
   getJob: { summary: 'Read one job.', response: { status: '200', schema: 'Job', description: 'The job' } },
@@ -123,6 +142,29 @@ const problemResponses: Record<string, unknown> = Object.fromEntries(
   ]),
 );
 
+/**
+ * Each path parameter's format: the schema its handler checks it with (pathParam in ./context.ts), so a
+ * client can validate an id before sending it.
+ */
+function pathParameterSchema(route: string, name: string): Record<string, unknown> {
+  const schema =
+    name === 'tenantId'
+      ? TenantIdSchema
+      : name === 'keyId'
+        ? KeyIdSchema
+        : name === 'jobId' || route.startsWith('v1/jobs/')
+          ? JobIdSchema
+          : route.startsWith('v1/webhooks/endpoints/')
+            ? EndpointIdSchema
+            : undefined;
+  return schema ? jsonSchemaOf(schema) : { type: 'string' };
+}
+
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema);
+  return jsonSchema;
+}
+
 /** `v1/jobs/{id:alpha}` -> `/v1/jobs/{id}` and its path parameter names. */
 export function toOpenApiPath(route: string): { path: string; parameters: string[] } {
   const parameters: string[] = [];
@@ -142,7 +184,12 @@ function operationFor(definition: HttpRoute): Record<string, unknown> {
     summary: shape?.summary ?? definition.name,
     ...(shape?.public ? { security: [] } : {}),
     parameters: [
-      ...parameters.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+      ...parameters.map((name) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: pathParameterSchema(definition.route, name),
+      })),
       ...(shape?.query ?? []).map((query) => ({
         name: query.name,
         in: 'query',

@@ -16,6 +16,7 @@ import {
 } from '../../shared/errors/index.js';
 import { IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { parseJsonSafely } from '../../shared/limits/safe-json.js';
+import { TenantIdSchema } from '../../shared/tenants/tenant.js';
 import { acceptJob, rejectQueuedSubmission } from '../../shared/stages/accept.js';
 import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
 import type { QueueMessage, QueueOutcome } from '../definitions.js';
@@ -30,6 +31,13 @@ async function acceptFromQueue(message: QueueMessage, _context: InvocationContex
   const tenantId = message.applicationProperties.tenantId;
   if (typeof tenantId !== 'string' || tenantId.length === 0) {
     return deadLetter('MissingTenant', 'Intake messages need the application property tenantId.');
+  }
+  if (!TenantIdSchema.safeParse(tenantId).success) {
+    // No tenant can have this id, and it must not reach the tenant store (Cosmos DB refuses `/` in ids).
+    return deadLetter(
+      'TenantNotAllowed',
+      'The application property tenantId is not a tenant id (2-63 lowercase letters, digits and -).',
+    );
   }
   const rawKey = message.applicationProperties.idempotencyKey ?? message.messageId;
   const key = IdempotencyKeySchema.safeParse(rawKey);

@@ -21,9 +21,10 @@ export function jobIdFor(tenantId: string, idempotencyKey: string): string {
  * Webhook endpoint ids, minted by registration (shared/webhooks/endpoints.ts). Defined here, beside the job
  * ids, because a job names its endpoint (`webhook_endpoint_id`) and shared/jobs imports no other folder.
  */
+export const ENDPOINT_ID_PATTERN = 'ep_[0-9a-f]{32}';
 export const EndpointIdSchema = z
   .string()
-  .regex(/^ep_[0-9a-f]{32}$/, 'a webhook endpoint id: ep_ followed by 32 hex digits');
+  .regex(new RegExp(`^${ENDPOINT_ID_PATTERN}$`), 'a webhook endpoint id: ep_ followed by 32 hex digits');
 
 export function newEndpointId(): string {
   return `ep_${randomUUID().replaceAll('-', '')}`;

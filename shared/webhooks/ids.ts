@@ -4,10 +4,10 @@
  * the value reaches a query.
  */
 import { z } from 'zod';
-import { EndpointIdSchema } from '../jobs/ids.js';
+import { ENDPOINT_ID_PATTERN } from '../jobs/ids.js';
 
 /** What webhookIdFor (./events.ts) mints: the Standard Webhooks `webhook-id`. */
-const WEBHOOK_ID = /^evt_[0-9a-f]{32}$/;
+const WEBHOOK_ID_PATTERN = 'evt_[0-9a-f]{32}';
 
 export function deliveryIdFor(endpointId: string, webhookId: string): string {
   return `${endpointId}:${webhookId}`;
@@ -15,15 +15,7 @@ export function deliveryIdFor(endpointId: string, webhookId: string): string {
 
 export const DeliveryIdSchema = z
   .string()
-  .max(72)
-  .refine(
-    (value) => {
-      const [endpointId, webhookId, ...rest] = value.split(':');
-      return (
-        rest.length === 0 &&
-        EndpointIdSchema.safeParse(endpointId).success &&
-        WEBHOOK_ID.test(webhookId ?? '')
-      );
-    },
-    { message: 'a delivery id: <endpoint id>:evt_ followed by 32 hex digits' },
+  .regex(
+    new RegExp(`^${ENDPOINT_ID_PATTERN}:${WEBHOOK_ID_PATTERN}$`),
+    'a delivery id: <endpoint id>:evt_ followed by 32 hex digits',
   );

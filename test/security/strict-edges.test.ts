@@ -135,6 +135,20 @@ describe('ids in paths are checked before any store', () => {
   });
 });
 
+test('the OpenAPI document gives each path id its format', async () => {
+  const doc = (await (await fetch(`${h.apiUrl}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { parameters: { name: string; schema: { pattern?: string } }[] }>>;
+  };
+  const pattern = (path: string, method: string, name: string) =>
+    doc.paths[path]?.[method]?.parameters.find((p) => p.name === name)?.schema.pattern;
+  expect(pattern('/v1/jobs/{id}', 'get', 'id')).toBe('^job_[0-9a-f]{32}$');
+  expect(pattern('/v1/webhooks/jobs/{jobId}/replay', 'post', 'jobId')).toBe('^job_[0-9a-f]{32}$');
+  expect(pattern('/v1/webhooks/endpoints/{id}/attempts', 'get', 'id')).toBe('^ep_[0-9a-f]{32}$');
+  expect(pattern('/v1/webhooks/endpoints/{id}/attempts', 'get', 'deliveryId')).toMatch(/^\^ep_.*:evt_/);
+  expect(pattern('/v1/admin/tenants/{tenantId}/keys/{keyId}/revoke', 'post', 'keyId')).toBe('^[0-9a-f]{24}$');
+  expect(pattern('/v1/admin/tenants/{tenantId}', 'get', 'tenantId')).toBeDefined();
+});
+
 describe('ids in bodies and queries', () => {
   test('replaying a job to a malformed endpointId is a 400 naming endpointId', async () => {
     const reply = await call('POST', `/v1/webhooks/jobs/${jobA}/replay`, as(keyA), { endpointId: 'ep/x' });
@@ -203,6 +217,19 @@ describe('a job may only name an enabled webhook endpoint of its own tenant', ()
       jobs: [{ job: JSON.parse(jobBody()) as unknown }, { job: withEndpoint('ep/x') }],
     });
     expectRefused(reply, 'jobs/1/job/webhook_endpoint_id', 'batch ep/x');
+  });
+
+  test('an intake message whose tenantId is not a tenant id is dead-lettered once, not retried', async () => {
+    const outcome = await intake.acceptQueue(
+      {
+        body: JSON.parse(jobBody()) as unknown,
+        messageId: 'queue-bad-tenant',
+        deliveryCount: 1,
+        applicationProperties: { tenantId: 'edge/b' },
+      },
+      {} as never,
+    );
+    expect(outcome).toMatchObject({ settle: 'deadLetter', reason: 'TenantNotAllowed' });
   });
 
   test('over the intake queue the job fails with the reason', async () => {
