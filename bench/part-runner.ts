@@ -4,7 +4,8 @@
  * cannot colour the next, and a part that fails is reported without stopping the others.
  *
  *   node dist/bench/part-runner.js <part>
- * Parts: startup, cost, overhead, intake, throughput, unit-costs, profile, model-quota, servicebus.
+ * Parts: startup, cost, overhead, intake, throughput, unit-costs, profile, heavy-input, model-quota,
+ * servicebus.
  * model-quota and servicebus are other issues' benchmarks (bench/model-quota.ts, bench/servicebus.ts),
  * loaded if they are present.
  */
@@ -78,6 +79,7 @@ export const PARTS: Readonly<Record<string, () => Promise<PartResult>>> = {
   throughput: async () => (await import('./throughput.js')).runThroughputBenchmark(),
   'unit-costs': async () => (await import('./unit-costs.js')).runUnitCosts(),
   profile: async () => (await import('./profile.js')).runProfile(),
+  'heavy-input': async () => (await import('./heavy-input.js')).runHeavyInputBenchmark(),
   'model-quota': async () => {
     const run = await external('model-quota.js', 'runModelQuotaBenchmark');
     if (!run) return absent('Model quota', 'model-quota.js', 'runModelQuotaBenchmark');

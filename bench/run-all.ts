@@ -24,6 +24,7 @@ const ALL_PARTS = [
   'throughput',
   'unit-costs',
   'profile',
+  'heavy-input',
   'model-quota',
   'servicebus',
 ];
