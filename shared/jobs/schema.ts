@@ -3,6 +3,7 @@
  * stages all derive from these, so a field means the same thing everywhere.
  */
 import { z } from 'zod';
+import { schemaIssues } from '../schemas/check.js';
 
 /** OpenAI metadata rule: at most 16 pairs, keys up to 64 characters, values up to 512. */
 export const MetadataSchema = z
@@ -32,15 +33,30 @@ export const ChatMessageSchema = z.discriminatedUnion('role', [
 ]);
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
-export const JsonSchemaFormatSchema = z.strictObject({
-  type: z.literal('json_schema'),
-  json_schema: z.strictObject({
-    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
-    description: z.string().optional(),
-    schema: z.record(z.string(), z.unknown()),
-    strict: z.boolean().optional(),
-  }),
+const SchemaObjectSchema = z.record(z.string(), z.unknown());
+
+/**
+ * A tenant's JSON schema, checked where it is submitted (HTTP, batch, intake queue) before any spend:
+ * limits, patterns that must run on RE2, references that must stay inside the schema, the 2020-12
+ * meta-schema. Each problem is an issue at its path (`response_format/json_schema/schema/properties/x/pattern`).
+ */
+const TenantJsonSchemaSchema = SchemaObjectSchema.superRefine((schema, ctx) => {
+  for (const issue of schemaIssues(schema)) {
+    ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
+  }
 });
+
+const jsonSchemaFormat = (schema: typeof SchemaObjectSchema) =>
+  z.strictObject({
+    type: z.literal('json_schema'),
+    json_schema: z.strictObject({
+      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'letters, digits, _ and -, at most 64'),
+      description: z.string().optional(),
+      schema,
+      strict: z.boolean().optional(),
+    }),
+  });
+export const JsonSchemaFormatSchema = jsonSchemaFormat(TenantJsonSchemaSchema);
 
 export const ResponseFormatSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('text') }),
@@ -48,6 +64,17 @@ export const ResponseFormatSchema = z.discriminatedUnion('type', [
   JsonSchemaFormatSchema,
 ]);
 export type ResponseFormat = z.infer<typeof ResponseFormatSchema>;
+
+/**
+ * The same shape as carried between stages, without the submit check: it passed at submit, and a schema
+ * that a later limit refuses should fail its job in postprocess (which checks it again), not make the
+ * stage message poison.
+ */
+export const AcceptedResponseFormatSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  jsonSchemaFormat(SchemaObjectSchema),
+]);
 
 /** An OpenAI chat-completions shaped request; `model` is a platform model alias routed to deployments. */
 export const ChatRequestSchema = z.strictObject({
@@ -65,3 +92,8 @@ export const ChatRequestSchema = z.strictObject({
   stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
 });
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
+
+/** ChatRequestSchema as carried between stages (see AcceptedResponseFormatSchema). */
+export const AcceptedChatRequestSchema = ChatRequestSchema.extend({
+  response_format: AcceptedResponseFormatSchema.optional(),
+});

@@ -3,7 +3,7 @@
  * not re-read Cosmos. Validated on receipt: a body that does not match is poison, never half-processed.
  */
 import { z } from 'zod';
-import { ChatRequestSchema } from '../jobs/schema.js';
+import { AcceptedChatRequestSchema } from '../jobs/schema.js';
 
 const TimingsSchema = z.object({
   acceptedAt: z.number(),
@@ -39,7 +39,7 @@ export const InvokeMessageSchema = z.object({
    * keeps `attempt`, and reusing its id would make duplicate detection drop the job.
    */
   hop: z.number().int().min(0).default(0),
-  request: ChatRequestSchema,
+  request: AcceptedChatRequestSchema,
 });
 export type InvokeMessage = z.infer<typeof InvokeMessageSchema>;
 
@@ -63,7 +63,7 @@ export const PostprocessMessageSchema = z.object({
   kind: z.literal('postprocess'),
   ...JobRefSchema,
   attempts: z.number().int().min(1),
-  responseFormat: ChatRequestSchema.shape.response_format,
+  responseFormat: AcceptedChatRequestSchema.shape.response_format,
   completion: CompletionSchema,
 });
 export type PostprocessMessage = z.infer<typeof PostprocessMessageSchema>;

@@ -1,63 +1,36 @@
 /**
- * Checks model output against the JSON schema the job asked for. Compiled validators are cached by schema
- * text (bounded), because the same product sends the same schema with every job and compiling costs ms.
+ * Checks model output against the JSON schema the job asked for. The schema was checked and compiled at
+ * submit (shared/schemas/check.ts); the validator comes from the same content-hash cache, so this compiles
+ * only on a process that did not see the submit, and fails the job if a limit now refuses the schema.
  */
-import { createRequire } from 'node:module';
-import type * as AjvModule from 'ajv/dist/2020.js';
-import type { Ajv2020 as Ajv2020Type, ValidateFunction } from 'ajv/dist/2020.js';
-import { canonicalJson } from '../jobs/ids.js';
-
-const MAX_CACHED_SCHEMAS = 256;
-
-/**
- * Created on the first job that asks for a schema: ajv is ~80 modules, and loading it when the Functions
- * host imports the registrations would cost every cold start (bench/startup.ts). ajv is CommonJS, so a
- * synchronous require keeps checkAgainstSchema synchronous.
- */
-let ajvInstance: Ajv2020Type | undefined;
-function ajv(): Ajv2020Type {
-  if (!ajvInstance) {
-    const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof AjvModule;
-    // strict:false: callers send OpenAI structured-output schemas, which carry keywords ajv does not know.
-    ajvInstance = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
-  }
-  return ajvInstance;
-}
-const cache = new Map<string, { readonly validate: ValidateFunction; readonly schema: object }>();
+import { checkSchema } from '../schemas/check.js';
+import { EvaluationBudgetExceeded, evaluationBudgetFor, validateWithin } from '../schemas/compile.js';
 
 export type SchemaCheck = { readonly ok: true } | { readonly ok: false; readonly problem: string };
 
-export function checkAgainstSchema(schema: Record<string, unknown>, value: unknown): SchemaCheck {
-  let validate: ValidateFunction;
-  try {
-    validate = validatorFor(schema);
-  } catch (error) {
-    return { ok: false, problem: `the requested JSON schema is not valid: ${(error as Error).message}` };
+/** `outputChars`: the size of the output `value` was parsed from, which sets the evaluation budget. */
+export function checkAgainstSchema(
+  schema: Record<string, unknown>,
+  value: unknown,
+  outputChars: number,
+): SchemaCheck {
+  const verdict = checkSchema(schema);
+  if (!verdict.ok) {
+    const [issue] = verdict.issues;
+    const where = issue && issue.path.length > 0 ? `at ${issue.path.join('/')} ` : '';
+    return { ok: false, problem: `the requested JSON schema is not valid: ${where}${issue?.message ?? ''}` };
   }
-  if (validate(value)) return { ok: true };
+  const { validate } = verdict;
+  try {
+    if (validateWithin(validate, value, evaluationBudgetFor(outputChars))) return { ok: true };
+  } catch (error) {
+    if (!(error instanceof EvaluationBudgetExceeded)) throw error;
+    return {
+      ok: false,
+      problem: 'checking it against the schema took more steps than allowed (simplify anyOf/$ref chains)',
+    };
+  }
   const first = validate.errors?.[0];
   const where = first?.instancePath ? first.instancePath : '(root)';
   return { ok: false, problem: `${where} ${first?.message ?? 'does not match the schema'}` };
-}
-
-function validatorFor(schema: Record<string, unknown>): ValidateFunction {
-  const key = canonicalJson(schema);
-  const cached = cache.get(key);
-  if (cached) {
-    // Refresh recency: Map iteration order is insertion order, so re-insert to mark as recently used.
-    cache.delete(key);
-    cache.set(key, cached);
-    return cached.validate;
-  }
-  const validate = ajv().compile(schema);
-  cache.set(key, { validate, schema });
-  if (cache.size > MAX_CACHED_SCHEMAS) {
-    const [oldestKey, oldest] = cache.entries().next().value ?? [];
-    if (oldestKey !== undefined && oldest) {
-      cache.delete(oldestKey);
-      // ajv keeps its own reference per schema object; drop it too or memory grows with every schema.
-      ajv().removeSchema(oldest.schema);
-    }
-  }
-  return validate;
 }

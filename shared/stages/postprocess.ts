@@ -103,7 +103,7 @@ function judge(message: PostprocessMessage): Verdict {
       : { ok: false, code: 'invalid_json_output', message: 'The model output is not valid JSON.' };
   }
   if (responseFormat.type === 'json_schema') {
-    const check = checkAgainstSchema(responseFormat.json_schema.schema, parsed);
+    const check = checkAgainstSchema(responseFormat.json_schema.schema, parsed, completion.content.length);
     if (!check.ok) {
       return {
         ok: false,
