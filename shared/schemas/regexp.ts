@@ -86,11 +86,13 @@ function compileUncached(pattern: string): PatternResult {
  * submit check reports the same refusal first with its field path.
  */
 export const re2RegExpEngine = Object.assign(
-  (pattern: string): { test(input: string): boolean } => {
+  (pattern: string): { test(input: string): boolean; toString(): string } => {
     const result = compilePattern(pattern);
     if (!result.ok) throw new Error(`pattern ${JSON.stringify(pattern)} ${result.reason}`);
     const { re2 } = result;
-    return { test: (input: string) => re2.test(input) };
+    // ajv keeps one compiled pattern per `toString()` of what this returns: it must name the pattern,
+    // or every pattern of a schema would be tested with the first one compiled.
+    return { test: (input: string) => re2.test(input), toString: () => `/${pattern}/u` };
   },
   { code: 're2js' },
 );
