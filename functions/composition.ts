@@ -13,7 +13,6 @@ import { entraVerifierFromConfig } from '../shared/auth/entra-config.js';
 import { getConfig, type Config } from '../shared/config/index.js';
 import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
 import { createModelClient } from '../shared/model/client.js';
-import { createPromptTokenCounter } from '../shared/model/prompt-tokens.js';
 import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/stages/deps.js';
 import { CosmosJobStore } from '../shared/store/cosmos-job-store.js';
@@ -21,6 +20,8 @@ import { CosmosPayloadStore } from '../shared/store/cosmos-payload-store.js';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
 import { CosmosUsageReader } from '../shared/usage/usage-reader.js';
 import { HeavyWorkPool } from '../shared/work/heavy-work-pool.js';
+import { pooledPromptTokenCounter } from '../shared/work/pooled-prompt-tokens.js';
+import { pooledSchemaWork } from '../shared/work/pooled-schema-work.js';
 import type { AppServices } from './services.js';
 
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
@@ -53,7 +54,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
   const model = createModelClient(config, {
     credential: azureCredential(),
     logger: modelLogger(logger),
-    promptTokens: createPromptTokenCounter(heavyWork, config.TOKEN_COUNT_INLINE_CHARS),
+    promptTokens: pooledPromptTokenCounter(heavyWork, config.TOKEN_COUNT_INLINE_CHARS),
   });
   const settings: PipelineSettings = {
     maxAttempts: config.JOB_MAX_ATTEMPTS,
@@ -61,7 +62,14 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     retentionSeconds: config.JOB_RETENTION_DAYS * 86_400,
     duplicateWindowMs: DUPLICATE_WINDOW_MS,
   };
-  const stage: StageDeps = { jobs, publisher, logger, clock: Date.now, settings };
+  const stage: StageDeps = {
+    jobs,
+    publisher,
+    logger,
+    clock: Date.now,
+    settings,
+    schemas: pooledSchemaWork(heavyWork),
+  };
   const apiKeys = createApiKeyVerifier({
     store: new CosmosApiKeyStore(database.container('tenants')),
     expectedEnv: apiKeyEnvLabel(config.PIPELINE_ENVIRONMENT),

@@ -20,7 +20,7 @@ import {
   type ModelFailure,
 } from './failure.js';
 import type { ModelCallContext, ModelClient, ModelCompletion } from './port.js';
-import { createPromptTokenCounter, type PromptTokenCounter } from './prompt-tokens.js';
+import { inlinePromptTokenCounter, type PromptTokenCounter } from './prompt-tokens.js';
 import { QuotaBudget } from './quota-budget.js';
 import { QUOTA_PACED_REASON } from './reasons.js';
 import { planRoute, type RoutedDeployment } from './router.js';
@@ -102,7 +102,7 @@ export function createModelClient(
   const random = dependencies.random ?? Math.random;
   const logger = dependencies.logger ?? consoleLogger;
   const maxDeploymentsPerCall = dependencies.maxDeploymentsPerCall ?? 3;
-  const promptTokens = dependencies.promptTokens ?? createPromptTokenCounter(undefined);
+  const promptTokens = dependencies.promptTokens ?? inlinePromptTokenCounter;
   const azure = config.PIPELINE_ENVIRONMENT === 'azure';
   let tokenProvider: (() => Promise<string>) | undefined;
   const authFor = (settings: DeploymentSettings): EndpointAuth => {

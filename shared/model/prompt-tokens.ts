@@ -1,12 +1,9 @@
 /**
- * What the pacer charges a prompt, counted where it costs least: small prompts on the event loop (the
- * linear counter costs at most a few ms there), large ones on the heavy-work pool so HTTP and the other
- * stages keep answering, and the byte bound (no tokenizer work at all) when the pool declines: the
- * tenant already has its share of the pool busy, the pool is full, or the count ran out of time. Every
- * answer is at or above what the service counts, so pacing stays safe; the bound only reserves more.
+ * What the pacer charges a prompt, as a port: the model client needs a count at or above what the
+ * service counts, and where that count is made (event loop, worker pool, byte bound) is the composition
+ * root's choice (shared/work/pooled-prompt-tokens.ts). Without one, prompts are counted inline.
  */
-import type { HeavyWorkPool } from '../work/heavy-work-pool.js';
-import { countPromptTokens, promptChars, promptTokenUpperBound, type CountableMessage } from './tokens.js';
+import { countPromptTokens, type CountableMessage } from './tokens.js';
 
 export type CountedBy = 'inline' | 'pool' | 'bound';
 
@@ -20,19 +17,5 @@ export type PromptTokenCounter = (
   tenantId: string,
 ) => Promise<PromptTokenCount>;
 
-/** Below this many characters a prompt is counted on the event loop (worst dense text: ~25 ms). */
-export const DEFAULT_INLINE_CHARS = 4096;
-
-export function createPromptTokenCounter(
-  pool: HeavyWorkPool | undefined,
-  inlineChars = DEFAULT_INLINE_CHARS,
-): PromptTokenCounter {
-  return async (messages, tenantId) => {
-    if (!pool || promptChars(messages) <= inlineChars) {
-      return { tokens: countPromptTokens(messages), countedBy: 'inline' };
-    }
-    const outcome = await pool.run(tenantId, { kind: 'promptTokens', messages });
-    if (outcome.ok) return { tokens: outcome.value, countedBy: 'pool' };
-    return { tokens: promptTokenUpperBound(messages), countedBy: 'bound' };
-  };
-}
+export const inlinePromptTokenCounter: PromptTokenCounter = (messages) =>
+  Promise.resolve({ tokens: countPromptTokens(messages), countedBy: 'inline' });

@@ -59,6 +59,26 @@ export function schemaIssues(schema: Record<string, unknown>): readonly SchemaIs
   return verdict.ok ? [] : verdict.issues;
 }
 
+/**
+ * The limits alone (nesting, size, counts, depth), without compiling patterns, the meta-schema or the
+ * validator: linear in the schema and cheap enough for the event loop whatever the schema, so a schema
+ * over a limit is refused at once even when the rest of its check goes to the heavy-work pool.
+ */
+export function structuralIssues(schema: Record<string, unknown>): readonly SchemaIssue[] {
+  if (nestsDeeperThan(schema, SCHEMA_LIMITS.maxJsonDepth)) {
+    return [
+      { path: [], message: `nests more than ${SCHEMA_LIMITS.maxJsonDepth} levels of objects and arrays` },
+    ];
+  }
+  const chars = JSON.stringify(schema).length;
+  if (chars > SCHEMA_LIMITS.maxSerializedChars) {
+    return [
+      { path: [], message: `is ${chars} characters as JSON; at most ${SCHEMA_LIMITS.maxSerializedChars}` },
+    ];
+  }
+  return inspectSchema(schema).issues;
+}
+
 export interface SchemaCost {
   readonly serializedChars: number;
   readonly subschemas: number;

@@ -3,8 +3,8 @@
  * submit (shared/schemas/check.ts); the validator comes from the same content-hash cache, so this compiles
  * only on a process that did not see the submit, and fails the job if a limit now refuses the schema.
  */
-import { checkSchema } from '../schemas/check.js';
-import { EvaluationBudgetExceeded, evaluationBudgetFor, validateWithin } from '../schemas/compile.js';
+import { checkSchema } from './check.js';
+import { EvaluationBudgetExceeded, evaluationBudgetFor, validateWithin } from './compile.js';
 
 export type SchemaCheck = { readonly ok: true } | { readonly ok: false; readonly problem: string };
 

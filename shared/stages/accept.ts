@@ -9,6 +9,7 @@ import { SubmitJobSchema, type SubmitJob } from '../jobs/submission.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { AcceptDeps, StageDeps } from './deps.js';
 import { deliverMessage, invokeMessage } from './outbound.js';
+import { requireHeavySchemaChecked } from './submitted-schema.js';
 import { parseOrThrow } from './validation.js';
 
 export interface AcceptInput {
@@ -31,6 +32,7 @@ export interface AcceptResult {
 
 export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<AcceptResult> {
   const submission = parseOrThrow(SubmitJobSchema, input.body, 'The job request');
+  await requireHeavySchemaChecked(deps, input.tenantId, submission, input.source);
   const job = newJob(deps, input, submission);
   if (job.webhookEndpointId !== undefined) await requireUsableEndpoint(deps, job, job.webhookEndpointId);
   const { created, stored } = await deps.jobs.create(job);

@@ -8,6 +8,7 @@ import type { MessagePublisher } from '../messaging/publisher.js';
 import type { ModelClient } from '../model/port.js';
 import type { ModelUsage } from '../model/port.js';
 import type { JobEventType } from '../jobs/events.js';
+import type { SchemaWork } from '../schemas/schema-work.js';
 
 export interface PipelineSettings {
   /** Model attempts before a job fails with `attempts_exhausted`. */
@@ -60,6 +61,8 @@ export interface StageDeps {
   readonly settings: PipelineSettings;
   /** Absent means "always send to deliver": the deliver stage then decides, as before this port existed. */
   readonly subscribers?: Subscribers;
+  /** Where heavy tenant schemas are checked and applied; absent means on this thread (tests). */
+  readonly schemas?: SchemaWork;
 }
 
 export interface AcceptDeps extends StageDeps {

@@ -7,7 +7,7 @@ import type { PostprocessMessage } from '../messaging/stage-messages.js';
 import { parseTraceparent, newTrace } from '../telemetry/trace-context.js';
 import type { PostprocessDeps } from './deps.js';
 import { failJob } from './fail.js';
-import { checkAgainstSchema } from './output-schema.js';
+import { inlineSchemaWork } from '../schemas/schema-work.js';
 import { jobRefOf, persistMessage } from './outbound.js';
 
 type Verdict =
@@ -29,7 +29,7 @@ export async function postprocessCompletion(
     // Rounded to 1e-10 USD so sums and equality checks are not at the mercy of binary fractions.
     costUsd: Math.round(deps.costOf(completion.usage, completion.model, completion.deployment) * 1e10) / 1e10,
   };
-  const verdict = judge(message);
+  const verdict = await judge(deps, message);
   if (!verdict.ok) {
     await failJob(
       deps,
@@ -72,7 +72,7 @@ export async function postprocessCompletion(
   );
 }
 
-function judge(message: PostprocessMessage): Verdict {
+async function judge(deps: PostprocessDeps, message: PostprocessMessage): Promise<Verdict> {
   const { completion, responseFormat } = message;
   if (completion.finishReason === 'content_filter') {
     return {
@@ -103,7 +103,26 @@ function judge(message: PostprocessMessage): Verdict {
       : { ok: false, code: 'invalid_json_output', message: 'The model output is not valid JSON.' };
   }
   if (responseFormat.type === 'json_schema') {
-    const check = checkAgainstSchema(responseFormat.json_schema.schema, parsed, completion.content.length);
+    // A heavy schema is applied on the heavy-work pool; the stage waits for the tenant's share of it.
+    const outcome = await (deps.schemas ?? inlineSchemaWork).validate(
+      message.tenantId,
+      responseFormat.json_schema.schema,
+      parsed,
+      completion.content.length,
+    );
+    if (!outcome.ok) {
+      if (outcome.declined === 'pool_busy') {
+        // Every tenant's share is busy at once: let the message come back rather than run it here.
+        throw new Error('The heavy-work pool is full; the postprocess message will be retried.');
+      }
+      return {
+        ok: false,
+        code: 'output_schema_mismatch',
+        message:
+          'The model output could not be checked against the requested schema within its time budget; simplify the schema.',
+      };
+    }
+    const check = outcome.value;
     if (!check.ok) {
       return {
         ok: false,

@@ -1,11 +1,12 @@
 /**
  * A worker-thread pool (piscina) for work on tenant input that is still too heavy for the event loop
- * after it was made linear: counting the tokens of a large prompt costs ~1 µs per character of dense
- * text, so a 1 MiB prompt would hold HTTP and every other stage for a second.
+ * after it was made linear: counting the tokens of a large prompt costs ~1-6 µs per character of dense
+ * text, and checking a JSON schema at the limits ~700 ms, each holding HTTP and every other stage.
  *
- * Every task is optional work with a cheap fallback at the caller (a byte-based token bound), so the
- * pool declines instead of waiting: when the tenant already has `perTenant` tasks running, when the
- * queue is full, or when a task outlives its time budget (its thread is then terminated and replaced).
+ * The pool declines rather than lets one tenant fill it: when the tenant already has `perTenant` tasks
+ * (unless the caller chose to wait for its own), when the queue is full, or when a task outlives its
+ * time budget (its thread is then terminated and replaced). Callers have an answer for each: a byte
+ * bound instead of a token count, a 429 at the front door, a failed job for a schema too slow to apply.
  * Threads start on first use and stop when idle, so a host that never sees a large prompt pays nothing.
  */
 import { fileURLToPath } from 'node:url';
@@ -41,10 +42,20 @@ export class HeavyWorkPool {
     this.slots = new TenantSlots(options.perTenant);
   }
 
-  async run<T extends HeavyTask>(tenantId: string, task: T): Promise<HeavyOutcome<HeavyResult<T>>> {
+  /**
+   * Runs `task` for `tenantId` on a worker thread. With `wait`, a tenant at its share waits for its own
+   * earlier tasks instead of being declined (for queue-triggered work: there is no caller to answer 429).
+   */
+  async run<T extends HeavyTask>(
+    tenantId: string,
+    task: T,
+    options: { readonly wait?: boolean } = {},
+  ): Promise<HeavyOutcome<HeavyResult<T>>> {
     if (this.closed) return { ok: false, declined: 'pool_busy' };
-    if (!this.slots.tryAcquire(tenantId)) return { ok: false, declined: 'tenant_busy' };
+    if (options.wait) await this.slots.acquire(tenantId);
+    else if (!this.slots.tryAcquire(tenantId)) return { ok: false, declined: 'tenant_busy' };
     try {
+      if (this.closed) return { ok: false, declined: 'pool_busy' };
       const pool = await this.piscina();
       if (pool.queueSize >= this.options.maxQueue) return { ok: false, declined: 'pool_busy' };
       const value = (await pool.run(task, {
@@ -59,9 +70,13 @@ export class HeavyWorkPool {
     }
   }
 
-  /** Tasks the tenant has queued or running now. */
+  /** Tasks the tenant has queued or running now, and tasks of its waiting for a slot. */
   inUse(tenantId: string): number {
     return this.slots.inUse(tenantId);
+  }
+
+  waiting(tenantId: string): number {
+    return this.slots.waiters(tenantId);
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,26 @@
 /**
  * The work a heavy-work thread does, by kind. Runs inside piscina's worker threads (heavy-work-pool.ts);
  * each task is plain data in and plain data out, so it crosses the thread boundary by structured clone.
+ * Compiled schemas stay cached on the thread that compiled them (shared/schemas/check.ts).
  */
 import { countPromptTokens, type CountableMessage } from '../model/tokens.js';
+import { schemaIssues, type SchemaIssue } from '../schemas/check.js';
+import { checkAgainstSchema, type SchemaCheck } from '../schemas/output.js';
 
-export type HeavyTask = { readonly kind: 'promptTokens'; readonly messages: readonly CountableMessage[] };
+export type HeavyTask =
+  | { readonly kind: 'promptTokens'; readonly messages: readonly CountableMessage[] }
+  | { readonly kind: 'schemaIssues'; readonly schema: Record<string, unknown> }
+  | {
+      readonly kind: 'schemaValidate';
+      readonly schema: Record<string, unknown>;
+      readonly value: unknown;
+      readonly outputChars: number;
+    };
 
 export interface HeavyResults {
   readonly promptTokens: number;
+  readonly schemaIssues: readonly SchemaIssue[];
+  readonly schemaValidate: SchemaCheck;
 }
 
 export type HeavyResult<T extends HeavyTask> = HeavyResults[T['kind']];
@@ -16,5 +29,9 @@ export default function runHeavyTask(task: HeavyTask): HeavyResults[HeavyTask['k
   switch (task.kind) {
     case 'promptTokens':
       return countPromptTokens(task.messages);
+    case 'schemaIssues':
+      return schemaIssues(task.schema);
+    case 'schemaValidate':
+      return checkAgainstSchema(task.schema, task.value, task.outputChars);
   }
 }

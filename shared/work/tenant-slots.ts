@@ -1,9 +1,11 @@
 /**
- * How many heavy tasks each tenant has running. A tenant at its limit is declined rather than queued, so
- * one tenant's burst of large prompts can hold at most `perTenant` of the pool's threads and queue.
+ * How many heavy tasks each tenant has queued or running. A tenant at its limit is declined (the HTTP
+ * front door answers 429) or waits behind its own earlier tasks (queue-triggered work, which has no one
+ * to answer), so one tenant's burst can hold at most `perTenant` of the pool's threads and queue.
  */
 export class TenantSlots {
   private readonly running = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
 
   constructor(private readonly perTenant: number) {}
 
@@ -14,7 +16,25 @@ export class TenantSlots {
     return true;
   }
 
+  /** Resolves once the tenant has a slot; slots go to a tenant's waiters in arrival order. */
+  acquire(tenantId: string): Promise<void> {
+    if (this.tryAcquire(tenantId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const queue = this.waiting.get(tenantId) ?? [];
+      queue.push(resolve);
+      this.waiting.set(tenantId, queue);
+    });
+  }
+
   release(tenantId: string): void {
+    const queue = this.waiting.get(tenantId);
+    const next = queue?.shift();
+    if (next) {
+      // The slot passes straight to the next waiter: the count stays as it is.
+      if (queue?.length === 0) this.waiting.delete(tenantId);
+      next();
+      return;
+    }
     const count = this.running.get(tenantId) ?? 0;
     if (count <= 1) this.running.delete(tenantId);
     else this.running.set(tenantId, count - 1);
@@ -22,5 +42,9 @@ export class TenantSlots {
 
   inUse(tenantId: string): number {
     return this.running.get(tenantId) ?? 0;
+  }
+
+  waiters(tenantId: string): number {
+    return this.waiting.get(tenantId)?.length ?? 0;
   }
 }

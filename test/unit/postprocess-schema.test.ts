@@ -1,5 +1,5 @@
 /**
- * Issue 16 findings in the postprocess stage's schema check (shared/stages/output-schema.ts, with
+ * Issue 16 findings in the postprocess stage's schema check (shared/schemas/output.ts, with
  * shared/schemas/): each input is the one named on the issue, and each test failed before the fix.
  */
 import { describe, expect, it } from 'vitest';
