@@ -65,24 +65,14 @@ export function schemaIssues(schema: Record<string, unknown>): readonly SchemaIs
  * over a limit is refused at once even when the rest of its check goes to the heavy-work pool.
  */
 export function structuralIssues(schema: Record<string, unknown>): readonly SchemaIssue[] {
-  if (nestsDeeperThan(schema, SCHEMA_LIMITS.maxJsonDepth)) {
-    return [
-      { path: [], message: `nests more than ${SCHEMA_LIMITS.maxJsonDepth} levels of objects and arrays` },
-    ];
-  }
-  const chars = JSON.stringify(schema).length;
-  if (chars > SCHEMA_LIMITS.maxSerializedChars) {
-    return [
-      { path: [], message: `is ${chars} characters as JSON; at most ${SCHEMA_LIMITS.maxSerializedChars}` },
-    ];
-  }
-  return inspectSchema(schema).issues;
+  return assess(schema).issues;
 }
 
 export interface SchemaCost {
   readonly serializedChars: number;
-  readonly subschemas: number;
-  readonly patterns: number;
+  /** Absent when the size alone made the schema heavy and it was not walked. */
+  readonly subschemas?: number;
+  readonly patterns?: number;
   /** Worth counting against a tenant's concurrent heavy work (compiling costs up to tens of ms). */
   readonly heavy: boolean;
 }
@@ -92,17 +82,67 @@ export interface SchemaCost {
  * unchecked input (a schema over the nesting limit reports as heavy with what could be measured).
  */
 export function schemaCost(schema: Record<string, unknown>): SchemaCost {
+  const known = assessed.get(schema);
+  if (known) return known.cost;
+  // Past the size threshold a schema is heavy whatever its shape: no need to walk it (postprocess asks
+  // this of every structured-output job, and a walk of 1,000 properties costs ~8 ms).
+  if (!nestsDeeperThan(schema, SCHEMA_LIMITS.maxJsonDepth)) {
+    const serializedChars = JSON.stringify(schema).length;
+    if (serializedChars > HEAVY_SCHEMA.serializedChars) {
+      return { serializedChars, heavy: true };
+    }
+  }
+  return assess(schema).cost;
+}
+
+interface Assessment {
+  readonly cost: SchemaCost;
+  readonly issues: readonly SchemaIssue[];
+}
+
+/**
+ * One pass per schema object: the submit check, accept and the pool adapter all ask about the same
+ * parsed schema, and a walk of 1,000 properties is worth doing once (measured: ~7 ms a walk).
+ */
+const assessed = new WeakMap<object, Assessment>();
+
+function assess(schema: Record<string, unknown>): Assessment {
+  const known = assessed.get(schema);
+  if (known) return known;
+  const result = assessUncached(schema);
+  assessed.set(schema, result);
+  return result;
+}
+
+function assessUncached(schema: Record<string, unknown>): Assessment {
   if (nestsDeeperThan(schema, SCHEMA_LIMITS.maxJsonDepth)) {
-    return { serializedChars: Number.POSITIVE_INFINITY, subschemas: 0, patterns: 0, heavy: true };
+    return {
+      cost: { serializedChars: Number.POSITIVE_INFINITY, subschemas: 0, patterns: 0, heavy: true },
+      issues: [
+        { path: [], message: `nests more than ${SCHEMA_LIMITS.maxJsonDepth} levels of objects and arrays` },
+      ],
+    };
   }
   const serializedChars = JSON.stringify(schema).length;
-  const { shape } = inspectSchema(schema);
+  const { shape, issues } = inspectSchema(schema);
   const patterns = shape.patterns.length;
   const heavy =
     serializedChars > HEAVY_SCHEMA.serializedChars ||
     shape.subschemas > HEAVY_SCHEMA.subschemas ||
     patterns > HEAVY_SCHEMA.patterns;
-  return { serializedChars, subschemas: shape.subschemas, patterns, heavy };
+  const tooLarge =
+    serializedChars > SCHEMA_LIMITS.maxSerializedChars
+      ? [
+          {
+            path: [],
+            message: `is ${serializedChars} characters as JSON; at most ${SCHEMA_LIMITS.maxSerializedChars}`,
+          },
+        ]
+      : undefined;
+  return {
+    cost: { serializedChars, subschemas: shape.subschemas, patterns, heavy },
+    issues: tooLarge ?? issues,
+  };
 }
 
 function checkUncached(schema: Record<string, unknown>): SchemaVerdict {

@@ -11,11 +11,20 @@ export function pooledSchemaWork(pool: HeavyWorkPool): SchemaWork {
   return {
     issues: (tenantId, schema, options = {}) =>
       schemaCost(schema).heavy
-        ? pool.run(tenantId, { kind: 'schemaIssues', schema }, options)
+        ? pool.run(tenantId, { kind: 'schemaIssues', schemaJson: JSON.stringify(schema) }, options)
         : inlineSchemaWork.issues(tenantId, schema),
     validate: (tenantId, schema, value, outputChars) =>
       schemaCost(schema).heavy
-        ? pool.run(tenantId, { kind: 'schemaValidate', schema, value, outputChars }, { wait: true })
+        ? pool.run(
+            tenantId,
+            {
+              kind: 'schemaValidate',
+              schemaJson: JSON.stringify(schema),
+              valueJson: JSON.stringify(value),
+              outputChars,
+            },
+            { wait: true },
+          )
         : inlineSchemaWork.validate(tenantId, schema, value, outputChars),
   };
 }
