@@ -43,17 +43,20 @@ export class HeavyWorkPool {
   }
 
   /**
-   * Runs `task` for `tenantId` on a worker thread. With `wait`, a tenant at its share waits for its own
-   * earlier tasks instead of being declined (for queue-triggered work: there is no caller to answer 429).
+   * Runs `task` for `tenantId` on a worker thread. A tenant at its share is declined at once, or with
+   * `waitMs` waits that long for its own earlier tasks (`wait`: as long as it takes, for queue-triggered
+   * work that has no caller to answer 429).
    */
   async run<T extends HeavyTask>(
     tenantId: string,
     task: T,
-    options: { readonly wait?: boolean } = {},
+    options: { readonly wait?: boolean; readonly waitMs?: number } = {},
   ): Promise<HeavyOutcome<HeavyResult<T>>> {
     if (this.closed) return { ok: false, declined: 'pool_busy' };
-    if (options.wait) await this.slots.acquire(tenantId);
-    else if (!this.slots.tryAcquire(tenantId)) return { ok: false, declined: 'tenant_busy' };
+    const waitMs = options.wait ? Number.POSITIVE_INFINITY : (options.waitMs ?? 0);
+    const acquired =
+      waitMs > 0 ? await this.slots.acquire(tenantId, waitMs) : this.slots.tryAcquire(tenantId);
+    if (!acquired) return { ok: false, declined: 'tenant_busy' };
     try {
       if (this.closed) return { ok: false, declined: 'pool_busy' };
       const pool = await this.piscina();

@@ -12,15 +12,21 @@ import type { HeavyWorkPool } from './heavy-work-pool.js';
 /** Below this many characters a prompt is counted on the event loop (worst dense text: ~25 ms). */
 export const DEFAULT_INLINE_CHARS = 4096;
 
+/** How long a prompt waits for its tenant's share of the pool before the byte bound is used instead. */
+export const DEFAULT_SHARE_WAIT_MS = 2_000;
+
 export function pooledPromptTokenCounter(
   pool: HeavyWorkPool,
   inlineChars = DEFAULT_INLINE_CHARS,
+  shareWaitMs = DEFAULT_SHARE_WAIT_MS,
 ): PromptTokenCounter {
   return async (messages, tenantId) => {
     if (promptChars(messages) <= inlineChars) {
       return { tokens: countPromptTokens(messages), countedBy: 'inline' };
     }
-    const outcome = await pool.run(tenantId, { kind: 'promptTokens', messages });
+    // A tenant whose share is busy waits a little for it: the byte bound over-reserves dense text up to
+    // 3x (CJK: 3 bytes, about one token a character), which can pace the job for a whole quota window.
+    const outcome = await pool.run(tenantId, { kind: 'promptTokens', messages }, { waitMs: shareWaitMs });
     if (outcome.ok) return { tokens: outcome.value, countedBy: 'pool' };
     return { tokens: promptTokenUpperBound(messages), countedBy: 'bound' };
   };

@@ -16,12 +16,28 @@ export class TenantSlots {
     return true;
   }
 
-  /** Resolves once the tenant has a slot; slots go to a tenant's waiters in arrival order. */
-  acquire(tenantId: string): Promise<void> {
-    if (this.tryAcquire(tenantId)) return Promise.resolve();
+  /**
+   * Resolves true once the tenant has a slot (slots go to a tenant's waiters in arrival order), or false
+   * when `timeoutMs` passes first.
+   */
+  acquire(tenantId: string, timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (this.tryAcquire(tenantId)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const queue = this.waiting.get(tenantId) ?? [];
-      queue.push(resolve);
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = () => {
+        if (timer) clearTimeout(timer);
+        resolve(true);
+      };
+      if (Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          const index = queue.indexOf(waiter);
+          if (index >= 0) queue.splice(index, 1);
+          if (queue.length === 0 && this.waiting.get(tenantId) === queue) this.waiting.delete(tenantId);
+          resolve(false);
+        }, timeoutMs);
+      }
+      queue.push(waiter);
       this.waiting.set(tenantId, queue);
     });
   }

@@ -37,6 +37,21 @@ describe('HeavyWorkPool', () => {
     expect(pool.inUse('greedy')).toBe(0);
   });
 
+  it('lets a task wait a bounded time for its tenant share, or without bound when asked to', async () => {
+    pool = new HeavyWorkPool({ threads: 2, perTenant: 1, maxQueue: 8, timeoutMs: 20_000 });
+    const long = pool.run('t', { kind: 'promptTokens', messages: big('x y ', 200_000) });
+    const impatient = await pool.run('t', { kind: 'promptTokens', messages: big('a', 5) }, { waitMs: 1 });
+    expect(impatient).toEqual({ ok: false, declined: 'tenant_busy' });
+    expect(pool.waiting('t')).toBe(0);
+    const patient = pool.run('t', { kind: 'promptTokens', messages: big('a', 5) }, { waitMs: 20_000 });
+    const queued = pool.run('t', { kind: 'promptTokens', messages: big('b', 5) }, { wait: true });
+    expect(pool.waiting('t')).toBe(2);
+    expect((await long).ok).toBe(true);
+    expect((await patient).ok).toBe(true);
+    expect((await queued).ok).toBe(true);
+    expect(pool.inUse('t')).toBe(0);
+  });
+
   it('cancels a task past its time budget and keeps serving', async () => {
     pool = new HeavyWorkPool({ threads: 1, perTenant: 4, maxQueue: 8, timeoutMs: 1_000 });
     // Dense varied text costs several µs a character: far beyond 1 s for 2M characters.
