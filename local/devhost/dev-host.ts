@@ -12,6 +12,7 @@ import type {
 } from '../../functions/definitions.js';
 import type { HostSettings, ServiceBusHostSettings } from './host-settings.js';
 import { readHostSettings } from './host-settings.js';
+import { answerClientErrors } from './client-errors.js';
 import { createHttpListener } from './http-host.js';
 import { writeProblem } from './http-response.js';
 import type { DevHostLogger } from './logger.js';
@@ -82,6 +83,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       else res.destroy();
     });
   });
+  answerClientErrors(server, logger);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
