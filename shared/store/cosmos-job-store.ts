@@ -77,6 +77,12 @@ export class CosmosJobStore implements JobStore {
   }
 
   async list(tenantId: string, query: ListJobsQuery): Promise<JobPage> {
+    // The SDK sends the token as the x-ms-continuation header, and node throws a TypeError (ERR_INVALID_CHAR,
+    // no status code) for a NUL, CR, LF or anything past Latin-1 there: that is the caller's input, not our
+    // 500. Cosmos DB's own tokens are printable ASCII (JSON with base64 ids), so nothing valid is refused.
+    if (query.continuationToken !== undefined && !/^[\x20-\x7e]*$/.test(query.continuationToken)) {
+      throw invalidContinuationToken();
+    }
     const filters = ['c.tenantId = @tenantId'];
     const parameters = [{ name: '@tenantId', value: tenantId }];
     if (query.status) {
