@@ -15,6 +15,8 @@ import type { Principal } from '../../shared/auth/principal.js';
 import { parseConfig } from '../../shared/config/index.js';
 import { CosmosJobStore } from '../../shared/store/cosmos-job-store.js';
 import { createMemoryLogger } from '../../shared/telemetry/logger.js';
+import { HeavyWorkPool } from '../../shared/work/heavy-work-pool.js';
+import { pooledSchemaWork } from '../../shared/work/pooled-schema-work.js';
 import { createTenant, issueApiKey } from '../../shared/tenants/admin.js';
 import type { CreateTenantInput } from '../../shared/tenants/tenant.js';
 import { securityOf } from '../../functions/http/security.js';
@@ -54,7 +56,18 @@ export interface Harness {
 
 const ADMIN: Principal = { tenantId: 'platform-ops', kind: 'entra', roles: ['admin'] };
 
-export async function startHarness(envOverrides: Record<string, string> = {}): Promise<Harness> {
+export interface HarnessOptions {
+  /**
+   * Heavy tenant schemas checked on a worker pool, as functions/composition.ts wires production; without
+   * it they compile on this thread (simpler, and enough for tests that do not measure the event loop).
+   */
+  readonly heavyWorkPool?: boolean;
+}
+
+export async function startHarness(
+  envOverrides: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const cosmos: EmbeddedCosmos = await startEmbeddedCosmos();
   const signing: SigningKey = await newSigningKey('harness-key');
   const jwks: JwksServer = await startJwksServer([signing]);
@@ -93,12 +106,21 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
       { tid: TID, appId: ADMIN_APP, tenantId: 'platform-ops' },
     ],
   });
+  const heavyWork = options.heavyWorkPool
+    ? new HeavyWorkPool({
+        threads: 1,
+        perTenant: config.HEAVY_WORK_PER_TENANT,
+        maxQueue: 64,
+        timeoutMs: config.HEAVY_WORK_TIMEOUT_MS,
+      })
+    : undefined;
   const stage = {
     jobs,
     publisher,
     logger,
     clock: Date.now,
     settings: { maxAttempts: 4, deadlineMs: 3_600_000, retentionSeconds: 86_400, duplicateWindowMs: 600_000 },
+    ...(heavyWork ? { schemas: pooledSchemaWork(heavyWork) } : {}),
   };
   const services: AppServices = {
     config,
@@ -136,6 +158,7 @@ export async function startHarness(envOverrides: Record<string, string> = {}): P
     async close() {
       useServices(undefined);
       await host.close();
+      await heavyWork?.close();
       client.dispose();
       await jwks.close();
       await cosmos.close();
