@@ -3,7 +3,7 @@
  * stages all derive from these, so a field means the same thing everywhere.
  */
 import { z } from 'zod';
-import { schemaCost, schemaIssues, structuralIssues } from '../schemas/check.js';
+import { submitIssues } from '../schemas/check.js';
 
 /** OpenAI metadata rule: at most 16 pairs, keys up to 64 characters, values up to 512. */
 export const MetadataSchema = z
@@ -40,12 +40,11 @@ const SchemaObjectSchema = z.record(z.string(), z.unknown());
  * limits, patterns that must run on RE2, references that must stay inside the schema, the 2020-12
  * meta-schema. Each problem is an issue at its path (`response_format/json_schema/schema/properties/x/pattern`).
  * An ordinary schema is checked here in a few ms. A heavy one (schemaCost) could take ~700 ms: here only
- * its limits are checked, and the accept use case runs the rest on the heavy-work pool
+ * what is cheap is checked, and the accept use case runs the rest on the heavy-work pool
  * (shared/stages/submitted-schema.ts).
  */
 const TenantJsonSchemaSchema = SchemaObjectSchema.superRefine((schema, ctx) => {
-  const issues = schemaCost(schema).heavy ? structuralIssues(schema) : schemaIssues(schema);
-  for (const issue of issues) {
+  for (const issue of submitIssues(schema)) {
     ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
   }
 });

@@ -60,12 +60,21 @@ export function schemaIssues(schema: Record<string, unknown>): readonly SchemaIs
 }
 
 /**
- * The limits alone (nesting, size, counts, depth), without compiling patterns, the meta-schema or the
- * validator: linear in the schema and cheap enough for the event loop whatever the schema, so a schema
- * over a limit is refused at once even when the rest of its check goes to the heavy-work pool.
+ * What the event loop checks of a schema at submit. A light schema is checked in full here, in a few ms.
+ * Of a heavy one only what is cheap is checked here (nesting and size, and the limits on counts when it
+ * is under 16 KiB); the rest, including the walk of a large one (~45 ms for 60 KB of nested anyOf,
+ * measured by the route fuzz), is left to schemaIssues on the heavy-work pool
+ * (shared/stages/submitted-schema.ts).
  */
-export function structuralIssues(schema: Record<string, unknown>): readonly SchemaIssue[] {
-  return assess(schema).issues;
+export function submitIssues(schema: Record<string, unknown>): readonly SchemaIssue[] {
+  const size = sizeOf(schema);
+  if (size.issue) return [size.issue];
+  if (size.serializedChars > HEAVY_SCHEMA.serializedChars) return [];
+  // Under 16 KiB the walk costs a few ms; what it finds is refused here, and a schema heavy by its
+  // counts (100 small patterns compile in ~150 ms) still goes to the pool.
+  const { issues } = walked(schema);
+  if (issues.length > 0) return issues;
+  return schemaCost(schema).heavy ? [] : schemaIssues(schema);
 }
 
 export interface SchemaCost {
@@ -79,71 +88,65 @@ export interface SchemaCost {
 
 /**
  * How expensive a schema is to check and compile, without compiling it: linear in its size, and safe on
- * unchecked input (a schema over the nesting limit reports as heavy with what could be measured).
+ * unchecked input (a schema over the nesting or size limit reports as heavy without being walked).
  */
 export function schemaCost(schema: Record<string, unknown>): SchemaCost {
-  const known = assessed.get(schema);
-  if (known) return known.cost;
+  const size = sizeOf(schema);
   // Past the size threshold a schema is heavy whatever its shape: no need to walk it (postprocess asks
   // this of every structured-output job, and a walk of 1,000 properties costs ~8 ms).
-  if (!nestsDeeperThan(schema, SCHEMA_LIMITS.maxJsonDepth)) {
-    const serializedChars = JSON.stringify(schema).length;
-    if (serializedChars > HEAVY_SCHEMA.serializedChars) {
-      return { serializedChars, heavy: true };
-    }
+  if (size.issue || size.serializedChars > HEAVY_SCHEMA.serializedChars) {
+    return { serializedChars: size.serializedChars, heavy: true };
   }
-  return assess(schema).cost;
+  const { shape } = walked(schema);
+  const patterns = shape.patterns.length;
+  const heavy = shape.subschemas > HEAVY_SCHEMA.subschemas || patterns > HEAVY_SCHEMA.patterns;
+  return { serializedChars: size.serializedChars, subschemas: shape.subschemas, patterns, heavy };
 }
 
-interface Assessment {
-  readonly cost: SchemaCost;
-  readonly issues: readonly SchemaIssue[];
+interface Size {
+  readonly serializedChars: number;
+  /** Set when nesting or size alone refuses the schema. */
+  readonly issue?: SchemaIssue;
 }
 
 /**
- * One pass per schema object: the submit check, accept and the pool adapter all ask about the same
- * parsed schema, and a walk of 1,000 properties is worth doing once (measured: ~7 ms a walk).
+ * Memoised per schema object: the submit check, accept and the pool adapter all ask about the same
+ * parsed schema, and each answer costs a pass over it.
  */
-const assessed = new WeakMap<object, Assessment>();
+const sizes = new WeakMap<object, Size>();
+const walks = new WeakMap<object, ReturnType<typeof inspectSchema>>();
 
-function assess(schema: Record<string, unknown>): Assessment {
-  const known = assessed.get(schema);
-  if (known) return known;
-  const result = assessUncached(schema);
-  assessed.set(schema, result);
-  return result;
+function sizeOf(schema: Record<string, unknown>): Size {
+  let size = sizes.get(schema);
+  if (!size) {
+    size = measure(schema);
+    sizes.set(schema, size);
+  }
+  return size;
 }
 
-function assessUncached(schema: Record<string, unknown>): Assessment {
+function measure(schema: Record<string, unknown>): Size {
   if (nestsDeeperThan(schema, SCHEMA_LIMITS.maxJsonDepth)) {
-    return {
-      cost: { serializedChars: Number.POSITIVE_INFINITY, subschemas: 0, patterns: 0, heavy: true },
-      issues: [
-        { path: [], message: `nests more than ${SCHEMA_LIMITS.maxJsonDepth} levels of objects and arrays` },
-      ],
-    };
+    const message = `nests more than ${SCHEMA_LIMITS.maxJsonDepth} levels of objects and arrays`;
+    return { serializedChars: Number.POSITIVE_INFINITY, issue: { path: [], message } };
   }
   const serializedChars = JSON.stringify(schema).length;
   if (serializedChars > SCHEMA_LIMITS.maxSerializedChars) {
-    // Refused for its size alone: walking it first cost ~80 ms of event loop for a 120 KB schema of nested
-    // anyOf (found by test/security/fuzz-routes.test.ts), the very work the limit is there to bound.
-    return {
-      cost: { serializedChars, heavy: true },
-      issues: [
-        {
-          path: [],
-          message: `is ${serializedChars} characters as JSON; at most ${SCHEMA_LIMITS.maxSerializedChars}`,
-        },
-      ],
-    };
+    // Refused for its size alone, before any walk: walking first cost ~80 ms of event loop for 120 KB of
+    // nested anyOf (found by test/security/fuzz-routes.test.ts), the very work the limit bounds.
+    const message = `is ${serializedChars} characters as JSON; at most ${SCHEMA_LIMITS.maxSerializedChars}`;
+    return { serializedChars, issue: { path: [], message } };
   }
-  const { shape, issues } = inspectSchema(schema);
-  const patterns = shape.patterns.length;
-  const heavy =
-    serializedChars > HEAVY_SCHEMA.serializedChars ||
-    shape.subschemas > HEAVY_SCHEMA.subschemas ||
-    patterns > HEAVY_SCHEMA.patterns;
-  return { cost: { serializedChars, subschemas: shape.subschemas, patterns, heavy }, issues };
+  return { serializedChars };
+}
+
+function walked(schema: Record<string, unknown>): ReturnType<typeof inspectSchema> {
+  let walk = walks.get(schema);
+  if (!walk) {
+    walk = inspectSchema(schema);
+    walks.set(schema, walk);
+  }
+  return walk;
 }
 
 function checkUncached(schema: Record<string, unknown>): SchemaVerdict {
