@@ -78,19 +78,11 @@ describe('countTextTokens', () => {
     expect(countTextTokens(text)).toBeLessThanOrEqual(countTokens(text) + 4);
   });
 
-  it('is linear: 120,000 characters of one letter cost about 3x 40,000, not 9x', () => {
-    // The quadratic tokenizer took 1.8 s at 40k and 18.3 s at 120k characters of one letter.
-    const time = (length: number) => {
-      const text = 'a'.repeat(length);
-      countTextTokens(text.slice(0, 1000)); // warm the tokenizer
-      const started = performance.now();
-      countTextTokens(text);
-      return performance.now() - started;
-    };
-    const small = Math.max(time(40_000), 1);
-    const large = time(120_000);
-    expect(large).toBeLessThan(small * 6);
-    expect(large).toBeLessThan(500);
+  it('counts 120,000 characters of one letter in far less than a second (the whole-text count took 18.3 s)', () => {
+    // Speed is measured by `npm run bench` (heavy-input); this only guards against the quadratic path.
+    const started = performance.now();
+    countTextTokens('a'.repeat(120_000));
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
 

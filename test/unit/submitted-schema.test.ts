@@ -53,7 +53,7 @@ describe('heavy schemas at submit', () => {
     delay.disable();
     expect(created).toBe(true);
     // Compiling on this thread stalled it for ~600 ms; on the pool only the hand-over remains.
-    expect(delay.max / 1e6).toBeLessThan(150);
+    expect(delay.max / 1e6).toBeLessThan(250);
   });
 
   it("report a heavy schema's problems as field issues", async () => {
