@@ -78,7 +78,10 @@ export function instrumentCosmos(): CosmosCounter {
     prototype: object,
     method: string,
     kind: CosmosOperationKind,
-    describe: (self: unknown, args: unknown[]) => { container: string; target: string; bytes: number },
+    describe: (
+      self: unknown,
+      args: unknown[],
+    ) => { container: string; target: string; bytes: number; kind?: CosmosOperationKind },
   ): void => {
     const target = prototype as Record<string, AnyMethod>;
     const original = target[method];
@@ -88,7 +91,7 @@ export function instrumentCosmos(): CosmosCounter {
       try {
         const response = (await original.apply(this, args)) as ResponseLike;
         recorded.push({
-          kind,
+          kind: described.kind ?? kind,
           container: described.container,
           target: described.target,
           status: response.statusCode ?? 200,
@@ -101,7 +104,7 @@ export function instrumentCosmos(): CosmosCounter {
         return response;
       } catch (error) {
         recorded.push({
-          kind,
+          kind: described.kind ?? kind,
           container: described.container,
           target: described.target,
           status: statusOfError(error),
@@ -134,11 +137,27 @@ export function instrumentCosmos(): CosmosCounter {
     target: idOfBody(body),
     bytes: byteLength(body),
   }));
-  wrap(Items.prototype, 'batch', 'batch', (self, [operations]) => ({
-    container: containerOfItems(self),
-    target: `${Array.isArray(operations) ? operations.length : 0} operations`,
-    bytes: byteLength(operations),
-  }));
+  wrap(Items.prototype, 'batch', 'batch', (self, [operations]) => {
+    const list = Array.isArray(operations)
+      ? (operations as Array<{ operationType?: unknown; resourceBody?: unknown }>)
+      : [];
+    const [only] = list;
+    // A batch of one create is how the stores create without reading the document back
+    // (shared/store/cosmos-items.ts): the service bills and counts it as the create it is.
+    if (list.length === 1 && only?.operationType === 'Create') {
+      return {
+        container: containerOfItems(self),
+        target: idOfBody(only.resourceBody),
+        bytes: byteLength(only.resourceBody),
+        kind: 'create' as const,
+      };
+    }
+    return {
+      container: containerOfItems(self),
+      target: `${list.length} operations`,
+      bytes: byteLength(operations),
+    };
+  });
   wrap(Items.prototype, 'executeBulkOperations', 'bulk', (self, [operations]) => ({
     container: containerOfItems(self),
     target: `${Array.isArray(operations) ? operations.length : 0} operations`,

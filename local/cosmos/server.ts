@@ -8,8 +8,10 @@
  * test/local-cosmos/embedded-cosmos.test.ts: CRUD, IfMatch ETags (412), patch with conditions, queries
  * with continuation and batches of creates work; the `partitionKey` query option does not scope results
  * (filter in WHERE), TTL never expires items, request charges are always 1. A patch's condition is checked
- * against the patched document only (patch-condition.ts), not by a scan of the container.
+ * against the patched document only (patch-condition.ts), not by a scan of the container. A batch sent
+ * with `Prefer: return=minimal` is answered without the documents, as the service does.
  */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '@vercel/cosmosdb-server';
 import { checkPatchConditionsPerDocument } from './patch-condition.js';
@@ -39,6 +41,7 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): 
   checkPatchConditionsPerDocument();
   // keepAlive: without it the server answers `connection: close` and the SDK reconnects per request.
   const server = createHttpServer({ keepAlive: true });
+  answerBatchesMinimally(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -57,4 +60,41 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): 
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Cosmos DB answers a batch sent with `Prefer: return=minimal` (the SDK's contentResponseOnWriteEnabled:
+ * false) with each operation's status and ETag but without its `resourceBody`; cosmosdb-server always
+ * sends the documents. The server's handler runs unchanged; its answer to such a batch loses the bodies.
+ */
+function answerBatchesMinimally(server: Server): void {
+  const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const batch = String(req.headers['x-ms-cosmos-is-batch-request'] ?? '').toLowerCase() === 'true';
+    if (batch && /return=minimal/i.test(String(req.headers.prefer ?? ''))) withoutResourceBodies(res);
+    for (const handler of handlers) handler(req, res);
+  });
+}
+
+function withoutResourceBodies(res: ServerResponse): void {
+  const end = res.end.bind(res) as (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk)) return end(chunk, ...rest);
+    let results: unknown;
+    try {
+      results = JSON.parse(chunk.toString());
+    } catch {
+      return end(chunk, ...rest);
+    }
+    if (!Array.isArray(results)) return end(chunk, ...rest);
+    const minimal = JSON.stringify(
+      results.map((result: Record<string, unknown>) => {
+        const { resourceBody: _body, ...rest } = result;
+        return rest;
+      }),
+    );
+    if (!res.headersSent) res.setHeader('content-length', Buffer.byteLength(minimal));
+    return end(minimal, ...rest.filter((arg) => typeof arg === 'function'));
+  }) as ServerResponse['end'];
 }

@@ -6,7 +6,7 @@
 import type { Container, ItemDefinition, PatchOperation } from '@azure/cosmos';
 import type { JobDocument, StoredJob } from '../jobs/job.js';
 import type { CreateResult, JobPage, JobStore, ListJobsQuery, TerminalFields } from './job-store.js';
-import { fromCosmosItem, statusCodeOf } from './cosmos-items.js';
+import { createWithoutContent, fromCosmosItem, statusCodeOf } from './cosmos-items.js';
 import { invalidContinuationToken } from './continuation-token.js';
 
 /**
@@ -22,16 +22,14 @@ export class CosmosJobStore implements JobStore {
   constructor(private readonly container: Container) {}
 
   async create(job: JobDocument): Promise<CreateResult> {
-    try {
-      const response = await this.container.items.create<JobDocument>(job);
-      return { created: true, stored: this.toStored(response.resource, response.etag) };
-    } catch (error) {
-      if (statusCodeOf(error) !== 409) throw error;
-      const existing = await this.get(job.tenantId, job.id);
-      // Deleted between our create and read (TTL): surface the conflict rather than guess.
-      if (!existing) throw error;
-      return { created: false, stored: existing };
-    }
+    // The stored document is the one sent: only its ETag comes back (createWithoutContent).
+    const { statusCode, etag } = await createWithoutContent(this.container, job, job.tenantId);
+    if (statusCode === 201 && etag) return { created: true, stored: { job, etag } };
+    if (statusCode !== 409) throw new Error(`job ${job.id} was not created (Cosmos DB status ${statusCode})`);
+    const existing = await this.get(job.tenantId, job.id);
+    // Deleted between our create and read (TTL): surface the conflict rather than guess.
+    if (!existing) throw new Error(`job ${job.id} conflicted on create but could not be read`);
+    return { created: false, stored: existing };
   }
 
   async get(tenantId: string, jobId: string): Promise<StoredJob | undefined> {

@@ -4,6 +4,7 @@
  */
 import type { Container } from '@azure/cosmos';
 import type { PayloadStore } from '../messaging/claim-check.js';
+import { createWithoutContent } from './cosmos-items.js';
 
 interface PayloadDocument {
   readonly id: string;
@@ -14,8 +15,12 @@ export class CosmosPayloadStore implements PayloadStore {
   constructor(private readonly container: Container) {}
 
   async put(id: string, body: unknown): Promise<void> {
-    // Upsert: a retried send of the same message id rewrites the same body.
-    await this.container.items.upsert<PayloadDocument>({ id, body });
+    // The id is the message id (<job>:<stage>:<attempt>), whose body is the same on every send: a
+    // retried send that finds it stored (409) has nothing to write.
+    const { statusCode } = await createWithoutContent(this.container, { id, body }, id);
+    if (statusCode >= 300 && statusCode !== 409) {
+      throw new Error(`claim-check payload ${id} was not stored (Cosmos DB status ${statusCode})`);
+    }
   }
 
   async get(id: string): Promise<unknown> {

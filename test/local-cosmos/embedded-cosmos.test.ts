@@ -190,4 +190,24 @@ describe('embedded Cosmos DB', () => {
     );
     expect(response.result?.map((r) => r.statusCode)).toEqual([201, 201]);
   });
+
+  test('a batch sent with Prefer: return=minimal is answered without the documents, as the service does', async () => {
+    const body = { id: 'minimal-1', tenantId: 't-batch', big: 'x'.repeat(10_000) };
+    const minimal = await jobs().items.batch([{ operationType: 'Create', resourceBody: body }], 't-batch', {
+      contentResponseOnWriteEnabled: false,
+    });
+    const [created] = minimal.result ?? [];
+    expect(created?.statusCode).toBe(201);
+    expect(created?.eTag).toEqual(expect.any(String));
+    expect(created?.resourceBody).toBeUndefined();
+    const full = await jobs().items.batch(
+      [{ operationType: 'Create', resourceBody: { ...body, id: 'minimal-2' } }],
+      't-batch',
+    );
+    expect(full.result?.[0]?.resourceBody).toMatchObject({ id: 'minimal-2' });
+    const again = await jobs().items.batch([{ operationType: 'Create', resourceBody: body }], 't-batch', {
+      contentResponseOnWriteEnabled: false,
+    });
+    expect(again.result?.[0]?.statusCode).toBe(409);
+  });
 });
