@@ -234,7 +234,7 @@ export async function runHeavyInputBenchmark(): Promise<PartResult> {
   const details = [
     '### Heavy input',
     '',
-    "Each input submitted over HTTP (by a client on its own thread) and followed to its end (or refusal) alone, then again while `/api/health` is asked every 10 ms; three rounds, medians of the busy times, the longest stall of any round, health samples of all rounds. Busy is the main thread's event-loop active time (`performance.eventLoopUtilization`) over the whole job, every stage included; the emulators and the heavy-work pool run on threads of their own.",
+    "Each input submitted over HTTP (by a client on its own thread) and followed to its end (or refusal) alone, then again while `/api/health` is asked every 10 ms; three rounds, medians of the busy times, the longest stall of any round, health samples of all rounds. Submit busy is the main thread's event-loop active time (`performance.eventLoopUtilization`) from sending the POST until its answer arrives; whole job busy runs on to the terminal write, every stage included (the end is seen in persist's log line, so no poller reads the job). The dev host, the functions and the SDK clients run on the main thread; the emulators and the heavy-work pool on threads of their own.",
     '',
     '| input | body MiB | outcome | submit busy ms | whole job busy ms | longest stall ms | health samples | health p50 ms | health p99 ms | health max ms |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
