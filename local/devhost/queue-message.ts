@@ -33,8 +33,9 @@ export function fromServiceBusReceivedMessage(message: ServiceBusReceivedMessage
   return {
     body: toBody(message.body),
     messageId: toId(message.messageId) ?? '',
-    // Previous deliveries, 0 on the first: the JS SDK's AMQP header value, and what the Azure adapter
-    // (functions/index.ts) derives from the runtime's 1-based metadata, so both hosts agree.
+    // Previous deliveries, 0 on the first: the JS SDK's AMQP header value, and what the Azure converter
+    // (functions/queue/from-service-bus-trigger.ts) derives from the runtime's 1-based metadata, so both
+    // hosts agree.
     deliveryCount: message.deliveryCount ?? 0,
     applicationProperties: { ...(message.applicationProperties ?? {}) },
     ...(contentType === undefined ? {} : { contentType }),

@@ -1,8 +1,8 @@
 /**
  * The converter on its own, with message objects shaped as the SDK delivers them (body already
  * JSON-decoded when it was JSON, a Long sequence number, a 0-based AMQP delivery count, kept 0-based as the
- * Azure adapter in functions/index.ts makes it). The queue
- * trigger tests cover the same path through the real SDK and emulator.
+ * Azure converter in functions/queue/from-service-bus-trigger.ts makes it). The queue trigger tests cover
+ * the same path through the real SDK and emulator.
  */
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 import { expect, test } from 'vitest';

@@ -116,7 +116,8 @@ describe.each(LISTENERS)('queue triggers, receivers %s', (mode) => {
     expect(message.enqueuedTimeUtc).toBeInstanceOf(Date);
     expect(context.functionName).toBe('on-complete');
     expect(context.traceContext?.traceParent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    // Metadata as the runtime gives it: .NET's 1-based count, which functions/index.ts turns back into 0.
+    // Metadata as the runtime gives it: .NET's 1-based count, which the Azure converter
+    // (functions/queue/from-service-bus-trigger.ts) turns back into 0.
     expect(context.triggerMetadata).toMatchObject({ messageId: 'job-1:invoke:1', deliveryCount: 1 });
     await expect.poll(() => counts('complete')).toMatchObject({ active: 0, locked: 0, deadLettered: 0 });
   });
