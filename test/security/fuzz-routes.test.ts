@@ -301,6 +301,9 @@ describe('fuzzing every route', () => {
     expect(report.failures).toEqual([]);
     // One probe per 20 ms, give or take a timer that fires late.
     expect(report.count).toBeGreaterThan(((seconds * 1000) / 20) * 0.5);
-    expect(report.p99).toBeLessThan(100);
+    // The p99 of probes sent while the box had CPU to spare (STARVED_LAG_MS): most of them, so the
+    // filter cannot hide a host that blocks; a blocked host is late for every probe, starved or not.
+    expect(report.onTime.count).toBeGreaterThan(report.count * 0.5);
+    expect(report.onTime.p99).toBeLessThan(100);
   }, 30_000);
 });
