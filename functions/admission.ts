@@ -5,7 +5,7 @@
 import { ValidationError } from '../shared/errors/index.js';
 import { retentionTtlSeconds } from '../shared/tenants/tenant.js';
 import { securityOf } from './http/security.js';
-import type { AppServices } from './services.js';
+import type { AppServices } from './app-services.js';
 
 export interface Admission {
   /** Set when the tenant's budget policy holds the job until later. */

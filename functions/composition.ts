@@ -22,7 +22,7 @@ import { CosmosUsageReader } from '../shared/usage/usage-reader.js';
 import { HeavyWorkPool } from '../shared/work/heavy-work-pool.js';
 import { pooledPromptTokenCounter } from '../shared/work/pooled-prompt-tokens.js';
 import { pooledSchemaWork } from '../shared/work/pooled-schema-work.js';
-import type { AppServices } from './services.js';
+import type { AppServices } from './app-services.js';
 
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;

@@ -6,7 +6,7 @@
 import type { Config } from '../shared/config/index.js';
 import type { Tenant } from '../shared/tenants/tenant.js';
 import type { Logger } from '../shared/telemetry/logger.js';
-import type { AppServices } from '../functions/services.js';
+import type { AppServices } from '../functions/app-services.js';
 import type { EmbeddedCosmos } from './cosmos/server.js';
 import type { DevHost } from './devhost/index.js';
 import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';

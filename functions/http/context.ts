@@ -12,7 +12,8 @@ import { checkHeaderLimits } from '../../shared/limits/headers.js';
 import { parseJsonSafely } from '../../shared/limits/safe-json.js';
 import { errorFields } from '../../shared/telemetry/logger.js';
 import { continueOrStartTrace, type TraceContext } from '../../shared/telemetry/trace-context.js';
-import { getServices, type AppServices } from '../services.js';
+import type { AppServices } from '../app-services.js';
+import { getServices } from '../services.js';
 import { problemResponse } from './problem.js';
 
 export interface RequestScope {

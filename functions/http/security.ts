@@ -10,7 +10,7 @@ import {
   createCosmosSecurityServices,
   type SecurityServices,
 } from '../../shared/tenants/security-services.js';
-import type { AppServices } from '../services.js';
+import type { AppServices } from '../app-services.js';
 
 const built = new WeakMap<AppServices, SecurityServices>();
 

@@ -22,7 +22,8 @@ import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
 import type { QueueMessage, QueueOutcome } from '../definitions.js';
 import type { GroupHandlers } from '../manifest.js';
 import { admitSubmission } from '../admission.js';
-import { getServices, type AppServices } from '../services.js';
+import type { AppServices } from '../app-services.js';
+import { getServices } from '../services.js';
 import { acceptStageDeps } from '../webhooks/stage-deps.js';
 import { deadLetter, traceparentOf } from './stage-trigger.js';
 

@@ -12,7 +12,8 @@ import type { StageName } from '../../shared/messaging/stage-messages.js';
 import { errorFields } from '../../shared/telemetry/logger.js';
 import { toFieldIssues } from '../../shared/stages/validation.js';
 import type { QueueFunctionDefinition, QueueMessage, QueueOutcome } from '../definitions.js';
-import { getServices, type AppServices } from '../services.js';
+import type { AppServices } from '../app-services.js';
+import { getServices } from '../services.js';
 
 export interface StageInput<T> {
   readonly services: AppServices;

@@ -10,7 +10,7 @@ import type { DeliverStageDeps } from '../../shared/webhooks/deliver-stage.js';
 import { createWebhookHttpClient } from '../../shared/webhooks/http-client.js';
 import { LocalKeyWrapper } from '../../shared/webhooks/key-wrapper.js';
 import { kekFromConfig, webhookSettingsFromConfig } from '../../shared/webhooks/settings.js';
-import type { AppServices } from '../services.js';
+import type { AppServices } from '../app-services.js';
 
 const runtimes = new WeakMap<AppServices, DeliverStageDeps>();
 

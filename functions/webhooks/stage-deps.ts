@@ -10,7 +10,7 @@
 import type { AcceptDeps, StageDeps } from '../../shared/stages/deps.js';
 import { webhookEndpointCheck } from '../../shared/webhooks/endpoint-check.js';
 import { webhookSubscribers } from '../../shared/webhooks/subscribers.js';
-import type { AppServices } from '../services.js';
+import type { AppServices } from '../app-services.js';
 import { webhookRuntime } from './runtime.js';
 
 const stageDeps = new WeakMap<AppServices, StageDeps>();
