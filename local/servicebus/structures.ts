@@ -1,6 +1,7 @@
 /**
- * Queue data structures whose per-message cost does not depend on queue length (issue 2):
- * a ring-buffer deque for ready messages and a binary min-heap for everything that expires.
+ * Queue data structures whose per-message cost does not depend on queue length, so a queue with a
+ * large backlog (a stalled consumer, a burst) stays as fast per message as an empty one: a ring-buffer
+ * deque for ready messages and a binary min-heap for everything that expires.
  */
 
 /** Double-ended queue on a growable ring buffer: O(1) push, shift and unshift. */
