@@ -3,13 +3,18 @@
  * TTL, source) stay inside.
  */
 import { z } from 'zod';
-import { JOB_STATUSES, type JobDocument } from '../../shared/jobs/job.js';
-import { JobErrorSchema, JobResultSchema, JobUsageSchema } from '../../shared/messaging/stage-messages.js';
+import {
+  JobErrorSchema,
+  JobResultSchema,
+  JobStatusSchema,
+  JobUsageSchema,
+  type JobDocument,
+} from '../../shared/jobs/job.js';
 
 export const JobViewSchema = z
   .object({
     id: z.string(),
-    status: z.enum(JOB_STATUSES),
+    status: JobStatusSchema,
     model: z.string(),
     idempotencyKey: z.string(),
     metadata: z.record(z.string(), z.string()),
@@ -18,7 +23,7 @@ export const JobViewSchema = z
     updatedAt: z.string(),
     completedAt: z.string().optional(),
     attempts: z.number().int().optional(),
-    // The same shapes the stages carry and persist (shared/messaging/stage-messages.ts).
+    // The same shapes the stages carry and persist.
     result: JobResultSchema.optional(),
     usage: JobUsageSchema.optional(),
     error: JobErrorSchema.optional(),

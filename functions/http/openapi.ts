@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { KeyIdSchema } from '../../shared/auth/api-keys.js';
 import { EndpointIdSchema, JobIdSchema } from '../../shared/jobs/ids.js';
+import { JobStatusSchema } from '../../shared/jobs/job.js';
 import { BatchSubmitSchema, SubmitJobSchema } from '../../shared/jobs/submission.js';
 import { TenantIdSchema } from '../../shared/tenants/tenant.js';
 import { DeliveryIdSchema } from '../../shared/webhooks/ids.js';
@@ -66,7 +67,7 @@ const OPERATIONS: Readonly<Record<string, OperationShape>> = {
     summary: "List the tenant's jobs, newest first.",
     response: { status: '200', schema: 'JobList', description: 'A page of jobs' },
     query: [
-      { name: 'status', schema: { type: 'string', enum: ['queued', 'succeeded', 'failed', 'cancelled'] } },
+      { name: 'status', schema: jsonSchemaOf(JobStatusSchema) },
       { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } },
       {
         name: 'continuationToken',

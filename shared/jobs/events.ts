@@ -1,10 +1,19 @@
 /**
  * Job events handed to the `deliver` stage. The webhook payload is built from these.
  */
-import type { JobError, JobResult, JobUsage, TerminalStatus } from './job.js';
+import { z } from 'zod';
+import {
+  JobErrorSchema,
+  JobResultSchema,
+  JobUsageSchema,
+  TerminalStatusSchema,
+  type JobDocument,
+  type TerminalStatus,
+} from './job.js';
 
 export const JOB_EVENT_TYPES = ['job.succeeded', 'job.failed', 'job.cancelled'] as const;
-export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
+export const JobEventTypeSchema = z.enum(JOB_EVENT_TYPES);
+export type JobEventType = z.infer<typeof JobEventTypeSchema>;
 
 export function eventTypeFor(status: TerminalStatus): JobEventType {
   switch (status) {
@@ -17,16 +26,35 @@ export function eventTypeFor(status: TerminalStatus): JobEventType {
   }
 }
 
-export interface JobEvent {
-  readonly type: JobEventType;
-  readonly jobId: string;
-  readonly tenantId: string;
-  readonly status: TerminalStatus;
-  readonly occurredAt: string;
-  readonly traceId: string;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly webhookEndpointId?: string;
-  readonly result?: JobResult;
-  readonly error?: JobError;
-  readonly usage?: JobUsage;
+export const JobEventSchema = z.object({
+  type: JobEventTypeSchema,
+  jobId: z.string(),
+  tenantId: z.string(),
+  status: TerminalStatusSchema,
+  occurredAt: z.string(),
+  traceId: z.string(),
+  metadata: z.record(z.string(), z.string()),
+  webhookEndpointId: z.string().optional(),
+  result: JobResultSchema.optional(),
+  error: JobErrorSchema.optional(),
+  usage: JobUsageSchema.optional(),
+});
+export type JobEvent = z.infer<typeof JobEventSchema>;
+
+/** The event a job's terminal state announces; a queued job has none. */
+export function eventOf(job: JobDocument): JobEvent {
+  if (job.status === 'queued') throw new Error(`job ${job.id} has no event while queued`);
+  return {
+    type: eventTypeFor(job.status),
+    jobId: job.id,
+    tenantId: job.tenantId,
+    status: job.status,
+    occurredAt: job.completedAt ?? job.updatedAt,
+    traceId: job.traceId,
+    metadata: job.metadata,
+    ...(job.webhookEndpointId ? { webhookEndpointId: job.webhookEndpointId } : {}),
+    ...(job.result ? { result: job.result } : {}),
+    ...(job.error ? { error: job.error } : {}),
+    ...(job.usage ? { usage: job.usage } : {}),
+  };
 }

@@ -1,14 +1,19 @@
 /**
- * The job document (one per job in the `jobs` container, partition key /tenantId) and its state machine.
+ * The job document (one per job in the `jobs` container, partition key /tenantId), its parts and its state
+ * machine. The zod schemas are the one definition of these shapes: the stage messages carry them, the API
+ * view and the OpenAPI document expose them, and the TypeScript types are inferred from them.
  *
  * To keep the happy path at two Cosmos writes, only the terminal transition is written after creation:
  * a job is `queued` from acceptance until `persist` (or `cancel`) writes its terminal state.
  */
-import type { ChatRequest } from './schema.js';
+import { z } from 'zod';
+import { AcceptedChatRequestSchema } from './schema.js';
 
 export const JOB_STATUSES = ['queued', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-export type TerminalStatus = Exclude<JobStatus, 'queued'>;
+export const JobStatusSchema = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+export const TerminalStatusSchema = JobStatusSchema.exclude(['queued']);
+export type TerminalStatus = z.infer<typeof TerminalStatusSchema>;
 
 export function isTerminal(status: JobStatus): status is TerminalStatus {
   return status !== 'queued';
@@ -19,65 +24,72 @@ export function canTransition(from: JobStatus, to: JobStatus): boolean {
   return from === 'queued' && isTerminal(to);
 }
 
-export interface JobUsage {
-  readonly promptTokens: number;
-  readonly completionTokens: number;
-  readonly cachedTokens: number;
-  readonly totalTokens: number;
-  readonly costUsd: number;
-}
+export const JobUsageSchema = z.object({
+  promptTokens: z.number().int().min(0),
+  completionTokens: z.number().int().min(0),
+  cachedTokens: z.number().int().min(0),
+  totalTokens: z.number().int().min(0),
+  costUsd: z.number().min(0),
+});
+export type JobUsage = z.infer<typeof JobUsageSchema>;
 
-export interface JobResult {
-  readonly content: string | null;
+export const JobResultSchema = z.object({
+  content: z.string().nullable(),
   /** Present when the job asked for JSON output: the parsed and schema-checked value. */
-  readonly parsed?: unknown;
-  readonly refusal: string | null;
-  readonly finishReason: string;
-  readonly model: string;
-  readonly deployment: string;
-}
+  parsed: z.unknown().optional(),
+  refusal: z.string().nullable(),
+  finishReason: z.string(),
+  model: z.string(),
+  deployment: z.string(),
+});
+export type JobResult = z.infer<typeof JobResultSchema>;
 
-export interface JobError {
+export const JobErrorSchema = z.object({
   /** Machine-readable reason: `validation_failed`, `content_filter`, `attempts_exhausted`, ... */
-  readonly code: string;
+  code: z.string(),
   /** What a person can act on. */
-  readonly message: string;
-}
+  message: z.string(),
+});
+export type JobError = z.infer<typeof JobErrorSchema>;
 
 /** Stage timestamps (ms since epoch) carried along the messages and written once at the end. */
-export interface JobTimings {
-  readonly acceptedAt: number;
-  readonly invokeStartedAt?: number;
-  readonly modelCompletedAt?: number;
-  readonly postprocessedAt?: number;
-  readonly persistedAt?: number;
-}
+export const JobTimingsSchema = z.object({
+  acceptedAt: z.number(),
+  invokeStartedAt: z.number().optional(),
+  modelCompletedAt: z.number().optional(),
+  postprocessedAt: z.number().optional(),
+  persistedAt: z.number().optional(),
+});
+export type JobTimings = z.infer<typeof JobTimingsSchema>;
 
-export interface JobDocument {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly status: JobStatus;
-  readonly idempotencyKey: string;
+export const JobDocumentSchema = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  status: JobStatusSchema,
+  idempotencyKey: z.string(),
   /** SHA-256 of the canonical submission: a repeat with a different body is a 409. */
-  readonly requestHash: string;
-  readonly request: ChatRequest;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly webhookEndpointId?: string;
-  readonly source: 'http' | 'queue';
-  readonly traceId: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly completedAt?: string;
-  readonly attempts?: number;
-  readonly result?: JobResult;
-  readonly usage?: JobUsage;
-  readonly error?: JobError;
-  readonly timings?: JobTimings;
+  requestHash: z.string(),
+  // The request as accepted: it passed the submit checks once, and a stored job stays readable when a
+  // later limit would refuse its schema (see AcceptedResponseFormatSchema).
+  request: AcceptedChatRequestSchema,
+  metadata: z.record(z.string(), z.string()),
+  webhookEndpointId: z.string().optional(),
+  source: z.enum(['http', 'queue']),
+  traceId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  completedAt: z.string().optional(),
+  attempts: z.number().optional(),
+  result: JobResultSchema.optional(),
+  usage: JobUsageSchema.optional(),
+  error: JobErrorSchema.optional(),
+  timings: JobTimingsSchema.optional(),
   /** The tenant's retention at acceptance; becomes `ttl` with the terminal state. */
-  readonly retentionSeconds?: number;
+  retentionSeconds: z.number().optional(),
   /** Cosmos TTL in seconds, set with the terminal state (retention). */
-  readonly ttl?: number;
-}
+  ttl: z.number().optional(),
+});
+export type JobDocument = z.infer<typeof JobDocumentSchema>;
 
 /** A stored job plus the ETag that guards its next transition. */
 export interface StoredJob {

@@ -3,15 +3,9 @@
  * not re-read Cosmos. Validated on receipt: a body that does not match is poison, never half-processed.
  */
 import { z } from 'zod';
+import { JobEventSchema } from '../jobs/events.js';
+import { JobErrorSchema, JobResultSchema, JobTimingsSchema, JobUsageSchema } from '../jobs/job.js';
 import { AcceptedChatRequestSchema } from '../jobs/schema.js';
-
-const TimingsSchema = z.object({
-  acceptedAt: z.number(),
-  invokeStartedAt: z.number().optional(),
-  modelCompletedAt: z.number().optional(),
-  postprocessedAt: z.number().optional(),
-  persistedAt: z.number().optional(),
-});
 
 const JobRefSchema = {
   jobId: z.string().min(1),
@@ -19,7 +13,7 @@ const JobRefSchema = {
   metadata: z.record(z.string(), z.string()).default({}),
   webhookEndpointId: z.string().optional(),
   traceId: z.string(),
-  timings: TimingsSchema,
+  timings: JobTimingsSchema,
   /** Unix ms after which the job fails with `deadline_exceeded` instead of being retried. */
   deadlineAt: z.number(),
   /**
@@ -43,17 +37,12 @@ export const InvokeMessageSchema = z.object({
 });
 export type InvokeMessage = z.infer<typeof InvokeMessageSchema>;
 
-const UsageSchema = z.object({
-  promptTokens: z.number().int().min(0),
-  completionTokens: z.number().int().min(0),
-  cachedTokens: z.number().int().min(0),
-});
-
 export const CompletionSchema = z.object({
   content: z.string().nullable(),
   refusal: z.string().nullable(),
   finishReason: z.string(),
-  usage: UsageSchema,
+  // The model's token counts; total and cost are added in postprocess.
+  usage: JobUsageSchema.pick({ promptTokens: true, completionTokens: true, cachedTokens: true }),
   deployment: z.string(),
   model: z.string(),
   responseId: z.string(),
@@ -68,22 +57,6 @@ export const PostprocessMessageSchema = z.object({
 });
 export type PostprocessMessage = z.infer<typeof PostprocessMessageSchema>;
 
-export const JobUsageSchema = UsageSchema.extend({
-  totalTokens: z.number().int().min(0),
-  costUsd: z.number().min(0),
-});
-
-export const JobResultSchema = z.object({
-  content: z.string().nullable(),
-  parsed: z.unknown().optional(),
-  refusal: z.string().nullable(),
-  finishReason: z.string(),
-  model: z.string(),
-  deployment: z.string(),
-});
-
-export const JobErrorSchema = z.object({ code: z.string(), message: z.string() });
-
 export const PersistMessageSchema = z.object({
   kind: z.literal('persist'),
   ...JobRefSchema,
@@ -94,20 +67,6 @@ export const PersistMessageSchema = z.object({
   ]),
 });
 export type PersistMessage = z.infer<typeof PersistMessageSchema>;
-
-export const JobEventSchema = z.object({
-  type: z.enum(['job.succeeded', 'job.failed', 'job.cancelled']),
-  jobId: z.string(),
-  tenantId: z.string(),
-  status: z.enum(['succeeded', 'failed', 'cancelled']),
-  occurredAt: z.string(),
-  traceId: z.string(),
-  metadata: z.record(z.string(), z.string()),
-  webhookEndpointId: z.string().optional(),
-  result: JobResultSchema.optional(),
-  error: JobErrorSchema.optional(),
-  usage: JobUsageSchema.optional(),
-});
 
 export const DeliverMessageSchema = z.object({
   kind: z.literal('deliver'),

@@ -4,11 +4,11 @@
  * `persist` will not overwrite the cancelled state, so no success is ever delivered for it.
  */
 import { ConflictError, NotFoundError } from '../errors/index.js';
+import { eventOf } from '../jobs/events.js';
 import { retentionOf, type JobDocument } from '../jobs/job.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
 import { emitJobEvent } from './emit-event.js';
-import { eventOf } from './persist.js';
 
 const MAX_WRITE_ATTEMPTS = 3;
 

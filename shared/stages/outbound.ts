@@ -3,6 +3,7 @@
  * the same way everywhere.
  */
 import { stageMessageId } from '../jobs/ids.js';
+import { toDeliverOutbound } from '../messaging/deliver-outbound.js';
 import type { OutboundMessage } from '../messaging/publisher.js';
 import type {
   DeliverMessage,
@@ -65,15 +66,18 @@ export function persistMessage(body: PersistMessage, trace: TraceContext): Outbo
   };
 }
 
+/** The job's event, to fan out to its endpoints (or to the one endpoint the message names). */
 export function deliverMessage(body: DeliverMessage, trace: TraceContext): OutboundMessage {
-  return {
-    queue: 'deliver',
-    messageId: `${stageMessageId(body.event.jobId, 'deliver', body.attempt)}${body.endpointId ? `:${body.endpointId}` : ''}`,
-    body,
-    applicationProperties: {
-      ...properties(body.event.jobId, body.event.tenantId, trace, body.attempt),
-      eventType: body.event.type,
-    },
-    correlationId: body.event.jobId,
+  const { event } = body;
+  const address = {
+    jobId: event.jobId,
+    tenantId: event.tenantId,
+    eventType: event.type,
+    attempt: body.attempt,
   };
+  return toDeliverOutbound(
+    body.endpointId ? { ...address, endpointId: body.endpointId } : address,
+    body,
+    trace,
+  );
 }

@@ -6,8 +6,8 @@
  * terminal (a repeat, or a cancel that won) fails the condition, and one point read tells which it was.
  */
 import { PoisonMessageError } from '../errors/index.js';
-import { eventTypeFor, type JobEvent } from '../jobs/events.js';
-import { canTransition, retentionOf, type JobDocument, type StoredJob } from '../jobs/job.js';
+import { eventOf } from '../jobs/events.js';
+import { canTransition, retentionOf, type StoredJob } from '../jobs/job.js';
 import type { PersistMessage } from '../messaging/stage-messages.js';
 import type { TerminalFields } from '../store/job-store.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
@@ -121,22 +121,5 @@ function terminalFields(deps: StageDeps, message: PersistMessage, ttl: number): 
       : {}),
     timings: { ...message.timings, persistedAt: now },
     ttl,
-  };
-}
-
-export function eventOf(job: JobDocument): JobEvent {
-  if (job.status === 'queued') throw new Error(`job ${job.id} has no event while queued`);
-  return {
-    type: eventTypeFor(job.status),
-    jobId: job.id,
-    tenantId: job.tenantId,
-    status: job.status,
-    occurredAt: job.completedAt ?? job.updatedAt,
-    traceId: job.traceId,
-    metadata: job.metadata,
-    ...(job.webhookEndpointId ? { webhookEndpointId: job.webhookEndpointId } : {}),
-    ...(job.result ? { result: job.result } : {}),
-    ...(job.error ? { error: job.error } : {}),
-    ...(job.usage ? { usage: job.usage } : {}),
   };
 }

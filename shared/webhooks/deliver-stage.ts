@@ -7,24 +7,14 @@
  */
 import { z } from 'zod';
 import { EndpointIdSchema } from '../jobs/ids.js';
+import { toDeliverOutbound } from '../messaging/deliver-outbound.js';
 import { DeliverMessageSchema } from '../messaging/stage-messages.js';
 import type { MessagePublisher, OutboundMessage } from '../messaging/publisher.js';
 import type { Logger } from '../telemetry/logger.js';
-import {
-  childSpan,
-  formatTraceparent,
-  newTrace,
-  parseTraceparent,
-  type TraceContext,
-} from '../telemetry/trace-context.js';
+import { newTrace, parseTraceparent, type TraceContext } from '../telemetry/trace-context.js';
 import { planDeliveries, processDelivery, type DeliveryOutcome } from './deliver.js';
 import type { DeliveryDeps } from './deps.js';
-import {
-  DeliveryMessageSchema,
-  deliveryMessageId,
-  type DeliveryMessage,
-  type DeliveryScheduler,
-} from './delivery-message.js';
+import { DeliveryMessageSchema, type DeliveryMessage, type DeliveryScheduler } from './delivery-message.js';
 
 /** The wire body of a per-endpoint attempt: the delivery plus its attempt number (1-based). */
 export const DeliveryAttemptBodySchema = DeliveryMessageSchema.extend({ attempt: z.number().int().min(1) });
@@ -40,26 +30,18 @@ export interface DeliverStageDeps extends DeliveryDeps {
   readonly logger: Logger;
 }
 
-/** The `deliver` queue message for one attempt, with trace context and ids an operator can search by. */
+/** The `deliver` queue message for one attempt of one endpoint's delivery. */
 export function toDeliveryOutbound(
   message: DeliveryMessage,
   attempt: number,
   trace: TraceContext,
 ): OutboundMessage {
-  return {
-    queue: 'deliver',
-    messageId: deliveryMessageId(message, attempt),
-    body: { ...message, attempt },
-    applicationProperties: {
-      traceparent: formatTraceparent(childSpan(trace)),
-      jobId: message.jobId,
-      tenantId: message.tenantId,
-      endpointId: message.endpointId,
-      eventType: message.eventType,
-      attempt,
-    },
-    correlationId: message.jobId,
-  };
+  const { jobId, tenantId, endpointId, eventType, replay } = message;
+  return toDeliverOutbound(
+    { jobId, tenantId, endpointId, eventType, replay, attempt },
+    { ...message, attempt },
+    trace,
+  );
 }
 
 /** `DeliveryScheduler` over the platform publisher: delay 0 sends now, anything else is a scheduled message. */

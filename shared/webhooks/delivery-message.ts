@@ -32,15 +32,6 @@ export function fromDeliveryMessageBody(body: unknown): DeliveryMessage {
   return parsed.data;
 }
 
-/**
- * `<job>:deliver:<endpoint>[:r<replay>]:<attempt>`: Service Bus duplicate detection drops a second publish of
- * the same attempt, while retries and replays get ids of their own.
- */
-export function deliveryMessageId(message: DeliveryMessage, attempt: number): string {
-  const replay = message.replay > 0 ? `:r${message.replay}` : '';
-  return `${message.jobId}:deliver:${message.endpointId}${replay}:${attempt}`;
-}
-
 /** Port: send `message` to the `deliver` queue for `attempt`, visible after `delayMs` (a scheduled message). */
 export interface DeliveryScheduler {
   schedule(message: DeliveryMessage, attempt: number, delayMs: number): Promise<void>;

@@ -29,7 +29,7 @@ export {
 export { planDeliveries, deliverEvent, processDelivery, toDeliveryMessage } from './deliver.js';
 export type { DeliveryOutcome } from './deliver.js';
 export { replayJob, replayFailedSince } from './replay.js';
-export { fromDeliveryMessageBody, deliveryMessageId, DeliveryMessageSchema } from './delivery-message.js';
+export { fromDeliveryMessageBody, DeliveryMessageSchema } from './delivery-message.js';
 export type { DeliveryMessage, DeliveryScheduler } from './delivery-message.js';
 export { createWebhookHttpClient } from './http-client.js';
 export type { WebhookHttpClient, WebhookRequest, WebhookResponse } from './http-client.js';

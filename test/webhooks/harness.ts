@@ -104,7 +104,7 @@ export async function startHarness(overrides: Partial<WebhookSettings> = {}): Pr
 
 let jobCounter = 0;
 
-/** A terminal job event as persist emits it (shared/stages/persist.ts `eventOf`). */
+/** A terminal job event as persist emits it (`eventOf` in shared/jobs/events.ts). */
 export function jobEvent(tenantId: string, overrides: Partial<JobEvent> = {}): JobEvent {
   jobCounter += 1;
   return {
