@@ -1,6 +1,8 @@
 /**
- * One queue (or its dead-letter sub-queue): message states, locks, schedule, expiry, duplicate
- * detection and sessions. Pure state: no sockets here; consumers are links behind an interface.
+ * One queue (or its dead-letter sub-queue): how a message moves through its states as it is sent,
+ * scheduled, delivered, settled, expired or dead-lettered. Pure state: no sockets here; consumers are
+ * links behind an interface. The bookkeeping lives beside it: message-store.ts (messages and counts),
+ * lock-table.ts, session-table.ts, duplicate-window.ts.
  *
  * Per-message work is O(1) or O(log n) in queue length: ready messages in a deque, locks in a map
  * with a min-heap of expiries, scheduled messages and TTLs in min-heaps, the duplicate window as a
@@ -8,50 +10,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { QueueSettings } from './definitions.js';
+import { DuplicateWindow } from './duplicate-window.js';
+import type { Consumer, EntityStats, Lock, SessionRecord, SettleOutcome } from './entity-types.js';
+import { LockTable } from './lock-table.js';
+import { MessageStore } from './message-store.js';
+import { SessionTable } from './session-table.js';
+import type { StoredMessage } from './stored-message.js';
 import { Deque, MinHeap } from './structures.js';
-import type { MessageState, StoredMessage } from './stored-message.js';
 
-export interface Consumer {
-  readonly receiveAndDelete: boolean;
-  /** Credit the consumer can still take right now. */
-  available(): number;
-  deliver(message: StoredMessage, lock: Lock | undefined): void;
-  /** Session consumers: the session lock expired; the link must go. */
-  sessionLost?(): void;
-}
-
-export interface Lock {
-  /** RFC 4122 string form, as the SDK shows `lockToken`. */
-  readonly token: string;
-  readonly message: StoredMessage;
-  lockedUntil: number;
-  live: boolean;
-  /** Where the message goes if the lock is abandoned or expires. */
-  readonly returnTo: 'ready' | 'deferred';
-  readonly session: SessionRecord | undefined;
-}
-
-export interface SessionRecord {
-  readonly id: string;
-  readonly ready: Deque<StoredMessage>;
-  holder: Consumer | undefined;
-  lockedUntil: number;
-  state: unknown;
-  readonly locks: Set<Lock>;
-  /** Messages of this session not yet settled (any state). */
-  total: number;
-  available: number;
-}
-
-export type SettleOutcome = 'ok' | 'lock-lost';
-
-export interface EntityStats {
-  active: number;
-  scheduled: number;
-  deferred: number;
-  locked: number;
-  deadLettered: number;
-}
+export type { Consumer, EntityStats, Lock, SessionRecord, SettleOutcome } from './entity-types.js';
 
 export const DEAD_LETTER_SUFFIX = '/$DeadLetterQueue';
 
@@ -59,36 +26,22 @@ interface TimedMessage {
   at: number;
   message: StoredMessage;
 }
-interface TimedLock {
-  at: number;
-  lock: Lock;
-}
-interface TimedSession {
-  at: number;
-  session: SessionRecord;
-}
 
 // crypto.randomUUID draws from a cached entropy pool: much cheaper per message than randomBytes(16).
 const newToken = (): string => randomUUID();
 
 export class Entity {
   readonly deadLetter: Entity | undefined;
-  private nextSeq = 1;
-  private readonly all = new Map<number, StoredMessage>();
+  private readonly store: MessageStore;
   private readonly ready = new Deque<StoredMessage>();
-  private readonly locks = new Map<string, Lock>();
-  private readonly lockHeap = new MinHeap<TimedLock>();
+  private readonly locks = new LockTable();
+  private readonly sessions: SessionTable;
   private readonly scheduledHeap = new MinHeap<TimedMessage>();
   private readonly expiryHeap = new MinHeap<TimedMessage>();
-  private readonly sessionHeap = new MinHeap<TimedSession>();
-  private readonly sessions = new Map<string, SessionRecord>();
-  private readonly sessionWaiters: Array<(s: SessionRecord) => void> = [];
-  private readonly duplicates = new Map<string, number>();
-  private readonly duplicateOrder = new Deque<{ id: string; at: number }>();
+  private readonly duplicates: DuplicateWindow;
   private readonly consumers: Consumer[] = [];
   private rr = 0;
   private pumping = false;
-  private readonly counts = { active: 0, scheduled: 0, deferred: 0, locked: 0 };
 
   constructor(
     readonly settings: QueueSettings,
@@ -96,6 +49,9 @@ export class Entity {
     private readonly clock: () => number,
     isDeadLetter = false,
   ) {
+    this.sessions = new SessionTable(clock, settings.lockDurationMs);
+    this.store = new MessageStore(settings.requiresSession ? this.sessions : undefined);
+    this.duplicates = new DuplicateWindow(settings.duplicateWindowMs);
     this.deadLetter = isDeadLetter
       ? undefined
       : new Entity(
@@ -119,32 +75,11 @@ export class Entity {
   }
 
   stats(): EntityStats {
-    const dl = this.deadLetter?.counts;
+    const dl = this.deadLetter?.store.counts;
     return {
-      ...this.counts,
+      ...this.store.counts,
       deadLettered: dl ? dl.active + dl.locked + dl.deferred + dl.scheduled : 0,
     };
-  }
-
-  // ---- state bookkeeping -------------------------------------------------------------------
-
-  private setState(m: StoredMessage, next: MessageState): void {
-    const prev = m.state;
-    if (prev === next) return;
-    if (prev !== 'gone') this.counts[prev]--;
-    if (next !== 'gone') this.counts[next]++;
-    m.state = next;
-    if (m.sessionId !== undefined && this.requiresSession) {
-      const s = this.session(m.sessionId);
-      if (prev === 'active') s.available--;
-      if (next === 'active') s.available++;
-      if (prev === 'gone') s.total++;
-      if (next === 'gone') {
-        s.total--;
-        this.dropIfIdle(s);
-      }
-    }
-    if (next === 'gone') this.all.delete(m.seq);
   }
 
   // ---- sending ------------------------------------------------------------------------------
@@ -157,51 +92,29 @@ export class Entity {
     return undefined;
   }
 
-  /** False when the message id was seen within the duplicate detection window. */
-  private admitDuplicate(m: StoredMessage, now: number): boolean {
-    if (!this.settings.requiresDuplicateDetection || m.messageId === undefined) return true;
-    for (
-      let head = this.duplicateOrder.peekFront();
-      head && head.at <= now;
-      head = this.duplicateOrder.peekFront()
-    ) {
-      this.duplicateOrder.shift();
-      if (this.duplicates.get(head.id) === head.at) this.duplicates.delete(head.id);
-    }
-    const seenUntil = this.duplicates.get(m.messageId);
-    if (seenUntil !== undefined && seenUntil > now) return false;
-    const at = now + this.settings.duplicateWindowMs;
-    this.duplicates.set(m.messageId, at);
-    this.duplicateOrder.push({ id: m.messageId, at });
-    return true;
-  }
-
   /** Enqueues a sent message (scheduled when it carries a future scheduled enqueue time); returns its sequence number. */
   enqueue(m: StoredMessage, scheduledAt: number | undefined): number {
     const now = this.clock();
     // A duplicate still gets a sequence number to report, but is not stored (Service Bus drops it silently).
-    m.seq = this.nextSeq++;
-    if (!this.admitDuplicate(m, now)) return m.seq;
+    const seq = this.store.number(m);
+    const duplicateKey = this.settings.requiresDuplicateDetection ? m.messageId : undefined;
+    if (duplicateKey !== undefined && !this.duplicates.admit(duplicateKey, now)) return seq;
     m.enqueuedAt = now;
-    this.all.set(m.seq, m);
-    m.state = 'gone'; // so setState counts the first transition
+    this.store.add(m);
     if (scheduledAt !== undefined && scheduledAt > now) {
       m.scheduledAt = scheduledAt;
-      this.setState(m, 'scheduled');
+      this.store.setState(m, 'scheduled');
       this.scheduledHeap.push({ at: scheduledAt, message: m });
-      this.all.set(m.seq, m);
     } else {
       this.activate(m, now);
     }
-    return m.seq;
+    return seq;
   }
 
   /** A dead-lettered copy arriving in this (dead-letter) sub-queue keeps its sequence number. */
   private acceptDeadLettered(m: StoredMessage): void {
-    m.state = 'gone';
-    this.all.set(m.seq, m);
-    this.setState(m, 'active');
-    this.all.set(m.seq, m);
+    this.store.add(m);
+    this.store.setState(m, 'active');
     this.ready.push(m);
     this.pump();
   }
@@ -210,26 +123,25 @@ export class Entity {
     const ttl = Math.min(this.settings.defaultTtlMs, m.header.ttl ?? Number.POSITIVE_INFINITY);
     m.enqueuedAt = now;
     m.expiresAt = now + ttl;
-    this.setState(m, 'active');
-    this.all.set(m.seq, m);
+    this.store.setState(m, 'active');
     if (Number.isFinite(m.expiresAt)) this.pushExpiry(m);
     this.toReady(m, false);
   }
 
   private pushExpiry(m: StoredMessage): void {
     this.expiryHeap.push({ at: m.expiresAt, message: m });
-    if (this.expiryHeap.size > 1024 && this.expiryHeap.size > 4 * (this.counts.active + 1)) {
+    if (this.expiryHeap.size > 1024 && this.expiryHeap.size > 4 * (this.store.counts.active + 1)) {
       this.expiryHeap.retain((e) => e.message.state === 'active' && e.message.expiresAt === e.at);
     }
   }
 
   private toReady(m: StoredMessage, front: boolean): void {
     if (this.requiresSession && m.sessionId !== undefined) {
-      const s = this.session(m.sessionId);
+      const s = this.sessions.get(m.sessionId);
       if (front) s.ready.unshift(m);
       else s.ready.push(m);
       if (s.holder) this.pump();
-      else this.offerSessions();
+      else this.sessions.offer();
     } else {
       if (front) this.ready.unshift(m);
       else this.ready.push(m);
@@ -237,11 +149,9 @@ export class Entity {
     }
   }
 
-  // ---- scheduling -----------------------------------------------------------------------------
-
   cancelScheduled(seq: number): void {
-    const m = this.all.get(seq);
-    if (m && m.state === 'scheduled') this.setState(m, 'gone');
+    const m = this.store.get(seq);
+    if (m && m.state === 'scheduled') this.store.setState(m, 'gone');
   }
 
   // ---- delivery -----------------------------------------------------------------------------
@@ -253,7 +163,7 @@ export class Entity {
   removeConsumer(c: Consumer): void {
     const i = this.consumers.indexOf(c);
     if (i >= 0) this.consumers.splice(i, 1);
-    for (const s of this.sessions.values()) if (s.holder === c) this.releaseSession(s);
+    for (const s of this.sessions.all()) if (s.holder === c) this.releaseSession(s);
   }
 
   /** Hands ready messages to consumers with credit, round robin. */
@@ -263,7 +173,7 @@ export class Entity {
     try {
       if (this.requiresSession) {
         for (const c of this.consumers) {
-          const s = this.sessionOf(c);
+          const s = this.sessions.boundTo(c);
           if (!s) continue;
           while (c.available() > 0) {
             const m = this.popReady(s.ready);
@@ -283,11 +193,6 @@ export class Entity {
     } finally {
       this.pumping = false;
     }
-  }
-
-  private sessionOf(c: Consumer): SessionRecord | undefined {
-    const s = (c as { boundSession?: SessionRecord }).boundSession;
-    return s && s.holder === c ? s : undefined;
   }
 
   private nextConsumerWithCredit(): Consumer | undefined {
@@ -317,7 +222,7 @@ export class Entity {
 
   private deliverTo(c: Consumer, m: StoredMessage, s: SessionRecord | undefined): void {
     if (c.receiveAndDelete) {
-      this.setState(m, 'gone');
+      this.store.setState(m, 'gone');
       c.deliver(m, undefined);
       return;
     }
@@ -336,25 +241,9 @@ export class Entity {
       session: s,
     };
     m.lock = lock;
-    this.locks.set(lock.token, lock);
-    if (s) s.locks.add(lock);
-    else this.pushLockExpiry(lock);
-    this.setState(m, 'locked');
+    this.locks.add(lock);
+    this.store.setState(m, 'locked');
     return lock;
-  }
-
-  private pushLockExpiry(lock: Lock): void {
-    this.lockHeap.push({ at: lock.lockedUntil, lock });
-    if (this.lockHeap.size > 1024 && this.lockHeap.size > 4 * (this.locks.size + 1)) {
-      this.lockHeap.retain((e) => e.lock.live && e.lock.lockedUntil === e.at);
-    }
-  }
-
-  private unlock(lock: Lock): void {
-    lock.live = false;
-    this.locks.delete(lock.token);
-    lock.session?.locks.delete(lock);
-    if (lock.message.lock === lock) lock.message.lock = undefined;
   }
 
   // ---- settlement ---------------------------------------------------------------------------
@@ -382,15 +271,15 @@ export class Entity {
   complete(token: string): SettleOutcome {
     const lock = this.liveLock(token);
     if (!lock) return 'lock-lost';
-    this.unlock(lock);
-    this.setState(lock.message, 'gone');
+    this.locks.release(lock);
+    this.store.setState(lock.message, 'gone');
     return 'ok';
   }
 
   abandon(token: string, propertiesToModify?: Record<string, unknown>): SettleOutcome {
     const lock = this.liveLock(token);
     if (!lock) return 'lock-lost';
-    this.unlock(lock);
+    this.locks.release(lock);
     lock.message.modifyProperties(propertiesToModify);
     this.returnMessage(lock);
     return 'ok';
@@ -399,9 +288,9 @@ export class Entity {
   defer(token: string, propertiesToModify?: Record<string, unknown>): SettleOutcome {
     const lock = this.liveLock(token);
     if (!lock) return 'lock-lost';
-    this.unlock(lock);
+    this.locks.release(lock);
     lock.message.modifyProperties(propertiesToModify);
-    this.setState(lock.message, 'deferred');
+    this.store.setState(lock.message, 'deferred');
     return 'ok';
   }
 
@@ -413,7 +302,7 @@ export class Entity {
   ): SettleOutcome {
     const lock = this.liveLock(token);
     if (!lock) return 'lock-lost';
-    this.unlock(lock);
+    this.locks.release(lock);
     this.moveToDeadLetter(lock.message, reason, description, propertiesToModify);
     return 'ok';
   }
@@ -423,27 +312,34 @@ export class Entity {
     if (!lock) return undefined;
     if (lock.session) return lock.session.lockedUntil;
     lock.lockedUntil = this.clock() + this.settings.lockDurationMs;
-    this.pushLockExpiry(lock);
+    this.locks.scheduleExpiry(lock);
     return lock.lockedUntil;
   }
 
-  /** Abandon or lock expiry: delivery count + 1, then back to its place or to the dead-letter queue. */
+  /**
+   * Abandon, lock expiry or a lost session lock: delivery count + 1, then the dead-letter queue once
+   * maxDeliveryCount is reached; true when the message stays in this queue (the caller puts it back).
+   */
+  private redeliverOrDeadLetter(m: StoredMessage): boolean {
+    m.deliveryCount++;
+    if (m.deliveryCount < this.settings.maxDeliveryCount) return true;
+    this.moveToDeadLetter(
+      m,
+      'MaxDeliveryCountExceeded',
+      `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`,
+    );
+    return false;
+  }
+
+  /** Abandon or lock expiry: back to its place (the front of the queue) or to the dead-letter queue. */
   private returnMessage(lock: Lock): void {
     const m = lock.message;
-    m.deliveryCount++;
-    if (m.deliveryCount >= this.settings.maxDeliveryCount) {
-      this.moveToDeadLetter(
-        m,
-        'MaxDeliveryCountExceeded',
-        `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`,
-      );
-      return;
-    }
+    if (!this.redeliverOrDeadLetter(m)) return;
     if (lock.returnTo === 'deferred') {
-      this.setState(m, 'deferred');
+      this.store.setState(m, 'deferred');
       return;
     }
-    this.setState(m, 'active');
+    this.store.setState(m, 'active');
     if (m.expiresAt <= this.clock()) {
       this.expire(m);
       return;
@@ -453,7 +349,7 @@ export class Entity {
   }
 
   private expireLock(lock: Lock): void {
-    this.unlock(lock);
+    this.locks.release(lock);
     this.returnMessage(lock);
   }
 
@@ -463,7 +359,7 @@ export class Entity {
     description: string | undefined,
     extra?: Record<string, unknown>,
   ): void {
-    this.setState(m, 'gone');
+    this.store.setState(m, 'gone');
     if (!this.deadLetter) return; // dead-lettering from the dead-letter queue drops nothing: keep as is
     this.deadLetter.acceptDeadLettered(m.toDeadLetter(reason, description, extra));
   }
@@ -472,7 +368,7 @@ export class Entity {
     if (this.settings.deadLetteringOnMessageExpiration) {
       this.moveToDeadLetter(m, 'TTLExpiredException', 'The message expired and was dead lettered.');
     } else {
-      this.setState(m, 'gone');
+      this.store.setState(m, 'gone');
     }
   }
 
@@ -484,16 +380,9 @@ export class Entity {
     receiveAndDelete: boolean,
     sessionId: string | undefined,
   ): Array<{ message: StoredMessage; lock: Lock | undefined }> | undefined {
-    const found: StoredMessage[] = [];
-    for (const seq of seqs) {
-      const m = this.all.get(seq);
-      if (!m || m.state !== 'deferred' || (sessionId !== undefined && m.sessionId !== sessionId))
-        return undefined;
-      found.push(m);
-    }
-    return found.map((m) => {
+    return this.store.deferred(seqs, sessionId)?.map((m) => {
       if (receiveAndDelete) {
-        this.setState(m, 'gone');
+        this.store.setState(m, 'gone');
         return { message: m, lock: undefined };
       }
       return { message: m, lock: this.lock(m, 'deferred', undefined) };
@@ -502,146 +391,51 @@ export class Entity {
 
   /** Messages in sequence-number order from `fromSeq`, any state, without locking. */
   peek(fromSeq: number, count: number, sessionId?: string): StoredMessage[] {
-    const out: StoredMessage[] = [];
-    const matches = (m: StoredMessage): boolean => sessionId === undefined || m.sessionId === sessionId;
-    if (this.deadLetter === undefined || this.nextSeq - fromSeq > this.all.size) {
-      // Walk the live messages (the dead-letter queue receives them out of sequence order, so sort).
-      const candidates = [...this.all.values()].filter((m) => m.seq >= fromSeq && matches(m));
-      candidates.sort((a, b) => a.seq - b.seq);
-      return candidates.slice(0, count);
-    }
-    for (let seq = Math.max(1, fromSeq); seq < this.nextSeq && out.length < count; seq++) {
-      const m = this.all.get(seq);
-      if (m && matches(m)) out.push(m);
-    }
-    return out;
+    return this.store.peek(fromSeq, count, sessionId, this.deadLetter === undefined);
   }
 
   // ---- sessions -------------------------------------------------------------------------------
 
-  private session(id: string): SessionRecord {
-    let s = this.sessions.get(id);
-    if (!s) {
-      s = {
-        id,
-        ready: new Deque(),
-        holder: undefined,
-        lockedUntil: 0,
-        state: undefined,
-        locks: new Set(),
-        total: 0,
-        available: 0,
-      };
-      this.sessions.set(id, s);
-    }
-    return s;
-  }
-
-  private dropIfIdle(s: SessionRecord): void {
-    if (!s.holder && s.total === 0 && s.state === undefined) this.sessions.delete(s.id);
-  }
-
   /** Locks a session for a consumer: a named one, or any with available messages. */
   acceptSession(c: Consumer, id: string | undefined): SessionRecord | 'locked' | undefined {
-    let s: SessionRecord | undefined;
-    if (id !== undefined) {
-      s = this.session(id);
-      if (s.holder) return 'locked';
-    } else {
-      for (const candidate of this.sessions.values()) {
-        if (!candidate.holder && candidate.available > 0) {
-          s = candidate;
-          break;
-        }
-      }
-      if (!s) return undefined;
-    }
-    this.bind(c, s);
-    return s;
-  }
-
-  private bind(c: Consumer, s: SessionRecord): void {
-    s.holder = c;
-    s.lockedUntil = this.clock() + this.settings.lockDurationMs;
-    (c as { boundSession?: SessionRecord }).boundSession = s;
-    this.sessionHeap.push({ at: s.lockedUntil, session: s });
+    return this.sessions.accept(c, id);
   }
 
   /** Registers a wait for the next free session; returns a cancel function. */
   waitForSession(c: Consumer, onSession: (s: SessionRecord) => void): () => void {
-    const waiter = (s: SessionRecord): void => {
-      this.bind(c, s);
-      onSession(s);
-    };
-    this.sessionWaiters.push(waiter);
-    return () => {
-      const i = this.sessionWaiters.indexOf(waiter);
-      if (i >= 0) this.sessionWaiters.splice(i, 1);
-    };
-  }
-
-  private offerSessions(): void {
-    if (this.sessionWaiters.length === 0) return;
-    for (const s of this.sessions.values()) {
-      if (this.sessionWaiters.length === 0) return;
-      if (!s.holder && s.available > 0) this.sessionWaiters.shift()?.(s);
-    }
+    return this.sessions.waitFor(c, onSession);
   }
 
   releaseSession(s: SessionRecord): void {
     if (!s.holder) return;
-    const holder = s.holder as { boundSession?: SessionRecord };
-    if (holder.boundSession === s) holder.boundSession = undefined;
-    s.holder = undefined;
-    s.lockedUntil = 0;
+    this.sessions.unbind(s);
     // Messages held under the session lock go back in sequence order, delivery count + 1.
     const held = [...s.locks].sort((a, b) => b.message.seq - a.message.seq);
     for (const lock of held) {
-      this.unlock(lock);
+      this.locks.release(lock);
       const m = lock.message;
-      m.deliveryCount++;
-      if (m.deliveryCount >= this.settings.maxDeliveryCount) {
-        this.moveToDeadLetter(
-          m,
-          'MaxDeliveryCountExceeded',
-          `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`,
-        );
-      } else if (lock.returnTo === 'deferred') {
-        this.setState(m, 'deferred');
+      if (!this.redeliverOrDeadLetter(m)) continue;
+      if (lock.returnTo === 'deferred') {
+        this.store.setState(m, 'deferred');
       } else {
-        this.setState(m, 'active');
+        this.store.setState(m, 'active');
         s.ready.unshift(m);
       }
     }
-    this.offerSessions();
-    this.dropIfIdle(s);
-  }
-
-  private heldSession(id: string): SessionRecord | undefined {
-    const s = this.sessions.get(id);
-    return s && s.holder && s.lockedUntil > this.clock() ? s : undefined;
+    this.sessions.offer();
+    this.sessions.dropIfIdle(s);
   }
 
   renewSessionLock(id: string): number | undefined {
-    const s = this.heldSession(id);
-    if (!s) return undefined;
-    s.lockedUntil = this.clock() + this.settings.lockDurationMs;
-    for (const lock of s.locks) lock.lockedUntil = s.lockedUntil;
-    this.sessionHeap.push({ at: s.lockedUntil, session: s });
-    return s.lockedUntil;
+    return this.sessions.renewLock(id);
   }
 
   getSessionState(id: string): unknown {
-    const s = this.heldSession(id);
-    if (!s) return undefined;
-    return s.state ?? null;
+    return this.sessions.getState(id);
   }
 
   setSessionState(id: string, state: unknown): boolean {
-    const s = this.heldSession(id);
-    if (!s) return false;
-    s.state = state;
-    return true;
+    return this.sessions.setState(id, state);
   }
 
   // ---- time -----------------------------------------------------------------------------------
@@ -649,18 +443,11 @@ export class Entity {
   /** Runs everything that is due: lock and session-lock expiry, scheduled activation, TTL expiry. */
   tick(): void {
     const now = this.clock();
-    for (let e = this.lockHeap.peek(); e && e.at <= now; e = this.lockHeap.peek()) {
-      this.lockHeap.pop();
-      if (e.lock.live && e.lock.lockedUntil === e.at) this.expireLock(e.lock);
-    }
-    for (let e = this.sessionHeap.peek(); e && e.at <= now; e = this.sessionHeap.peek()) {
-      this.sessionHeap.pop();
-      const s = e.session;
-      if (s.holder && s.lockedUntil === e.at) {
-        const holder = s.holder;
-        this.releaseSession(s);
-        holder.sessionLost?.();
-      }
+    for (const lock of this.locks.expired(now)) this.expireLock(lock);
+    for (const s of this.sessions.expired(now)) {
+      const holder = s.holder;
+      this.releaseSession(s);
+      holder?.sessionLost?.();
     }
     for (let e = this.scheduledHeap.peek(); e && e.at <= now; e = this.scheduledHeap.peek()) {
       this.scheduledHeap.pop();

@@ -20,7 +20,6 @@ import {
   sym,
   type RawMap,
 } from './amqp-bytes.js';
-import type { Lock } from './entity.js';
 import { encodeTyped, rhea, types, type Typed } from './rhea.js';
 
 export interface HeaderFields {
@@ -52,8 +51,11 @@ export class StoredMessage {
   deliveryCount = 0;
   state: MessageState = 'active';
   scheduledAt: number | undefined;
-  /** Set while a peek-lock receiver holds the message. */
-  lock: Lock | undefined;
+  /**
+   * Set while a peek-lock receiver holds the message: the queue's Lock (entity-types.ts). Typed by
+   * the one field read through the message, so this module does not depend on the queue's types.
+   */
+  lock: { readonly lockedUntil: number } | undefined;
 
   constructor(
     readonly header: HeaderFields,
