@@ -269,29 +269,21 @@ export class Entity {
   }
 
   complete(token: string): SettleOutcome {
-    const lock = this.liveLock(token);
-    if (!lock) return 'lock-lost';
-    this.locks.release(lock);
-    this.store.setState(lock.message, 'gone');
-    return 'ok';
+    return this.settleLocked(token, (m) => this.store.setState(m, 'gone'));
   }
 
   abandon(token: string, propertiesToModify?: Record<string, unknown>): SettleOutcome {
-    const lock = this.liveLock(token);
-    if (!lock) return 'lock-lost';
-    this.locks.release(lock);
-    lock.message.modifyProperties(propertiesToModify);
-    this.returnMessage(lock);
-    return 'ok';
+    return this.settleLocked(token, (m, lock) => {
+      m.modifyProperties(propertiesToModify);
+      this.returnMessage(lock);
+    });
   }
 
   defer(token: string, propertiesToModify?: Record<string, unknown>): SettleOutcome {
-    const lock = this.liveLock(token);
-    if (!lock) return 'lock-lost';
-    this.locks.release(lock);
-    lock.message.modifyProperties(propertiesToModify);
-    this.store.setState(lock.message, 'deferred');
-    return 'ok';
+    return this.settleLocked(token, (m) => {
+      m.modifyProperties(propertiesToModify);
+      this.store.setState(m, 'deferred');
+    });
   }
 
   deadLetterByLock(
@@ -300,10 +292,15 @@ export class Entity {
     description: string | undefined,
     propertiesToModify?: Record<string, unknown>,
   ): SettleOutcome {
+    return this.settleLocked(token, (m) => this.moveToDeadLetter(m, reason, description, propertiesToModify));
+  }
+
+  /** Every settlement: only under a live lock (else lock-lost, as the service answers), which it ends. */
+  private settleLocked(token: string, settle: (m: StoredMessage, lock: Lock) => void): SettleOutcome {
     const lock = this.liveLock(token);
     if (!lock) return 'lock-lost';
     this.locks.release(lock);
-    this.moveToDeadLetter(lock.message, reason, description, propertiesToModify);
+    settle(lock.message, lock);
     return 'ok';
   }
 
