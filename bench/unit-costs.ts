@@ -1,5 +1,5 @@
 /**
- * Unit costs (issue 8): process CPU per operation of each kind a job is made of, through the local
+ * Unit costs: process CPU per operation of each kind a job is made of, through the local
  * stack's own adapters and emulators (both ends of each call are in this process, the emulators on
  * worker threads: process CPU counts all threads), at 16 concurrent
  * callers like the triggers. With the per-job counts (bench/cost.ts) they say where a job's CPU goes
@@ -12,7 +12,6 @@ import { pathToFileURL } from 'node:url';
 import { jobIdFor } from '../shared/jobs/ids.js';
 import type { JobDocument } from '../shared/jobs/job.js';
 import { CosmosWebhookStore } from '../shared/webhooks/cosmos-store.js';
-import type { Database } from '@azure/cosmos';
 import { benchJobDocument, emulatorPlacement, JOB_REQUEST, startBenchStack } from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';
@@ -38,9 +37,7 @@ export async function runUnitCosts(options: { ops?: number } = {}): Promise<Part
   const stack = await startBenchStack();
   try {
     const { jobs } = stack.services;
-    const webhooks = new CosmosWebhookStore(
-      (stack.services.extensions.cosmosDatabase as Database).container('webhooks'),
-    );
+    const webhooks = new CosmosWebhookStore(stack.services.database.container('webhooks'));
     const model = stack.services.invoke.model;
     // Warm-up of every path (JIT, connections, SDK metadata).
     await cpuPerCall(50, (i) => jobs.create(benchJobDocument(stack.tenantId, `warm-${i}`)));

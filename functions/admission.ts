@@ -4,7 +4,6 @@
  */
 import { ValidationError } from '../shared/errors/index.js';
 import { retentionTtlSeconds } from '../shared/tenants/tenant.js';
-import { securityOf } from './http/security.js';
 import type { AppServices } from './app-services.js';
 
 export interface Admission {
@@ -22,7 +21,7 @@ export async function admitSubmission(
   bytes: number,
 ): Promise<Admission> {
   refuseUnknownModel(services, body);
-  const { gate } = securityOf(services);
+  const { gate } = services.security;
   const decision = await gate.admit(tenantId, body, bytes);
   // Cached per instance by the gate, so this is not another read.
   const tenant = await gate.tenant(tenantId);

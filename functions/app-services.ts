@@ -3,18 +3,23 @@
  * (composition.ts) and getServices hands out (services.ts). Its own module, so that neither of those
  * two imports the other for the type.
  */
+import type { Database } from '@azure/cosmos';
 import type { Authenticator } from '../shared/auth/authenticate.js';
 import type { Config } from '../shared/config/index.js';
 import type { PayloadStore } from '../shared/messaging/claim-check.js';
 import type { MessagePublisher } from '../shared/messaging/publisher.js';
-import type { InvokeDeps, PostprocessDeps, StageDeps } from '../shared/stages/deps.js';
+import type { AcceptDeps, InvokeDeps, PostprocessDeps, StageDeps } from '../shared/stages/deps.js';
 import type { JobStore } from '../shared/store/job-store.js';
 import type { Logger } from '../shared/telemetry/logger.js';
+import type { SecurityServices } from '../shared/tenants/security-services.js';
 import type { UsageReader } from '../shared/usage/usage-reader.js';
+import type { DeliverStageDeps } from '../shared/webhooks/deliver-stage.js';
 
 export interface AppServices {
   readonly config: Config;
   readonly logger: Logger;
+  /** The Cosmos database whose containers the stores use; the domain services below are built on it. */
+  readonly database: Database;
   readonly jobs: JobStore;
   readonly payloads: PayloadStore;
   readonly publisher: MessagePublisher;
@@ -27,7 +32,26 @@ export interface AppServices {
   readonly stage: StageDeps;
   readonly invoke: InvokeDeps;
   readonly postprocess: PostprocessDeps;
-  /** Adapters keyed by name for features that build on the core (tenants, webhooks, usage). */
-  readonly extensions: Readonly<Record<string, unknown>>;
+  /**
+   * accept (HTTP and the intake queue): `stage` plus the endpoint check, so a job naming an endpoint that
+   * is not the tenant's own and enabled is refused at submission.
+   */
+  readonly accept: AcceptDeps;
+  /**
+   * persist and cancel: `stage` plus the subscriber check, so a job whose tenant has no endpoint for its
+   * event skips the `deliver` hop.
+   */
+  readonly events: StageDeps;
+  /** Tenant and key stores, the submission gate (limits, model allow-list, budget), the admin use cases. */
+  readonly security: SecurityServices;
+  /** The webhook adapters: endpoint store, key wrapper, SSRF-guarded HTTP client, settings. */
+  readonly webhooks: DeliverStageDeps;
   close(): Promise<void>;
 }
+
+/**
+ * What a host builds itself (clients, stores, the core stage dependencies); composeServices
+ * (composition.ts) derives the rest from it, so tests that wire their own clients get the same domain
+ * services as production.
+ */
+export type CoreServices = Omit<AppServices, 'accept' | 'events' | 'security' | 'webhooks'>;

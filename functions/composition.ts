@@ -22,7 +22,16 @@ import { CosmosUsageReader } from '../shared/usage/usage-reader.js';
 import { HeavyWorkPool } from '../shared/work/heavy-work-pool.js';
 import { pooledPromptTokenCounter } from '../shared/work/pooled-prompt-tokens.js';
 import { pooledSchemaWork } from '../shared/work/pooled-schema-work.js';
-import type { AppServices } from './app-services.js';
+import { createCosmosSecurityServices } from '../shared/tenants/security-services.js';
+import { CosmosWebhookStore } from '../shared/webhooks/cosmos-store.js';
+import { EndpointCachingStore } from '../shared/webhooks/endpoint-cache.js';
+import type { DeliverStageDeps } from '../shared/webhooks/deliver-stage.js';
+import { webhookEndpointCheck } from '../shared/webhooks/endpoint-check.js';
+import { createWebhookHttpClient } from '../shared/webhooks/http-client.js';
+import { LocalKeyWrapper } from '../shared/webhooks/key-wrapper.js';
+import { kekFromConfig, webhookSettingsFromConfig } from '../shared/webhooks/settings.js';
+import { webhookSubscribers } from '../shared/webhooks/subscribers.js';
+import type { AppServices, CoreServices } from './app-services.js';
 
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
@@ -76,9 +85,10 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     ...(config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {}),
   });
   const entra = entraVerifierFromConfig(config);
-  return {
+  return composeServices({
     config,
     logger,
+    database,
     jobs,
     payloads,
     publisher,
@@ -92,7 +102,6 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
       ...stage,
       costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) ?? 0,
     },
-    extensions: { cosmosDatabase: database },
     async close() {
       await publisher.close();
       await serviceBus.close();
@@ -100,7 +109,65 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
       model.close();
       await heavyWork.close();
     },
+  });
+}
+
+/**
+ * The domain services derived from the core: the security domain, the webhook adapters and the stage
+ * dependencies that need the webhook store. Each is created on first use and kept, so an instance that
+ * only runs, say, the invoke stage never builds the webhook client, and none of this runs before the
+ * first invocation asks for it. They hold no connection of their own (the core's clients do), so the
+ * core's close() closes everything.
+ */
+export function composeServices(core: CoreServices): AppServices {
+  const { config } = core;
+  const security = lazy(() =>
+    createCosmosSecurityServices(core.database, {
+      apiKeyEnv: apiKeyEnvLabel(config.PIPELINE_ENVIRONMENT),
+      ...(config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {}),
+    }),
+  );
+  const webhooks = lazy((): DeliverStageDeps => {
+    const settings = webhookSettingsFromConfig(config);
+    return {
+      // Endpoint lists cached a few seconds: no query per job in deliver (shared/webhooks/endpoint-cache.ts).
+      // The same store serves the webhook API, so an endpoint registered on this instance counts at once.
+      store: new EndpointCachingStore(new CosmosWebhookStore(core.database.container('webhooks'))),
+      keys: new LocalKeyWrapper(kekFromConfig(config)),
+      settings,
+      now: () => new Date(),
+      http: createWebhookHttpClient({
+        policy: settings.policy,
+        timeoutMs: settings.timeoutMs,
+        maxResponseBytes: settings.maxResponseBytes,
+      }),
+      publisher: core.publisher,
+      logger: core.logger.child({ component: 'webhooks' }),
+    };
+  });
+  const accept = lazy(() => ({ ...core.stage, webhookEndpoints: webhookEndpointCheck(webhooks().store) }));
+  const events = lazy(() => ({ ...core.stage, subscribers: webhookSubscribers(webhooks().store) }));
+  return {
+    ...core,
+    get security() {
+      return security();
+    },
+    get webhooks() {
+      return webhooks();
+    },
+    get accept() {
+      return accept();
+    },
+    get events() {
+      return events();
+    },
   };
+}
+
+/** The value `create` returns, created on the first call and reused after. */
+function lazy<T>(create: () => T): () => T {
+  let created: { readonly value: T } | undefined;
+  return () => (created ??= { value: create() }).value;
 }
 
 function createCosmosClient(config: Config, credential: () => TokenCredential): CosmosClient {

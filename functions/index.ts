@@ -36,6 +36,18 @@ for (const definition of functionDefinitions) {
 }
 
 /**
+ * Graceful shutdown (scale-in, deployment, restart): the host runs this hook before it stops the worker,
+ * so Service Bus links, the Cosmos client, the model client and the worker pool close cleanly, as the dev
+ * host closes them on Ctrl-C. functions/services.ts is imported here, not at the top: the entry's own
+ * import stays free of handler code (test/cost/startup-imports.test.ts). An instance that never served an
+ * invocation has no services to close, and the import costs one small file.
+ */
+app.hook.appTerminate(async () => {
+  const { closeServices } = await import('./services.js');
+  await closeServices();
+});
+
+/**
  * Loads every handler module once the import has returned to the host: setImmediate runs after the
  * importer has resumed (a microtask), so the preload does not count toward the import, and its file reads
  * interleave with the worker's own messages. A failure is logged, not thrown: the worker keeps serving,

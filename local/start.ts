@@ -35,11 +35,8 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 // Modules only one mode needs load in that mode (attached.ts brings @azure/identity), and while the
 // stack starts rather than before it.
 async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
-  const webhookModules = Promise.all([
-    import('../functions/webhooks/runtime.js'),
-    import('./webhook-receiver/dev.js'),
-  ]);
-  webhookModules.catch(() => undefined);
+  const receiverModule = import('./webhook-receiver/dev.js');
+  receiverModule.catch(() => undefined);
   const stack = await startLocalStack({
     port,
     serviceBusPort: Number(process.env.SERVICEBUS_EMULATOR_PORT ?? 5672),
@@ -48,9 +45,9 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
     emulatorThreads: true,
   });
   // A receiver registered as the dev tenant's endpoint: completions arrive signed and verified here.
-  const [{ webhookRuntime }, { startDevWebhookReceiver }] = await webhookModules;
+  const { startDevWebhookReceiver } = await receiverModule;
   const webhooks = await startDevWebhookReceiver({
-    deps: webhookRuntime(stack.services),
+    deps: stack.services.webhooks,
     tenantId: stack.tenantId,
     port: Number(process.env.WEBHOOK_RECEIVER_PORT ?? 7072),
   });

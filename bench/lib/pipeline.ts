@@ -3,7 +3,6 @@
  * worker threads, submit jobs over HTTP or the intake queue, wait for a condition without touching
  * Cosmos DB (reads there would be counted as the pipeline's), then read the finished jobs back.
  */
-import type { Database } from '@azure/cosmos';
 import { readdirSync, readFileSync } from 'node:fs';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack.js';
 import { jobIdFor, requestHashOf } from '../../shared/jobs/ids.js';
@@ -233,9 +232,7 @@ export async function readJobs(stack: LocalStack, ids: readonly string[]): Promi
 
 /** Every job of the dev tenant in one single-partition query (for runs of thousands of jobs). */
 export async function readAllJobs(stack: LocalStack): Promise<JobDocument[]> {
-  const database = stack.services.extensions.cosmosDatabase as Database | undefined;
-  if (!database) throw new Error('The stack exposes no Cosmos database');
-  const { resources } = await database
+  const { resources } = await stack.services.database
     .container('jobs')
     .items.query<JobDocument>(
       { query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: stack.tenantId }] },

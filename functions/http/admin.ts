@@ -17,18 +17,17 @@ import {
 import { TenantIdSchema } from '../../shared/tenants/tenant.js';
 import type { GroupHandlers } from '../manifest.js';
 import { adminRoute, json, pathParam, readJsonBody } from './context.js';
-import { securityOf } from './security.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
 const create = adminRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
-  const tenant = await createTenant(scope.principal, value, securityOf(scope.services).admin);
+  const tenant = await createTenant(scope.principal, value, scope.services.security.admin);
   return json(201, tenant);
 });
 
 const list = adminRoute(async (scope) =>
-  json(200, { tenants: await listTenants(scope.principal, securityOf(scope.services).admin) }),
+  json(200, { tenants: await listTenants(scope.principal, scope.services.security.admin) }),
 );
 
 const read = adminRoute(async (scope) =>
@@ -37,7 +36,7 @@ const read = adminRoute(async (scope) =>
     await getTenant(
       scope.principal,
       pathParam(scope, 'tenantId', TenantIdSchema),
-      securityOf(scope.services).admin,
+      scope.services.security.admin,
     ),
   ),
 );
@@ -48,7 +47,7 @@ const update = adminRoute(async (scope) => {
     scope.principal,
     pathParam(scope, 'tenantId', TenantIdSchema),
     value,
-    securityOf(scope.services).admin,
+    scope.services.security.admin,
   );
   return json(200, tenant);
 });
@@ -59,7 +58,7 @@ const issueKey = adminRoute(async (scope) => {
     scope.principal,
     pathParam(scope, 'tenantId', TenantIdSchema),
     value,
-    securityOf(scope.services).admin,
+    scope.services.security.admin,
   );
   scope.services.logger.info('apikey.issued', { tenantId: issued.tenantId, keyId: issued.keyId });
   return json(201, issued, NO_STORE);
@@ -70,7 +69,7 @@ const listKeys = adminRoute(async (scope) =>
     keys: await listApiKeys(
       scope.principal,
       pathParam(scope, 'tenantId', TenantIdSchema),
-      securityOf(scope.services).admin,
+      scope.services.security.admin,
     ),
   }),
 );
@@ -80,7 +79,7 @@ const revokeKey = adminRoute(async (scope) => {
     scope.principal,
     pathParam(scope, 'tenantId', TenantIdSchema),
     pathParam(scope, 'keyId', KeyIdSchema),
-    securityOf(scope.services).admin,
+    scope.services.security.admin,
   );
   scope.services.logger.info('apikey.revoked', { tenantId: revoked.tenantId, keyId: revoked.keyId });
   return json(200, revoked);

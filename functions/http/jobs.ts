@@ -15,7 +15,6 @@ import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } f
 import { problemResponse } from './problem.js';
 import { admitSubmission } from '../admission.js';
 import { toJobView } from './job-view.js';
-import { acceptStageDeps, eventStageDeps } from '../webhooks/stage-deps.js';
 
 function jobLocation(scope: AuthenticatedScope, jobId: string): string {
   return new URL(
@@ -41,7 +40,7 @@ const submitJob = tenantRoute(async (scope) => {
   const { value, bytes } = await readJsonBody(scope);
   // Per-tenant limits (shared/limits): 403/400/413/429 before any write; `hold` schedules the job.
   const admission = await admitSubmission(scope.services, scope.principal.tenantId, value, bytes);
-  const { job, created } = await acceptJob(acceptStageDeps(scope.services), {
+  const { job, created } = await acceptJob(scope.services.accept, {
     tenantId: scope.principal.tenantId,
     ...(idempotencyKey ? { idempotencyKey } : {}),
     body: value,
@@ -66,7 +65,7 @@ const submitBatch = tenantRoute(async (scope) => {
         item.job,
         Buffer.byteLength(JSON.stringify(item.job)),
       );
-      const { job, created } = await acceptJob(acceptStageDeps(scope.services), {
+      const { job, created } = await acceptJob(scope.services.accept, {
         tenantId: scope.principal.tenantId,
         ...(item.idempotency_key ? { idempotencyKey: item.idempotency_key } : {}),
         body: item.job,
@@ -111,7 +110,7 @@ const listTenantJobs = tenantRoute(async (scope) => {
 
 const cancel = tenantRoute(async (scope) => {
   const jobId = pathParam(scope, 'id', JobIdSchema);
-  const job = await cancelJob(eventStageDeps(scope.services), scope.principal.tenantId, jobId, scope.trace);
+  const job = await cancelJob(scope.services.events, scope.principal.tenantId, jobId, scope.trace);
   return json(200, toJobView(job));
 });
 

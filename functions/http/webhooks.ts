@@ -18,7 +18,6 @@ import {
 } from '../../shared/webhooks/endpoints.js';
 import { replayFailedSince, replayJob } from '../../shared/webhooks/replay.js';
 import type { GroupHandlers } from '../manifest.js';
-import { webhookRuntime } from '../webhooks/runtime.js';
 import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 
 function endpointLocation(scope: AuthenticatedScope, endpointId: string): string {
@@ -53,7 +52,7 @@ async function publishReplays(scope: AuthenticatedScope, messages: readonly Deli
 const register = tenantRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
   const { endpoint, secret } = await registerEndpoint(
-    webhookRuntime(scope.services),
+    scope.services.webhooks,
     scope.principal.tenantId,
     value,
   );
@@ -62,13 +61,13 @@ const register = tenantRoute(async (scope) => {
 });
 
 const list = tenantRoute(async (scope) => {
-  const endpoints = await listEndpoints(webhookRuntime(scope.services), scope.principal.tenantId);
+  const endpoints = await listEndpoints(scope.services.webhooks, scope.principal.tenantId);
   return json(200, { endpoints });
 });
 
 const read = tenantRoute(async (scope) => {
   const endpoint = await getEndpoint(
-    webhookRuntime(scope.services),
+    scope.services.webhooks,
     scope.principal.tenantId,
     pathParam(scope, 'id', EndpointIdSchema),
   );
@@ -79,7 +78,7 @@ const rotate = tenantRoute(async (scope) => {
   const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const body = await optionalJsonBody(scope);
   const { endpoint, secret } = await rotateSecret(
-    webhookRuntime(scope.services),
+    scope.services.webhooks,
     scope.principal.tenantId,
     endpointId,
     body,
@@ -89,7 +88,7 @@ const rotate = tenantRoute(async (scope) => {
 
 const enable = tenantRoute(async (scope) => {
   const endpoint = await enableEndpoint(
-    webhookRuntime(scope.services),
+    scope.services.webhooks,
     scope.principal.tenantId,
     pathParam(scope, 'id', EndpointIdSchema),
   );
@@ -102,7 +101,7 @@ export const AttemptsQuerySchema = z.strictObject({
 });
 
 const attempts = tenantRoute(async (scope) => {
-  const runtime = webhookRuntime(scope.services);
+  const runtime = scope.services.webhooks;
   const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const query = parseOrThrow(
     AttemptsQuerySchema,
@@ -123,7 +122,7 @@ const replayFailed = tenantRoute(async (scope) => {
   const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const { since } = parseOrThrow(ReplayFailedSchema, (await readJsonBody(scope)).value, 'The body');
   const messages = await replayFailedSince(
-    webhookRuntime(scope.services),
+    scope.services.webhooks,
     scope.principal.tenantId,
     endpointId,
     new Date(since),
@@ -136,7 +135,7 @@ export const ReplayJobSchema = z.strictObject({ endpointId: EndpointIdSchema.opt
 const replayJobEvent = tenantRoute(async (scope) => {
   const jobId = pathParam(scope, 'jobId', JobIdSchema);
   const body = parseOrThrow(ReplayJobSchema, await optionalJsonBody(scope), 'The body');
-  const messages = await replayJob(webhookRuntime(scope.services), scope.principal.tenantId, jobId, body);
+  const messages = await replayJob(scope.services.webhooks, scope.principal.tenantId, jobId, body);
   if (messages.length === 0) throw new NotFoundError(`No webhook event recorded for job ${jobId}`);
   return publishReplays(scope, messages);
 });

@@ -4,11 +4,10 @@
  */
 import { DeliverQueueBodySchema, runDeliverStage } from '../../shared/webhooks/deliver-stage.js';
 import type { GroupHandlers } from '../manifest.js';
-import { webhookRuntime } from '../webhooks/runtime.js';
 import { stageTrigger } from './stage-trigger.js';
 
 const deliver = stageTrigger('deliver', DeliverQueueBodySchema, async ({ services, body, traceparent }) => {
-  await runDeliverStage(webhookRuntime(services), body, traceparent);
+  await runDeliverStage(services.webhooks, body, traceparent);
 });
 
 /** Implementations by function name; names and queues are in functions/manifest.ts. */

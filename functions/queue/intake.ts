@@ -24,7 +24,6 @@ import type { GroupHandlers } from '../manifest.js';
 import { admitSubmission } from '../admission.js';
 import type { AppServices } from '../app-services.js';
 import { getServices } from '../services.js';
-import { acceptStageDeps } from '../webhooks/stage-deps.js';
 import { deadLetter, traceparentOf } from './stage-trigger.js';
 
 async function acceptFromQueue(message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> {
@@ -53,7 +52,7 @@ async function acceptFromQueue(message: QueueMessage, _context: InvocationContex
     const body = bodyOf(message.body);
     const admission = await admit(services, tenantId, body);
     if (admission.kind === 'refused') return deadLetter(admission.reason, admission.detail);
-    await acceptJob(acceptStageDeps(services), {
+    await acceptJob(services.accept, {
       tenantId,
       idempotencyKey: key.data,
       body,

@@ -10,7 +10,6 @@ import { invokeModel } from '../../shared/stages/invoke.js';
 import { persistOutcome } from '../../shared/stages/persist.js';
 import { postprocessCompletion } from '../../shared/stages/postprocess.js';
 import type { GroupHandlers } from '../manifest.js';
-import { eventStageDeps } from '../webhooks/stage-deps.js';
 import { stageTrigger } from './stage-trigger.js';
 
 const invoke = stageTrigger('invoke', InvokeMessageSchema, ({ services, body, traceparent }) =>
@@ -22,7 +21,7 @@ const postprocess = stageTrigger('postprocess', PostprocessMessageSchema, ({ ser
 );
 
 const persist = stageTrigger('persist', PersistMessageSchema, async ({ services, body, traceparent }) => {
-  await persistOutcome(eventStageDeps(services), body, traceparent);
+  await persistOutcome(services.events, body, traceparent);
 });
 
 /** Implementations by function name; names and queues are in functions/manifest.ts. */

@@ -2,15 +2,19 @@
  * The entry's registrations, without the host: `app` is replaced by a recorder, so importing the entry
  * records what the Functions host would index. Every queue function of the manifest is registered on the
  * `ServiceBusConnection` with the handler toServiceBusHandler built for its own definition, the one that
- * turns a deadLetter outcome into DeadLetterRequested (its own tests cover that).
+ * turns a deadLetter outcome into DeadLetterRequested (its own tests cover that). One appTerminate hook
+ * closes the process's services on graceful shutdown.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { functionManifest } from '../../functions/manifest.js';
+import type { AppServices } from '../../functions/app-services.js';
 import type * as Wrapper from '../../functions/queue/to-service-bus-handler.js';
+import { getServices, useServices } from '../../functions/services.js';
 
 const registered = vi.hoisted(() => ({
   queues: [] as Array<{ name: string; options: { connection: string; queueName: string; handler: unknown } }>,
   http: [] as string[],
+  terminate: [] as Array<(context: unknown) => unknown>,
 }));
 
 vi.mock('../../functions/azure-functions.js', () => ({
@@ -18,6 +22,9 @@ vi.mock('../../functions/azure-functions.js', () => ({
     http: (name: string) => void registered.http.push(name),
     serviceBusQueue: (name: string, options: { connection: string; queueName: string; handler: unknown }) =>
       void registered.queues.push({ name, options }),
+    hook: {
+      appTerminate: (handler: (context: unknown) => unknown) => void registered.terminate.push(handler),
+    },
   },
 }));
 
@@ -53,5 +60,31 @@ describe('the entry registers the queue functions', () => {
       expect(definition).toMatchObject({ kind: 'serviceBusQueue', name });
       expect(options.handler).toBe(wrap.mock.results[index]!.value);
     });
+  });
+});
+
+describe('the entry closes the services when the host shuts down', () => {
+  it('registers one appTerminate hook', () => {
+    expect(registered.terminate).toHaveLength(1);
+  });
+
+  it('closes the services in use, once, and forgets them so a later invocation builds new ones', async () => {
+    const close = vi.fn(() => Promise.resolve());
+    const services = { close } as unknown as AppServices;
+    useServices(services);
+    await registered.terminate[0]!({ hookData: {} });
+    expect(close).toHaveBeenCalledTimes(1);
+    // Nothing left to close: a second shutdown signal does not close the same clients twice.
+    await registered.terminate[0]!({ hookData: {} });
+    expect(close).toHaveBeenCalledTimes(1);
+    const replacement = { close: () => Promise.resolve() } as unknown as AppServices;
+    useServices(replacement);
+    await expect(getServices()).resolves.toBe(replacement);
+    useServices(undefined);
+  });
+
+  it('resolves when no invocation ever created services', async () => {
+    useServices(undefined);
+    await expect(registered.terminate[0]!({ hookData: {} })).resolves.toBeUndefined();
   });
 });

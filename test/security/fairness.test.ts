@@ -13,7 +13,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Principal } from '../../shared/auth/principal.js';
 import { updateTenant } from '../../shared/tenants/admin.js';
-import { securityOf } from '../../functions/http/security.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 
@@ -99,7 +98,7 @@ test('a flooding tenant is held to its admission share and the other tenant fini
   const keyA = await stack.addTenant('flood-a');
   const keyB = await stack.addTenant('steady-b');
   const keyU = await stack.addTenant('unlimited-u');
-  const security = securityOf(stack.services);
+  const security = stack.services.security;
   // Before their first submission, so the gate's tenant cache has not seen the dev defaults.
   await updateTenant(
     admin,

@@ -14,7 +14,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { functionManifest } from '../../functions/manifest.js';
-import { webhookRuntime } from '../../functions/webhooks/runtime.js';
 import { disableEndpoint } from '../../shared/webhooks/endpoints.js';
 import { createSender, startHealthProbe, violations, type HealthProbe, type Sender } from './fuzz-client.js';
 import * as bodies from './fuzz-bodies.js';
@@ -183,7 +182,7 @@ beforeAll(async () => {
   const disabled = String(
     (await call('POST', '/v1/webhooks/endpoints', keyA, { url: 'http://localhost:9/a3' })).id,
   );
-  await disableEndpoint(webhookRuntime(h.services), 'fuzz-a', disabled, 'fuzz setup', new Date());
+  await disableEndpoint(h.services.webhooks, 'fuzz-a', disabled, 'fuzz setup', new Date());
   const endpointB = await call('POST', '/v1/webhooks/endpoints', keyB, {
     url: 'http://localhost:9/b-private-hook',
   });

@@ -19,9 +19,9 @@ import { HeavyWorkPool } from '../../shared/work/heavy-work-pool.js';
 import { pooledSchemaWork } from '../../shared/work/pooled-schema-work.js';
 import { createTenant, issueApiKey } from '../../shared/tenants/admin.js';
 import type { CreateTenantInput } from '../../shared/tenants/tenant.js';
-import { securityOf } from '../../functions/http/security.js';
 import { functionDefinitions } from '../../functions/registry.js';
 import type { AppServices } from '../../functions/app-services.js';
+import { composeServices } from '../../functions/composition.js';
 import { useServices } from '../../functions/services.js';
 import type { HttpFunctionDefinition } from '../../functions/definitions.js';
 import { ensureCosmosResources, startEmbeddedCosmos, type EmbeddedCosmos } from '../../local/cosmos/index.js';
@@ -123,9 +123,10 @@ export async function startHarness(
     settings: { maxAttempts: 4, deadlineMs: 3_600_000, retentionSeconds: 86_400, duplicateWindowMs: 600_000 },
     ...(heavyWork ? { schemas: pooledSchemaWork(heavyWork) } : {}),
   };
-  const services: AppServices = {
+  const services: AppServices = composeServices({
     config,
     logger,
+    database,
     jobs,
     payloads: { put: () => Promise.resolve(), get: () => Promise.resolve(undefined) },
     publisher,
@@ -135,16 +136,15 @@ export async function startHarness(
     stage,
     invoke: { ...stage, model: { complete: () => Promise.reject(new Error('no model in security tests')) } },
     postprocess: { ...stage, costOf: () => 0 },
-    extensions: { cosmosDatabase: database },
     close: () => Promise.resolve(),
-  };
+  });
   useServices(services);
   const host: DevHost = await startDevHost({
     definitions: functionDefinitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http'),
     port: 0,
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   });
-  const admin = securityOf(services).admin;
+  const admin = services.security.admin;
   return {
     apiUrl: `${host.url}/api`,
     services,

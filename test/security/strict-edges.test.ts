@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { QueueMessage } from '../../functions/definitions.js';
 import { handlers as intake } from '../../functions/queue/intake.js';
-import { webhookRuntime } from '../../functions/webhooks/runtime.js';
 import { jobIdFor } from '../../shared/jobs/ids.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
 import { disableEndpoint } from '../../shared/webhooks/endpoints.js';
@@ -42,7 +41,7 @@ beforeAll(async () => {
     url: 'http://127.0.0.1:9/hooks/b',
   });
   disabledA = String(second.body.id);
-  await disableEndpoint(webhookRuntime(h.services), 'edge-a', disabledA, 'test', new Date());
+  await disableEndpoint(h.services.webhooks, 'edge-a', disabledA, 'test', new Date());
   const created = await call('POST', '/v1/jobs', as(keyA), jobBody('a job'));
   expect(created.status).toBe(202);
   jobA = String(created.body.id);
