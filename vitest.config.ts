@@ -1,12 +1,33 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that assert the host stays responsive under hostile load (health latency while fuzzing, heavy
+ * prompts): on two cores they measure the box when other test files run beside them, so they run after
+ * the others, one file at a time.
+ */
+const ALONE = ['test/security/fuzz-routes.test.ts', 'test/e2e/heavy-input.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', '{shared,functions,local}/**/*.test.ts'],
     // Integration tests start emulators on ephemeral ports; two cores, so keep parallelism modest.
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts', '{shared,functions,local}/**/*.test.ts'],
+          exclude: ALONE,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'alone', include: ALONE, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
