@@ -45,12 +45,12 @@ export class HeavyWorkPool {
   /**
    * Runs `task` for `tenantId` on a worker thread. A tenant at its share is declined at once, or with
    * `waitMs` waits that long for its own earlier tasks (`wait`: as long as it takes, for queue-triggered
-   * work that has no caller to answer 429).
+   * work that has no caller to answer 429). `timeoutMs` replaces the pool's time budget for this task.
    */
   async run<T extends HeavyTask>(
     tenantId: string,
     task: T,
-    options: { readonly wait?: boolean; readonly waitMs?: number } = {},
+    options: { readonly wait?: boolean; readonly waitMs?: number; readonly timeoutMs?: number } = {},
   ): Promise<HeavyOutcome<HeavyResult<T>>> {
     if (this.closed) return { ok: false, declined: 'pool_busy' };
     const waitMs = options.wait ? Number.POSITIVE_INFINITY : (options.waitMs ?? 0);
@@ -62,7 +62,7 @@ export class HeavyWorkPool {
       const pool = await this.piscina();
       if (pool.queueSize >= this.options.maxQueue) return { ok: false, declined: 'pool_busy' };
       const value = (await pool.run(task, {
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs),
       })) as HeavyResult<T>;
       return { ok: true, value };
     } catch (error) {
