@@ -38,10 +38,15 @@ export function messageText(message: Pick<CountableMessage, 'content'>): string 
 }
 
 export function countPromptTokens(messages: readonly CountableMessage[]): number {
+  return chatTokens(messages, countTextTokens);
+}
+
+/** The chat framing around each message's role, text and name, each measured by `tokensOf`. */
+function chatTokens(messages: readonly CountableMessage[], tokensOf: (text: string) => number): number {
   let total = REPLY_PRIMING_TOKENS;
   for (const message of messages) {
-    total += TOKENS_PER_MESSAGE + countTextTokens(message.role) + countTextTokens(messageText(message));
-    if (message.name !== undefined) total += TOKENS_PER_NAME + countTextTokens(message.name);
+    total += TOKENS_PER_MESSAGE + tokensOf(message.role) + tokensOf(messageText(message));
+    if (message.name !== undefined) total += TOKENS_PER_NAME + tokensOf(message.name);
   }
   return total;
 }
@@ -101,12 +106,7 @@ function isSpace(code: number): boolean {
  * this is always at or above countPromptTokens. Used when counting would cost more than it may.
  */
 export function promptTokenUpperBound(messages: readonly CountableMessage[]): number {
-  let total = REPLY_PRIMING_TOKENS;
-  for (const message of messages) {
-    total += TOKENS_PER_MESSAGE + utf8Length(message.role) + utf8Length(messageText(message));
-    if (message.name !== undefined) total += TOKENS_PER_NAME + utf8Length(message.name);
-  }
-  return total;
+  return chatTokens(messages, utf8Length);
 }
 
 function utf8Length(text: string): number {

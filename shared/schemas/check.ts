@@ -113,17 +113,18 @@ interface Size {
  * Memoised per schema object: the submit check, accept and the pool adapter all ask about the same
  * parsed schema, and each answer costs a pass over it.
  */
-const sizes = new WeakMap<object, Size>();
-const walks = new WeakMap<object, ReturnType<typeof inspectSchema>>();
-
-function sizeOf(schema: Record<string, unknown>): Size {
-  let size = sizes.get(schema);
-  if (!size) {
-    size = measure(schema);
-    sizes.set(schema, size);
-  }
-  return size;
+function memoisedPerObject<T>(compute: (schema: Record<string, unknown>) => T) {
+  const known = new WeakMap<object, T>();
+  return (schema: Record<string, unknown>): T => {
+    if (known.has(schema)) return known.get(schema) as T;
+    const value = compute(schema);
+    known.set(schema, value);
+    return value;
+  };
 }
+
+const sizeOf = memoisedPerObject(measure);
+const walked = memoisedPerObject(inspectSchema);
 
 function measure(schema: Record<string, unknown>): Size {
   if (nestsDeeperThan(schema, SCHEMA_LIMITS.maxJsonDepth)) {
@@ -138,15 +139,6 @@ function measure(schema: Record<string, unknown>): Size {
     return { serializedChars, issue: { path: [], message } };
   }
   return { serializedChars };
-}
-
-function walked(schema: Record<string, unknown>): ReturnType<typeof inspectSchema> {
-  let walk = walks.get(schema);
-  if (!walk) {
-    walk = inspectSchema(schema);
-    walks.set(schema, walk);
-  }
-  return walk;
 }
 
 function checkUncached(schema: Record<string, unknown>): SchemaVerdict {
