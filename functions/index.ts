@@ -8,7 +8,7 @@
  * completes, overlapping the host's own start-up (indexing, listeners), and on first use if that failed.
  */
 import { app } from './azure-functions.js';
-import type { PreloadReport } from './lazy-handlers.js';
+import type { PreloadReport } from './registry.js';
 import { toServiceBusHandler } from './queue/to-service-bus-handler.js';
 import { functionDefinitions, preloadHandlers } from './registry.js';
 

@@ -2,18 +2,19 @@
  * What the Functions host needs to index the app, and nothing more: each function's name, its trigger
  * (route + methods, or queue) and the handler module group that implements it. This is the one list of
  * functions: registry.ts turns it into definitions whose handlers load on first use, index.ts registers
- * those with Azure and the dev host runs them. Implementations hold no names or routes of their own: each
- * group module exports `handlers`, typed with GroupHandlers below, so a name missing from either side is a
- * compile error (and test/startup checks it at run time).
+ * those with Azure and the dev host runs them. Each group module exports every handler of its group
+ * under the function's name here (`export const submitJob = ...` in http/jobs.ts), checked against
+ * GroupHandlers below when registry.ts loads it, so a name missing or misspelt on either side is a
+ * compile error and a search for a name finds both the route and its code.
  *
  * Why a separate list: importing the handlers loads zod, shared/ and the route modules (~200 ms on a cold
- * start, issue 8), and the v4 programming model needs only these facts, synchronously, at import.
- * Keep this module free of value imports.
+ * start), and the v4 programming model needs only these facts, synchronously, at import. Keep this
+ * module free of value imports.
  */
 import type { HttpMethod } from '@azure/functions';
 import type { HttpFunctionDefinition, QueueFunctionDefinition } from './definitions.js';
 
-/** One handler module per area; each is a dynamic import in handler-groups.ts. */
+/** One handler module per area; each is a dynamic import in registry.ts. */
 export const HANDLER_GROUPS = [
   'health',
   'openapi',
@@ -166,8 +167,8 @@ export const functionManifest = [
 type Entry = (typeof functionManifest)[number];
 
 /**
- * What a group module must export as `handlers`: exactly one handler per manifest name of that group,
- * of the trigger's kind. Use with `satisfies`, so a missing or extra name fails to compile.
+ * What a group module must export: one handler per manifest name of that group, of the trigger's kind
+ * (the module may export other things too, such as the schemas the OpenAPI document reads).
  */
 export type GroupHandlers<G extends HandlerGroup> = {
   readonly [E in Extract<Entry, { readonly group: G }> as E['name']]: E extends { readonly kind: 'http' }

@@ -15,22 +15,21 @@ import {
   updateTenant,
 } from '../../shared/tenants/admin.js';
 import { TenantIdSchema } from '../../shared/tenants/tenant.js';
-import type { GroupHandlers } from '../manifest.js';
 import { adminRoute, json, pathParam, readJsonBody } from './context.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
-const create = adminRoute(async (scope) => {
+export const adminCreateTenant = adminRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
   const tenant = await createTenant(scope.principal, value, scope.services.security.admin);
   return json(201, tenant);
 });
 
-const list = adminRoute(async (scope) =>
+export const adminListTenants = adminRoute(async (scope) =>
   json(200, { tenants: await listTenants(scope.principal, scope.services.security.admin) }),
 );
 
-const read = adminRoute(async (scope) =>
+export const adminGetTenant = adminRoute(async (scope) =>
   json(
     200,
     await getTenant(
@@ -41,7 +40,7 @@ const read = adminRoute(async (scope) =>
   ),
 );
 
-const update = adminRoute(async (scope) => {
+export const adminUpdateTenant = adminRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
   const tenant = await updateTenant(
     scope.principal,
@@ -52,7 +51,7 @@ const update = adminRoute(async (scope) => {
   return json(200, tenant);
 });
 
-const issueKey = adminRoute(async (scope) => {
+export const adminIssueKey = adminRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
   const issued = await issueApiKey(
     scope.principal,
@@ -64,7 +63,7 @@ const issueKey = adminRoute(async (scope) => {
   return json(201, issued, NO_STORE);
 });
 
-const listKeys = adminRoute(async (scope) =>
+export const adminListKeys = adminRoute(async (scope) =>
   json(200, {
     keys: await listApiKeys(
       scope.principal,
@@ -74,7 +73,7 @@ const listKeys = adminRoute(async (scope) =>
   }),
 );
 
-const revokeKey = adminRoute(async (scope) => {
+export const adminRevokeKey = adminRoute(async (scope) => {
   const revoked = await revokeApiKey(
     scope.principal,
     pathParam(scope, 'tenantId', TenantIdSchema),
@@ -84,14 +83,3 @@ const revokeKey = adminRoute(async (scope) => {
   scope.services.logger.info('apikey.revoked', { tenantId: revoked.tenantId, keyId: revoked.keyId });
   return json(200, revoked);
 });
-
-/** Implementations by function name; names and routes are in functions/manifest.ts. */
-export const handlers = {
-  adminCreateTenant: create,
-  adminListTenants: list,
-  adminGetTenant: read,
-  adminUpdateTenant: update,
-  adminIssueKey: issueKey,
-  adminListKeys: listKeys,
-  adminRevokeKey: revokeKey,
-} satisfies GroupHandlers<'admin'>;

@@ -7,10 +7,9 @@ import { JobIdSchema } from '../../shared/jobs/ids.js';
 import { JOB_STATUSES } from '../../shared/jobs/job.js';
 import { IdempotencyKeySchema, BatchSubmitSchema } from '../../shared/jobs/submission.js';
 import { acceptJob } from '../../shared/stages/accept.js';
-import { cancelJob } from '../../shared/stages/cancel.js';
-import { getJob, listJobs } from '../../shared/stages/reads.js';
+import * as cancellation from '../../shared/stages/cancel.js';
+import * as reads from '../../shared/stages/reads.js';
 import { parseOrThrow } from '../../shared/stages/validation.js';
-import type { GroupHandlers } from '../manifest.js';
 import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 import { problemResponse } from './problem.js';
 import { admitSubmission } from '../admission.js';
@@ -35,7 +34,7 @@ function idempotencyKeyOf(scope: AuthenticatedScope): string | undefined {
   return parsed.data;
 }
 
-const submitJob = tenantRoute(async (scope) => {
+export const submitJob = tenantRoute(async (scope) => {
   const idempotencyKey = idempotencyKeyOf(scope);
   const { value, bytes } = await readJsonBody(scope);
   // Per-tenant limits (shared/limits): 403/400/413/429 before any write; `hold` schedules the job.
@@ -52,7 +51,7 @@ const submitJob = tenantRoute(async (scope) => {
   return json(created ? 202 : 200, toJobView(job), { location: jobLocation(scope, job.id) });
 });
 
-const submitBatch = tenantRoute(async (scope) => {
+export const submitJobBatch = tenantRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
   const batch = parseOrThrow(BatchSubmitSchema, value, 'The batch');
   // Each item stands alone: one bad item does not refuse the others, and each carries its own outcome.
@@ -86,9 +85,9 @@ const submitBatch = tenantRoute(async (scope) => {
   return json(207, { results });
 });
 
-const readJob = tenantRoute(async (scope) => {
+export const getJob = tenantRoute(async (scope) => {
   const jobId = pathParam(scope, 'id', JobIdSchema);
-  const job = await getJob(scope.services.jobs, scope.principal.tenantId, jobId);
+  const job = await reads.getJob(scope.services.jobs, scope.principal.tenantId, jobId);
   return json(200, toJobView(job));
 });
 
@@ -99,26 +98,22 @@ const ListQuerySchema = z.strictObject({
   continuationToken: z.string().min(1).max(8192).optional(),
 });
 
-const listTenantJobs = tenantRoute(async (scope) => {
+export const listJobs = tenantRoute(async (scope) => {
   const query = parseOrThrow(ListQuerySchema, Object.fromEntries(scope.request.query.entries()), 'The query');
-  const page = await listJobs(scope.services.jobs, scope.principal.tenantId, query);
+  const page = await reads.listJobs(scope.services.jobs, scope.principal.tenantId, query);
   return json(200, {
     jobs: page.jobs.map(toJobView),
     ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
   });
 });
 
-const cancel = tenantRoute(async (scope) => {
+export const cancelJob = tenantRoute(async (scope) => {
   const jobId = pathParam(scope, 'id', JobIdSchema);
-  const job = await cancelJob(scope.services.events, scope.principal.tenantId, jobId, scope.trace);
+  const job = await cancellation.cancelJob(
+    scope.services.events,
+    scope.principal.tenantId,
+    jobId,
+    scope.trace,
+  );
   return json(200, toJobView(job));
 });
-
-/** Implementations by function name; names and routes are in functions/manifest.ts. */
-export const handlers = {
-  submitJob,
-  submitJobBatch: submitBatch,
-  listJobs: listTenantJobs,
-  getJob: readJob,
-  cancelJob: cancel,
-} satisfies GroupHandlers<'jobs'>;

@@ -11,7 +11,7 @@ import { BatchSubmitSchema, SubmitJobSchema } from '../../shared/jobs/submission
 import { TenantIdSchema } from '../../shared/tenants/tenant.js';
 import { DeliveryIdSchema } from '../../shared/webhooks/ids.js';
 import { RegisterEndpointSchema, RotateSecretSchema } from '../../shared/webhooks/endpoints.js';
-import { functionManifest, type GroupHandlers, type HttpFunctionManifest } from '../manifest.js';
+import { functionManifest, type HttpFunctionManifest } from '../manifest.js';
 import { json, publicRoute } from './context.js';
 import { JobListSchema, JobViewSchema } from './job-view.js';
 
@@ -258,7 +258,7 @@ export function buildOpenApiDocument(routes: readonly HttpRoute[]): Record<strin
 
 let document: Record<string, unknown> | undefined;
 
-const serveOpenApi = publicRoute(() => {
+export const openapi = publicRoute(() => {
   document ??= buildOpenApiDocument(
     functionManifest.filter(
       (entry): entry is Extract<typeof entry, { kind: 'http' }> => entry.kind === 'http',
@@ -266,6 +266,3 @@ const serveOpenApi = publicRoute(() => {
   );
   return Promise.resolve(json(200, document));
 });
-
-/** Implementations by function name; names and routes are in functions/manifest.ts. */
-export const handlers = { openapi: serveOpenApi } satisfies GroupHandlers<'openapi'>;

@@ -4,7 +4,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors/index.js';
 import { parseOrThrow } from '../../shared/stages/validation.js';
-import type { GroupHandlers } from '../manifest.js';
 import { json, tenantRoute } from './context.js';
 
 const MAX_RANGE_MS = 366 * 24 * 60 * 60 * 1000;
@@ -18,7 +17,7 @@ function startOfUtcMonth(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
 }
 
-const readUsage = tenantRoute(async (scope) => {
+export const getUsage = tenantRoute(async (scope) => {
   const query = parseOrThrow(
     UsageQuerySchema,
     Object.fromEntries(scope.request.query.entries()),
@@ -40,6 +39,3 @@ const readUsage = tenantRoute(async (scope) => {
     ...totals,
   });
 });
-
-/** Implementations by function name; names and routes are in functions/manifest.ts. */
-export const handlers = { getUsage: readUsage } satisfies GroupHandlers<'usage'>;

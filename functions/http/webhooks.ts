@@ -17,7 +17,6 @@ import {
   rotateSecret,
 } from '../../shared/webhooks/endpoints.js';
 import { replayFailedSince, replayJob } from '../../shared/webhooks/replay.js';
-import type { GroupHandlers } from '../manifest.js';
 import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 
 function endpointLocation(scope: AuthenticatedScope, endpointId: string): string {
@@ -49,7 +48,7 @@ async function publishReplays(scope: AuthenticatedScope, messages: readonly Deli
   });
 }
 
-const register = tenantRoute(async (scope) => {
+export const registerWebhookEndpoint = tenantRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
   const { endpoint, secret } = await registerEndpoint(
     scope.services.webhooks,
@@ -60,12 +59,12 @@ const register = tenantRoute(async (scope) => {
   return json(201, { ...endpoint, secret }, { location: endpointLocation(scope, endpoint.id) });
 });
 
-const list = tenantRoute(async (scope) => {
+export const listWebhookEndpoints = tenantRoute(async (scope) => {
   const endpoints = await listEndpoints(scope.services.webhooks, scope.principal.tenantId);
   return json(200, { endpoints });
 });
 
-const read = tenantRoute(async (scope) => {
+export const getWebhookEndpoint = tenantRoute(async (scope) => {
   const endpoint = await getEndpoint(
     scope.services.webhooks,
     scope.principal.tenantId,
@@ -74,7 +73,7 @@ const read = tenantRoute(async (scope) => {
   return json(200, endpoint);
 });
 
-const rotate = tenantRoute(async (scope) => {
+export const rotateWebhookSecret = tenantRoute(async (scope) => {
   const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const body = await optionalJsonBody(scope);
   const { endpoint, secret } = await rotateSecret(
@@ -86,7 +85,7 @@ const rotate = tenantRoute(async (scope) => {
   return json(200, { ...endpoint, secret });
 });
 
-const enable = tenantRoute(async (scope) => {
+export const enableWebhookEndpoint = tenantRoute(async (scope) => {
   const endpoint = await enableEndpoint(
     scope.services.webhooks,
     scope.principal.tenantId,
@@ -100,7 +99,7 @@ export const AttemptsQuerySchema = z.strictObject({
   deliveryId: DeliveryIdSchema.optional(),
 });
 
-const attempts = tenantRoute(async (scope) => {
+export const listWebhookAttempts = tenantRoute(async (scope) => {
   const runtime = scope.services.webhooks;
   const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const query = parseOrThrow(
@@ -118,7 +117,7 @@ const attempts = tenantRoute(async (scope) => {
 
 export const ReplayFailedSchema = z.strictObject({ since: z.iso.datetime({ offset: true }) });
 
-const replayFailed = tenantRoute(async (scope) => {
+export const replayFailedWebhooks = tenantRoute(async (scope) => {
   const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const { since } = parseOrThrow(ReplayFailedSchema, (await readJsonBody(scope)).value, 'The body');
   const messages = await replayFailedSince(
@@ -132,22 +131,10 @@ const replayFailed = tenantRoute(async (scope) => {
 
 export const ReplayJobSchema = z.strictObject({ endpointId: EndpointIdSchema.optional() });
 
-const replayJobEvent = tenantRoute(async (scope) => {
+export const replayJobWebhook = tenantRoute(async (scope) => {
   const jobId = pathParam(scope, 'jobId', JobIdSchema);
   const body = parseOrThrow(ReplayJobSchema, await optionalJsonBody(scope), 'The body');
   const messages = await replayJob(scope.services.webhooks, scope.principal.tenantId, jobId, body);
   if (messages.length === 0) throw new NotFoundError(`No webhook event recorded for job ${jobId}`);
   return publishReplays(scope, messages);
 });
-
-/** Implementations by function name; names and routes are in functions/manifest.ts. */
-export const handlers = {
-  registerWebhookEndpoint: register,
-  listWebhookEndpoints: list,
-  getWebhookEndpoint: read,
-  rotateWebhookSecret: rotate,
-  enableWebhookEndpoint: enable,
-  listWebhookAttempts: attempts,
-  replayFailedWebhooks: replayFailed,
-  replayJobWebhook: replayJobEvent,
-} satisfies GroupHandlers<'webhooks'>;

@@ -3,12 +3,12 @@
  * use case is shared/webhooks/deliver-stage.ts; settlement and error mapping are stageTrigger's.
  */
 import { DeliverQueueBodySchema, runDeliverStage } from '../../shared/webhooks/deliver-stage.js';
-import type { GroupHandlers } from '../manifest.js';
 import { stageTrigger } from './stage-trigger.js';
 
-const deliver = stageTrigger('deliver', DeliverQueueBodySchema, async ({ services, body, traceparent }) => {
-  await runDeliverStage(services.webhooks, body, traceparent);
-});
-
-/** Implementations by function name; names and queues are in functions/manifest.ts. */
-export const handlers = { deliver } satisfies GroupHandlers<'deliver'>;
+export const deliver = stageTrigger(
+  'deliver',
+  DeliverQueueBodySchema,
+  async ({ services, body, traceparent }) => {
+    await runDeliverStage(services.webhooks, body, traceparent);
+  },
+);

@@ -20,13 +20,12 @@ import { TenantIdSchema } from '../../shared/tenants/tenant.js';
 import { acceptJob, rejectQueuedSubmission } from '../../shared/stages/accept.js';
 import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
 import type { QueueMessage, QueueOutcome } from '../definitions.js';
-import type { GroupHandlers } from '../manifest.js';
 import { admitSubmission } from '../admission.js';
 import type { AppServices } from '../app-services.js';
 import { getServices } from '../services.js';
 import { deadLetter, traceparentOf } from './stage-trigger.js';
 
-async function acceptFromQueue(message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> {
+export async function acceptQueue(message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> {
   const services = await getServices();
   const tenantId = message.applicationProperties.tenantId;
   if (typeof tenantId !== 'string' || tenantId.length === 0) {
@@ -107,6 +106,3 @@ function bodyOf(body: unknown): unknown {
   if (typeof body === 'string') return parseJsonSafely(body);
   return body;
 }
-
-/** Implementations by function name; names and queues are in functions/manifest.ts. */
-export const handlers = { acceptQueue: acceptFromQueue } satisfies GroupHandlers<'intake'>;

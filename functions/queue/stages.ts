@@ -9,20 +9,22 @@ import {
 import { invokeModel } from '../../shared/stages/invoke.js';
 import { persistOutcome } from '../../shared/stages/persist.js';
 import { postprocessCompletion } from '../../shared/stages/postprocess.js';
-import type { GroupHandlers } from '../manifest.js';
 import { stageTrigger } from './stage-trigger.js';
 
-const invoke = stageTrigger('invoke', InvokeMessageSchema, ({ services, body, traceparent }) =>
+export const invoke = stageTrigger('invoke', InvokeMessageSchema, ({ services, body, traceparent }) =>
   invokeModel(services.invoke, body, traceparent),
 );
 
-const postprocess = stageTrigger('postprocess', PostprocessMessageSchema, ({ services, body, traceparent }) =>
-  postprocessCompletion(services.postprocess, body, traceparent),
+export const postprocess = stageTrigger(
+  'postprocess',
+  PostprocessMessageSchema,
+  ({ services, body, traceparent }) => postprocessCompletion(services.postprocess, body, traceparent),
 );
 
-const persist = stageTrigger('persist', PersistMessageSchema, async ({ services, body, traceparent }) => {
-  await persistOutcome(services.events, body, traceparent);
-});
-
-/** Implementations by function name; names and queues are in functions/manifest.ts. */
-export const handlers = { invoke, postprocess, persist } satisfies GroupHandlers<'stages'>;
+export const persist = stageTrigger(
+  'persist',
+  PersistMessageSchema,
+  async ({ services, body, traceparent }) => {
+    await persistOutcome(services.events, body, traceparent);
+  },
+);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { QueueMessage } from '../../functions/definitions.js';
-import { handlers as intake } from '../../functions/queue/intake.js';
+import { acceptQueue } from '../../functions/queue/intake.js';
 import { jobIdFor } from '../../shared/jobs/ids.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
 import { disableEndpoint } from '../../shared/webhooks/endpoints.js';
@@ -186,7 +186,7 @@ describe('a job may only name an enabled webhook endpoint of its own tenant', ()
   });
 
   test('an intake message whose tenantId is not a tenant id is dead-lettered once, not retried', async () => {
-    const outcome = await intake.acceptQueue(
+    const outcome = await acceptQueue(
       {
         body: JSON.parse(jobBody()) as unknown,
         messageId: 'queue-bad-tenant',
@@ -209,7 +209,7 @@ describe('a job may only name an enabled webhook endpoint of its own tenant', ()
       ['queue-foreign', endpointA],
       ['queue-malformed', 'ep/x'],
     ] as const) {
-      const outcome = await intake.acceptQueue(message(key, endpointId), {} as never);
+      const outcome = await acceptQueue(message(key, endpointId), {} as never);
       expect(outcome).toEqual({ settle: 'complete' });
       const stored = await h.services.jobs.get('edge-b', jobIdFor('edge-b', key));
       const job = stored?.job as JobDocument;

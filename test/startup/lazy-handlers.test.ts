@@ -1,5 +1,5 @@
 /**
- * Handlers that load on first use (functions/lazy-handlers.ts): one import per group however many calls
+ * Handlers that load on first use (createHandlerLoader in functions/registry.ts): one import per group however many calls
  * race for it, the implementation called with the invocation's own arguments, a failed import surfaced to
  * the caller and retried on the next call (not remembered), and a preload that reports failures instead of
  * rejecting, so a worker whose preload failed keeps running.
@@ -11,7 +11,7 @@ import type {
   QueueFunctionDefinition,
   QueueMessage,
 } from '../../functions/definitions.js';
-import { createHandlerLoader, type HandlerModule } from '../../functions/lazy-handlers.js';
+import { createHandlerLoader, type HandlerModule } from '../../functions/registry.js';
 
 type Group = 'a' | 'b';
 
@@ -50,8 +50,8 @@ const message = (deliveryCount: number): QueueMessage => ({
 });
 
 function setUp() {
-  const a = countingImport({ handlers: { echo } });
-  const b = countingImport({ handlers: { complete } });
+  const a = countingImport({ echo });
+  const b = countingImport({ complete });
   const loader = createHandlerLoader<Group>({ a: a.load, b: b.load });
   return { a, b, loader };
 }
