@@ -4,7 +4,7 @@
  * at run time under native ESM (bundlers and vitest hide this). It is loaded with `require`, which returns
  * the whole `module.exports` in the Functions host, the dev host and tests alike, and skips what an ESM
  * `import` of a CommonJS file costs: scanning its 190 KB source for export names (cjs-module-lexer), about
- * 60 ms of every cold start here (issue 8). Both paths share Node's CommonJS cache: one instance.
+ * 60 ms of every cold start here. Both paths share Node's CommonJS cache: one instance.
  */
 import { createRequire } from 'node:module';
 import type * as Types from '@azure/functions';

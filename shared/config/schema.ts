@@ -40,7 +40,7 @@ export const EnvironmentSchema = z.object({
   /** Largest accepted HTTP request body; checked before parsing. */
   HTTP_MAX_BODY_BYTES: positiveInt.default(1024 * 1024),
 
-  // Security and tenancy (issue 7, docs/security.md). All optional: without ENTRA_TENANT_ID only API keys
+  // Security and tenancy (docs/security.md). All optional: without ENTRA_TENANT_ID only API keys
   // authenticate. Entra: the directory whose tokens we accept, the audiences (App ID URI and/or client id,
   // comma-separated), issuers (default: v1 and v2 issuers of ENTRA_TENANT_ID), the JWKS URL, the app role
   // or delegated scope a caller needs, the admin app role, and ENTRA_TENANT_MAP, a JSON array of
@@ -70,7 +70,7 @@ export const EnvironmentSchema = z.object({
   /** Job documents expire this long after their terminal state (Cosmos TTL). */
   JOB_RETENTION_DAYS: positiveInt.default(30),
 
-  // ── Model layer (issue 4, shared/model; documented in docs/model-layer.md) ──────────────────────
+  // ── Model layer (shared/model; documented in docs/model-layer.md) ─────────────────────────────────
   /** JSON: model alias → deployments `[{ name, kind, endpoint, deployment, auth, tpm, rpm?, priority, weight }]`. */
   MODEL_POOLS: jsonVariable(ModelPoolsSchema).default(DEFAULT_MODEL_POOLS),
   /** API-key mode only (local simulator, OpenAI-compatible servers); Azure uses Entra ID tokens. */
@@ -98,7 +98,7 @@ export const EnvironmentSchema = z.object({
   TOKEN_COUNT_INLINE_CHARS: positiveInt.default(4096),
   // ── end model layer ──────────────────────────────────────────────────────────────────────────────
 
-  // ── Webhooks (issue 5, shared/webhooks/settings.ts; documented in docs/webhooks.md) ─────────────
+  // ── Webhooks (shared/webhooks/settings.ts; documented in docs/webhooks.md) ──────────────────────
   /** Standard Webhooks recommends a 15-30 s timeout. */
   WEBHOOK_TIMEOUT_MS: positiveInt.default(15_000),
   /** Only this much of a consumer's response is read (and kept on the attempt record). */

@@ -27,7 +27,7 @@ export function parseJsonSafely(text: string, maxDepth = 64): unknown {
 /**
  * A walk after a plain JSON.parse, not a reviver: a reviver is a call from the parser into JavaScript for
  * every value, about six times the parse itself on a body of many small objects (~100 ms of event loop for
- * 1 MB, issue 16); the walk skips scalars and does three lookups per object, about twice the parse.
+ * 1 MB); the walk skips scalars and does three lookups per object, about twice the parse.
  * JSON.parse makes `__proto__` an own property, so Object.hasOwn sees it. Iterative, though checkDepth
  * already bounds the nesting.
  */

@@ -55,7 +55,7 @@ export function createChatEndpoint(
   const deployment = settings.deployment ?? settings.name;
   const sendHooks = new Map<string, () => void>();
   // node:http with a keep-alive agent instead of the global fetch: undici cost ~1 ms of main-thread CPU
-  // per call (issue 8). One transport (and so one connection pool) per deployment.
+  // per call. One transport (and so one connection pool) per deployment.
   const transport = createNodeHttpFetch();
   const fetchWithSendHook = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     // The SDK always passes a Headers; copying it just to read one header would be waste.

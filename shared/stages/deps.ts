@@ -1,5 +1,5 @@
 /**
- * What the stage use cases need, as ports. The composition root (functions/services.ts) builds the real
+ * What the stage use cases need, as ports. The composition root (functions/composition.ts) builds the real
  * adapters once per process; unit tests pass in-memory fakes.
  */
 import type { Logger } from '../telemetry/logger.js';
@@ -59,7 +59,7 @@ export interface StageDeps {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly settings: PipelineSettings;
-  /** Absent means "always send to deliver": the deliver stage then decides, as before this port existed. */
+  /** Absent means "always send to deliver": the deliver stage then decides whether anyone receives it. */
   readonly subscribers?: Subscribers;
   /** Where heavy tenant schemas are checked and applied; absent means on this thread (tests). */
   readonly schemas?: SchemaWork;

@@ -6,7 +6,7 @@ import { ValidationError, type FieldIssue } from '../errors/index.js';
 
 /**
  * At most this many issues go back: enough to fix a request, and a body of 20,000 unknown keys no longer
- * becomes a 900 KB problem built on the event loop (issue 16, found by test/security/fuzz-routes.test.ts).
+ * becomes a 900 KB problem built on the event loop (found by test/security/fuzz-routes.test.ts).
  */
 export const MAX_FIELD_ISSUES = 20;
 
