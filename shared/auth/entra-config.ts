@@ -3,7 +3,7 @@
  * ENTRA_TENANT_MAP is JSON inside an environment variable, so it is validated here, naming the variable.
  */
 import { z } from 'zod';
-import { ConfigError, type Config } from '../config/index.js';
+import { InvalidEnvironmentError, type Config } from '../config/index.js';
 import { createEntraVerifier, type EntraVerifier } from './entra.js';
 import { JwksCache, type JwksFetcher } from './jwks.js';
 
@@ -39,11 +39,11 @@ export function parseTenantMap(raw: string): z.infer<typeof TenantMapSchema> {
   try {
     json = JSON.parse(raw);
   } catch {
-    throw new ConfigError(['ENTRA_TENANT_MAP'], 'ENTRA_TENANT_MAP: not valid JSON');
+    throw new InvalidEnvironmentError(['ENTRA_TENANT_MAP'], 'ENTRA_TENANT_MAP: not valid JSON');
   }
   const parsed = TenantMapSchema.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError(
+    throw new InvalidEnvironmentError(
       ['ENTRA_TENANT_MAP'],
       `ENTRA_TENANT_MAP: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
     );
@@ -65,7 +65,10 @@ export function entraVerifierFromConfig(
   if (!tid) return undefined;
   const audiences = list(config.ENTRA_AUDIENCE);
   if (audiences.length === 0) {
-    throw new ConfigError(['ENTRA_AUDIENCE'], 'ENTRA_AUDIENCE: required when ENTRA_TENANT_ID is set');
+    throw new InvalidEnvironmentError(
+      ['ENTRA_AUDIENCE'],
+      'ENTRA_AUDIENCE: required when ENTRA_TENANT_ID is set',
+    );
   }
   const issuers = config.ENTRA_ALLOWED_ISSUERS
     ? list(config.ENTRA_ALLOWED_ISSUERS)

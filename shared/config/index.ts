@@ -18,13 +18,18 @@ export type Config = Environment & {
       };
 };
 
-export class ConfigError extends Error {
+/**
+ * The environment does not describe a platform that can start: thrown at start-up, naming the
+ * variables. Not to be confused with ConfigurationError (shared/errors), which a running platform raises
+ * when a dependency refuses its configuration (401/403) and retries later.
+ */
+export class InvalidEnvironmentError extends Error {
   constructor(
     readonly variables: readonly string[],
     detail: string,
   ) {
     super(`Invalid configuration: ${detail}`);
-    this.name = 'ConfigError';
+    this.name = 'InvalidEnvironmentError';
   }
 }
 
@@ -35,7 +40,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const detail = parsed.error.issues
       .map((issue) => `${String(issue.path[0])}: ${issue.message}`)
       .join('; ');
-    throw new ConfigError(variables, detail);
+    throw new InvalidEnvironmentError(variables, detail);
   }
   const values = parsed.data;
   return { ...values, serviceBus: serviceBusSettings(values), cosmos: cosmosSettings(values) };
@@ -55,14 +60,14 @@ function serviceBusSettings(values: Environment): Config['serviceBus'] {
       !values.ServiceBusConnection.includes('UseDevelopmentEmulator=true')
     ) {
       // Keyless in Azure: a SAS connection string there means someone bypassed managed identity.
-      throw new ConfigError(
+      throw new InvalidEnvironmentError(
         ['ServiceBusConnection'],
         'ServiceBusConnection: use ServiceBusConnection__fullyQualifiedNamespace with managed identity in Azure',
       );
     }
     return { kind: 'connectionString', connectionString: values.ServiceBusConnection };
   }
-  throw new ConfigError(
+  throw new InvalidEnvironmentError(
     ['ServiceBusConnection__fullyQualifiedNamespace'],
     'ServiceBusConnection__fullyQualifiedNamespace (or ServiceBusConnection for the local emulator) is required',
   );
@@ -71,7 +76,7 @@ function serviceBusSettings(values: Environment): Config['serviceBus'] {
 function cosmosSettings(values: Environment): Config['cosmos'] {
   if (values.COSMOS_KEY) {
     if (values.PIPELINE_ENVIRONMENT === 'azure') {
-      throw new ConfigError(
+      throw new InvalidEnvironmentError(
         ['COSMOS_KEY'],
         'COSMOS_KEY: keys are for the local emulator only; Azure uses managed identity',
       );

@@ -1,7 +1,7 @@
 /** Webhook settings derived from the one config module; use cases take these, never the environment. */
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import { ConfigError } from '../config/index.js';
+import { InvalidEnvironmentError } from '../config/index.js';
 import { parseAllowList, type SsrfPolicy } from './ssrf.js';
 import { RETRY_SCHEDULE_MS } from './retry-schedule.js';
 
@@ -46,12 +46,15 @@ export function kekFromConfig(config: Config): Buffer {
   if (config.WEBHOOK_KEK_BASE64) {
     const kek = Buffer.from(config.WEBHOOK_KEK_BASE64, 'base64');
     if (kek.length !== 32) {
-      throw new ConfigError(['WEBHOOK_KEK_BASE64'], 'WEBHOOK_KEK_BASE64: must be base64 of exactly 32 bytes');
+      throw new InvalidEnvironmentError(
+        ['WEBHOOK_KEK_BASE64'],
+        'WEBHOOK_KEK_BASE64: must be base64 of exactly 32 bytes',
+      );
     }
     return kek;
   }
   if (config.PIPELINE_ENVIRONMENT === 'azure') {
-    throw new ConfigError(
+    throw new InvalidEnvironmentError(
       ['WEBHOOK_KEK_BASE64'],
       'WEBHOOK_KEK_BASE64: required in Azure (set it as a Key Vault reference)',
     );

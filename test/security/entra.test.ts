@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createEntraVerifier, type EntraVerifier } from '../../shared/auth/entra.js';
 import { entraVerifierFromConfig, parseTenantMap } from '../../shared/auth/entra-config.js';
 import { JwksCache, fetchJwksOverHttp } from '../../shared/auth/jwks.js';
-import { ConfigError } from '../../shared/config/index.js';
+import { InvalidEnvironmentError } from '../../shared/config/index.js';
 import { ForbiddenError, RetryAfterError, UnauthorizedError } from '../../shared/errors/index.js';
 import {
   ADMIN_APP,
@@ -339,7 +339,9 @@ describe('configuration', () => {
   });
 
   test('bad settings fail naming the variable', () => {
-    expect(() => entraVerifierFromConfig({ ...base, ENTRA_AUDIENCE: undefined })).toThrow(ConfigError);
+    expect(() => entraVerifierFromConfig({ ...base, ENTRA_AUDIENCE: undefined })).toThrow(
+      InvalidEnvironmentError,
+    );
     expect(() => parseTenantMap('{not json')).toThrow(/ENTRA_TENANT_MAP/);
     expect(() => parseTenantMap(JSON.stringify([{ tid: TID, tenantId: 'x' }]))).toThrow(
       /exactly one of appId, oid/,

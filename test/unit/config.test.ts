@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../shared/config/index.js';
+import { InvalidEnvironmentError, parseConfig } from '../../shared/config/index.js';
 
 const local = {
   PIPELINE_ENVIRONMENT: 'local',
@@ -63,10 +63,10 @@ describe('parseConfig', () => {
       }
       return undefined;
     })();
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).variables).toContain(variable);
-    expect((error as ConfigError).message).toContain(variable);
+    expect(error).toBeInstanceOf(InvalidEnvironmentError);
+    expect((error as InvalidEnvironmentError).variables).toContain(variable);
+    expect((error as InvalidEnvironmentError).message).toContain(variable);
     // The message names the variable, never a secret value.
-    expect((error as ConfigError).message).not.toContain('secret');
+    expect((error as InvalidEnvironmentError).message).not.toContain('secret');
   });
 });
