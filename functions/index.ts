@@ -8,9 +8,8 @@
  * completes, overlapping the host's own start-up (indexing, listeners), and on first use if that failed.
  */
 import { app } from './azure-functions.js';
-import type { PreloadReport } from './registry.js';
 import { toServiceBusHandler } from './queue/to-service-bus-handler.js';
-import { functionDefinitions, preloadHandlers } from './registry.js';
+import { functionDefinitions, preloadHandlers, type PreloadReport } from './registry.js';
 
 /** The Service Bus connection: identity-based in Azure via ServiceBusConnection__fullyQualifiedNamespace. */
 const CONNECTION = 'ServiceBusConnection';

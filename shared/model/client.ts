@@ -170,7 +170,7 @@ export function createModelClient(
       );
     }
     const maxTokens = request.max_tokens ?? config.MODEL_DEFAULT_MAX_TOKENS;
-    const cost = (await promptTokens(request.messages, context.tenantId)).tokens + maxTokens;
+    const cost = (await promptTokens(request.messages, context.tenantId)) + maxTokens;
     const tried = new Set<RoutedDeployment>();
     const failures: ModelFailure[] = [];
 

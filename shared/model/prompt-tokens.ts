@@ -5,17 +5,8 @@
  */
 import { countPromptTokens, type CountableMessage } from './tokens.js';
 
-export type CountedBy = 'inline' | 'pool' | 'bound';
-
-export interface PromptTokenCount {
-  readonly tokens: number;
-  readonly countedBy: CountedBy;
-}
-
-export type PromptTokenCounter = (
-  messages: readonly CountableMessage[],
-  tenantId: string,
-) => Promise<PromptTokenCount>;
+/** Prompt tokens, at or above the service's count, of `messages` sent for `tenantId`. */
+export type PromptTokenCounter = (messages: readonly CountableMessage[], tenantId: string) => Promise<number>;
 
 export const inlinePromptTokenCounter: PromptTokenCounter = (messages) =>
-  Promise.resolve({ tokens: countPromptTokens(messages), countedBy: 'inline' });
+  Promise.resolve(countPromptTokens(messages));

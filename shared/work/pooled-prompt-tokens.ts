@@ -22,12 +22,11 @@ export function pooledPromptTokenCounter(
 ): PromptTokenCounter {
   return async (messages, tenantId) => {
     if (promptChars(messages) <= inlineChars) {
-      return { tokens: countPromptTokens(messages), countedBy: 'inline' };
+      return countPromptTokens(messages);
     }
     // A tenant whose share is busy waits a little for it: the byte bound over-reserves dense text up to
     // 3x (CJK: 3 bytes, about one token a character), which can pace the job for a whole quota window.
     const outcome = await pool.run(tenantId, { kind: 'promptTokens', messages }, { waitMs: shareWaitMs });
-    if (outcome.ok) return { tokens: outcome.value, countedBy: 'pool' };
-    return { tokens: promptTokenUpperBound(messages), countedBy: 'bound' };
+    return outcome.ok ? outcome.value : promptTokenUpperBound(messages);
   };
 }
