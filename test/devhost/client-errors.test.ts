@@ -3,10 +3,10 @@
  * them as problem+json like every other refusal, instead of node's bare `431`/`400` status line without a
  * body, and keeps serving.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FunctionDefinition } from '../../functions/definitions.js';
 import { startDevHost, type DevHost } from '../../local/devhost/index.js';
+import { rawExchange as raw } from './raw-http.js';
 import { memoryLogger } from './helpers.js';
 
 const definitions: FunctionDefinition[] = [
@@ -18,29 +18,6 @@ const definitions: FunctionDefinition[] = [
     handler: () => Promise.resolve({ status: 200, body: 'ok' }),
   },
 ];
-
-interface RawResponse {
-  readonly status: number;
-  readonly head: string;
-  readonly body: string;
-}
-
-/** Writes `request` as is (latin1) and reads until the host closes the connection. */
-function raw(host: DevHost, request: string): Promise<RawResponse> {
-  const { port } = new URL(host.url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const [head = '', body = ''] = text.split('\r\n\r\n', 2);
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? NaN), head, body });
-    });
-    socket.end(request, 'latin1');
-  });
-}
 
 const logger = memoryLogger();
 let host: DevHost;

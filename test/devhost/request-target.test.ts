@@ -2,10 +2,10 @@
  * Malformed request targets over a raw socket (fetch and node:http would refuse to send them): the dev
  * host answers each with a 4xx, never a 5xx, and keeps serving afterwards.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FunctionDefinition } from '../../functions/definitions.js';
 import { startDevHost, type DevHost } from '../../local/devhost/index.js';
+import { rawExchange } from './raw-http.js';
 import { memoryLogger } from './helpers.js';
 
 const definitions: FunctionDefinition[] = [
@@ -25,29 +25,9 @@ const definitions: FunctionDefinition[] = [
   },
 ];
 
-interface RawResponse {
-  readonly status: number;
-  readonly head: string;
-  readonly body: string;
-}
-
 /** Sends `requestLine` as the first line of an HTTP/1.1 request and reads the whole answer. */
-function raw(host: DevHost, requestLine: string): Promise<RawResponse> {
-  const { port } = new URL(host.url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('latin1');
-      const [head = '', body = ''] = text.split('\r\n\r\n', 2);
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? NaN);
-      resolve({ status, head, body });
-    });
-    socket.end(`${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`, 'latin1');
-  });
-}
+const raw = (host: DevHost, requestLine: string) =>
+  rawExchange(host, `${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
 
 const logger = memoryLogger();
 let host: DevHost;
