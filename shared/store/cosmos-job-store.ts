@@ -24,7 +24,12 @@ export class CosmosJobStore implements JobStore {
   async create(job: JobDocument): Promise<CreateResult> {
     // The stored document is the one sent: only its ETag comes back (createWithoutContent).
     const { statusCode, etag } = await createWithoutContent(this.container, job, job.tenantId);
-    if (statusCode === 201 && etag) return { created: true, stored: { job, etag } };
+    if (statusCode === 201) {
+      if (etag) return { created: true, stored: { job, etag } };
+      // Created, but the answer carried no ETag: read it rather than report a failed create.
+      const written = await this.get(job.tenantId, job.id);
+      if (written) return { created: true, stored: written };
+    }
     if (statusCode !== 409) throw new Error(`job ${job.id} was not created (Cosmos DB status ${statusCode})`);
     const existing = await this.get(job.tenantId, job.id);
     // Deleted between our create and read (TTL): surface the conflict rather than guess.
