@@ -57,7 +57,7 @@ export async function measureCost(options: CostOptions = {}): Promise<CostMeasur
     const intake = producer.createSender('intake');
     // A job is done when persist completed: its terminal state is written and, for a tenant with webhook
     // endpoints, its deliver message sent. The bench tenant has none, so no job goes through `deliver`
-    // (persist skips that hop: shared/stages/emit-event.ts).
+    // (persist skips that hop: shared/pipeline/emit-event.ts).
     const persistCompletions = () =>
       serviceBus.operations().filter((op) => op.kind === 'complete' && op.queue === 'persist' && op.ok)
         .length;

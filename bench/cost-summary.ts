@@ -10,7 +10,7 @@ import { cosmosCategory, isFrontDoor, type CostRun } from './cost-measure.js';
 /**
  * The stage queues a job of the measured tenant passes, in order; `intake` only for jobs that arrive over
  * Service Bus. No `deliver`: persist sends there only when the tenant has a webhook endpoint subscribed to
- * the event (shared/stages/emit-event.ts), and the benchmark tenant has none.
+ * the event (shared/pipeline/emit-event.ts), and the benchmark tenant has none.
  */
 export const STAGE_QUEUES = ['intake', 'invoke', 'postprocess', 'persist'] as const;
 

@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { HttpFunctionDefinition } from '../functions/definitions.js';
 import { startDevHost } from '../local/devhost/index.js';
 import type { LocalStack } from '../local/stack.js';
-import { invokeMessage } from '../shared/stages/outbound.js';
+import { invokeMessage } from '../shared/pipeline/outbound.js';
 import { newTrace } from '../shared/telemetry/trace-context.js';
 import { runAutocannon, type AutocannonOutcome } from './lib/load.js';
 import { benchJobDocument, JOB_BODY, mainThreadCpuMs, startBenchStack } from './lib/pipeline.js';

@@ -163,9 +163,8 @@ async function runOurs(settings: Settings): Promise<PathResult> {
   const simulator = await startModelSimulator(simulatorOptions(settings));
   const client = createModelClient(
     {
-      PIPELINE_ENVIRONMENT: 'local',
-      AZURE_CLIENT_ID: undefined,
-      MODEL_POOLS: {
+      azure: false,
+      pools: {
         bench: [
           DeploymentSettingsSchema.parse({
             name: 'bench',
@@ -177,13 +176,13 @@ async function runOurs(settings: Settings): Promise<PathResult> {
           }),
         ],
       },
-      MODEL_API_KEY: 'bench-key',
-      MODEL_API_VERSION: '2024-10-21',
-      MODEL_TIMEOUT_MS: 30_000,
-      MODEL_DEFAULT_MAX_TOKENS: settings.maxTokens,
-      MODEL_INSTANCE_SHARE: 1,
-      MODEL_BREAKER_FAILURES: 5,
-      MODEL_BREAKER_OPEN_MS: 30_000,
+      apiKey: 'bench-key',
+      apiVersion: '2024-10-21',
+      timeoutMs: 30_000,
+      defaultMaxTokens: settings.maxTokens,
+      instanceShare: 1,
+      breakerFailures: 5,
+      breakerOpenMs: 30_000,
     },
     { logger: { warn: () => undefined, error: () => undefined } },
   );

@@ -11,7 +11,7 @@
 import { pathToFileURL } from 'node:url';
 import { jobIdFor } from '../shared/jobs/ids.js';
 import type { JobDocument } from '../shared/jobs/job.js';
-import { CosmosWebhookStore } from '../shared/webhooks/cosmos-store.js';
+import { CosmosWebhookStore } from '../shared/cosmos/webhook-store.js';
 import { benchJobDocument, emulatorPlacement, JOB_REQUEST, startBenchStack } from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';

@@ -3,7 +3,7 @@
  * tenant's retention, in one call shared by the HTTP routes and the intake queue.
  */
 import { ValidationError } from '../shared/errors/index.js';
-import { retentionTtlSeconds } from '../shared/tenants/tenant.js';
+import { retentionTtlSeconds } from '../shared/tenancy/tenant.js';
 import type { AppServices } from './app-services.js';
 
 export interface Admission {

@@ -8,12 +8,12 @@ import type { Authenticator } from '../shared/auth/authenticate.js';
 import type { Config } from '../shared/config/index.js';
 import type { PayloadStore } from '../shared/messaging/claim-check.js';
 import type { MessagePublisher } from '../shared/messaging/publisher.js';
-import type { AcceptDeps, InvokeDeps, PostprocessDeps, StageDeps } from '../shared/stages/deps.js';
-import type { JobStore } from '../shared/store/job-store.js';
+import type { AcceptDeps, InvokeDeps, PostprocessDeps, StageDeps } from '../shared/pipeline/deps.js';
+import type { JobStore } from '../shared/jobs/job-store.js';
 import type { Logger } from '../shared/telemetry/logger.js';
-import type { SecurityServices } from '../shared/tenants/security-services.js';
-import type { UsageReader } from '../shared/usage/usage-reader.js';
-import type { DeliverStageDeps } from '../shared/webhooks/deliver-stage.js';
+import type { SecurityServices } from '../shared/tenancy/security-services.js';
+import type { UsageReader } from '../shared/cosmos/usage-reader.js';
+import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
 
 export interface AppServices {
   readonly config: Config;

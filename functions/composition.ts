@@ -8,24 +8,25 @@ import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { ServiceBusClient } from '@azure/service-bus';
 import { createAuthenticator } from '../shared/auth/authenticate.js';
 import { apiKeyEnvLabel, createApiKeyVerifier } from '../shared/auth/api-keys.js';
-import { CosmosApiKeyStore } from '../shared/auth/cosmos-api-key-store.js';
+import { CosmosApiKeyStore } from '../shared/cosmos/api-key-store.js';
 import { entraVerifierFromConfig } from '../shared/auth/entra-config.js';
 import { getConfig, type Config } from '../shared/config/index.js';
 import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
+import { modelSettingsFromConfig } from '../shared/config/model-settings.js';
 import { createModelClient } from '../shared/model/client.js';
 import { costOf } from '../shared/model/usage.js';
-import type { PipelineSettings, StageDeps } from '../shared/stages/deps.js';
-import { CosmosJobStore } from '../shared/store/cosmos-job-store.js';
-import { CosmosPayloadStore } from '../shared/store/cosmos-payload-store.js';
+import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
+import { CosmosJobStore } from '../shared/cosmos/job-store.js';
+import { CosmosPayloadStore } from '../shared/cosmos/payload-store.js';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
-import { CosmosUsageReader } from '../shared/usage/usage-reader.js';
+import { CosmosUsageReader } from '../shared/cosmos/usage-reader.js';
 import { HeavyWorkPool } from '../shared/work/heavy-work-pool.js';
 import { pooledPromptTokenCounter } from '../shared/work/pooled-prompt-tokens.js';
 import { pooledSchemaWork } from '../shared/work/pooled-schema-work.js';
-import { createCosmosSecurityServices } from '../shared/tenants/security-services.js';
-import { CosmosWebhookStore } from '../shared/webhooks/cosmos-store.js';
+import { createCosmosSecurityServices } from '../shared/cosmos/security-services.js';
+import { CosmosWebhookStore } from '../shared/cosmos/webhook-store.js';
 import { EndpointCachingStore } from '../shared/webhooks/endpoint-cache.js';
-import type { DeliverStageDeps } from '../shared/webhooks/deliver-stage.js';
+import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
 import { webhookEndpointCheck } from '../shared/webhooks/endpoint-check.js';
 import { createWebhookHttpClient } from '../shared/webhooks/http-client.js';
 import { LocalKeyWrapper } from '../shared/webhooks/key-wrapper.js';
@@ -60,7 +61,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     maxQueue: 64,
     timeoutMs: config.HEAVY_WORK_TIMEOUT_MS,
   });
-  const model = createModelClient(config, {
+  const model = createModelClient(modelSettingsFromConfig(config), {
     credential: azureCredential(),
     logger: modelLogger(logger),
     promptTokens: pooledPromptTokenCounter(heavyWork, config.TOKEN_COUNT_INLINE_CHARS),

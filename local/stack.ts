@@ -4,7 +4,7 @@
  * `npm start` (local/start.ts), the end-to-end tests and the benchmarks.
  */
 import type { Config } from '../shared/config/index.js';
-import type { Tenant } from '../shared/tenants/tenant.js';
+import type { Tenant } from '../shared/tenancy/tenant.js';
 import type { Logger } from '../shared/telemetry/logger.js';
 import type { AppServices } from '../functions/app-services.js';
 import type { EmbeddedCosmos } from './cosmos/server.js';
@@ -36,9 +36,9 @@ async function loadPlatform() {
   ] = await Promise.all([
     import('@azure/cosmos'),
     import('../shared/auth/api-keys.js'),
-    import('../shared/auth/cosmos-api-key-store.js'),
+    import('../shared/cosmos/api-key-store.js'),
     import('../shared/config/index.js'),
-    import('../shared/tenants/cosmos-store.js'),
+    import('../shared/cosmos/tenant-store.js'),
     import('../functions/composition.js'),
     import('../functions/registry.js'),
     import('../functions/services.js'),

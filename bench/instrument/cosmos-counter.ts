@@ -143,7 +143,7 @@ export function instrumentCosmos(): CosmosCounter {
       : [];
     const [only] = list;
     // A batch of one create is how the stores create without reading the document back
-    // (shared/store/cosmos-items.ts): the service bills and counts it as the create it is.
+    // (shared/cosmos/items.ts): the service bills and counts it as the create it is.
     if (list.length === 1 && only?.operationType === 'Create') {
       return {
         container: containerOfItems(self),

@@ -7,7 +7,7 @@
  *
  * which is the pipeline's happy path (accept, invoke, postprocess, persist) minus validation, the model
  * call, routing, logging and the use cases. No `deliver` hop: the benchmark tenant has no webhook
- * endpoints, so the pipeline skips it too (shared/stages/emit-event.ts), and a floor with a hop the
+ * endpoints, so the pipeline skips it too (shared/pipeline/emit-event.ts), and a floor with a hop the
  * pipeline does not make would flatter the ratios. The pipeline's figures are reported as ratios to
  * this floor. It runs on its own emulator instances (queues `floor-1..3` with the `invoke` queue's
  * settings from infra/definitions/queues.json) so the dev host's triggers do not take its messages, and

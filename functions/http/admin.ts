@@ -13,8 +13,8 @@ import {
   listTenants,
   revokeApiKey,
   updateTenant,
-} from '../../shared/tenants/admin.js';
-import { TenantIdSchema } from '../../shared/tenants/tenant.js';
+} from '../../shared/tenancy/admin.js';
+import { TenantIdSchema } from '../../shared/tenancy/tenant.js';
 import { adminRoute, json, pathParam, readJsonBody } from './context.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };

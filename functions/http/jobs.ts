@@ -6,10 +6,10 @@ import { ValidationError } from '../../shared/errors/index.js';
 import { JobIdSchema } from '../../shared/jobs/ids.js';
 import { JOB_STATUSES } from '../../shared/jobs/job.js';
 import { IdempotencyKeySchema, BatchSubmitSchema } from '../../shared/jobs/submission.js';
-import { acceptJob } from '../../shared/stages/accept.js';
-import * as cancellation from '../../shared/stages/cancel.js';
-import * as reads from '../../shared/stages/reads.js';
-import { parseOrThrow } from '../../shared/stages/validation.js';
+import { acceptJob } from '../../shared/pipeline/accept.js';
+import * as cancellation from '../../shared/pipeline/cancel.js';
+import * as reads from '../../shared/pipeline/reads.js';
+import { parseOrThrow } from '../../shared/pipeline/validation.js';
 import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 import { problemResponse } from './problem.js';
 import { admitSubmission } from '../admission.js';
@@ -37,7 +37,7 @@ function idempotencyKeyOf(scope: AuthenticatedScope): string | undefined {
 export const submitJob = tenantRoute(async (scope) => {
   const idempotencyKey = idempotencyKeyOf(scope);
   const { value, bytes } = await readJsonBody(scope);
-  // Per-tenant limits (shared/limits): 403/400/413/429 before any write; `hold` schedules the job.
+  // Per-tenant limits (shared/tenancy): 403/400/413/429 before any write; `hold` schedules the job.
   const admission = await admitSubmission(scope.services, scope.principal.tenantId, value, bytes);
   const { job, created } = await acceptJob(scope.services.accept, {
     tenantId: scope.principal.tenantId,
@@ -94,7 +94,7 @@ export const getJob = tenantRoute(async (scope) => {
 const ListQuerySchema = z.strictObject({
   status: z.enum(JOB_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
-  /** Opaque: as the previous page returned it (shared/store/continuation-token.ts). */
+  /** Opaque: as the previous page returned it (shared/jobs/continuation-token.ts). */
   continuationToken: z.string().min(1).max(8192).optional(),
 });
 

@@ -8,7 +8,7 @@ import { KeyIdSchema } from '../../shared/auth/api-keys.js';
 import { EndpointIdSchema, JobIdSchema } from '../../shared/jobs/ids.js';
 import { JobStatusSchema } from '../../shared/jobs/job.js';
 import { BatchSubmitSchema, SubmitJobSchema } from '../../shared/jobs/submission.js';
-import { TenantIdSchema } from '../../shared/tenants/tenant.js';
+import { TenantIdSchema } from '../../shared/tenancy/tenant.js';
 import { DeliveryIdSchema } from '../../shared/webhooks/ids.js';
 import { RegisterEndpointSchema, RotateSecretSchema } from '../../shared/webhooks/endpoints.js';
 import { functionManifest, type HttpFunctionManifest } from '../manifest.js';

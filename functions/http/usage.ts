@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors/index.js';
-import { parseOrThrow } from '../../shared/stages/validation.js';
+import { parseOrThrow } from '../../shared/pipeline/validation.js';
 import { json, tenantRoute } from './context.js';
 
 const MAX_RANGE_MS = 366 * 24 * 60 * 60 * 1000;

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../shared/errors/index.js';
 import { EndpointIdSchema, JobIdSchema } from '../../shared/jobs/ids.js';
-import { parseOrThrow } from '../../shared/stages/validation.js';
-import { toDeliveryOutbound } from '../../shared/webhooks/deliver-stage.js';
+import { parseOrThrow } from '../../shared/pipeline/validation.js';
+import { toDeliveryOutbound } from '../../shared/pipeline/deliver.js';
 import type { DeliveryMessage } from '../../shared/webhooks/delivery-message.js';
 import { DeliveryIdSchema } from '../../shared/webhooks/ids.js';
 import {

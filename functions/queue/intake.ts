@@ -15,9 +15,9 @@ import {
   ValidationError,
 } from '../../shared/errors/index.js';
 import { IdempotencyKeySchema } from '../../shared/jobs/submission.js';
-import { parseJsonSafely } from '../../shared/limits/safe-json.js';
-import { TenantIdSchema } from '../../shared/tenants/tenant.js';
-import { acceptJob, rejectQueuedSubmission } from '../../shared/stages/accept.js';
+import { parseJsonSafely } from '../http/safe-json.js';
+import { TenantIdSchema } from '../../shared/tenancy/tenant.js';
+import { acceptJob, rejectQueuedSubmission } from '../../shared/pipeline/accept.js';
 import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
 import type { QueueMessage, QueueOutcome } from '../definitions.js';
 import { admitSubmission } from '../admission.js';

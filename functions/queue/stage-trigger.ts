@@ -10,7 +10,7 @@ import { PoisonMessageError } from '../../shared/errors/index.js';
 import { checkOut } from '../../shared/messaging/claim-check.js';
 import type { StageName } from '../../shared/messaging/stage-messages.js';
 import { errorFields } from '../../shared/telemetry/logger.js';
-import { toFieldIssues } from '../../shared/stages/validation.js';
+import { toFieldIssues } from '../../shared/pipeline/validation.js';
 import type { QueueFunctionDefinition, QueueMessage, QueueOutcome } from '../definitions.js';
 import type { AppServices } from '../app-services.js';
 import { getServices } from '../services.js';

@@ -6,9 +6,9 @@ import {
   PersistMessageSchema,
   PostprocessMessageSchema,
 } from '../../shared/messaging/stage-messages.js';
-import { invokeModel } from '../../shared/stages/invoke.js';
-import { persistOutcome } from '../../shared/stages/persist.js';
-import { postprocessCompletion } from '../../shared/stages/postprocess.js';
+import { invokeModel } from '../../shared/pipeline/invoke.js';
+import { persistOutcome } from '../../shared/pipeline/persist.js';
+import { postprocessCompletion } from '../../shared/pipeline/postprocess.js';
 import { stageTrigger } from './stage-trigger.js';
 
 export const invoke = stageTrigger('invoke', InvokeMessageSchema, ({ services, body, traceparent }) =>

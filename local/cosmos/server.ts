@@ -5,7 +5,7 @@
  *
  * Clients need `connectionPolicy: { enableEndpointDiscovery: false }` (the server advertises https://
  * locations it does not serve). What it does and does not do through SDK 4.9.3 is pinned by
- * test/local-cosmos/embedded-cosmos.test.ts: CRUD, IfMatch ETags (412), patch with conditions, queries
+ * test/local/cosmos/embedded-cosmos.test.ts: CRUD, IfMatch ETags (412), patch with conditions, queries
  * with continuation and batches of creates work; the `partitionKey` query option does not scope results
  * (filter in WHERE), TTL never expires items, request charges are always 1. A patch's condition is checked
  * against the patched document only (patch-condition.ts), not by a scan of the container. A batch sent

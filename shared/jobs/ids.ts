@@ -4,6 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson } from '../schemas/canonical-json.js';
 
 /**
  * What jobIdFor mints. Checked at every edge before a store sees the id: Cosmos DB refuses `/`, `\`, `#`
@@ -32,18 +33,6 @@ export function newEndpointId(): string {
 
 export function newIdempotencyKey(): string {
   return randomUUID();
-}
-
-/** Stable JSON (sorted keys) so that equal submissions hash equally whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export function requestHashOf(submission: unknown): string {

@@ -41,7 +41,7 @@ const SchemaObjectSchema = z.record(z.string(), z.unknown());
  * meta-schema. Each problem is an issue at its path (`response_format/json_schema/schema/properties/x/pattern`).
  * An ordinary schema is checked here in a few ms. A heavy one (schemaCost) could take ~700 ms: here only
  * what is cheap is checked, and the accept use case runs the rest on the heavy-work pool
- * (shared/stages/submitted-schema.ts).
+ * (shared/pipeline/submitted-schema.ts).
  */
 const TenantJsonSchemaSchema = SchemaObjectSchema.superRefine((schema, ctx) => {
   for (const issue of submitIssues(schema)) {

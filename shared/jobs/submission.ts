@@ -10,7 +10,7 @@ export const SubmitJobSchema = ChatRequestSchema.extend({
   metadata: MetadataSchema.optional(),
   /**
    * Send this job's events to one registered endpoint instead of every matching one. Its format is checked
-   * here; that it is the tenant's own, enabled endpoint is checked by accept (shared/stages/accept.ts).
+   * here; that it is the tenant's own, enabled endpoint is checked by accept (shared/pipeline/accept.ts).
    */
   webhook_endpoint_id: EndpointIdSchema.optional(),
 }).meta({ id: 'SubmitJob' });

@@ -6,7 +6,6 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/index.js';
-import type { Environment } from '../config/schema.js';
 import type { ChatRequest } from '../jobs/schema.js';
 import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
 import { defaultModelCredential, entraTokenProvider } from './credentials.js';
@@ -24,21 +23,7 @@ import { inlinePromptTokenCounter, type PromptTokenCounter } from './prompt-toke
 import { QuotaBudget } from './quota-budget.js';
 import { QUOTA_PACED_REASON } from './reasons.js';
 import { planRoute, type RoutedDeployment } from './router.js';
-import type { DeploymentSettings } from './settings.js';
-
-export type ModelConfig = Pick<
-  Environment,
-  | 'PIPELINE_ENVIRONMENT'
-  | 'AZURE_CLIENT_ID'
-  | 'MODEL_POOLS'
-  | 'MODEL_API_KEY'
-  | 'MODEL_API_VERSION'
-  | 'MODEL_TIMEOUT_MS'
-  | 'MODEL_DEFAULT_MAX_TOKENS'
-  | 'MODEL_INSTANCE_SHARE'
-  | 'MODEL_BREAKER_FAILURES'
-  | 'MODEL_BREAKER_OPEN_MS'
->;
+import type { DeploymentSettings, ModelClientSettings } from './settings.js';
 
 export interface ModelLogger {
   warn(message: string, fields: Record<string, unknown>): void;
@@ -95,7 +80,7 @@ const consoleLogger: ModelLogger = {
 };
 
 export function createModelClient(
-  config: ModelConfig,
+  settings: ModelClientSettings,
   dependencies: ModelClientDependencies = {},
 ): RoutedModelClient {
   const clock = dependencies.clock ?? Date.now;
@@ -103,21 +88,21 @@ export function createModelClient(
   const logger = dependencies.logger ?? consoleLogger;
   const maxDeploymentsPerCall = dependencies.maxDeploymentsPerCall ?? 3;
   const promptTokens = dependencies.promptTokens ?? inlinePromptTokenCounter;
-  const azure = config.PIPELINE_ENVIRONMENT === 'azure';
+  const azure = settings.azure;
   let tokenProvider: (() => Promise<string>) | undefined;
-  const authFor = (settings: DeploymentSettings): EndpointAuth => {
-    if (settings.auth === 'apiKey') {
-      if (azure && settings.kind === 'azure') {
+  const authFor = (deployment: DeploymentSettings): EndpointAuth => {
+    if (deployment.auth === 'apiKey') {
+      if (azure && deployment.kind === 'azure') {
         throw new ConfigurationError(
-          `MODEL_POOLS: deployment ${settings.name} uses auth "apiKey"; Azure deployments use Entra ID (auth "entra")`,
+          `MODEL_POOLS: deployment ${deployment.name} uses auth "apiKey"; Azure deployments use Entra ID (auth "entra")`,
           CONFIGURATION_RETRY_MS,
         );
       }
       // The local simulator accepts any key; a real key only ever comes from MODEL_API_KEY.
-      const apiKey = config.MODEL_API_KEY ?? (azure ? undefined : 'local-simulator');
+      const apiKey = settings.apiKey ?? (azure ? undefined : 'local-simulator');
       if (!apiKey) {
         throw new ConfigurationError(
-          `MODEL_API_KEY is required for deployment ${settings.name}`,
+          `MODEL_API_KEY is required for deployment ${deployment.name}`,
           CONFIGURATION_RETRY_MS,
         );
       }
@@ -127,34 +112,34 @@ export function createModelClient(
       dependencies.credential ??
         defaultModelCredential({
           azure,
-          ...(config.AZURE_CLIENT_ID ? { clientId: config.AZURE_CLIENT_ID } : {}),
+          ...(settings.clientId ? { clientId: settings.clientId } : {}),
         }),
     );
     return { tokenProvider };
   };
 
   const pools = new Map<string, { deployments: RoutedDeployment[]; slots: DeferralSlots }>();
-  for (const [alias, deployments] of Object.entries(config.MODEL_POOLS)) {
-    const routed = deployments.map((settings): RoutedDeployment => ({
-      settings,
-      endpoint: createChatEndpoint(settings, authFor(settings), {
-        apiVersion: config.MODEL_API_VERSION,
-        timeoutMs: config.MODEL_TIMEOUT_MS,
+  for (const [alias, deployments] of Object.entries(settings.pools)) {
+    const routed = deployments.map((deployment): RoutedDeployment => ({
+      settings: deployment,
+      endpoint: createChatEndpoint(deployment, authFor(deployment), {
+        apiVersion: settings.apiVersion,
+        timeoutMs: settings.timeoutMs,
       }),
       breaker: new CircuitBreaker({
-        failureThreshold: config.MODEL_BREAKER_FAILURES,
-        openMs: config.MODEL_BREAKER_OPEN_MS,
+        failureThreshold: settings.breakerFailures,
+        openMs: settings.breakerOpenMs,
       }),
       budget: new QuotaBudget({
-        tokensPerMinute: settings.tpm,
-        requestsPerMinute: settings.rpm ?? (settings.tpm / 1000) * 6,
-        tokenWindowMs: settings.tokenWindowMs,
-        requestWindowMs: settings.requestWindowMs,
-        share: config.MODEL_INSTANCE_SHARE,
+        tokensPerMinute: deployment.tpm,
+        requestsPerMinute: deployment.rpm ?? (deployment.tpm / 1000) * 6,
+        tokenWindowMs: deployment.tokenWindowMs,
+        requestWindowMs: deployment.requestWindowMs,
+        share: settings.instanceShare,
       }),
     }));
     const tokensPerMs =
-      (routed.reduce((sum, d) => sum + d.settings.tpm, 0) * config.MODEL_INSTANCE_SHARE) / 60_000;
+      (routed.reduce((sum, d) => sum + d.settings.tpm, 0) * settings.instanceShare) / 60_000;
     pools.set(alias, {
       deployments: routed,
       slots: new DeferralSlots(tokensPerMs, dependencies.deferralHorizonMs ?? 15 * 60_000),
@@ -169,7 +154,7 @@ export function createModelClient(
         'unknown_model',
       );
     }
-    const maxTokens = request.max_tokens ?? config.MODEL_DEFAULT_MAX_TOKENS;
+    const maxTokens = request.max_tokens ?? settings.defaultMaxTokens;
     const cost = (await promptTokens(request.messages, context.tenantId)) + maxTokens;
     const tried = new Set<RoutedDeployment>();
     const failures: ModelFailure[] = [];

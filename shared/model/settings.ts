@@ -88,3 +88,22 @@ export const DEFAULT_PRICE_TABLE: PriceTable = {
   'gpt-4.1-mini': { inputPer1M: 0.4, cachedInputPer1M: 0.1, outputPer1M: 1.6 },
   'gpt-4.1-nano': { inputPer1M: 0.1, cachedInputPer1M: 0.025, outputPer1M: 0.4 },
 };
+
+/** What the model client needs from configuration (shared/config/model-settings.ts builds it). */
+export interface ModelClientSettings {
+  /** In Azure, deployments of kind `azure` must use Entra ID, and no local key is assumed. */
+  readonly azure: boolean;
+  /** The user-assigned managed identity to use for Entra ID, when there is one. */
+  readonly clientId?: string;
+  readonly pools: ModelPools;
+  /** The one key for `apiKey` deployments (never for Azure deployments in Azure). */
+  readonly apiKey?: string;
+  readonly apiVersion: string;
+  readonly timeoutMs: number;
+  /** Completion tokens reserved when a job does not set `max_tokens`. */
+  readonly defaultMaxTokens: number;
+  /** This instance's share of every deployment's quota. */
+  readonly instanceShare: number;
+  readonly breakerFailures: number;
+  readonly breakerOpenMs: number;
+}

@@ -7,7 +7,7 @@
  * counted in chunks of at most CHUNK_CHARS characters. Cutting before a space or tab that follows a
  * non-space changes nothing (o200k's split pattern never puts such a pair in one pre-token), so ordinary
  * text counts exactly; a run with no such point is cut hard, and each hard cut adds one token so that
- * the count stays an upper bound of the service's (test/model/tokens.test.ts checks both).
+ * the count stays an upper bound of the service's (test/shared/model/tokens.test.ts checks both).
  */
 import { countTokens } from 'gpt-tokenizer';
 import type { ChatMessage, ChatRequest } from '../jobs/schema.js';

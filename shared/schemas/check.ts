@@ -5,7 +5,7 @@
  * of the schemas it holds: memory does not grow with the number of distinct schemas tenants send.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../jobs/ids.js';
+import { canonicalJson } from './canonical-json.js';
 import { compileIsolated, metaSchemaErrors, type ValidateFunction } from './compile.js';
 import { inspectSchema, nestsDeeperThan, resolveUri, type SchemaIssue, type SchemaShape } from './inspect.js';
 import { HEAVY_SCHEMA, SCHEMA_LIMITS } from './limits.js';
@@ -64,7 +64,7 @@ export function schemaIssues(schema: Record<string, unknown>): readonly SchemaIs
  * Of a heavy one only what is cheap is checked here (nesting and size, and the limits on counts when it
  * is under 16 KiB); the rest, including the walk of a large one (~45 ms for 60 KB of nested anyOf,
  * measured by the route fuzz), is left to schemaIssues on the heavy-work pool
- * (shared/stages/submitted-schema.ts).
+ * (shared/pipeline/submitted-schema.ts).
  */
 export function submitIssues(schema: Record<string, unknown>): readonly SchemaIssue[] {
   const size = sizeOf(schema);

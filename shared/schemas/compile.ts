@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import type * as AjvModule from 'ajv/dist/2020.js';
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { canonicalJson } from '../jobs/ids.js';
+import { canonicalJson } from './canonical-json.js';
 import { childSchemas } from './inspect.js';
 import { re2RegExpEngine } from './regexp.js';
 

@@ -5,7 +5,7 @@
  */
 import { ConflictError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { WebhookDeps } from './deps.js';
-import { toDeliveryMessage } from './deliver.js';
+import { toDeliveryMessage } from './delivery.js';
 import type { DeliveryMessage } from './delivery-message.js';
 import type { DeliveryRecord } from './records.js';
 

@@ -1,5 +1,5 @@
 /**
- * The stages' `subscribers` port (shared/stages/deps.ts) over the webhook store: answers "could the deliver
+ * The stages' `subscribers` port over the webhook store: answers "could the deliver
  * stage find a target for this event?" so persist and cancel skip the `deliver` hop when it could not.
  *
  * Equivalence with the deliver stage: planDeliveries (./deliver.ts) targets the job's own endpoint when it
@@ -11,9 +11,24 @@
  * other instances see it within the cache TTL (5 s), the staleness the deliver stage already accepts. An
  * event skipped here is therefore one the deliver stage, reading that same list, would have dropped.
  */
-import type { Subscribers, SubscriptionQuery } from '../stages/deps.js';
-import { receives } from './deliver.js';
+import type { JobEventType } from '../jobs/events.js';
+import { receives } from './delivery.js';
 import type { WebhookStore } from './store.js';
+
+/** The part of a job event that decides whether anyone could receive it. */
+export interface SubscriptionQuery {
+  readonly tenantId: string;
+  readonly type: JobEventType;
+  readonly webhookEndpointId?: string;
+}
+
+/**
+ * Whether a job's event has a possible receiver. A tenant without webhook endpoints would otherwise pay a
+ * `deliver` hop (1 send, 1 receive, 1 complete) per job that ends in "no target".
+ */
+export interface Subscribers {
+  wants(event: SubscriptionQuery): Promise<boolean>;
+}
 
 export function webhookSubscribers(store: Pick<WebhookStore, 'listEndpoints'>): Subscribers {
   return {

@@ -48,7 +48,7 @@ beforeAll(async () => {
     logger: createLogger({ level: 'error' }),
     modelLatency: { timeToFirstTokenMs: 150, perTokenMs: 1 },
     // Few attempts keep the retry-exhaustion test short (backoff is still real scheduled messages). The
-    // breaker has its own tests (test/model); here one always-failing prompt must not pause the others.
+    // breaker has its own tests (test/shared/model); here one always-failing prompt must not pause the others.
     env: { JOB_MAX_ATTEMPTS: '3', MODEL_BREAKER_FAILURES: '1000' },
   });
   serviceBus = new ServiceBusClient(stack.serviceBus.connectionString);

@@ -2,7 +2,7 @@
  * Builders for stage messages in unit tests, starting from an accepted job.
  */
 import type { InvokeMessage, PostprocessMessage } from '../../shared/messaging/stage-messages.js';
-import { acceptJob } from '../../shared/stages/accept.js';
+import { acceptJob } from '../../shared/pipeline/accept.js';
 import { newTrace } from '../../shared/telemetry/trace-context.js';
 import type { FakeStage } from './stage-deps.js';
 

@@ -1,7 +1,7 @@
 /**
  * In-memory `webhookEndpoints` port: the endpoints each tenant owns and whether they are enabled.
  */
-import type { EndpointStanding, WebhookEndpointCheck } from '../../shared/stages/deps.js';
+import type { EndpointStanding, WebhookEndpointCheck } from '../../shared/webhooks/endpoint-check.js';
 
 export class MemoryEndpointCheck implements WebhookEndpointCheck {
   private readonly endpoints = new Map<string, boolean>();

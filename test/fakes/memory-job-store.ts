@@ -5,14 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobDocument, StoredJob } from '../../shared/jobs/job.js';
-import { invalidContinuationToken } from '../../shared/store/continuation-token.js';
+import { invalidContinuationToken } from '../../shared/jobs/continuation-token.js';
 import type {
   CreateResult,
   JobPage,
   JobStore,
   ListJobsQuery,
   TerminalFields,
-} from '../../shared/store/job-store.js';
+} from '../../shared/jobs/job-store.js';
 
 export class MemoryJobStore implements JobStore {
   private readonly items = new Map<string, StoredJob>();

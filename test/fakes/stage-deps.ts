@@ -1,7 +1,7 @@
 /**
  * Stage dependencies wired to in-memory fakes, with a controllable clock.
  */
-import type { AcceptDeps, InvokeDeps, PostprocessDeps } from '../../shared/stages/deps.js';
+import type { AcceptDeps, InvokeDeps, PostprocessDeps } from '../../shared/pipeline/deps.js';
 import type { ModelClient } from '../../shared/model/port.js';
 import { createMemoryLogger } from '../../shared/telemetry/logger.js';
 import { MemoryEndpointCheck } from './memory-endpoint-check.js';

@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Principal } from '../../shared/auth/principal.js';
-import { updateTenant } from '../../shared/tenants/admin.js';
+import { updateTenant } from '../../shared/tenancy/admin.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 

@@ -4,7 +4,7 @@
  * and another tenant's), so most requests get past authentication and the id checks into the handlers.
  */
 import fc from 'fast-check';
-import { sealContinuationToken } from '../../shared/store/continuation-token.js';
+import { sealContinuationToken } from '../../shared/jobs/continuation-token.js';
 import type { FuzzRequest } from './fuzz-client.js';
 
 export type IdKind = 'job' | 'endpoint' | 'tenant' | 'key';

@@ -4,7 +4,7 @@
  * header (500), and a body of 20,000 unknown keys answered with every key listed (an 889 KB problem).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { sealContinuationToken } from '../../shared/store/continuation-token.js';
+import { sealContinuationToken } from '../../shared/jobs/continuation-token.js';
 import { startHarness, type Harness } from './http-harness.js';
 
 let h: Harness;

@@ -2,9 +2,9 @@
 import { describe, expect, test } from 'vitest';
 import { REDACTED, redact, redactHeaders, redactString } from '../../shared/auth/redact.js';
 import { PayloadTooLargeError, ValidationError } from '../../shared/errors/index.js';
-import { decodeUtf8, readBodyWithLimit } from '../../shared/limits/body.js';
-import { checkHeaderLimits } from '../../shared/limits/headers.js';
-import { parseJsonSafely } from '../../shared/limits/safe-json.js';
+import { decodeUtf8, readBodyWithLimit } from '../../functions/http/body.js';
+import { checkHeaderLimits } from '../../functions/http/headers.js';
+import { parseJsonSafely } from '../../functions/http/safe-json.js';
 
 function streamOf(chunks: Uint8Array[], onPull?: () => void): ReadableStream<Uint8Array> {
   let i = 0;

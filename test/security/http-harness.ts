@@ -6,19 +6,19 @@
  */
 import { CosmosClient } from '@azure/cosmos';
 import { createAuthenticator } from '../../shared/auth/authenticate.js';
-import { CosmosUsageReader } from '../../shared/usage/usage-reader.js';
+import { CosmosUsageReader } from '../../shared/cosmos/usage-reader.js';
 import { createApiKeyVerifier } from '../../shared/auth/api-keys.js';
-import { CosmosApiKeyStore } from '../../shared/auth/cosmos-api-key-store.js';
+import { CosmosApiKeyStore } from '../../shared/cosmos/api-key-store.js';
 import { createEntraVerifier } from '../../shared/auth/entra.js';
 import { JwksCache } from '../../shared/auth/jwks.js';
 import type { Principal } from '../../shared/auth/principal.js';
 import { parseConfig } from '../../shared/config/index.js';
-import { CosmosJobStore } from '../../shared/store/cosmos-job-store.js';
+import { CosmosJobStore } from '../../shared/cosmos/job-store.js';
 import { createMemoryLogger } from '../../shared/telemetry/logger.js';
 import { HeavyWorkPool } from '../../shared/work/heavy-work-pool.js';
 import { pooledSchemaWork } from '../../shared/work/pooled-schema-work.js';
-import { createTenant, issueApiKey } from '../../shared/tenants/admin.js';
-import type { CreateTenantInput } from '../../shared/tenants/tenant.js';
+import { createTenant, issueApiKey } from '../../shared/tenancy/admin.js';
+import type { CreateTenantInput } from '../../shared/tenancy/tenant.js';
 import { functionDefinitions } from '../../functions/registry.js';
 import type { AppServices } from '../../functions/app-services.js';
 import { composeServices } from '../../functions/composition.js';
@@ -39,7 +39,7 @@ import {
   startJwksServer,
   type JwksServer,
   type SigningKey,
-} from './jwks-server.js';
+} from '../shared/auth/jwks-server.js';
 
 export interface Harness {
   readonly apiUrl: string;

@@ -1,5 +1,5 @@
 /** A valid tenant record for tests, with overrides. */
-import { TenantQuotasSchema, type Tenant, type TenantQuotas } from '../../shared/tenants/tenant.js';
+import { TenantQuotasSchema, type Tenant, type TenantQuotas } from '../../shared/tenancy/tenant.js';
 
 export function tenantFixture(
   id: string,

@@ -1,0 +1,52 @@
+/**
+ * What the stage use cases need, as ports. The composition root (functions/composition.ts) builds the real
+ * adapters once per process; unit tests pass in-memory fakes.
+ */
+import type { Logger } from '../telemetry/logger.js';
+import type { JobStore } from '../jobs/job-store.js';
+import type { MessagePublisher } from '../messaging/publisher.js';
+import type { ModelClient } from '../model/port.js';
+import type { ModelUsage } from '../model/port.js';
+import type { SchemaWork } from '../schemas/schema-work.js';
+import type { WebhookEndpointCheck } from '../webhooks/endpoint-check.js';
+import type { Subscribers } from '../webhooks/subscribers.js';
+
+export interface PipelineSettings {
+  /** Model attempts before a job fails with `attempts_exhausted`. */
+  readonly maxAttempts: number;
+  /** How long after acceptance a job may still be retried. */
+  readonly deadlineMs: number;
+  /** Terminal job documents expire after this (Cosmos TTL). */
+  readonly retentionSeconds: number;
+  /** The queues' duplicate-detection window: re-sending inside it is free of double work. */
+  readonly duplicateWindowMs: number;
+}
+
+export type Clock = () => number;
+
+/** Prices a completion in USD; the model layer supplies the real price table. */
+export type CostCalculator = (usage: ModelUsage, model: string, deployment: string) => number;
+
+export interface StageDeps {
+  readonly jobs: JobStore;
+  readonly publisher: MessagePublisher;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly settings: PipelineSettings;
+  /** Absent means "always send to deliver": the deliver stage then decides whether anyone receives it. */
+  readonly subscribers?: Subscribers;
+  /** Where heavy tenant schemas are checked and applied; absent means on this thread (tests). */
+  readonly schemas?: SchemaWork;
+}
+
+export interface AcceptDeps extends StageDeps {
+  readonly webhookEndpoints: WebhookEndpointCheck;
+}
+
+export interface InvokeDeps extends StageDeps {
+  readonly model: ModelClient;
+}
+
+export interface PostprocessDeps extends StageDeps {
+  readonly costOf: CostCalculator;
+}
