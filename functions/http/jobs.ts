@@ -12,7 +12,7 @@ import * as reads from '../../shared/pipeline/reads.js';
 import { parseOrThrow } from '../../shared/pipeline/validation.js';
 import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
 import { problemResponse } from './problem.js';
-import { admitSubmission } from '../admission.js';
+import { admitSubmission, admittedOrThrow } from '../admission.js';
 import { toJobView } from './job-view.js';
 
 function jobLocation(scope: AuthenticatedScope, jobId: string): string {
@@ -38,7 +38,9 @@ export const submitJob = tenantRoute(async (scope) => {
   const idempotencyKey = idempotencyKeyOf(scope);
   const { value, bytes } = await readJsonBody(scope);
   // Per-tenant limits (shared/tenancy): 403/400/413/429 before any write; `hold` schedules the job.
-  const admission = await admitSubmission(scope.services, scope.principal.tenantId, value, bytes);
+  const admission = admittedOrThrow(
+    await admitSubmission(scope.services, scope.principal.tenantId, value, bytes),
+  );
   const { job, created } = await acceptJob(scope.services.accept, {
     tenantId: scope.principal.tenantId,
     ...(idempotencyKey ? { idempotencyKey } : {}),
@@ -58,11 +60,13 @@ export const submitJobBatch = tenantRoute(async (scope) => {
   const results = [];
   for (const [index, item] of batch.jobs.entries()) {
     try {
-      const admission = await admitSubmission(
-        scope.services,
-        scope.principal.tenantId,
-        item.job,
-        Buffer.byteLength(JSON.stringify(item.job)),
+      const admission = admittedOrThrow(
+        await admitSubmission(
+          scope.services,
+          scope.principal.tenantId,
+          item.job,
+          Buffer.byteLength(JSON.stringify(item.job)),
+        ),
       );
       const { job, created } = await acceptJob(scope.services.accept, {
         tenantId: scope.principal.tenantId,

@@ -7,13 +7,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import { Buffer } from 'node:buffer';
-import {
-  ConflictError,
-  ForbiddenError,
-  PayloadTooLargeError,
-  RateLimitedError,
-  ValidationError,
-} from '../../shared/errors/index.js';
+import { ConflictError, ValidationError } from '../../shared/errors/index.js';
 import { IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { parseJsonSafely } from '../http/safe-json.js';
 import { TenantIdSchema } from '../../shared/tenancy/tenant.js';
@@ -47,10 +41,16 @@ export async function acceptQueue(message: QueueMessage, _context: InvocationCon
     );
   }
   const trace = continueOrStartTrace(traceparentOf(message));
+  // Tied to a job (tenant + key name it): the job records the failure, the producer can see why.
+  const fail = async (error: ValidationError): Promise<QueueOutcome> => {
+    await rejectQueuedSubmission(services.stage, { tenantId, idempotencyKey: key.data, error, trace });
+    return { settle: 'complete' };
+  };
   try {
     const body = bodyOf(message.body);
     const admission = await admit(services, tenantId, body);
     if (admission.kind === 'refused') return deadLetter(admission.reason, admission.detail);
+    if (admission.kind === 'failed') return fail(admission.error);
     await acceptJob(services.accept, {
       tenantId,
       idempotencyKey: key.data,
@@ -62,11 +62,7 @@ export async function acceptQueue(message: QueueMessage, _context: InvocationCon
     });
     return { settle: 'complete' };
   } catch (error) {
-    if (error instanceof ValidationError) {
-      // Tied to a job (tenant + key name it): the job records the failure, the producer can see why.
-      await rejectQueuedSubmission(services.stage, { tenantId, idempotencyKey: key.data, error, trace });
-      return { settle: 'complete' };
-    }
+    if (error instanceof ValidationError) return fail(error);
     if (error instanceof ConflictError) {
       return deadLetter('IdempotencyConflict', error.detail);
     }
@@ -76,26 +72,33 @@ export async function acceptQueue(message: QueueMessage, _context: InvocationCon
 
 type QueueAdmission =
   | { readonly kind: 'admitted'; readonly notBeforeMs?: number; readonly retentionSeconds?: number }
-  | { readonly kind: 'refused'; readonly reason: string; readonly detail: string };
+  | { readonly kind: 'refused'; readonly reason: string; readonly detail: string }
+  | { readonly kind: 'failed'; readonly error: ValidationError };
 
 /**
  * The same tenant gate as HTTP. A queue producer cannot be answered 429, so a submission over the rate
- * limit (or past a spent budget with the `hold` policy) is accepted and scheduled for when it is
- * allowed; a tenant that does not exist or is suspended cannot own a job, so the message is
- * dead-lettered; a request over the tenant's size or message limits fails as a job.
+ * limit, the jobs in flight or a spent budget is accepted and scheduled for when it is allowed; a
+ * tenant that does not exist or is suspended cannot own a job, so the message is dead-lettered; a
+ * request the tenant's rules refuse (size, message count, model) fails as a job.
  */
 async function admit(services: AppServices, tenantId: string, body: unknown): Promise<QueueAdmission> {
-  try {
-    const bytes = Buffer.byteLength(JSON.stringify(body) ?? '');
-    return { kind: 'admitted', ...(await admitSubmission(services, tenantId, body, bytes)) };
-  } catch (error) {
-    if (error instanceof ForbiddenError)
-      return { kind: 'refused', reason: 'TenantNotAllowed', detail: error.detail };
-    if (error instanceof RateLimitedError)
-      return { kind: 'admitted', notBeforeMs: Date.now() + error.retryAfterMs };
-    if (error instanceof PayloadTooLargeError)
-      throw new ValidationError(error.detail, [{ field: '(body)', message: error.detail }]);
-    throw error;
+  const bytes = Buffer.byteLength(JSON.stringify(body) ?? '');
+  const decision = await admitSubmission(services, tenantId, body, bytes);
+  if (decision.kind === 'admit') {
+    const { kind: _kind, ...fields } = decision;
+    return { kind: 'admitted', ...fields };
+  }
+  switch (decision.reason) {
+    case 'tenant_disabled':
+      return { kind: 'refused', reason: 'TenantNotAllowed', detail: decision.error.detail };
+    case 'rate_limited':
+      return { kind: 'admitted', notBeforeMs: Date.now() + decision.error.retryAfterMs };
+    case 'too_large': {
+      const { detail } = decision.error;
+      return { kind: 'failed', error: new ValidationError(detail, [{ field: '(body)', message: detail }]) };
+    }
+    case 'not_allowed':
+      return { kind: 'failed', error: decision.error };
   }
 }
 

@@ -2,14 +2,13 @@
  * Per-tenant admission of a job submission, the one call the accept use case makes before creating a
  * job. Free checks first (status, model, size, message count), then the rate limit (the cheapest
  * shared check, and the one that protects the others from a flood), then jobs in flight, then the
- * daily budget. Throws 403/400/413/429 errors from shared/errors; returns whether to run the job now
- * or hold it until the budget resets.
+ * daily budget. Answers admit, hold (until the budget resets) or refuse, as a value.
  */
-import { ForbiddenError, PayloadTooLargeError, ValidationError } from '../errors/index.js';
 import { allowsModel, type Tenant } from './tenant.js';
-import { checkDailyBudget, type BudgetDecision, type TokenUsageReader } from './budget.js';
-import { enforceInFlightLimit, type InFlightCounter } from './in-flight.js';
-import { enforceSubmissionRate, type RateLimiter } from './rate-limiter.js';
+import { notAllowed, tenantDisabled, tooLarge, type Admission, type Refusal } from './admission-decision.js';
+import { checkDailyBudget, type TokenUsageReader } from './budget.js';
+import { checkInFlightLimit, type InFlightCounter } from './in-flight.js';
+import { checkSubmissionRate, type RateLimiter } from './rate-limiter.js';
 
 export interface AdmissionDeps {
   readonly rateLimiter: RateLimiter;
@@ -25,18 +24,22 @@ export interface SubmissionShape {
 }
 
 /** Size and count limits alone: usable before parsing the full schema, and by the intake queue. */
-export function checkRequestLimits(tenant: Tenant, submission: Omit<SubmissionShape, 'model'>): void {
+export function checkRequestLimits(
+  tenant: Tenant,
+  submission: Omit<SubmissionShape, 'model'>,
+): Refusal | undefined {
   if (submission.requestBytes > tenant.quotas.maxRequestBytes) {
-    throw new PayloadTooLargeError(
+    return tooLarge(
       `The request exceeds this tenant's limit of ${tenant.quotas.maxRequestBytes} bytes.`,
       tenant.quotas.maxRequestBytes,
     );
   }
   if (submission.messageCount > tenant.quotas.maxMessages) {
-    throw new ValidationError(`At most ${tenant.quotas.maxMessages} messages per request for this tenant.`, [
+    return notAllowed(`At most ${tenant.quotas.maxMessages} messages per request for this tenant.`, [
       { field: 'messages', message: `at most ${tenant.quotas.maxMessages} messages` },
     ]);
   }
+  return undefined;
 }
 
 export async function admitSubmission(
@@ -44,15 +47,17 @@ export async function admitSubmission(
   submission: SubmissionShape,
   deps: AdmissionDeps,
   nowMs: number,
-): Promise<BudgetDecision> {
-  if (tenant.status !== 'active') throw new ForbiddenError('This tenant is suspended.');
+): Promise<Admission> {
+  if (tenant.status !== 'active') return tenantDisabled('This tenant is suspended.');
   if (!allowsModel(tenant, submission.model)) {
-    throw new ValidationError('This model is not enabled for the tenant.', [
+    return notAllowed('This model is not enabled for the tenant.', [
       { field: 'model', message: 'not enabled for this tenant' },
     ]);
   }
-  checkRequestLimits(tenant, submission);
-  await enforceSubmissionRate(deps.rateLimiter, tenant.id, tenant.quotas.submissionsPerMinute, nowMs);
-  await enforceInFlightLimit(deps.inFlight, tenant.id, tenant.quotas.maxJobsInFlight);
-  return checkDailyBudget(deps.usage, tenant.id, tenant.quotas, nowMs);
+  return (
+    checkRequestLimits(tenant, submission) ??
+    (await checkSubmissionRate(deps.rateLimiter, tenant.id, tenant.quotas.submissionsPerMinute, nowMs)) ??
+    (await checkInFlightLimit(deps.inFlight, tenant.id, tenant.quotas.maxJobsInFlight)) ??
+    checkDailyBudget(deps.usage, tenant.id, tenant.quotas, nowMs)
+  );
 }

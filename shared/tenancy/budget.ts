@@ -3,7 +3,7 @@
  * When the budget is spent the tenant's policy decides: `refuse` (429 until the next UTC midnight) or
  * `hold` (accept the job but schedule its model call for the next UTC midnight: a delay is a message).
  */
-import { RateLimitedError } from '../errors/index.js';
+import { ADMIT, rateLimited, type Admission } from './admission-decision.js';
 
 export interface TokenUsageReader {
   /** Tokens used by the tenant's jobs completed at or after `since`. */
@@ -11,10 +11,6 @@ export interface TokenUsageReader {
 }
 
 export type BudgetPolicy = 'refuse' | 'hold';
-
-export type BudgetDecision =
-  | { readonly kind: 'admit' }
-  | { readonly kind: 'hold'; readonly untilMs: number; readonly usedTokens: number };
 
 export function startOfUtcDay(nowMs: number): Date {
   const now = new Date(nowMs);
@@ -30,12 +26,12 @@ export async function checkDailyBudget(
   tenantId: string,
   budget: { readonly dailyTokenBudget: number; readonly budgetPolicy: BudgetPolicy },
   nowMs: number,
-): Promise<BudgetDecision> {
+): Promise<Admission> {
   const used = await usage.tokensUsedSince(tenantId, startOfUtcDay(nowMs));
-  if (used < budget.dailyTokenBudget) return { kind: 'admit' };
+  if (used < budget.dailyTokenBudget) return ADMIT;
   const untilMs = nextUtcMidnightMs(nowMs);
   if (budget.budgetPolicy === 'hold') return { kind: 'hold', untilMs, usedTokens: used };
-  throw new RateLimitedError('The daily token budget for this tenant is spent.', untilMs - nowMs);
+  return rateLimited('The daily token budget for this tenant is spent.', untilMs - nowMs);
 }
 
 /**

@@ -4,7 +4,7 @@
  * counter that every stage would have to decrement exactly once: a lost or repeated decrement would
  * make a counter drift for ever, a query cannot.
  */
-import { RateLimitedError } from '../errors/index.js';
+import { rateLimited, type Refusal } from './admission-decision.js';
 
 export interface InFlightCounter {
   countInFlight(tenantId: string): Promise<number>;
@@ -19,18 +19,18 @@ export interface InFlightCounter {
 /** How long a refused caller should wait: jobs typically finish in seconds. */
 export const IN_FLIGHT_RETRY_AFTER_MS = 5_000;
 
-export async function enforceInFlightLimit(
+/** A refusal when the tenant already has its limit of jobs in flight; otherwise counts this one. */
+export async function checkInFlightLimit(
   counter: InFlightCounter,
   tenantId: string,
   maxJobsInFlight: number,
-): Promise<void> {
+): Promise<Refusal | undefined> {
   const admitted = counter.admitIfBelow
     ? await counter.admitIfBelow(tenantId, maxJobsInFlight)
     : (await counter.countInFlight(tenantId)) < maxJobsInFlight;
-  if (!admitted) {
-    throw new RateLimitedError(
-      `${maxJobsInFlight} jobs are already in flight for this tenant; retry when some have finished.`,
-      IN_FLIGHT_RETRY_AFTER_MS,
-    );
-  }
+  if (admitted) return undefined;
+  return rateLimited(
+    `${maxJobsInFlight} jobs are already in flight for this tenant; retry when some have finished.`,
+    IN_FLIGHT_RETRY_AFTER_MS,
+  );
 }

@@ -1,9 +1,9 @@
 /**
  * Per-tenant submission rate limiting: the port, the in-memory implementation (tests, single-process
- * tools) and the check that turns a refusal into a 429 with Retry-After. Both implementations use the
+ * tools) and the check that turns a spent window into a refusal with Retry-After. Both implementations use the
  * same sliding-window arithmetic (sliding-window.ts), so the fake behaves like the Cosmos limiter.
  */
-import { RateLimitedError } from '../errors/index.js';
+import { rateLimited, type Refusal } from './admission-decision.js';
 import { currentWindowCap, retryAfterMs, windowAt } from './sliding-window.js';
 
 export type RateDecision =
@@ -32,17 +32,17 @@ export class InMemoryRateLimiter implements RateLimiter {
   }
 }
 
-export async function enforceSubmissionRate(
+/** A refusal when the tenant's per-minute window is spent; otherwise counts this submission. */
+export async function checkSubmissionRate(
   limiter: RateLimiter,
   tenantId: string,
   perMinute: number,
   nowMs: number,
-): Promise<void> {
+): Promise<Refusal | undefined> {
   const decision = await limiter.consume(tenantId, perMinute, nowMs);
-  if (!decision.allowed) {
-    throw new RateLimitedError(
-      `Submission rate limit of ${perMinute} per minute reached; retry later.`,
-      decision.retryAfterMs,
-    );
-  }
+  if (decision.allowed) return undefined;
+  return rateLimited(
+    `Submission rate limit of ${perMinute} per minute reached; retry later.`,
+    decision.retryAfterMs,
+  );
 }

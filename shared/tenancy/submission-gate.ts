@@ -7,18 +7,18 @@
  */
 import { ForbiddenError } from '../errors/index.js';
 import { SubmitJobSchema } from '../jobs/submission.js';
-import type { Tenant } from './tenant.js';
+import { ADMIT, tenantDisabled, type Admission } from './admission-decision.js';
 import { admitSubmission, type AdmissionDeps } from './admission.js';
-import type { BudgetDecision } from './budget.js';
+import type { Tenant } from './tenant.js';
 
 export interface TenantReader {
   get(tenantId: string): Promise<Tenant | undefined>;
 }
 
 export interface SubmissionGate {
-  /** Throws 403/400/413/429 platform errors; resolves with admit or hold (budget spent, policy hold). */
-  admit(tenantId: string, body: unknown, requestBytes: number): Promise<BudgetDecision>;
-  /** The tenant record, for callers that need retention or webhook settings too. */
+  /** Admit, hold (budget spent with the `hold` policy) or refuse, with the refusal's reason. */
+  admit(tenantId: string, body: unknown, requestBytes: number): Promise<Admission>;
+  /** The tenant record (cached), for callers that need retention or webhook settings too. */
   tenant(tenantId: string): Promise<Tenant>;
 }
 
@@ -26,20 +26,23 @@ export function createSubmissionGate(
   deps: AdmissionDeps & { tenants: TenantReader; now?: () => number },
 ): SubmissionGate {
   const now = deps.now ?? Date.now;
-  const tenant = async (tenantId: string): Promise<Tenant> => {
+  // Same answer for "no record" and "suspended": nothing to learn about which tenants exist.
+  const disabled = 'This tenant is not enabled on the platform.';
+  const enabled = async (tenantId: string): Promise<Tenant | undefined> => {
     const record = await deps.tenants.get(tenantId);
-    // Same answer for "no record" and "suspended": nothing to learn about which tenants exist.
-    if (!record || record.status !== 'active') {
-      throw new ForbiddenError('This tenant is not enabled on the platform.');
-    }
-    return record;
+    return record?.status === 'active' ? record : undefined;
   };
   return {
-    tenant,
+    async tenant(tenantId) {
+      const record = await enabled(tenantId);
+      if (!record) throw new ForbiddenError(disabled);
+      return record;
+    },
     async admit(tenantId, body, requestBytes) {
-      const record = await tenant(tenantId);
+      const record = await enabled(tenantId);
+      if (!record) return tenantDisabled(disabled);
       const shape = shapeOf(body);
-      if (!shape) return { kind: 'admit' };
+      if (!shape) return ADMIT;
       return admitSubmission(record, { ...shape, requestBytes }, deps, now());
     },
   };

@@ -9,6 +9,7 @@
  */
 import { CosmosClient, type Container, type CosmosClientOptions, type PluginConfig } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { refusalOf } from '../../fakes/refusal.js';
 import {
   ensureCosmosResources,
   startEmbeddedCosmos,
@@ -19,7 +20,7 @@ import { RateLimitedError } from '../../../shared/errors/index.js';
 import { CachedInFlightCounter } from '../../../shared/tenancy/cached-in-flight.js';
 import { CosmosJobUsage } from '../../../shared/cosmos/job-usage.js';
 import { CosmosRateLimiter, maxChunkFor } from '../../../shared/cosmos/rate-limiter.js';
-import { enforceInFlightLimit, type InFlightCounter } from '../../../shared/tenancy/in-flight.js';
+import { checkInFlightLimit, type InFlightCounter } from '../../../shared/tenancy/in-flight.js';
 import { createTenant } from '../../../shared/tenancy/admin.js';
 import { createCosmosSecurityServices } from '../../../shared/cosmos/security-services.js';
 
@@ -237,29 +238,29 @@ describe('jobs in flight from a cached count', () => {
     const queries = () => instance.requests.filter((r) => r.operation === 'query').length;
     const before = queries();
     // Limit 10 with 3 queued: 20 concurrent submissions, exactly 7 pass, on one shared query.
-    const results = await Promise.allSettled(
-      Array.from({ length: 20 }, () => enforceInFlightLimit(counter, tenantId, 10)),
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => checkInFlightLimit(counter, tenantId, 10)),
     );
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(7);
+    expect(results.filter((r) => r === undefined)).toHaveLength(7);
     for (const r of results) {
-      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(RateLimitedError);
+      if (r !== undefined) expect(r.reason).toBe('rate_limited');
     }
     expect(queries() - before).toBe(1);
     expect(await counter.countInFlight(tenantId)).toBe(10);
 
     // Jobs finished meanwhile: seen after the TTL, with one more query.
     clock += 1_999;
-    await expect(enforceInFlightLimit(counter, tenantId, 10)).rejects.toBeInstanceOf(RateLimitedError);
+    expect(await refusalOf(checkInFlightLimit(counter, tenantId, 10))).toBeInstanceOf(RateLimitedError);
     expect(queries() - before).toBe(1);
     clock += 2;
-    await expect(enforceInFlightLimit(counter, tenantId, 10)).resolves.toBeUndefined();
+    await expect(checkInFlightLimit(counter, tenantId, 10)).resolves.toBeUndefined();
     expect(queries() - before).toBe(2);
   });
 
   test('an uncached counter (the port without admitIfBelow) still counts on every call', async () => {
     let reads = 0;
     const plain: InFlightCounter = { countInFlight: () => Promise.resolve(((reads += 1), 0)) };
-    for (let i = 0; i < 3; i += 1) await enforceInFlightLimit(plain, 't', 1);
+    for (let i = 0; i < 3; i += 1) await checkInFlightLimit(plain, 't', 1);
     expect(reads).toBe(3);
   });
 });

@@ -4,6 +4,7 @@
  * is scheduled for the next UTC midnight and the job's deadline starts then.
  */
 import { describe, expect, test } from 'vitest';
+import { refusalOf } from '../../fakes/refusal.js';
 import type { Principal } from '../../../shared/auth/principal.js';
 import { ForbiddenError, PayloadTooLargeError, RateLimitedError } from '../../../shared/errors/index.js';
 import { JobStoreUsage } from '../../../shared/tenancy/job-store-usage.js';
@@ -37,9 +38,9 @@ async function setup(quotas: Record<string, unknown> = {}) {
 describe('submission gate', () => {
   test('unknown and suspended tenants get the same 403', async () => {
     const { security } = await setup();
-    const unknown = await security.gate.admit('nobody', body, 100).catch((e: unknown) => e);
+    const unknown = await refusalOf(security.gate.admit('nobody', body, 100));
     await updateTenant(admin, 'team-a', { status: 'suspended' }, security.admin);
-    const suspended = await security.gate.admit('team-a', body, 100).catch((e: unknown) => e);
+    const suspended = await refusalOf(security.gate.admit('team-a', body, 100));
     expect(unknown).toBeInstanceOf(ForbiddenError);
     expect(suspended).toBeInstanceOf(ForbiddenError);
     expect((unknown as ForbiddenError).detail).toBe((suspended as ForbiddenError).detail);
@@ -53,12 +54,12 @@ describe('submission gate', () => {
       ).resolves.toEqual({ kind: 'admit' });
     }
     await expect(security.gate.admit('team-a', body, 10)).resolves.toEqual({ kind: 'admit' });
-    await expect(security.gate.admit('team-a', body, 10)).rejects.toBeInstanceOf(RateLimitedError);
+    expect(await refusalOf(security.gate.admit('team-a', body, 10))).toBeInstanceOf(RateLimitedError);
   });
 
   test('tenant size limit and in-flight limit counted from the job store', async () => {
     const { stage, security } = await setup({ maxJobsInFlight: 2, maxRequestBytes: 2048 });
-    await expect(security.gate.admit('team-a', body, 4096)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    expect(await refusalOf(security.gate.admit('team-a', body, 4096))).toBeInstanceOf(PayloadTooLargeError);
     for (const key of ['k1', 'k2']) {
       await security.gate.admit('team-a', body, 100);
       await acceptJob(stage, {
@@ -69,7 +70,7 @@ describe('submission gate', () => {
         trace: newTrace(),
       });
     }
-    const refused = await security.gate.admit('team-a', body, 100).catch((e: unknown) => e);
+    const refused = await refusalOf(security.gate.admit('team-a', body, 100));
     expect(refused).toBeInstanceOf(RateLimitedError);
     expect((refused as RateLimitedError).detail).toMatch(/in flight/);
   });
@@ -91,7 +92,7 @@ describe('submission gate', () => {
       completedAt: new Date(stage.now).toISOString(),
       usage: { promptTokens: 60, completionTokens: 40, cachedTokens: 0, totalTokens: 100, costUsd: 0 },
     });
-    await expect(security.gate.admit('team-a', body, 100)).rejects.toBeInstanceOf(RateLimitedError);
+    expect(await refusalOf(security.gate.admit('team-a', body, 100))).toBeInstanceOf(RateLimitedError);
     await updateTenant(admin, 'team-a', { quotas: { budgetPolicy: 'hold' } }, security.admin);
     const decision = await security.gate.admit('team-a', body, 100);
     expect(decision).toEqual({

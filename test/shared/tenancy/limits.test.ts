@@ -3,6 +3,7 @@
  * with both policies, size and message count limits, and the order admission applies them in.
  */
 import { describe, expect, test } from 'vitest';
+import { refusalOf } from '../../fakes/refusal.js';
 import {
   ForbiddenError,
   PayloadTooLargeError,
@@ -15,7 +16,7 @@ import {
   checkDailyBudget,
   nextUtcMidnightMs,
 } from '../../../shared/tenancy/budget.js';
-import { InMemoryRateLimiter, enforceSubmissionRate } from '../../../shared/tenancy/rate-limiter.js';
+import { InMemoryRateLimiter, checkSubmissionRate } from '../../../shared/tenancy/rate-limiter.js';
 import { currentWindowCap, retryAfterMs, windowAt } from '../../../shared/tenancy/sliding-window.js';
 import { tenantFixture } from '../../security/tenants-fixture.js';
 
@@ -62,12 +63,12 @@ describe('sliding window arithmetic', () => {
 describe('submission rate limit', () => {
   test('429 with retryAfterMs past the limit, per tenant', async () => {
     const limiter = new InMemoryRateLimiter();
-    for (let i = 0; i < 3; i += 1) await enforceSubmissionRate(limiter, 'team-a', 3, T0);
-    const error = await enforceSubmissionRate(limiter, 'team-a', 3, T0).catch((e: unknown) => e);
+    for (let i = 0; i < 3; i += 1) await checkSubmissionRate(limiter, 'team-a', 3, T0);
+    const error = await refusalOf(checkSubmissionRate(limiter, 'team-a', 3, T0));
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(60_000 - (T0 % 60_000) + 1);
     // Another tenant's bucket is untouched.
-    await expect(enforceSubmissionRate(limiter, 'team-b', 3, T0)).resolves.toBeUndefined();
+    await expect(checkSubmissionRate(limiter, 'team-b', 3, T0)).resolves.toBeUndefined();
   });
 });
 
@@ -81,12 +82,9 @@ describe('daily token budget', () => {
   });
 
   test('spent with policy refuse: 429 until the next UTC midnight', async () => {
-    const error = await checkDailyBudget(
-      usage(1000),
-      't1',
-      { dailyTokenBudget: 1000, budgetPolicy: 'refuse' },
-      T0,
-    ).catch((e: unknown) => e);
+    const error = await refusalOf(
+      checkDailyBudget(usage(1000), 't1', { dailyTokenBudget: 1000, budgetPolicy: 'refuse' }, T0),
+    );
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).retryAfterMs).toBe(4 * 3600_000);
   });
@@ -165,23 +163,43 @@ describe('admitSubmission', () => {
     });
   });
 
-  test('refusals: suspended 403, model 400, size 413, messages 400, in flight 429', async () => {
+  test('refusals are values with a reason: suspended, model, size, messages, in flight', async () => {
     const t = tenantFixture('team-a', {
       quotas: { maxRequestBytes: 1024, maxMessages: 2, maxJobsInFlight: 3 },
     });
-    await expect(admitSubmission({ ...t, status: 'suspended' }, ok, deps(), T0)).rejects.toBeInstanceOf(
+    const reasons = await Promise.all([
+      admitSubmission({ ...t, status: 'suspended' }, ok, deps(), T0),
+      admitSubmission(t, { ...ok, model: 'gpt-5' }, deps(), T0),
+      admitSubmission(t, { ...ok, requestBytes: 1025 }, deps(), T0),
+      admitSubmission(t, { ...ok, messageCount: 3 }, deps(), T0),
+      admitSubmission(t, ok, deps(3), T0),
+    ]);
+    expect(reasons.map((d) => (d.kind === 'refuse' ? d.reason : d.kind))).toEqual([
+      'tenant_disabled',
+      'not_allowed',
+      'too_large',
+      'not_allowed',
+      'rate_limited',
+    ]);
+  });
+
+  test('refusals carry their HTTP errors: suspended 403, model 400, size 413, messages 400, in flight 429', async () => {
+    const t = tenantFixture('team-a', {
+      quotas: { maxRequestBytes: 1024, maxMessages: 2, maxJobsInFlight: 3 },
+    });
+    expect(await refusalOf(admitSubmission({ ...t, status: 'suspended' }, ok, deps(), T0))).toBeInstanceOf(
       ForbiddenError,
     );
-    await expect(admitSubmission(t, { ...ok, model: 'gpt-5' }, deps(), T0)).rejects.toBeInstanceOf(
+    expect(await refusalOf(admitSubmission(t, { ...ok, model: 'gpt-5' }, deps(), T0))).toBeInstanceOf(
       ValidationError,
     );
-    await expect(admitSubmission(t, { ...ok, requestBytes: 1025 }, deps(), T0)).rejects.toBeInstanceOf(
+    expect(await refusalOf(admitSubmission(t, { ...ok, requestBytes: 1025 }, deps(), T0))).toBeInstanceOf(
       PayloadTooLargeError,
     );
-    await expect(admitSubmission(t, { ...ok, messageCount: 3 }, deps(), T0)).rejects.toBeInstanceOf(
+    expect(await refusalOf(admitSubmission(t, { ...ok, messageCount: 3 }, deps(), T0))).toBeInstanceOf(
       ValidationError,
     );
-    const inFlight = await admitSubmission(t, ok, deps(3), T0).catch((e: unknown) => e);
+    const inFlight = await refusalOf(admitSubmission(t, ok, deps(3), T0));
     expect(inFlight).toBeInstanceOf(RateLimitedError);
     expect((inFlight as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
     await expect(admitSubmission(t, ok, deps(2), T0)).resolves.toEqual({ kind: 'admit' });
@@ -201,11 +219,11 @@ describe('admitSubmission', () => {
   test('requests refused by free checks do not consume rate tokens', async () => {
     const d = deps();
     const t = tenantFixture('team-a', { quotas: { submissionsPerMinute: 1, maxMessages: 1 } });
-    await expect(admitSubmission(t, { ...ok, messageCount: 5 }, d, T0)).rejects.toBeInstanceOf(
+    expect(await refusalOf(admitSubmission(t, { ...ok, messageCount: 5 }, d, T0))).toBeInstanceOf(
       ValidationError,
     );
     await expect(admitSubmission(t, { ...ok, messageCount: 1 }, d, T0)).resolves.toEqual({ kind: 'admit' });
-    await expect(admitSubmission(t, { ...ok, messageCount: 1 }, d, T0)).rejects.toBeInstanceOf(
+    expect(await refusalOf(admitSubmission(t, { ...ok, messageCount: 1 }, d, T0))).toBeInstanceOf(
       RateLimitedError,
     );
   });
