@@ -136,7 +136,7 @@ export function composeServices(core: CoreServices): AppServices {
       store: new EndpointCachingStore(new CosmosWebhookStore(core.database.container('webhooks'))),
       keys: new LocalKeyWrapper(kekFromConfig(config)),
       settings,
-      now: () => new Date(),
+      clock: Date.now,
       http: createWebhookHttpClient({
         policy: settings.policy,
         timeoutMs: settings.timeoutMs,

@@ -6,6 +6,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook, WebhookVerificationError } from '../../shared/webhooks/signing.js';
+import type { Clock } from '../../shared/time/clock.js';
 
 export interface ReceivedWebhook {
   readonly at: Date;
@@ -36,7 +37,7 @@ export interface WebhookReceiverOptions {
   /** Where to print; default console.log. Pass `() => {}` for silence. */
   readonly log?: (line: string) => void;
   /** For tests of the tolerance window. */
-  readonly now?: () => Date;
+  readonly clock?: Clock;
 }
 
 export interface WebhookReceiver {
@@ -62,7 +63,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
             payload: body,
             headers: req.headers,
             secrets,
-            ...(options.now ? { now: options.now() } : {}),
+            ...(options.clock ? { now: new Date(options.clock()) } : {}),
           }).id;
         } catch (error) {
           if (!(error instanceof WebhookVerificationError)) throw error;

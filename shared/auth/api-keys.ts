@@ -16,6 +16,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { z } from 'zod';
 import { UnauthorizedError } from '../errors/index.js';
 import type { Principal } from './principal.js';
+import type { Clock } from '../time/clock.js';
 
 export const API_KEY_PATTERN = /^pp_([a-z]{2,8})_([0-9a-f]{24})_([A-Za-z0-9_-]{43})$/;
 /** What generateApiKey mints as `keyId` (12 random bytes, hex): checked before an id reaches the store. */
@@ -137,7 +138,7 @@ export interface ApiKeyVerifierOptions {
   negativeCacheTtlMs?: number;
   /** Entries kept at most; the oldest go first (default 10,000). */
   maxCacheEntries?: number;
-  now?: () => number;
+  clock?: Clock;
 }
 
 type CacheEntry =
@@ -154,7 +155,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
   const ttlMs = options.cacheTtlMs ?? 10_000;
   const negativeTtlMs = options.negativeCacheTtlMs ?? 1_000;
   const maxEntries = options.maxCacheEntries ?? 10_000;
-  const now = options.now ?? Date.now;
+  const now = options.clock ?? Date.now;
   const cache = new Map<string, CacheEntry>();
   const reads = new Map<string, Promise<ApiKeyRecord | undefined>>();
 

@@ -15,6 +15,7 @@ import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose'
 import { ForbiddenError, UnauthorizedError, isPlatformError } from '../errors/index.js';
 import type { JwksCache } from './jwks.js';
 import type { PlatformRole, Principal } from './principal.js';
+import type { Clock } from '../time/clock.js';
 
 /** One mapping from an Entra caller to a platform tenant. Exactly one of appId or oid identifies the caller. */
 export interface EntraTenantMapping {
@@ -38,7 +39,7 @@ export interface EntraVerifierOptions {
   readonly tenantMap: readonly EntraTenantMapping[];
   readonly clockSkewSeconds?: number;
   /** Tests pin the clock; production uses the wall clock. */
-  readonly currentDate?: () => Date;
+  readonly clock?: Clock;
 }
 
 export interface EntraVerifier {
@@ -82,7 +83,7 @@ async function verifySignatureAndClaims(token: string, options: EntraVerifierOpt
       audience: [...options.audiences],
       clockTolerance: options.clockSkewSeconds ?? 60,
       requiredClaims: ['exp', 'tid'],
-      ...(options.currentDate ? { currentDate: options.currentDate() } : {}),
+      ...(options.clock ? { currentDate: new Date(options.clock()) } : {}),
     });
     if (typeof payload.tid !== 'string' || !payload.iss?.includes(`/${payload.tid}/`)) {
       throw new UnauthorizedError(INVALID, { cause: new Error('tid does not match issuer') });

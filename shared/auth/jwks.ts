@@ -12,6 +12,7 @@ import {
   type JWSHeaderParameters,
 } from 'jose';
 import { RetryAfterError } from '../errors/index.js';
+import type { Clock } from '../time/clock.js';
 
 /** Fetches and returns the JSON of a JWKS document. Injected in tests; `fetchJwksOverHttp` in production. */
 export type JwksFetcher = (url: string) => Promise<unknown>;
@@ -23,14 +24,14 @@ export interface JwksCacheOptions {
   readonly maxAgeMs?: number;
   /** Minimum interval between refetches caused by an unknown `kid`. */
   readonly refetchCooldownMs?: number;
-  readonly now?: () => number;
+  readonly clock?: Clock;
 }
 
 export class JwksCache {
   private readonly fetchJwks: JwksFetcher;
   private readonly maxAgeMs: number;
   private readonly refetchCooldownMs: number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private resolver: ReturnType<typeof createLocalJWKSet> | undefined;
   /** Last successful fetch: drives max age. */
   private fetchedAt = Number.NEGATIVE_INFINITY;
@@ -44,14 +45,14 @@ export class JwksCache {
     this.fetchJwks = options.fetchJwks ?? fetchJwksOverHttp;
     this.maxAgeMs = options.maxAgeMs ?? 24 * 60 * 60 * 1000;
     this.refetchCooldownMs = options.refetchCooldownMs ?? 5 * 60 * 1000;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? Date.now;
   }
 
   /** The verification key for a token header, in the shape `jwtVerify` accepts as a key resolver. */
   readonly getKey = async (header: JWSHeaderParameters): Promise<CryptoKey> => {
     if (!this.resolver) {
       await this.refresh(false);
-    } else if (this.now() - this.fetchedAt > this.maxAgeMs && !this.coolingDown()) {
+    } else if (this.clock() - this.fetchedAt > this.maxAgeMs && !this.coolingDown()) {
       await this.refresh(true);
     }
     try {
@@ -66,7 +67,7 @@ export class JwksCache {
   };
 
   private coolingDown(): boolean {
-    return this.now() - this.attemptedAt < this.refetchCooldownMs;
+    return this.clock() - this.attemptedAt < this.refetchCooldownMs;
   }
 
   private async resolve(header: JWSHeaderParameters): Promise<CryptoKey> {
@@ -83,7 +84,7 @@ export class JwksCache {
 
   private async load(haveKeys: boolean): Promise<void> {
     this.fetchCount += 1;
-    this.attemptedAt = this.now();
+    this.attemptedAt = this.clock();
     let keySet: JSONWebKeySet;
     try {
       keySet = toSigningKeySet(await this.fetchJwks(this.options.url));
@@ -98,7 +99,7 @@ export class JwksCache {
       });
     }
     this.resolver = createLocalJWKSet(keySet);
-    this.fetchedAt = this.now();
+    this.fetchedAt = this.clock();
   }
 }
 

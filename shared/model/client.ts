@@ -24,6 +24,7 @@ import { QuotaBudget } from './quota-budget.js';
 import { QUOTA_PACED_REASON } from './reasons.js';
 import { planRoute, type RoutedDeployment } from './router.js';
 import type { DeploymentSettings, ModelClientSettings } from './settings.js';
+import type { Clock } from '../time/clock.js';
 
 export interface ModelLogger {
   warn(message: string, fields: Record<string, unknown>): void;
@@ -33,7 +34,7 @@ export interface ModelLogger {
 export interface ModelClientDependencies {
   /** Entra ID credential; defaults to the managed identity in Azure, DefaultAzureCredential elsewhere. */
   readonly credential?: TokenCredential;
-  readonly clock?: () => number;
+  readonly clock?: Clock;
   readonly random?: () => number;
   readonly logger?: ModelLogger;
   /** How many deployments one call may try before giving the job back to the queue. */

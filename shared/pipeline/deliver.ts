@@ -19,6 +19,7 @@ import {
   type DeliveryMessage,
   type DeliveryScheduler,
 } from '../webhooks/delivery-message.js';
+import type { Clock } from '../time/clock.js';
 
 /** The wire body of a per-endpoint attempt: the delivery plus its attempt number (1-based). */
 export const DeliveryAttemptBodySchema = DeliveryMessageSchema.extend({ attempt: z.number().int().min(1) });
@@ -51,14 +52,14 @@ export function toDeliveryOutbound(
 /** `DeliveryScheduler` over the platform publisher: delay 0 sends now, anything else is a scheduled message. */
 export function publisherScheduler(
   publisher: MessagePublisher,
-  now: () => Date,
+  clock: Clock,
   trace: TraceContext,
 ): DeliveryScheduler {
   return {
     async schedule(message, attempt, delayMs) {
       const outbound = toDeliveryOutbound(message, attempt, trace);
       if (delayMs <= 0) await publisher.send(outbound);
-      else await publisher.schedule(outbound, new Date(now().getTime() + delayMs));
+      else await publisher.schedule(outbound, new Date(clock() + delayMs));
     },
   };
 }
@@ -73,7 +74,7 @@ export async function runDeliverStage(
   traceparent?: string,
 ): Promise<DeliverStageResult> {
   const trace = parseTraceparent(traceparent) ?? newTrace();
-  const scheduler = publisherScheduler(deps.publisher, deps.now, trace);
+  const scheduler = publisherScheduler(deps.publisher, deps.clock, trace);
   if (body.kind === 'deliver') {
     // A fan-out aimed at one endpoint (the job named it) reaches only that endpoint.
     const event = body.endpointId ? { ...body.event, webhookEndpointId: body.endpointId } : body.event;

@@ -3,6 +3,7 @@
  * adapters once per process; unit tests pass in-memory fakes.
  */
 import type { Logger } from '../telemetry/logger.js';
+import type { Clock } from '../time/clock.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { MessagePublisher } from '../messaging/publisher.js';
 import type { ModelClient } from '../model/port.js';
@@ -21,8 +22,6 @@ export interface PipelineSettings {
   /** The queues' duplicate-detection window: re-sending inside it is free of double work. */
   readonly duplicateWindowMs: number;
 }
-
-export type Clock = () => number;
 
 /** Prices a completion in USD; the model layer supplies the real price table. */
 export type CostCalculator = (usage: ModelUsage, model: string, deployment: string) => number;

@@ -16,11 +16,12 @@ import {
   UpdateTenantInputSchema,
   type Tenant,
 } from './tenant.js';
+import type { Clock } from '../time/clock.js';
 
 export interface TenantAdminDeps {
   readonly tenants: TenantStore;
   readonly keys: ApiKeyStore;
-  readonly now: () => Date;
+  readonly clock: Clock;
   /** Environment label minted into keys (`apiKeyEnvLabel(config.PIPELINE_ENVIRONMENT)`). */
   readonly apiKeyEnv: string;
   readonly pepper?: string;
@@ -72,7 +73,7 @@ export async function createTenant(
 ): Promise<Tenant> {
   requireRole(principal, 'admin');
   const parsed = parse(CreateTenantInputSchema, input, 'tenant');
-  const now = deps.now().toISOString();
+  const now = new Date(deps.clock()).toISOString();
   const tenant: Tenant = {
     id: parsed.id,
     name: parsed.name,
@@ -125,7 +126,7 @@ export async function updateTenant(
       ...(patch.webhookEndpointIds !== undefined ? { webhookEndpointIds: patch.webhookEndpointIds } : {}),
       ...(patch.retentionDays !== undefined ? { retentionDays: patch.retentionDays } : {}),
       quotas: { ...current.quotas, ...stripUndefined(patch.quotas ?? {}) },
-      updatedAt: deps.now().toISOString(),
+      updatedAt: new Date(deps.clock()).toISOString(),
     };
     try {
       return (await deps.tenants.replace(next, stored.etag)).tenant;
@@ -159,7 +160,7 @@ export async function issueApiKey(
     tenantId: id,
     env: deps.apiKeyEnv,
     name,
-    now: deps.now(),
+    now: new Date(deps.clock()),
     ...(deps.pepper ? { pepper: deps.pepper } : {}),
   });
   await deps.keys.create(record);
@@ -187,7 +188,7 @@ export async function revokeApiKey(
   const existing = KeyIdSchema.safeParse(keyId).success ? await deps.keys.get(keyId) : undefined;
   // A key of another tenant is "not found" under this tenant's URL: ids must not be probeable.
   if (!existing || existing.tenantId !== id) throw new NotFoundError('No such API key.');
-  const revoked = await deps.keys.revoke(keyId, deps.now());
+  const revoked = await deps.keys.revoke(keyId, new Date(deps.clock()));
   if (!revoked) throw new NotFoundError('No such API key.');
   return toApiKeyView(revoked);
 }

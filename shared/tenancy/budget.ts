@@ -4,6 +4,7 @@
  * `hold` (accept the job but schedule its model call for the next UTC midnight: a delay is a message).
  */
 import { ADMIT, rateLimited, type Admission } from './admission-decision.js';
+import type { Clock } from '../time/clock.js';
 
 export interface TokenUsageReader {
   /** Tokens used by the tenant's jobs completed at or after `since`. */
@@ -47,12 +48,12 @@ export class CachedTokenUsageReader implements TokenUsageReader {
   constructor(
     private readonly inner: TokenUsageReader,
     private readonly ttlMs = 10_000,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = Date.now,
   ) {}
 
   async tokensUsedSince(tenantId: string, since: Date): Promise<number> {
     const hit = this.cache.get(tenantId);
-    const nowMs = this.now();
+    const nowMs = this.clock();
     if (hit && hit.since === since.getTime() && nowMs - hit.atMs < this.ttlMs) return hit.value;
     const pending = this.reads.get(tenantId);
     if (pending && pending.since === since.getTime()) return pending.read;

@@ -12,6 +12,7 @@
  * `ttlMs`, instead of one per submission.
  */
 import type { InFlightCounter } from './in-flight.js';
+import type { Clock } from '../time/clock.js';
 
 interface Entry {
   /** The count read from the source of truth. */
@@ -28,7 +29,7 @@ export class CachedInFlightCounter implements InFlightCounter {
   constructor(
     private readonly inner: InFlightCounter,
     private readonly ttlMs = 2_000,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = Date.now,
   ) {}
 
   async countInFlight(tenantId: string): Promise<number> {
@@ -46,10 +47,10 @@ export class CachedInFlightCounter implements InFlightCounter {
 
   private fresh(tenantId: string): Promise<Entry> {
     const hit = this.entries.get(tenantId);
-    if (hit && this.now() - hit.atMs < this.ttlMs) return Promise.resolve(hit);
+    if (hit && this.clock() - hit.atMs < this.ttlMs) return Promise.resolve(hit);
     const pending = this.reads.get(tenantId);
     if (pending) return pending;
-    const atMs = this.now();
+    const atMs = this.clock();
     const read = this.inner
       .countInFlight(tenantId)
       .then((count) => {

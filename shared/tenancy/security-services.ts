@@ -11,6 +11,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import { createSubmissionGate, type SubmissionGate } from './submission-gate.js';
 import type { TenantAdminDeps } from './admin.js';
 import { CachedTenantReader, type TenantStore } from './store.js';
+import type { Clock } from '../time/clock.js';
 
 export interface SecurityServices {
   readonly tenants: TenantStore;
@@ -32,7 +33,7 @@ export interface SecuritySettings {
   readonly inFlightCacheMs?: number;
   /** Largest rate-limit lease per Cosmos patch (default 10; 1 = one patch per submission). */
   readonly rateLeaseMaxChunk?: number;
-  readonly now?: () => number;
+  readonly clock?: Clock;
 }
 
 export function assembleSecurityServices(
@@ -45,24 +46,24 @@ export function assembleSecurityServices(
   },
   settings: SecuritySettings,
 ): SecurityServices {
-  const now = settings.now ?? Date.now;
+  const clock = settings.clock ?? Date.now;
   return {
     tenants: parts.tenants,
     keys: parts.keys,
     gate: createSubmissionGate({
-      tenants: new CachedTenantReader(parts.tenants, settings.tenantCacheMs ?? 30_000, now),
+      tenants: new CachedTenantReader(parts.tenants, settings.tenantCacheMs ?? 30_000, clock),
       rateLimiter: parts.rateLimiter,
       inFlight:
         settings.inFlightCacheMs === 0
           ? parts.inFlight
-          : new CachedInFlightCounter(parts.inFlight, settings.inFlightCacheMs ?? 2_000, now),
-      usage: new CachedTokenUsageReader(parts.usage, 10_000, now),
-      now,
+          : new CachedInFlightCounter(parts.inFlight, settings.inFlightCacheMs ?? 2_000, clock),
+      usage: new CachedTokenUsageReader(parts.usage, 10_000, clock),
+      clock,
     }),
     admin: {
       tenants: parts.tenants,
       keys: parts.keys,
-      now: () => new Date(now()),
+      clock,
       apiKeyEnv: settings.apiKeyEnv,
       ...(settings.pepper ? { pepper: settings.pepper } : {}),
     },

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError } from '../errors/index.js';
 import type { Tenant } from './tenant.js';
+import type { Clock } from '../time/clock.js';
 
 export interface StoredTenant {
   readonly tenant: Tenant;
@@ -65,18 +66,18 @@ export class CachedTenantReader {
   constructor(
     private readonly store: Pick<TenantStore, 'get'>,
     private readonly ttlMs = 30_000,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = Date.now,
   ) {}
 
   async get(tenantId: string): Promise<Tenant | undefined> {
     const hit = this.cache.get(tenantId);
-    if (hit && this.now() - hit.atMs < this.ttlMs) return hit.value;
+    if (hit && this.clock() - hit.atMs < this.ttlMs) return hit.value;
     const pending = this.reads.get(tenantId);
     if (pending) return pending;
     const read = this.store
       .get(tenantId)
       .then((stored) => {
-        this.cache.set(tenantId, { value: stored?.tenant, atMs: this.now() });
+        this.cache.set(tenantId, { value: stored?.tenant, atMs: this.clock() });
         return stored?.tenant;
       })
       .finally(() => this.reads.delete(tenantId));

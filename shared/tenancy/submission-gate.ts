@@ -10,6 +10,7 @@ import { SubmitJobSchema } from '../jobs/submission.js';
 import { ADMIT, tenantDisabled, type Admission } from './admission-decision.js';
 import { admitSubmission, type AdmissionDeps } from './admission.js';
 import type { Tenant } from './tenant.js';
+import type { Clock } from '../time/clock.js';
 
 export interface TenantReader {
   get(tenantId: string): Promise<Tenant | undefined>;
@@ -23,9 +24,9 @@ export interface SubmissionGate {
 }
 
 export function createSubmissionGate(
-  deps: AdmissionDeps & { tenants: TenantReader; now?: () => number },
+  deps: AdmissionDeps & { tenants: TenantReader; clock?: Clock },
 ): SubmissionGate {
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? Date.now;
   // Same answer for "no record" and "suspended": nothing to learn about which tenants exist.
   const disabled = 'This tenant is not enabled on the platform.';
   const enabled = async (tenantId: string): Promise<Tenant | undefined> => {
@@ -43,7 +44,7 @@ export function createSubmissionGate(
       if (!record) return tenantDisabled(disabled);
       const shape = shapeOf(body);
       if (!shape) return ADMIT;
-      return admitSubmission(record, { ...shape, requestBytes }, deps, now());
+      return admitSubmission(record, { ...shape, requestBytes }, deps, clock());
     },
   };
 }

@@ -54,7 +54,7 @@ export async function planDeliveries(
       new URL(`/api/v1/jobs/${encodeURIComponent(jobId)}`, deps.settings.publicBaseUrl).href,
   });
   const webhookId = webhookIdFor(event.tenantId, event.jobId, event.type);
-  const now = deps.now().toISOString();
+  const now = new Date(deps.clock()).toISOString();
   const messages: DeliveryMessage[] = [];
   for (const endpoint of targets) {
     const delivery = await deps.store.ensureDelivery({
@@ -105,7 +105,7 @@ export async function deliverEvent(
   attempt: number,
 ): Promise<DeliveryOutcome> {
   const found = await deps.store.getEndpoint(message.tenantId, message.endpointId);
-  const startedAt = deps.now();
+  const startedAt = new Date(deps.clock());
   if (!found) {
     const outcome = { kind: 'gaveUp', reason: 'endpoint_deleted' } as const;
     await record(deps, message, attempt, startedAt, undefined, outcome, {
@@ -136,7 +136,7 @@ export async function deliverEvent(
     headers: { ...headers },
     body: message.payload,
   });
-  const now = deps.now();
+  const now = new Date(deps.clock());
   const error = describe(response);
   if (response.kind === 'failure') {
     // The raw error and the address connected to are for operators; the tenant gets `error` only.

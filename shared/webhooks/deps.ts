@@ -5,12 +5,13 @@ import type { KeyWrapper } from './key-wrapper.js';
 import type { WebhookSettings } from './settings.js';
 import type { Resolver } from './ssrf.js';
 import type { WebhookStore } from './store.js';
+import type { Clock } from '../time/clock.js';
 
 export interface WebhookDeps {
   readonly store: WebhookStore;
   readonly keys: KeyWrapper;
   readonly settings: WebhookSettings;
-  readonly now: () => Date;
+  readonly clock: Clock;
   /** DNS for the registration-time SSRF check; the system resolver by default. */
   readonly resolve?: Resolver;
   /** Operator log: raw network errors and resolved addresses go here, never into tenant-visible records. */

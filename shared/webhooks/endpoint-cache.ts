@@ -6,6 +6,7 @@
  */
 import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './records.js';
 import type { Versioned, WebhookStore } from './store.js';
+import type { Clock } from '../time/clock.js';
 
 export const DEFAULT_ENDPOINT_CACHE_MS = 5_000;
 
@@ -18,15 +19,15 @@ export class EndpointCachingStore implements WebhookStore {
   constructor(
     private readonly inner: WebhookStore,
     private readonly ttlMs = DEFAULT_ENDPOINT_CACHE_MS,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = Date.now,
   ) {}
 
   listEndpoints(tenantId: string): Promise<readonly EndpointRecord[]> {
     const cached = this.lists.get(tenantId);
-    if (cached && this.now() - cached.at < this.ttlMs) return cached.value;
+    if (cached && this.clock() - cached.at < this.ttlMs) return cached.value;
     // Concurrent misses share one query; a failed query is not cached.
     const value = this.inner.listEndpoints(tenantId);
-    this.lists.set(tenantId, { at: this.now(), value });
+    this.lists.set(tenantId, { at: this.clock(), value });
     value.catch(() => this.lists.delete(tenantId));
     return value;
   }

@@ -97,7 +97,7 @@ export async function registerEndpoint(
     }
     throw error;
   }
-  const now = deps.now();
+  const now = new Date(deps.clock());
   const id = newEndpointId();
   const { stored, secret } = await newStoredSecret(deps.keys, tenantId, id, now);
   const endpoint: EndpointRecord = {
@@ -161,7 +161,7 @@ export async function rotateSecret(
   input: unknown = {},
 ): Promise<{ readonly endpoint: EndpointView; readonly secret: string }> {
   const { overlapSeconds } = parse(RotateSecretSchema, input ?? {});
-  const now = deps.now();
+  const now = new Date(deps.clock());
   const overlapMs = overlapSeconds === undefined ? deps.settings.secretOverlapMs : overlapSeconds * 1000;
   const expiresAt = new Date(now.getTime() + overlapMs).toISOString();
   const { stored, secret } = await newStoredSecret(deps.keys, tenantId, endpointId, now);
@@ -185,7 +185,7 @@ export async function enableEndpoint(
   tenantId: string,
   endpointId: string,
 ): Promise<EndpointView> {
-  const now = deps.now().toISOString();
+  const now = new Date(deps.clock()).toISOString();
   const updated = await updateEndpoint(deps.store, tenantId, endpointId, (endpoint) => {
     const { disabledReason: _reason, disabledAt: _at, failingSince: _since, ...rest } = endpoint;
     return { ...rest, enabled: true, updatedAt: now };

@@ -14,7 +14,7 @@ async function restart(deps: WebhookDeps, delivery: DeliveryRecord): Promise<Del
     ...delivery,
     status: 'pending',
     replays: delivery.replays + 1,
-    updatedAt: deps.now().toISOString(),
+    updatedAt: new Date(deps.clock()).toISOString(),
   };
   await deps.store.saveDelivery(next);
   return toDeliveryMessage(next);

@@ -26,7 +26,7 @@ async function setup(quotas: Record<string, unknown> = {}) {
     apiKeyEnv: 'test',
     inFlight: usage,
     usage,
-    now: () => stage.now,
+    clock: () => stage.now,
     tenantCacheMs: 0,
     inFlightCacheMs: 0,
   });

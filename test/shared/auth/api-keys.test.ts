@@ -109,7 +109,7 @@ describe('verification', () => {
   test('revoked, wrong secret, unknown id, wrong env and malformed keys are all the same 401', async () => {
     const store = new InMemoryApiKeyStore();
     let clock = NOW.getTime();
-    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test', now: () => clock });
+    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test', clock: () => clock });
     const { key, record } = await issue(store);
     const other = await issue(store, 'team-b');
     const { keyId, secret } = parseApiKey(key)!;
@@ -146,7 +146,7 @@ describe('verification cache', () => {
     const { key, record } = await issue(store);
     const { reads, lookup } = counted(store);
     let clock = NOW.getTime();
-    const verifier = createApiKeyVerifier({ store: lookup, expectedEnv: 'test', now: () => clock });
+    const verifier = createApiKeyVerifier({ store: lookup, expectedEnv: 'test', clock: () => clock });
     for (let i = 0; i < 5; i += 1) await verifier.verify(key);
     expect(reads).toEqual([record.keyId]);
     const { keyId } = parseApiKey(key)!;
@@ -176,7 +176,12 @@ describe('verification cache', () => {
     const store = new InMemoryApiKeyStore();
     const { key, record } = await issue(store);
     let clock = NOW.getTime();
-    const cached = createApiKeyVerifier({ store, expectedEnv: 'test', now: () => clock, cacheTtlMs: 3_000 });
+    const cached = createApiKeyVerifier({
+      store,
+      expectedEnv: 'test',
+      clock: () => clock,
+      cacheTtlMs: 3_000,
+    });
     const uncached = createApiKeyVerifier({ store, expectedEnv: 'test', cacheTtlMs: 0 });
     await cached.verify(key);
     await uncached.verify(key);
@@ -196,7 +201,7 @@ describe('verification cache', () => {
     const store = new InMemoryApiKeyStore();
     const { reads, lookup } = counted(store);
     let clock = NOW.getTime();
-    const verifier = createApiKeyVerifier({ store: lookup, expectedEnv: 'test', now: () => clock });
+    const verifier = createApiKeyVerifier({ store: lookup, expectedEnv: 'test', clock: () => clock });
     const unknown = `pp_test_${'0'.repeat(24)}_${'C'.repeat(43)}`;
     for (let i = 0; i < 20; i += 1) {
       await expect(verifier.verify(unknown)).rejects.toBeInstanceOf(UnauthorizedError);

@@ -45,7 +45,7 @@ function verifier(overrides: { now?: () => number; cooldownMs?: number; url?: st
   const jwks = new JwksCache({
     url: overrides.url ?? server.url,
     refetchCooldownMs: overrides.cooldownMs ?? 60_000,
-    ...(overrides.now ? { now: overrides.now } : {}),
+    ...(overrides.now ? { clock: overrides.now } : {}),
   });
   return {
     jwks,

@@ -91,7 +91,7 @@ describe.each(keyStores)('API key store (%s)', (_name, make) => {
     await expect(store.create(a.record)).rejects.toBeInstanceOf(ConflictError);
 
     let clock = NOW.getTime();
-    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test', now: () => clock });
+    const verifier = createApiKeyVerifier({ store, expectedEnv: 'test', clock: () => clock });
     await expect(verifier.verify(a.key)).resolves.toMatchObject({ tenantId, keyId: a.record.keyId });
     expect((await store.listByTenant(tenantId)).map((r) => r.name)).toEqual(['a', 'b']);
 

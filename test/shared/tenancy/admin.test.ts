@@ -28,7 +28,7 @@ function deps(): TenantAdminDeps & { keys: InMemoryApiKeyStore } {
   return {
     tenants: new InMemoryTenantStore(),
     keys: new InMemoryApiKeyStore(),
-    now: () => new Date('2026-11-25T20:00:00Z'),
+    clock: () => Date.parse('2026-11-25T20:00:00Z'),
     apiKeyEnv: 'test',
   };
 }
@@ -117,7 +117,7 @@ describe('key administration', () => {
     const issued = await issueApiKey(admin, 'team-a', { name: 'ci' }, d);
     expect(issued.key.startsWith(`${issued.prefix}_`)).toBe(true);
     let clock = Date.parse('2026-11-25T20:00:00Z');
-    const verifier = createApiKeyVerifier({ store: d.keys, expectedEnv: 'test', now: () => clock });
+    const verifier = createApiKeyVerifier({ store: d.keys, expectedEnv: 'test', clock: () => clock });
     await expect(verifier.verify(issued.key)).resolves.toMatchObject({ tenantId: 'team-a' });
 
     const listed = await listApiKeys(admin, 'team-a', d);

@@ -24,7 +24,7 @@ async function setup(quotas: Record<string, unknown> = {}) {
     apiKeyEnv: 'test',
     inFlight: usage,
     usage,
-    now: () => stage.now,
+    clock: () => stage.now,
     tenantCacheMs: 0,
   });
   await createTenant(

@@ -69,7 +69,7 @@ export async function startHarness(overrides: Partial<WebhookSettings> = {}): Pr
     store,
     keys: new LocalKeyWrapper(kek),
     settings: { ...settings, policy },
-    now: () => clock.now,
+    clock: () => clock.now.getTime(),
     http: createWebhookHttpClient({
       policy,
       timeoutMs: settings.timeoutMs,
@@ -93,7 +93,11 @@ export async function startHarness(overrides: Partial<WebhookSettings> = {}): Pr
     },
     clock,
     async receiver(options = {}) {
-      const receiver = await startWebhookReceiver({ ...options, now: () => clock.now, log: () => {} });
+      const receiver = await startWebhookReceiver({
+        ...options,
+        clock: () => clock.now.getTime(),
+        log: () => {},
+      });
       receivers.push(receiver);
       return receiver;
     },
