@@ -129,6 +129,23 @@ param publicBaseUrl string = ''
 ])
 param logLevel string = 'info'
 
+// ── Access: admins and producers ──────────────────────────────────────────────────────────────────
+@description('Entra audience(s) of the API: its App ID URI and/or client id, comma-separated (ENTRA_AUDIENCE). Empty leaves Entra sign-in off: callers use API keys only, and adminPrincipalIds has no effect.')
+param entraAudience string = ''
+
+@description('Object ids of the Entra users or service principals who administer the platform. Each is mapped to the platform tenant `adminPlatformTenantId` in ENTRA_TENANT_MAP; the admin API also needs the Platform.Admin app role on the API app registration (docs/deploy.md).')
+param adminPrincipalIds string[] = []
+
+@description('Platform tenant the admins act as (the admin API needs a tenant mapping like every Entra caller).')
+@minLength(1)
+param adminPlatformTenantId string = 'platform-ops'
+
+@description('More ENTRA_TENANT_MAP entries for producer apps or principals: [{ tid, appId | oid, tenantId }] (docs/security.md).')
+param entraTenantMap object[] = []
+
+@description('Object ids of producer identities (managed identities or app service principals) that send jobs straight to the `intake` queue: each gets Azure Service Bus Data Sender on that queue only.')
+param producerPrincipalIds string[] = []
+
 @description('More app settings for optional features, e.g. { ENTRA_TENANT_ID: "...", ENTRA_AUDIENCE: "api://..." }. No secrets.')
 param extraAppSettings object = {}
 
@@ -137,6 +154,9 @@ param keyVaultPurgeProtection bool = true
 
 @description('Name of a Key Vault secret holding the API key pepper (API_KEY_PEPPER, at least 32 characters); empty for none. Create the secret before setting this and before issuing keys: a new pepper invalidates every issued key.')
 param apiKeyPepperSecretName string = ''
+
+@description('Legacy secret holding a 32-byte webhook KEK (WEBHOOK_KEK_BASE64) from before the RSA key; keep it while webhook secrets wrapped with it exist, empty for a new environment whose code reads WEBHOOK_KEK_KEY_ID.')
+param legacyWebhookKekSecretName string = 'webhook-kek'
 
 // ── Monitoring and alerts ──────────────────────────────────────────────────────────────────────────
 @minValue(30)
@@ -198,7 +218,7 @@ var alwaysReady = concat(
   alwaysReadyHttpInstanceCount > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstanceCount }] : []
 )
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
   location: location
   tags: allTags
@@ -252,6 +272,8 @@ module serviceBus 'modules/servicebus.bicep' = {
     queues: queueDefinitions.queues
     principalId: identity.outputs.principalId
     targetBasedScaling: serviceBusTargetBasedScaling
+    intakeQueueName: 'intake'
+    intakeSenderPrincipalIds: producerPrincipalIds
   }
 }
 
@@ -309,10 +331,13 @@ module keyVault 'modules/keyvault.bicep' = {
     tags: allTags
     principalId: identity.outputs.principalId
     enablePurgeProtection: keyVaultPurgeProtection
+    legacyWebhookKekSecretName: legacyWebhookKekSecretName
+    grantSecretsUser: !empty(legacyWebhookKekSecretName) || !empty(apiKeyPepperSecretName)
   }
 }
 
-var openAiEndpoint = openAiMode == 'create' ? openAi.outputs.endpoint : existingOpenAiEndpoint
+// The module exists exactly when openAiMode is 'create', so the assertion holds where it is evaluated.
+var openAiEndpoint = openAiMode == 'create' ? openAi!.outputs.endpoint : existingOpenAiEndpoint
 
 // MODEL_POOLS (shared/model/settings.ts): alias → deployments, Entra auth, quota from the capacity.
 // groupBy/mapValues need Bicep 0.29 or later.
@@ -329,6 +354,21 @@ var generatedModelPools = mapValues(
       tpm: d.capacity * 1000
     })
 )
+
+// Entra sign-in (shared/auth/entra-config.ts): the directory is this deployment's tenant; every admin is
+// mapped to the admin platform tenant, after the mappings given for producers.
+var adminTenantMap = map(adminPrincipalIds, oid => {
+  tid: tenant().tenantId
+  oid: oid
+  tenantId: adminPlatformTenantId
+})
+var entraSettings = empty(entraAudience)
+  ? {}
+  : {
+      ENTRA_TENANT_ID: tenant().tenantId
+      ENTRA_AUDIENCE: entraAudience
+      ENTRA_TENANT_MAP: string(concat(entraTenantMap, adminTenantMap))
+    }
 
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
@@ -350,8 +390,10 @@ module functionApp 'modules/functionapp.bicep' = {
       {
         MODEL_POOLS: empty(modelPoolsJson) ? string(generatedModelPools) : modelPoolsJson
         MODEL_INSTANCE_SHARE: modelInstanceShare
-        WEBHOOK_KEK_BASE64: keyVault.outputs.webhookKekReference
+        WEBHOOK_KEK_KEY_ID: keyVault.outputs.webhookKekKeyId
       },
+      entraSettings,
+      empty(legacyWebhookKekSecretName) ? {} : { WEBHOOK_KEK_BASE64: keyVault.outputs.legacyWebhookKekReference },
       empty(apiKeyPepperSecretName)
         ? {}
         : { API_KEY_PEPPER: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${apiKeyPepperSecretName})' }
@@ -410,5 +452,6 @@ output cosmosDatabase string = cosmos.outputs.databaseName
 output openAiEndpoint string = openAiEndpoint
 output keyVaultName string = keyVault.outputs.name
 output webhookKekName string = keyVault.outputs.webhookKekName
+output webhookKekKeyId string = keyVault.outputs.webhookKekKeyId
 output storageAccountName string = storage.outputs.name
 output appInsightsName string = monitoring.outputs.appInsightsName

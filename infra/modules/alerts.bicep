@@ -35,7 +35,7 @@ var actions = empty(actionGroupId) ? [] : [{ actionGroupId: actionGroupId }]
 var logActions = empty(actionGroupId) ? {} : { actionGroups: [actionGroupId] }
 var events = loadTextContent('../workbooks/events.kql')
 
-resource deadLetters 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource deadLetters 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: '${namePrefix}-dead-letters'
   location: 'global'
   tags: tags
@@ -76,7 +76,7 @@ resource deadLetters 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-resource backlog 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource backlog 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: '${namePrefix}-queue-backlog'
   location: 'global'
   tags: tags
@@ -115,7 +115,7 @@ resource backlog 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-resource failedExecutions 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource failedExecutions 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-failed-executions'
   location: location
   tags: tags
@@ -149,7 +149,7 @@ resource failedExecutions 'Microsoft.Insights/scheduledQueryRules@2023-03-15-pre
   }
 }
 
-resource modelThrottling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource modelThrottling 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-model-429-rate'
   location: location
   tags: tags
@@ -183,7 +183,7 @@ resource modelThrottling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-prev
   }
 }
 
-resource stuckJobs 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource stuckJobs 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: '${namePrefix}-jobs-waiting'
   location: location
   tags: tags

@@ -19,7 +19,7 @@ param dailyQuotaGb int = -1
 // Monitoring Metrics Publisher: the narrowest role that lets an identity send telemetry to a component.
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: logAnalyticsName
   location: location
   tags: tags

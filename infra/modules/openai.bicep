@@ -14,7 +14,7 @@ param deployments array
 @description('Principal id of the app identity.')
 param principalId string
 
-resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
+resource account 'Microsoft.CognitiveServices/accounts@2026-09-01' = {
   name: name
   location: location
   tags: tags
@@ -31,7 +31,7 @@ resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
 
 // One at a time: the service rejects concurrent deployment changes on one account.
 @batchSize(1)
-resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = [
+resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2026-09-01' = [
   for d in deployments: {
     parent: account
     name: d.name

@@ -30,6 +30,12 @@ param principalId string
 @description('Grant Data Owner (needed for target-based scaling of the Service Bus trigger, which reads queue runtime properties) instead of Data Sender + Data Receiver (least privilege, incremental scaling only).')
 param targetBasedScaling bool = true
 
+@description('The queue producers send jobs to.')
+param intakeQueueName string = 'intake'
+
+@description('Object ids of producer identities: each gets Azure Service Bus Data Sender on the intake queue only.')
+param intakeSenderPrincipalIds string[] = []
+
 var isPremium = skuName == 'Premium'
 
 var dataOwnerRoleId = '090c5cfd-751d-490a-894a-3ce6f1109419'
@@ -37,7 +43,7 @@ var dataReceiverRoleId = '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
 var dataSenderRoleId = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 var grantedRoleIds = targetBasedScaling ? [dataOwnerRoleId] : [dataReceiverRoleId, dataSenderRoleId]
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: name
   location: location
   tags: tags
@@ -56,7 +62,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
 
 // Sessions and duplicate detection are fixed when a queue is created: changing them in queues.json for an
 // existing queue needs the queue deleted first (see docs/deploy.md).
-resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = [
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = [
   for q in queues: {
     parent: namespace
     name: q.name
@@ -85,6 +91,27 @@ resource dataRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
       principalType: 'ServicePrincipal'
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
     }
+  }
+]
+
+resource intakeQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = {
+  parent: namespace
+  name: intakeQueueName
+}
+
+// Producers can send to `intake` and nothing else: no receive, no other queue, no management.
+resource intakeSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for producer in intakeSenderPrincipalIds: {
+    name: guid(intakeQueue.id, producer, dataSenderRoleId)
+    scope: intakeQueue
+    properties: {
+      principalId: producer
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', dataSenderRoleId)
+    }
+    dependsOn: [
+      queue
+    ]
   }
 ]
 

@@ -25,7 +25,7 @@ param skuName string = 'Standard_LRS'
 // Queue and Table roles are not granted: no function uses storage queues, tables or Durable Functions.
 var blobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
   location: location
   tags: tags

@@ -1,40 +1,35 @@
 /**
- * The app settings the templates deploy agree with what the code reads (shared/config/schema.ts): every
- * variable the code needs in Azure is set, identity-based, and nothing the template sets is unknown to the
- * code or the Functions host (a typo there would silently fall back to a default).
+ * The app settings the compiled templates deploy agree with what the code reads (shared/config/schema.ts):
+ * every variable the code needs in Azure is set, identity-based, nothing the template sets is unknown to
+ * the code or the Functions host (a typo there would silently fall back to a default), nothing the code
+ * refuses in Azure is there, and the platform's own configuration parser accepts the deployed settings.
  */
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shared/config/index.js';
 import { EnvironmentSchema } from '../../shared/config/schema.js';
-import { DeploymentSettingsSchema } from '../../shared/model/settings.js';
-import { join } from 'node:path';
-import {
-  descendants,
-  infraDir,
-  objectProperties,
-  parseBicep,
-  readBicep,
-  stringLiteral,
-  variables,
-} from './bicep-tree.js';
-import { appSettingsFrom, deployedAppSettings } from './app-settings.js';
+import { evaluatedSettings } from './arm-expression.js';
+import { ENVIRONMENTS, appSettingsOf, compilerAvailable, scenarioSnapshot, snapshotOf } from './compiled.js';
 
-const settings = deployedAppSettings();
 const schemaKeys = Object.keys(EnvironmentSchema.shape);
 
 /** Read by the Functions host and its extensions, not by shared/config. */
-const HOST_SETTINGS = new Set([
+export const HOST_SETTINGS = [
   'AzureWebJobsStorage__accountName',
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'ServiceBusConnection__credential',
+  // An address, not a credential: the component refuses instrumentation-key ingestion (DisableLocalAuth).
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
-]);
+];
 
 /**
- * Variables whose schema default is right for the local stack but wrong in Azure (the default points at
- * the simulator, or Azure needs them set): the template must set each one.
+ * Set by the templates ahead of the code that reads it: the versionless id of the webhook KEK in Key Vault
+ * for wrap/unwrap with the managed identity (shared/webhooks/key-wrapper.ts is to read it).
  */
+export const AHEAD_OF_CODE = ['WEBHOOK_KEK_KEY_ID'];
+
+/** Variables whose schema default is right for the local stack but wrong in Azure: the template sets each. */
 const AZURE_REQUIRED = [
   'PIPELINE_ENVIRONMENT',
   'ServiceBusConnection__fullyQualifiedNamespace',
@@ -44,11 +39,29 @@ const AZURE_REQUIRED = [
   'AZURE_CLIENT_ID',
   'PUBLIC_BASE_URL',
   'MODEL_POOLS',
-  'WEBHOOK_KEK_BASE64',
+  'WEBHOOK_KEK_KEY_ID',
 ];
 
-/** Local-emulator credentials the config module refuses in Azure. */
-const LOCAL_ONLY = ['ServiceBusConnection', 'COSMOS_KEY', 'MODEL_API_KEY'];
+/**
+ * Refused in Azure, by the code (local-emulator credentials) or by Flex Consumption (it manages runtime
+ * and package itself), or a key where an identity belongs.
+ */
+export const REFUSED_IN_AZURE = [
+  'ServiceBusConnection',
+  'COSMOS_KEY',
+  'MODEL_API_KEY',
+  'AzureWebJobsStorage',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'WEBSITE_RUN_FROM_PACKAGE',
+  'WEBSITE_CONTENTSHARE',
+  'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+  'WEBSITE_NODE_DEFAULT_VERSION',
+  'SCM_DO_BUILD_DURING_DEPLOYMENT',
+  'ENABLE_ORYX_BUILD',
+  'DEPLOYMENT_STORAGE_CONNECTION_STRING',
+  'APPINSIGHTS_INSTRUMENTATIONKEY',
+];
 
 function requiredBySchema(): string[] {
   const shape = EnvironmentSchema.shape as Record<
@@ -60,102 +73,103 @@ function requiredBySchema(): string[] {
     .map(([key]) => key);
 }
 
-describe('function app settings', () => {
-  it('are found in the templates', () => {
-    expect(settings.size).toBeGreaterThan(10);
+/** Everything wrong with a set of deployed settings (raw snapshot values). */
+export function settingsProblems(settings: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const key of new Set([...requiredBySchema(), ...AZURE_REQUIRED]))
+    if (!(key in settings)) problems.push(`${key} is not set`);
+  for (const key of Object.keys(settings))
+    if (!schemaKeys.includes(key) && !HOST_SETTINGS.includes(key) && !AHEAD_OF_CODE.includes(key))
+      problems.push(`${key} is read by neither the code nor the host`);
+  for (const key of REFUSED_IN_AZURE) if (key in settings) problems.push(`${key} is refused in Azure`);
+  for (const key of ['ServiceBusConnection__credential', 'AzureWebJobsStorage__credential'])
+    if (settings[key] !== 'managedidentity') problems.push(`${key} must be managedidentity`);
+  for (const key of ['ServiceBusConnection__clientId', 'AzureWebJobsStorage__clientId', 'AZURE_CLIENT_ID'])
+    if (
+      !/^\[reference\('[^']*Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^']+', '[^']+'\)\.clientId\]$/.test(
+        String(settings[key]),
+      )
+    )
+      problems.push(`${key} must be the user-assigned identity's client id`);
+  if (!/Authorization=AAD/.test(String(settings.APPLICATIONINSIGHTS_AUTHENTICATION_STRING)))
+    problems.push('APPLICATIONINSIGHTS_AUTHENTICATION_STRING must authorize with Entra ID');
+  if (
+    !/Microsoft\.KeyVault\/vaults\/[^/']+\/keys\/[^/']+'.*\)\.keyUri\]$/.test(
+      String(settings.WEBHOOK_KEK_KEY_ID),
+    )
+  )
+    problems.push("WEBHOOK_KEK_KEY_ID must be the Key Vault key's versionless keyUri");
+  for (const key of Object.keys(settings).filter((name) =>
+    /PEPPER|SECRET|KEK_BASE64|PASSWORD|_KEY$/.test(name),
+  ))
+    if (!/^@Microsoft\.KeyVault\(VaultName=[^;]+;SecretName=[^)]+\)$/.test(String(settings[key])))
+      problems.push(`${key} must be a Key Vault reference`);
+  return problems;
+}
+
+describe.skipIf(!compilerAvailable)('function app settings (compiled)', () => {
+  describe.each(ENVIRONMENTS)('%s', (env) => {
+    const settings = appSettingsOf(snapshotOf(env));
+
+    it('set every variable the code requires and Azure needs, identity-based, nothing unknown or refused', () => {
+      expect(Object.keys(settings).length).toBeGreaterThan(10);
+      expect(settingsProblems(settings)).toEqual([]);
+    });
+
+    it("are accepted by the platform's own configuration parser (run-time values stood in)", () => {
+      const config = parseConfig(evaluatedSettings(settings));
+      expect(config.PIPELINE_ENVIRONMENT).toBe('azure');
+      expect(config.serviceBus.kind).toBe('identity');
+      expect(config.cosmos.kind).toBe('identity');
+      const pools = Object.values(config.MODEL_POOLS).flat();
+      expect(pools.length).toBeGreaterThan(0);
+      for (const deployment of pools) expect(deployment).toMatchObject({ kind: 'azure', auth: 'entra' });
+    });
   });
 
-  it('set every variable the code requires, and every one Azure needs', () => {
-    const missing = [...new Set([...requiredBySchema(), ...AZURE_REQUIRED])].filter(
-      (key) => !settings.has(key),
+  it('with the legacy KEK secret dropped, WEBHOOK_KEK_BASE64 is gone and the key id stays', () => {
+    const settings = appSettingsOf(
+      scenarioSnapshot({
+        environmentName: 'test',
+        location: 'swedencentral',
+        legacyWebhookKekSecretName: '',
+      }),
     );
-    expect(missing).toEqual([]);
+    expect(settings).not.toHaveProperty('WEBHOOK_KEK_BASE64');
+    expect(settingsProblems(settings)).toEqual([]);
   });
 
-  it('are all known to the code or the Functions host', () => {
-    const unknown = [...settings.keys()].filter(
-      (key) => !schemaKeys.includes(key) && !HOST_SETTINGS.has(key),
-    );
-    expect(unknown).toEqual([]);
-  });
-
-  it('never set a local-only credential', () => {
-    expect(LOCAL_ONLY.filter((key) => settings.has(key))).toEqual([]);
-  });
-
-  it('connect with the managed identity', () => {
-    expect(settings.get('PIPELINE_ENVIRONMENT')?.literal).toBe('azure');
-    expect(settings.get('ServiceBusConnection__credential')?.literal).toBe('managedidentity');
-    expect(settings.get('AzureWebJobsStorage__credential')?.literal).toBe('managedidentity');
-    for (const key of [
-      'ServiceBusConnection__clientId',
-      'AzureWebJobsStorage__clientId',
-      'AZURE_CLIENT_ID',
-    ]) {
-      expect(settings.get(key)?.value, key).toBe('identityClientId');
-    }
-    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.value).toContain('Authorization=AAD');
-    expect(settings.get('WEBHOOK_KEK_BASE64')?.value).toBe('keyVault.outputs.webhookKekReference');
-  });
-
-  it('carry secrets only as Key Vault references resolved with the identity', () => {
-    const secretShaped = [...settings.keys()].filter((key) => /PEPPER|SECRET|KEK|PASSWORD|_KEY$/.test(key));
-    expect(secretShaped).toEqual(expect.arrayContaining(['WEBHOOK_KEK_BASE64', 'API_KEY_PEPPER']));
-    for (const key of secretShaped) {
-      expect(settings.get(key)?.value, key).toMatch(/@Microsoft\.KeyVault\(|keyVault\.outputs\.\w+Reference/);
-    }
-  });
-
-  it('build MODEL_POOLS entries the model layer accepts (its schema is strict)', () => {
-    expect(settings.get('MODEL_POOLS')?.value).toContain('generatedModelPools');
-    const main = readBicep(join(infraDir, 'main.bicep'));
-    const pools = variables(main).get('generatedModelPools');
-    const entry = pools ? descendants(pools, 'object')[0] : undefined;
-    const fields = objectProperties(entry);
-    const allowed = Object.keys(DeploymentSettingsSchema.shape);
-    expect([...fields.keys()].filter((key) => !allowed.includes(key))).toEqual([]);
-    // Every field the schema requires is present.
-    const shape = DeploymentSettingsSchema.shape as Record<
-      string,
-      { safeParse(value: unknown): { success: boolean } }
-    >;
-    const required = Object.entries(shape)
-      .filter(([, schema]) => !schema.safeParse(undefined).success)
-      .map(([key]) => key);
-    expect(required.filter((key) => !fields.has(key))).toEqual([]);
-    expect(stringLiteral(fields.get('auth'))).toBe('entra');
-    expect(stringLiteral(fields.get('kind'))).toBe('azure');
-  });
-
-  it('the reader follows union(), variables, module arguments and ternaries (and so can miss a setting)', () => {
-    const app = parseBicep(
+  describe('the checks fail on settings broken the way they guard against', () => {
+    const settings = appSettingsOf(snapshotOf('dev'));
+    it.each<[string, (s: Record<string, unknown>) => void]>([
+      ['a required setting missing', (s) => delete s.COSMOS_ENDPOINT],
+      ['a misspelt setting', (s) => (s.COSMOS_DATABSE = 'x')],
+      ['a Cosmos DB key', (s) => (s.COSMOS_KEY = 'key')],
       [
-        'param platform object',
-        'param extra object = {',
-        "  FROM_DEFAULT: 'd'",
-        '}',
-        "var base = { FROM_VAR: 'v' }",
-        "resource site 'Microsoft.Web/sites@2024-04-01' existing = {",
-        "  name: 'x'",
-        "  resource cfg 'config' = {",
-        "    name: 'appsettings'",
-        "    properties: union(base, platform, extra, flag ? { FROM_TERNARY: 't' } : {})",
-        '  }',
-        '}',
-      ].join('\n'),
-      `${infraDir}/modules/app.bicep`,
-    );
-    const caller = parseBicep(
-      "module app 'modules/app.bicep' = {\n  name: 'app'\n  params: {\n    platform: {\n      FROM_CALLER: 'c'\n    }\n  }\n}",
-      `${infraDir}/main.bicep`,
-    );
-    expect(app.root.hasError).toBe(false);
-    expect(caller.root.hasError).toBe(false);
-    const found = appSettingsFrom(app, caller, 'app');
-    expect([...found.keys()].sort()).toEqual(['FROM_CALLER', 'FROM_DEFAULT', 'FROM_TERNARY', 'FROM_VAR']);
-    // Without the caller's arguments the caller's settings are missing, which the required check would flag.
-    expect(appSettingsFrom(app, parseBicep('', `${infraDir}/main.bicep`), 'app').has('FROM_CALLER')).toBe(
-      false,
-    );
+        'a Service Bus connection string',
+        (s) => (s.ServiceBusConnection = 'Endpoint=sb://x/;SharedAccessKey=y'),
+      ],
+      ['a Flex-managed setting', (s) => (s.FUNCTIONS_WORKER_RUNTIME = 'node')],
+      [
+        'host storage through a key instead of the identity',
+        (s) => (s.AzureWebJobsStorage__credential = 'connectionstring'),
+      ],
+      [
+        'a client id that is not the identity',
+        (s) => (s.AZURE_CLIENT_ID = '00000000-0000-0000-0000-000000000000'),
+      ],
+      ['a secret as plain text', (s) => (s.API_KEY_PEPPER = 'a'.repeat(40))],
+      ['the KEK key id missing', (s) => delete s.WEBHOOK_KEK_KEY_ID],
+    ])('%s', (_label, breakIt) => {
+      const broken = structuredClone(settings);
+      breakIt(broken);
+      expect(settingsProblems(broken).length).toBeGreaterThan(0);
+    });
+
+    it('the code itself refuses a Cosmos DB key in Azure (why it is on the refused list)', () => {
+      const evaluated = evaluatedSettings(settings);
+      expect(() => parseConfig({ ...evaluated, COSMOS_KEY: 'key' })).toThrow(/COSMOS_KEY/);
+      expect(() => parseConfig({ ...evaluated, COSMOS_ENDPOINT: 'not a url' })).toThrow(/COSMOS_ENDPOINT/);
+    });
   });
 });

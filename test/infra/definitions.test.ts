@@ -1,26 +1,13 @@
 /**
  * infra/definitions/queues.json and cosmos.json are the one source of truth for queues and containers:
- * main.bicep loads them with loadJsonContent and hands them to the Service Bus and Cosmos DB modules, and
- * every field a definition carries reaches the resource property of the same name. A field added to the
- * JSON but not mapped in Bicep (or a queue or container provisioned some other way) fails here.
+ * main.bicep loads them with loadJsonContent, and arm.test.ts checks on the compiled snapshot that every
+ * queue and container is deployed with every field. Here: the definitions themselves respect the service
+ * limits, and every workbook query file is used by a template.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  calledFunction,
-  descendants,
-  infraDir,
-  modules,
-  objectProperties,
-  readBicep,
-  resources,
-  stringLiteral,
-  valueAt,
-  variables,
-  type BicepFile,
-  type SyntaxNode,
-} from './bicep-tree.js';
+import { infraDir } from '../../infra/scripts/build.js';
 
 interface QueueDefinition {
   readonly name: string;
@@ -41,69 +28,31 @@ const cosmosJson = JSON.parse(readFileSync(join(infraDir, 'definitions', 'cosmos
   database: string;
   containers: ContainerDefinition[];
 };
-const main = readBicep(join(infraDir, 'main.bicep'));
-const serviceBus = readBicep(join(infraDir, 'modules', 'servicebus.bicep'));
-const cosmos = readBicep(join(infraDir, 'modules', 'cosmos.bicep'));
+const bicepSources = readdirSync(infraDir, { withFileTypes: true, recursive: true })
+  .filter((entry) => entry.isFile() && entry.name.endsWith('.bicep'))
+  .map((entry) => ({
+    dir: entry.parentPath,
+    text: readFileSync(join(entry.parentPath, entry.name), 'utf8'),
+  }));
 
-/** The main.bicep variable holding loadJsonContent('<path>'). */
-function loadedVariable(file: BicepFile, path: string): string | undefined {
-  for (const [name, value] of variables(file)) {
-    if (value.type === 'call_expression' && calledFunction(value) === 'loadJsonContent') {
-      const argument = value.childForFieldName('arguments')?.namedChildren[0];
-      if (stringLiteral(argument) === path) return name;
-    }
-  }
-  return undefined;
-}
+it('main.bicep loads both definition files', () => {
+  const main = readFileSync(join(infraDir, 'main.bicep'), 'utf8');
+  expect(main).toContain("loadJsonContent('definitions/queues.json')");
+  expect(main).toContain("loadJsonContent('definitions/cosmos.json')");
+});
 
-function moduleArgument(file: BicepFile, modulePath: string, parameter: string): string | undefined {
-  const call = modules(file).find((module) => module.path === modulePath);
-  return objectProperties(objectProperties(call?.body).get('params')).get(parameter)?.text;
-}
-
-/** `for <item> in <source>: {...}` of the resource of `type`: the loop variable, source and body. */
-function loopOf(
-  file: BicepFile,
-  type: string,
-): { item: string; source: string; body: SyntaxNode | undefined } {
-  const resource = resources(file).find((candidate) => candidate.type === type);
-  const loop = resource ? descendants(resource.node, 'for_statement')[0] : undefined;
-  if (!resource || !loop) throw new Error(`${file.name}: no loop declares ${type}`);
-  const [item, source] = loop.namedChildren;
-  return { item: item?.text ?? '', source: source?.text ?? '', body: resource.body };
-}
-
-/** Every `<item>.<field>` the loop body reads. */
-function fieldsRead(body: SyntaxNode | undefined, item: string): Set<string> {
-  const read = new Set<string>();
-  for (const member of body ? descendants(body, 'member_expression') : []) {
-    if (member.childForFieldName('object')?.text === item)
-      read.add(member.childForFieldName('property')?.text ?? '');
-  }
-  return read;
-}
+it('every query file under infra/workbooks is used by a template', () => {
+  const loaded = bicepSources.flatMap(({ dir, text }) =>
+    [...text.matchAll(/loadTextContent\('([^']+\.kql)'\)/g)].map((m) => join(dir, m[1] ?? '')),
+  );
+  const queries = readdirSync(join(infraDir, 'workbooks'))
+    .filter((name) => name.endsWith('.kql'))
+    .map((name) => join(infraDir, 'workbooks', name));
+  expect(queries.length).toBeGreaterThan(5);
+  expect(queries.filter((query) => !loaded.includes(query))).toEqual([]);
+});
 
 describe('queue definitions', () => {
-  it('are loaded once by main.bicep and passed to the Service Bus module', () => {
-    const variable = loadedVariable(main, 'definitions/queues.json');
-    expect(variable).toBeDefined();
-    expect(moduleArgument(main, 'modules/servicebus.bicep', 'queues')).toBe(`${variable}.queues`);
-  });
-
-  it('become one queue resource each, every field mapped to the property of the same name', () => {
-    const loop = loopOf(serviceBus, 'Microsoft.ServiceBus/namespaces/queues');
-    expect(loop.source).toBe('queues');
-    expect(objectProperties(loop.body).get('name')?.text).toBe(`${loop.item}.name`);
-    const read = fieldsRead(loop.body, loop.item);
-    const properties = objectProperties(objectProperties(loop.body).get('properties'));
-    for (const queue of queuesJson.queues) {
-      for (const field of Object.keys(queue).filter((key) => key !== 'name' && key !== 'description')) {
-        expect(read, `${queue.name}.${field} is read`).toContain(field);
-        expect(properties.get(field)?.text, `properties.${field}`).toContain(`${loop.item}.${field}`);
-      }
-    }
-  });
-
   it('respect Service Bus limits', () => {
     const names = queuesJson.queues.map((queue) => queue.name);
     expect(new Set(names).size).toBe(names.length);
@@ -122,45 +71,6 @@ describe('queue definitions', () => {
 });
 
 describe('Cosmos DB definitions', () => {
-  it('are loaded once by main.bicep and passed to the Cosmos DB module', () => {
-    const variable = loadedVariable(main, 'definitions/cosmos.json');
-    expect(variable).toBeDefined();
-    expect(moduleArgument(main, 'modules/cosmos.bicep', 'definition')).toBe(variable);
-  });
-
-  it('declare the database and one container each, every field mapped', () => {
-    const database = resources(cosmos).find(
-      (resource) => resource.type === 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases',
-    );
-    expect(objectProperties(database?.body).get('name')?.text).toBe('definition.database');
-    const loop = loopOf(cosmos, 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers');
-    expect(loop.source).toBe('definition.containers');
-    expect(objectProperties(loop.body).get('name')?.text).toBe(`${loop.item}.name`);
-    const read = fieldsRead(loop.body, loop.item);
-    const resource = valueAt(loop.body, 'properties.resource');
-    for (const container of cosmosJson.containers) {
-      for (const field of Object.keys(container).filter((key) => key !== 'description'))
-        expect(read, `${container.name}.${field}`).toContain(field);
-    }
-    expect(valueAt(resource, 'partitionKey.paths')?.text).toBe(`${loop.item}.partitionKeyPaths`);
-    expect(valueAt(resource, 'indexingPolicy')?.text).toBe(`${loop.item}.indexingPolicy`);
-    expect(valueAt(resource, 'defaultTtl')?.text).toBe(`${loop.item}.defaultTtl`);
-  });
-
-  it('grant data access through sqlRoleAssignments scoped to the database, with the built-in Data Contributor', () => {
-    const assignment = resources(cosmos).find(
-      (resource) => resource.type === 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments',
-    );
-    expect(assignment).toBeDefined();
-    expect(valueAt(assignment?.body, 'properties.roleDefinitionId')?.text).toContain(
-      'sqlRoleDefinitions/${dataContributorRoleDefinitionId}',
-    );
-    expect(variables(cosmos).get('dataContributorRoleDefinitionId')?.text).toBe(
-      "'00000000-0000-0000-0000-000000000002'",
-    );
-    expect(valueAt(assignment?.body, 'properties.scope')?.text).toContain('/dbs/${definition.database}');
-  });
-
   it('keep payload paths out of the index and the partition key in it', () => {
     const names = cosmosJson.containers.map((container) => container.name);
     expect(new Set(names).size).toBe(names.length);
