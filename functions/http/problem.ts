@@ -4,6 +4,7 @@
  */
 import type { HttpResponseInit } from '@azure/functions';
 import { isPlatformError, type ErrorCode, type PlatformError } from '../../shared/errors/index.js';
+import { WWW_AUTHENTICATE } from '../../shared/auth/authenticate.js';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
@@ -59,8 +60,7 @@ export function problemResponse(error: unknown, options: ProblemOptions = {}): H
       Math.max(1, Math.ceil(retryAfterMs / 1000)),
     );
   }
-  if (status === 401)
-    (response.headers as Record<string, string>)['www-authenticate'] = 'Bearer realm="prompt-pipeline"';
+  if (status === 401) (response.headers as Record<string, string>)['www-authenticate'] = WWW_AUTHENTICATE;
   return response;
 }
 

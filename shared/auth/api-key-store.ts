@@ -1,8 +1,8 @@
 /**
- * The API key store port and its in-memory fake. The fake follows the Cosmos implementation's
- * contract: create refuses a duplicate id (409), revoke is idempotent and keeps the first revokedAt.
+ * The API key store port. Implementations (shared/cosmos/api-key-store.ts, the in-memory fake in
+ * test/fakes) follow one contract: create refuses a duplicate id (409), revoke is idempotent and keeps
+ * the first revokedAt.
  */
-import { ConflictError } from '../errors/index.js';
 import type { ApiKeyLookup, ApiKeyRecord } from './api-keys.js';
 
 export interface ApiKeyStore extends ApiKeyLookup {
@@ -10,36 +10,4 @@ export interface ApiKeyStore extends ApiKeyLookup {
   /** Marks the key revoked; returns the updated record, or undefined when no such key exists. */
   revoke(keyId: string, at: Date): Promise<ApiKeyRecord | undefined>;
   listByTenant(tenantId: string): Promise<ApiKeyRecord[]>;
-}
-
-export class InMemoryApiKeyStore implements ApiKeyStore {
-  private readonly records = new Map<string, ApiKeyRecord>();
-
-  get(keyId: string): Promise<ApiKeyRecord | undefined> {
-    return Promise.resolve(this.records.get(keyId));
-  }
-
-  create(record: ApiKeyRecord): Promise<void> {
-    if (this.records.has(record.keyId))
-      return Promise.reject(new ConflictError('API key id already exists.'));
-    this.records.set(record.keyId, record);
-    return Promise.resolve();
-  }
-
-  revoke(keyId: string, at: Date): Promise<ApiKeyRecord | undefined> {
-    const record = this.records.get(keyId);
-    if (!record) return Promise.resolve(undefined);
-    const revoked = record.revokedAt ? record : { ...record, revokedAt: at.toISOString() };
-    this.records.set(keyId, revoked);
-    return Promise.resolve(revoked);
-  }
-
-  listByTenant(tenantId: string): Promise<ApiKeyRecord[]> {
-    return Promise.resolve([...this.records.values()].filter((r) => r.tenantId === tenantId));
-  }
-
-  /** Test helper: everything the store holds, to assert no secret was ever written. */
-  dump(): ApiKeyRecord[] {
-    return [...this.records.values()];
-  }
 }

@@ -43,11 +43,3 @@ export function redact(value: unknown, depth = 0): unknown {
       .map(([key, item]) => [key, SENSITIVE_KEY.test(key) ? REDACTED : redact(item, depth + 1)]),
   );
 }
-
-/** Headers as a loggable object: credentials masked, everything else kept. */
-export function redactHeaders(headers: Iterable<[string, string]>): Record<string, string> {
-  const entries: [string, string][] = [];
-  for (const [name, value] of headers)
-    entries.push([name, SENSITIVE_KEY.test(name) ? REDACTED : redactString(value)]);
-  return Object.fromEntries(entries);
-}

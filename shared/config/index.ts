@@ -103,8 +103,3 @@ export function getConfig(): Config {
   cached ??= parseConfig(process.env);
   return cached;
 }
-
-/** Tests and the dev host set the environment before first use; this forgets an earlier parse. */
-export function resetConfigForTests(): void {
-  cached = undefined;
-}

@@ -1,6 +1,6 @@
 /**
- * Usage and cost. `costOf` is pure so the pipeline can price a completion wherever it records it, and
- * `addUsage` folds completions into per-tenant totals the API can expose.
+ * Cost of usage. `costOf` is pure so the pipeline can price a completion wherever it records it; the
+ * per-tenant totals the API exposes are summed by the store (shared/cosmos/usage-reader.ts).
  */
 import type { ModelUsage } from './port.js';
 import type { Price, PriceTable } from './settings.js';
@@ -36,47 +36,4 @@ export function costOf(usage: ModelUsage, model: string, priceTable: PriceTable)
     1_000_000;
   // Round to a millionth of a cent so sums stay stable when stored as JSON numbers.
   return Math.round(usd * 1e8) / 1e8;
-}
-
-export interface UsageTotals {
-  readonly jobs: number;
-  readonly promptTokens: number;
-  readonly completionTokens: number;
-  readonly cachedTokens: number;
-  readonly costUsd: number;
-  /** Jobs whose model had no configured price: their tokens are counted, their cost is not. */
-  readonly unpricedJobs: number;
-}
-
-export function emptyUsageTotals(): UsageTotals {
-  return { jobs: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0, unpricedJobs: 0 };
-}
-
-export function addUsage(totals: UsageTotals, usage: ModelUsage, costUsd: number | undefined): UsageTotals {
-  return {
-    jobs: totals.jobs + 1,
-    promptTokens: totals.promptTokens + usage.promptTokens,
-    completionTokens: totals.completionTokens + usage.completionTokens,
-    cachedTokens: totals.cachedTokens + usage.cachedTokens,
-    costUsd: Math.round((totals.costUsd + (costUsd ?? 0)) * 1e8) / 1e8,
-    unpricedJobs: totals.unpricedJobs + (costUsd === undefined ? 1 : 0),
-  };
-}
-
-/** Per-tenant totals from a list of recorded completions (e.g. read back from the job store). */
-export function totalsByTenant(
-  records: Iterable<{
-    readonly tenantId: string;
-    readonly usage: ModelUsage;
-    readonly costUsd?: number | undefined;
-  }>,
-): Map<string, UsageTotals> {
-  const totals = new Map<string, UsageTotals>();
-  for (const record of records) {
-    totals.set(
-      record.tenantId,
-      addUsage(totals.get(record.tenantId) ?? emptyUsageTotals(), record.usage, record.costUsd),
-    );
-  }
-  return totals;
 }

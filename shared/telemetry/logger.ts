@@ -55,16 +55,6 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields
   };
 }
 
-/** For tests and benchmarks: keeps lines in memory. */
-export function createMemoryLogger(): Logger & { readonly lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    level: 'debug',
-    sink: (_level, line) => lines.push(JSON.parse(line) as Record<string, unknown>),
-  });
-  return Object.assign(logger, { lines });
-}
-
 export function errorFields(error: unknown): LogFields {
   if (error instanceof Error) return { errorName: error.name, errorMessage: redact(error.message) };
   return { errorMessage: redact(String(error)) };

@@ -1,10 +1,9 @@
 /**
- * Per-tenant submission rate limiting: the port, the in-memory implementation (tests, single-process
- * tools) and the check that turns a spent window into a refusal with Retry-After. Both implementations use the
- * same sliding-window arithmetic (sliding-window.ts), so the fake behaves like the Cosmos limiter.
+ * Per-tenant submission rate limiting: the port and the check that turns a spent window into a refusal
+ * with Retry-After. The Cosmos limiter and the in-memory fake (test/fakes) share the sliding-window
+ * arithmetic (sliding-window.ts), so the fake behaves like the real one.
  */
 import { rateLimited, type Refusal } from './admission-decision.js';
-import { currentWindowCap, retryAfterMs, windowAt } from './sliding-window.js';
 
 export type RateDecision =
   { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
@@ -12,24 +11,6 @@ export type RateDecision =
 export interface RateLimiter {
   /** Counts one submission against the tenant's per-minute limit, if the limit allows it. */
   consume(tenantId: string, perMinute: number, nowMs: number): Promise<RateDecision>;
-}
-
-export class InMemoryRateLimiter implements RateLimiter {
-  private readonly counts = new Map<string, number>();
-
-  consume(tenantId: string, perMinute: number, nowMs: number): Promise<RateDecision> {
-    const { index, elapsedMs } = windowAt(nowMs);
-    const previous = this.counts.get(`${tenantId}:${index - 1}`) ?? 0;
-    const current = this.counts.get(`${tenantId}:${index}`) ?? 0;
-    if (current >= currentWindowCap(perMinute, previous, elapsedMs)) {
-      return Promise.resolve({
-        allowed: false,
-        retryAfterMs: retryAfterMs(perMinute, previous, current, elapsedMs),
-      });
-    }
-    this.counts.set(`${tenantId}:${index}`, current + 1);
-    return Promise.resolve({ allowed: true });
-  }
 }
 
 /** A refusal when the tenant's per-minute window is spent; otherwise counts this submission. */

@@ -1,9 +1,7 @@
 /**
- * Tenant store port and its in-memory fake. Updates are ETag-guarded, like the Cosmos implementation:
- * two admins editing one tenant cannot silently overwrite each other.
+ * Tenant store port and its read-through cache. Updates are ETag-guarded (shared/cosmos/tenant-store.ts,
+ * and the in-memory fake in test/fakes): two admins editing one tenant cannot silently overwrite each other.
  */
-import { randomUUID } from 'node:crypto';
-import { ConflictError } from '../errors/index.js';
 import type { Tenant } from './tenant.js';
 import type { Clock } from '../time/clock.js';
 
@@ -19,38 +17,6 @@ export interface TenantStore {
   /** 409 ConflictError when `etag` is no longer current. */
   replace(tenant: Tenant, etag: string): Promise<StoredTenant>;
   list(): Promise<Tenant[]>;
-}
-
-export class InMemoryTenantStore implements TenantStore {
-  private readonly tenants = new Map<string, StoredTenant>();
-
-  get(tenantId: string): Promise<StoredTenant | undefined> {
-    return Promise.resolve(this.tenants.get(tenantId));
-  }
-
-  create(tenant: Tenant): Promise<StoredTenant> {
-    if (this.tenants.has(tenant.id))
-      return Promise.reject(new ConflictError('A tenant with this id exists.'));
-    const stored = { tenant, etag: randomUUID() };
-    this.tenants.set(tenant.id, stored);
-    return Promise.resolve(stored);
-  }
-
-  replace(tenant: Tenant, etag: string): Promise<StoredTenant> {
-    const current = this.tenants.get(tenant.id);
-    if (!current || current.etag !== etag) {
-      return Promise.reject(new ConflictError('The tenant changed since it was read; read it again.'));
-    }
-    const stored = { tenant, etag: randomUUID() };
-    this.tenants.set(tenant.id, stored);
-    return Promise.resolve(stored);
-  }
-
-  list(): Promise<Tenant[]> {
-    return Promise.resolve(
-      [...this.tenants.values()].map((s) => s.tenant).sort((a, b) => a.id.localeCompare(b.id)),
-    );
-  }
 }
 
 /**

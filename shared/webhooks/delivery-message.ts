@@ -3,7 +3,6 @@
  * inline limit already carry a link, so it stays far below the 256 KB message cap).
  */
 import { z } from 'zod';
-import { PoisonMessageError } from '../errors/index.js';
 import { EndpointIdSchema } from '../jobs/ids.js';
 import { WEBHOOK_EVENT_TYPES } from './events.js';
 import { DeliveryIdSchema } from './ids.js';
@@ -23,14 +22,6 @@ export const DeliveryMessageSchema = z.object({
   replay: z.number().int().min(0).default(0),
 });
 export type DeliveryMessage = z.output<typeof DeliveryMessageSchema>;
-
-export function fromDeliveryMessageBody(body: unknown): DeliveryMessage {
-  const parsed = DeliveryMessageSchema.safeParse(body);
-  if (!parsed.success) {
-    throw new PoisonMessageError('Not a webhook delivery message', 'InvalidWebhookDeliveryMessage');
-  }
-  return parsed.data;
-}
 
 /** Port: send `message` to the `deliver` queue for `attempt`, visible after `delayMs` (a scheduled message). */
 export interface DeliveryScheduler {

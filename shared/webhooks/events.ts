@@ -12,10 +12,6 @@ export const WEBHOOK_EVENT_TYPES = JOB_EVENT_TYPES;
 export type WebhookEventType = JobEventType;
 export type { JobEvent };
 
-export function isWebhookEventType(value: string): value is WebhookEventType {
-  return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
-}
-
 export interface WebhookEventData {
   readonly jobId: string;
   readonly status: JobEvent['status'];

@@ -1,13 +1,13 @@
-import { InMemoryApiKeyStore } from '../../shared/auth/api-key-store.js';
+import { InMemoryApiKeyStore } from './memory-api-key-store.js';
 import type { TokenUsageReader } from '../../shared/tenancy/budget.js';
 import type { InFlightCounter } from '../../shared/tenancy/in-flight.js';
-import { InMemoryRateLimiter } from '../../shared/tenancy/rate-limiter.js';
+import { InMemoryRateLimiter } from './memory-rate-limiter.js';
 import {
   assembleSecurityServices,
   type SecurityServices,
   type SecuritySettings,
 } from '../../shared/tenancy/security-services.js';
-import { InMemoryTenantStore } from '../../shared/tenancy/store.js';
+import { InMemoryTenantStore } from './memory-tenant-store.js';
 
 /** In-memory stores; in-flight and usage supplied by the caller. */
 export function createInMemorySecurityServices(

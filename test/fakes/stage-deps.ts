@@ -3,7 +3,7 @@
  */
 import type { AcceptDeps, InvokeDeps, PostprocessDeps } from '../../shared/pipeline/deps.js';
 import type { ModelClient } from '../../shared/model/port.js';
-import { createMemoryLogger } from '../../shared/telemetry/logger.js';
+import { createMemoryLogger } from './memory-logger.js';
 import { MemoryEndpointCheck } from './memory-endpoint-check.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { MemoryPublisher } from './memory-publisher.js';

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { CoreServices } from '../../functions/app-services.js';
 import { composeServices } from '../../functions/composition.js';
 import { parseConfig } from '../../shared/config/index.js';
-import { createMemoryLogger } from '../../shared/telemetry/logger.js';
+import { createMemoryLogger } from '../fakes/memory-logger.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
 
 function core() {

@@ -14,7 +14,7 @@ import { JwksCache } from '../../shared/auth/jwks.js';
 import type { Principal } from '../../shared/auth/principal.js';
 import { parseConfig } from '../../shared/config/index.js';
 import { CosmosJobStore } from '../../shared/cosmos/job-store.js';
-import { createMemoryLogger } from '../../shared/telemetry/logger.js';
+import { createMemoryLogger } from '../fakes/memory-logger.js';
 import { HeavyWorkPool } from '../../shared/work/heavy-work-pool.js';
 import { pooledSchemaWork } from '../../shared/work/pooled-schema-work.js';
 import { createTenant, issueApiKey } from '../../shared/tenancy/admin.js';

@@ -11,7 +11,7 @@ import { useServices } from '../../../functions/services.js';
 import type { Principal } from '../../../shared/auth/principal.js';
 import { jobIdFor } from '../../../shared/jobs/ids.js';
 import { createTenant, updateTenant } from '../../../shared/tenancy/admin.js';
-import { JobStoreUsage } from '../../../shared/tenancy/job-store-usage.js';
+import { JobStoreUsage } from '../../fakes/job-store-usage.js';
 import { createInMemorySecurityServices } from '../../fakes/security-services.js';
 import { fakeStage } from '../../fakes/stage-deps.js';
 

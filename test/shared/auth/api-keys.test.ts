@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { InMemoryApiKeyStore } from '../../../shared/auth/api-key-store.js';
+import { InMemoryApiKeyStore } from '../../fakes/memory-api-key-store.js';
 import {
   API_KEY_PATTERN,
   apiKeyEnvLabel,

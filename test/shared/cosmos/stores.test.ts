@@ -10,14 +10,16 @@ import {
   startEmbeddedCosmos,
   type EmbeddedCosmos,
 } from '../../../local/cosmos/index.js';
-import { InMemoryApiKeyStore, type ApiKeyStore } from '../../../shared/auth/api-key-store.js';
+import type { ApiKeyStore } from '../../../shared/auth/api-key-store.js';
+import { InMemoryApiKeyStore } from '../../fakes/memory-api-key-store.js';
 import { createApiKeyVerifier, generateApiKey, parseApiKey } from '../../../shared/auth/api-keys.js';
 import { CosmosApiKeyStore } from '../../../shared/cosmos/api-key-store.js';
 import { ConflictError } from '../../../shared/errors/index.js';
 import { CosmosJobUsage } from '../../../shared/cosmos/job-usage.js';
 import { CosmosRateLimiter } from '../../../shared/cosmos/rate-limiter.js';
 import { CosmosTenantStore } from '../../../shared/cosmos/tenant-store.js';
-import { InMemoryTenantStore, type TenantStore } from '../../../shared/tenancy/store.js';
+import type { TenantStore } from '../../../shared/tenancy/store.js';
+import { InMemoryTenantStore } from '../../fakes/memory-tenant-store.js';
 import { tenantFixture } from '../../security/tenants-fixture.js';
 
 let cosmos: EmbeddedCosmos;

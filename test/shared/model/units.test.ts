@@ -12,7 +12,7 @@ import { parseRateLimit, parseRetryAfterMs } from '../../../shared/model/rate-li
 import { orderByPriorityAndWeight, planRoute, type RoutedDeployment } from '../../../shared/model/router.js';
 import { DEFAULT_PRICE_TABLE, DeploymentSettingsSchema } from '../../../shared/model/settings.js';
 import { countPromptTokens, quotaCost } from '../../../shared/model/tokens.js';
-import { addUsage, costOf, emptyUsageTotals, totalsByTenant } from '../../../shared/model/usage.js';
+import { costOf } from '../../../shared/model/usage.js';
 
 const headers = (values: Record<string, string>) => new Headers(values);
 
@@ -333,25 +333,6 @@ describe('tokens, usage and cost', () => {
     expect(costOf(usage, 'gpt-4o-mini-2024-07-18', DEFAULT_PRICE_TABLE)).toBeCloseTo(0.09 + 0.03 + 0.6, 8);
     expect(costOf(usage, 'gpt-4o-2024-11-20', DEFAULT_PRICE_TABLE)).toBeCloseTo(1.5 + 0.5 + 10, 8);
     expect(costOf(usage, 'llama3', DEFAULT_PRICE_TABLE)).toBeUndefined();
-  });
-
-  it('folds usage into per-tenant totals, counting unpriced jobs separately', () => {
-    const u = { promptTokens: 10, completionTokens: 5, cachedTokens: 0 };
-    const totals = totalsByTenant([
-      { tenantId: 'a', usage: u, costUsd: 0.5 },
-      { tenantId: 'a', usage: u, costUsd: 0.25 },
-      { tenantId: 'b', usage: u },
-    ]);
-    expect(totals.get('a')).toEqual({
-      jobs: 2,
-      promptTokens: 20,
-      completionTokens: 10,
-      cachedTokens: 0,
-      costUsd: 0.75,
-      unpricedJobs: 0,
-    });
-    expect(totals.get('b')).toEqual({ ...addUsage(emptyUsageTotals(), u, undefined) });
-    expect(totals.get('b')!.unpricedJobs).toBe(1);
   });
 });
 

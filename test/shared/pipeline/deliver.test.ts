@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../../shared/telemetry/logger.js';
+import { createMemoryLogger } from '../../fakes/memory-logger.js';
 import {
   DeliverQueueBodySchema,
   runDeliverStage,

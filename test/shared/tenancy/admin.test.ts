@@ -1,6 +1,6 @@
 /** Admin use cases: tenants and keys, admin role required, strict inputs, no secret leaks in views. */
 import { describe, expect, test } from 'vitest';
-import { InMemoryApiKeyStore } from '../../../shared/auth/api-key-store.js';
+import { InMemoryApiKeyStore } from '../../fakes/memory-api-key-store.js';
 import { createApiKeyVerifier } from '../../../shared/auth/api-keys.js';
 import type { Principal } from '../../../shared/auth/principal.js';
 import {
@@ -19,7 +19,7 @@ import {
   updateTenant,
   type TenantAdminDeps,
 } from '../../../shared/tenancy/admin.js';
-import { InMemoryTenantStore } from '../../../shared/tenancy/store.js';
+import { InMemoryTenantStore } from '../../fakes/memory-tenant-store.js';
 
 const admin: Principal = { tenantId: 'platform-ops', kind: 'entra', roles: ['admin'] };
 const tenantCaller: Principal = { tenantId: 'team-a', kind: 'apiKey', roles: ['jobs'], keyId: 'k' };

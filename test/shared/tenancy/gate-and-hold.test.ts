@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { refusalOf } from '../../fakes/refusal.js';
 import type { Principal } from '../../../shared/auth/principal.js';
 import { ForbiddenError, PayloadTooLargeError, RateLimitedError } from '../../../shared/errors/index.js';
-import { JobStoreUsage } from '../../../shared/tenancy/job-store-usage.js';
+import { JobStoreUsage } from '../../fakes/job-store-usage.js';
 import { acceptJob } from '../../../shared/pipeline/accept.js';
 import { newTrace } from '../../../shared/telemetry/trace-context.js';
 import { createTenant, updateTenant } from '../../../shared/tenancy/admin.js';

@@ -16,7 +16,8 @@ import {
   checkDailyBudget,
   nextUtcMidnightMs,
 } from '../../../shared/tenancy/budget.js';
-import { InMemoryRateLimiter, checkSubmissionRate } from '../../../shared/tenancy/rate-limiter.js';
+import { checkSubmissionRate } from '../../../shared/tenancy/rate-limiter.js';
+import { InMemoryRateLimiter } from '../../fakes/memory-rate-limiter.js';
 import { currentWindowCap, retryAfterMs, windowAt } from '../../../shared/tenancy/sliding-window.js';
 import { tenantFixture } from '../../security/tenants-fixture.js';
 

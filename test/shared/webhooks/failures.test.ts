@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../../shared/telemetry/logger.js';
+import { createMemoryLogger } from '../../fakes/memory-logger.js';
 import { planDeliveries, processDelivery } from '../../../shared/webhooks/delivery.js';
 import { getEndpoint, registerEndpoint } from '../../../shared/webhooks/endpoints.js';
 import { fromNetworkError } from '../../../shared/webhooks/failures.js';

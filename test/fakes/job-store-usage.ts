@@ -4,9 +4,9 @@
  * CosmosJobUsage without a second implementation of "what is in flight". O(jobs) per call: for tests
  * and tools, not for production (use CosmosJobUsage there).
  */
-import type { JobStore } from '../jobs/job-store.js';
-import type { TokenUsageReader } from './budget.js';
-import type { InFlightCounter } from './in-flight.js';
+import type { JobStore } from '../../shared/jobs/job-store.js';
+import type { TokenUsageReader } from '../../shared/tenancy/budget.js';
+import type { InFlightCounter } from '../../shared/tenancy/in-flight.js';
 
 export class JobStoreUsage implements InFlightCounter, TokenUsageReader {
   constructor(private readonly jobs: Pick<JobStore, 'list'>) {}
