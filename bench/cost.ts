@@ -1,5 +1,5 @@
 /**
- * Cost per job (issue 8): Cosmos DB and Service Bus operations per job, counted on the real SDK clients
+ * Cost per job: Cosmos DB and Service Bus operations per job, counted on the real SDK clients
  * during an end-to-end run of the local stack, each next to the floor the design allows, and the
  * throughput ceilings they imply in Azure (estimates, bench/cost-model.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * Heavy input (issue 16): the worst inputs a tenant may send within each limit, each run alone through
+ * Heavy input: the worst inputs a tenant may send within each limit, each run alone through
  * the whole local stack, beside an ordinary job in the same run. For each: the main thread's event-loop
  * busy time (performance.eventLoopUtilization: the dev host, every stage and the SDK clients run there;
  * the emulators and the heavy-work pool have threads of their own) and its longest single stall, then

@@ -1,5 +1,5 @@
 /**
- * Intake efficiency (issue 8): `POST /api/v1/jobs` requests/s (autocannon, fixed concurrency, on a worker
+ * Intake efficiency: `POST /api/v1/jobs` requests/s (autocannon, fixed concurrency, on a worker
  * thread) divided by the rate at which the I/O a submission cannot avoid, one Cosmos DB create of the
  * job document plus one Service Bus send of its invoke message, runs alone at the same concurrency,
  * through the same clients (the stack's own JobStore and publisher). Both run alone on the same stack:

@@ -1,5 +1,5 @@
 /**
- * Model quota benchmark (issue 4): the same job load at 3x a simulated deployment's quota for a fixed
+ * Model quota benchmark: the same job load at 3x a simulated deployment's quota for a fixed
  * window, run (a) through our model layer with the pipeline's reschedule-on-pace behaviour and (b) through
  * the plain `openai` SDK with its default retries, at the same concurrency, each against its own
  * simulator in this one process. Time is compressed: the simulator and the pacer count tokens and

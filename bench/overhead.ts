@@ -1,5 +1,5 @@
 /**
- * Overhead (issue 8): end-to-end latency from accept to persisted result, with a model that answers at
+ * Overhead: end-to-end latency from accept to persisted result, with a model that answers at
  * once, at a steady offered load (default 100 jobs/s over HTTP from a worker thread), p50/p99 by stage
  * from the timings each job carries (acceptedAt, invokeStartedAt, modelCompletedAt, postprocessedAt,
  * persistedAt; persistedAt is taken just before the terminal write). Baseline, same run: the I/O

@@ -6,8 +6,8 @@
  *   node dist/bench/part-runner.js <part>
  * Parts: startup, cost, overhead, intake, throughput, unit-costs, profile, heavy-input, model-quota,
  * servicebus.
- * model-quota and servicebus are other issues' benchmarks (bench/model-quota.ts, bench/servicebus.ts),
- * loaded if they are present.
+ * model-quota and servicebus (bench/model-quota.ts, bench/servicebus.ts) report rows of their own shape,
+ * loaded by file name.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,7 +24,7 @@ interface ExternalRow {
 
 type ExternalRunner = (options?: Record<string, unknown>) => Promise<{ rows: ExternalRow[] }>;
 
-/** Loads another issue's benchmark by file name; undefined when it is not there (yet). */
+/** Loads a benchmark with its own row shape by file name; undefined when the file is not there. */
 async function external(file: string, exported: string): Promise<ExternalRunner | undefined> {
   const url = new URL(`./${file}`, import.meta.url);
   if (!existsSync(fileURLToPath(url))) return undefined;

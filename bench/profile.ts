@@ -1,5 +1,5 @@
 /**
- * Where the time goes (issue 8): a CPU profile of the main thread (dev host, functions, SDK clients) while
+ * Where the time goes: a CPU profile of the main thread (dev host, functions, SDK clients) while
  * the pipeline runs at a steady offered load with an instant model, after a warm-up, taken with the
  * inspector's Profiler (what `node --cpu-prof` records), summarised by package and by function.
  * The emulators run on worker threads (like the services they stand for) and the load generator on

@@ -1,5 +1,5 @@
 /**
- * Service Bus emulator benchmark (issue 2): batched send + subscribe + complete on one queue through
+ * Service Bus emulator benchmark: batched send + subscribe + complete on one queue through
  * the real @azure/service-bus SDK. Reports end-to-end messages/s, send-to-handler latency (p50/p99)
  * and memory over the run (the emulator must stay flat: its per-message work does not grow with queue length).
  *

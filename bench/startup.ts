@@ -1,5 +1,5 @@
 /**
- * Start-up (issue 8): the time to import the function registrations (dist/functions/index.js, what the
+ * Start-up: the time to import the function registrations (dist/functions/index.js, what the
  * Functions host loads on a cold start), in a fresh Node process each time, median of several runs.
  * The entry registers from a manifest and leaves the handler modules (zod, shared/, the routes) to a
  * background preload that starts once the import has returned, so the import should cost little more than

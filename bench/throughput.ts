@@ -1,5 +1,5 @@
 /**
- * Throughput (issue 8): sustained jobs/s through every stage (intake, accept, invoke, postprocess,
+ * Throughput: sustained jobs/s through every stage (intake, accept, invoke, postprocess,
  * persist; no deliver, as the bench tenant has no webhook endpoints and persist skips that hop) with a
  * model that answers at once, for several `maxConcurrentCalls` (host.json's Service Bus concurrency, per
  * trigger). A backlog of jobs is sent to the `intake` queue in batches, and the rate is jobs / (first
