@@ -6,7 +6,7 @@
  *
  * Checked, not signed: there is no server-side key in configuration for this, so a caller who knows the
  * format could build a token that passes. That buys nothing: the query still runs in the caller's own
- * partition, and a store token the store refuses is answered with the same 400 (cosmos-job-store.ts).
+ * partition, and a store token the store refuses is answered with the same 400 (shared/cosmos/job-store.ts).
  * What the check does stop is every accident and every casual probe before it costs a query.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -19,7 +19,7 @@ export async function getJob(jobs: JobStore, tenantId: string, jobId: string): P
 
 /**
  * A page of the tenant's jobs. The continuation token is opaque to the caller and bound to this tenant and
- * filter (../store/continuation-token.ts): a token from elsewhere is a 400 before the store is asked.
+ * filter (../jobs/continuation-token.ts): a token from elsewhere is a 400 before the store is asked.
  */
 export async function listJobs(
   jobs: JobStore,

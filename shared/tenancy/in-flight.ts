@@ -1,6 +1,6 @@
 /**
  * Jobs in flight per tenant: the port and the check. In flight = accepted and not yet terminal.
- * The count is read from the job documents themselves (see cosmos-job-usage.ts) instead of a separate
+ * The count is read from the job documents themselves (see shared/cosmos/job-usage.ts) instead of a separate
  * counter that every stage would have to decrement exactly once: a lost or repeated decrement would
  * make a counter drift for ever, a query cannot.
  */

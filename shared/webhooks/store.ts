@@ -1,4 +1,4 @@
-/** Persistence port for the webhook domain; `cosmos-store.ts` implements it on the `webhooks` container. */
+/** Persistence port for the webhook domain; `shared/cosmos/webhook-store.ts` implements it on the `webhooks` container. */
 import type { AttemptRecord, DeliveryRecord, EndpointRecord } from './records.js';
 
 export interface Versioned<T> {

@@ -2,7 +2,7 @@
  * The stages' `subscribers` port over the webhook store: answers "could the deliver
  * stage find a target for this event?" so persist and cancel skip the `deliver` hop when it could not.
  *
- * Equivalence with the deliver stage: planDeliveries (./deliver.ts) targets the job's own endpoint when it
+ * Equivalence with the deliver stage: planDeliveries (./delivery.ts) targets the job's own endpoint when it
  * names one, else every endpoint of the tenant that `receives` the event type, from `listEndpoints`. Here a
  * job naming its endpoint always answers true (the deliver stage reads that endpoint and decides), and
  * otherwise the same `receives` predicate runs over the same `listEndpoints`. Pass the SAME
