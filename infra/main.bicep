@@ -27,6 +27,9 @@ param tags object = {}
 @description('Resource group name; empty for rg-<workload>-<environment>.')
 param resourceGroupName string = ''
 
+@description('azd environment name (AZURE_ENV_NAME) when deployed with `azd up`: tags the resource group for azd and keeps two azd environments of the same environmentName apart. Empty for az deployment.')
+param azdEnvironmentName string = ''
+
 // ── Service Bus ────────────────────────────────────────────────────────────────────────────────────
 @allowed([
   'Standard'
@@ -184,7 +187,9 @@ param alertJobWaitMinutes int = 30
 // (storage 24, key vault 24, function app 32, Cosmos DB 44, Service Bus 50, Azure OpenAI 64);
 // test/infra/names.test.ts checks the longest possible value of each.
 var workload = toLower(workloadName)
-var token = toLower(uniqueString(subscription().id, workloadName, environmentName, location))
+var token = toLower(empty(azdEnvironmentName)
+  ? uniqueString(subscription().id, workloadName, environmentName, location)
+  : uniqueString(subscription().id, workloadName, environmentName, location, azdEnvironmentName))
 var names = {
   resourceGroup: empty(resourceGroupName) ? 'rg-${workload}-${environmentName}' : resourceGroupName
   identity: 'id-${workload}-${environmentName}-${token}'
@@ -221,7 +226,7 @@ var alwaysReady = concat(
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: names.resourceGroup
   location: location
-  tags: allTags
+  tags: empty(azdEnvironmentName) ? allTags : union(allTags, { 'azd-env-name': azdEnvironmentName })
 }
 
 module identity 'modules/identity.bicep' = {
@@ -377,7 +382,8 @@ module functionApp 'modules/functionapp.bicep' = {
     name: names.functionApp
     planName: names.plan
     location: location
-    tags: allTags
+    // azd deploys the `api` service of azure.yaml to the resource with this tag.
+    tags: union(allTags, { 'azd-service-name': 'api' })
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
@@ -443,6 +449,8 @@ module workbook 'modules/workbook.bicep' = {
 
 // Names and endpoints only: nothing here is a credential.
 output resourceGroupName string = rg.name
+@description('For azd: the resource group it deploys the services into.')
+output AZURE_RESOURCE_GROUP string = rg.name
 output functionAppName string = functionApp.outputs.name
 output apiBaseUrl string = functionApp.outputs.url
 output identityClientId string = identity.outputs.clientId

@@ -92,6 +92,25 @@ export function productionDependencies(): string[] {
   return paths.sort();
 }
 
+/**
+ * The lock file cut to the production tree: the same pinned versions for a remote build (`azd deploy`
+ * runs npm install on the server from the zip's package.json; see azure.yaml).
+ */
+export function productionLock(slim: Record<string, unknown>): Record<string, unknown> {
+  const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; devOptional?: boolean; [key: string]: unknown }>;
+    [key: string]: unknown;
+  };
+  const packages: Record<string, unknown> = {
+    '': { name: slim.name, version: slim.version, dependencies: slim.dependencies, engines: slim.engines },
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path === '' || entry.dev || entry.devOptional) continue;
+    packages[path] = entry;
+  }
+  return { ...lock, packages };
+}
+
 export interface PackageReport {
   readonly zip: string;
   readonly files: number;
@@ -130,6 +149,7 @@ export function buildPackage(): PackageReport {
     dependencies: manifest.dependencies,
   };
   writeFileSync(join(appDir, 'package.json'), `${JSON.stringify(slim, null, 2)}\n`);
+  writeFileSync(join(appDir, 'package-lock.json'), `${JSON.stringify(productionLock(slim), null, 2)}\n`);
 
   const dependencies = productionDependencies();
   for (const dependency of dependencies) {

@@ -98,6 +98,20 @@ describe('the deployable zip', () => {
     expect(manifest.devDependencies).toBeUndefined();
   });
 
+  it('carries a production-only lock file with the same pinned versions, for a remote build', () => {
+    const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; dev?: boolean }>;
+    };
+    const full = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as typeof lock;
+    const paths = Object.keys(lock.packages).filter((path) => path !== '');
+    expect(paths.length).toBeGreaterThan(50);
+    for (const path of paths) {
+      expect(lock.packages[path]?.dev, path).toBeUndefined();
+      expect(lock.packages[path]?.version, path).toBe(full.packages[path]?.version);
+    }
+    expect(paths).not.toContain('node_modules/vitest');
+  });
+
   it('holds compiled code and production dependencies only', () => {
     const root = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
