@@ -5,6 +5,8 @@
 // Queues and containers come from infra/definitions/*.json, which the local emulators read too.
 targetScope = 'subscription'
 
+import { modelDeployment, tenantMapping } from 'types.bicep'
+
 @description('Environment name; part of resource names and tags.')
 @allowed([
   'dev'
@@ -69,7 +71,7 @@ param openAiMode string = 'create'
 param openAiLocation string = location
 
 @description('Model deployments: [{ alias, name, model, version, skuName, capacity }]. `alias` is what jobs ask for (MODEL_POOLS key); capacity is in thousands of tokens per minute.')
-param openAiDeployments array = [
+param openAiDeployments modelDeployment[] = [
   {
     alias: 'gpt-4o-mini'
     name: 'gpt-4o-mini'
@@ -144,7 +146,7 @@ param adminPrincipalIds string[] = []
 param adminPlatformTenantId string = 'platform-ops'
 
 @description('More ENTRA_TENANT_MAP entries for producer apps or principals: [{ tid, appId | oid, tenantId }] (docs/security.md).')
-param entraTenantMap object[] = []
+param entraTenantMap tenantMapping[] = []
 
 @description('Object ids of producer identities (managed identities or app service principals) that send jobs straight to the `intake` queue: each gets Azure Service Bus Data Sender on that queue only.')
 param producerPrincipalIds string[] = []
@@ -392,18 +394,16 @@ module functionApp 'modules/functionapp.bicep' = {
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabaseName: cosmos.outputs.databaseName
-    platformSettings: union(
-      {
-        MODEL_POOLS: empty(modelPoolsJson) ? string(generatedModelPools) : modelPoolsJson
-        MODEL_INSTANCE_SHARE: modelInstanceShare
-        WEBHOOK_KEK_KEY_ID: keyVault.outputs.webhookKekKeyId
-      },
-      entraSettings,
-      empty(legacyWebhookKekSecretName) ? {} : { WEBHOOK_KEK_BASE64: keyVault.outputs.legacyWebhookKekReference },
-      empty(apiKeyPepperSecretName)
+    platformSettings: {
+      MODEL_POOLS: empty(modelPoolsJson) ? string(generatedModelPools) : modelPoolsJson
+      MODEL_INSTANCE_SHARE: modelInstanceShare
+      WEBHOOK_KEK_KEY_ID: keyVault.outputs.webhookKekKeyId
+      ...entraSettings
+      ...(empty(legacyWebhookKekSecretName) ? {} : { WEBHOOK_KEK_BASE64: keyVault.outputs.legacyWebhookKekReference })
+      ...(empty(apiKeyPepperSecretName)
         ? {}
-        : { API_KEY_PEPPER: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${apiKeyPepperSecretName})' }
-    )
+        : { API_KEY_PEPPER: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${apiKeyPepperSecretName})' })
+    }
     extraAppSettings: extraAppSettings
     publicBaseUrl: publicBaseUrl
     logLevel: logLevel

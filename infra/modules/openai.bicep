@@ -1,5 +1,7 @@
 // Azure OpenAI account and its model deployments. Key auth is off: the app calls with Entra ID tokens
 // (scope https://cognitiveservices.azure.com/.default) from its managed identity.
+import { modelDeployment } from '../types.bicep'
+
 @description('Account name, also the custom subdomain of the endpoint: 2-64 letters, digits and hyphens.')
 @minLength(2)
 @maxLength(64)
@@ -9,7 +11,7 @@ param location string
 param tags object
 
 @description('Model deployments: [{ name, model, version, skuName (GlobalStandard | Standard | DataZoneStandard | ProvisionedManaged), capacity (thousands of TPM, or PTUs) }].')
-param deployments array
+param deployments modelDeployment[]
 
 @description('Principal id of the app identity.')
 param principalId string

@@ -394,6 +394,10 @@ describe.skipIf(!compilerAvailable)('compiled templates (Bicep CLI)', () => {
       );
       expect(bad.status).not.toBe(0);
       expect(bad.output).toMatch(/noSuchParam/);
+      const badSku = buildParamsText(
+        "using '../../../main.bicep'\n\nparam environmentName = 'dev'\nparam openAiDeployments = [\n  {\n    alias: 'a'\n    name: 'a'\n    model: 'gpt-4o-mini'\n    version: '2024-07-18'\n    skuName: 'Cheap'\n    capacity: 1\n  }\n]\n",
+      );
+      expect(badSku.status, 'a SKU outside the modelDeployment type').not.toBe(0);
       const good = buildParamsText("using '../../../main.bicep'\n\nparam environmentName = 'dev'\n");
       expect(good.status, good.output).toBe(0);
     });
