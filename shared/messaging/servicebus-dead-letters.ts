@@ -102,7 +102,7 @@ export class ServiceBusDeadLetters implements DeadLetterQueues {
     const sender = this.client.createSender(queue);
     try {
       await sender.sendMessages({
-        body: message.body,
+        body: message.body as unknown,
         // Deterministic: a redrive repeated after a failed settlement is a duplicate the queue drops.
         messageId: `${String(message.messageId)}:r${redriveCount}`,
         applicationProperties: { ...message.applicationProperties, redriveCount },
