@@ -12,7 +12,10 @@ export type ModelEnvironment = Pick<
   | 'MODEL_DEFAULT_MAX_TOKENS'
   | 'MODEL_INSTANCE_SHARE'
   | 'MODEL_BREAKER_FAILURES'
+  | 'MODEL_BREAKER_FAILURE_RATE'
+  | 'MODEL_BREAKER_WINDOW_MS'
   | 'MODEL_BREAKER_OPEN_MS'
+  | 'MODEL_BREAKER_PROBES'
 >;
 
 export function modelSettingsFromConfig(config: ModelEnvironment): ModelClientSettings {
@@ -27,5 +30,8 @@ export function modelSettingsFromConfig(config: ModelEnvironment): ModelClientSe
     instanceShare: config.MODEL_INSTANCE_SHARE,
     breakerFailures: config.MODEL_BREAKER_FAILURES,
     breakerOpenMs: config.MODEL_BREAKER_OPEN_MS,
+    breakerFailureRate: config.MODEL_BREAKER_FAILURE_RATE,
+    breakerWindowMs: config.MODEL_BREAKER_WINDOW_MS,
+    breakerProbes: config.MODEL_BREAKER_PROBES,
   };
 }

@@ -7,7 +7,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/index.js';
 import type { ChatRequest } from '../jobs/schema.js';
-import { CircuitBreaker, type BreakerState } from './circuit-breaker.js';
+import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.js';
 import { defaultModelCredential, entraTokenProvider } from './credentials.js';
 import { DeferralSlots } from './deferral-slots.js';
 import { createChatEndpoint, type EndpointAuth } from './endpoint.js';
@@ -20,6 +20,7 @@ import {
 } from './failure.js';
 import type { ModelCallContext, ModelClient, ModelCompletion } from './port.js';
 import { inlinePromptTokenCounter, type PromptTokenCounter } from './prompt-tokens.js';
+import { isQuarantined } from './quarantine.js';
 import { QuotaBudget } from './quota-budget.js';
 import { QUOTA_PACED_REASON } from './reasons.js';
 import { planRoute, type RoutedDeployment } from './router.js';
@@ -45,10 +46,9 @@ export interface ModelClientDependencies {
   readonly promptTokens?: PromptTokenCounter;
 }
 
-export interface DeploymentStatus {
+export interface DeploymentStatus extends BreakerSnapshot {
   readonly alias: string;
   readonly deployment: string;
-  readonly breaker: BreakerState;
   readonly usedTokens: number;
   readonly usedRequests: number;
   readonly externalTokens: number;
@@ -128,8 +128,11 @@ export function createModelClient(
         timeoutMs: settings.timeoutMs,
       }),
       breaker: new CircuitBreaker({
-        failureThreshold: settings.breakerFailures,
+        minimumFailures: settings.breakerFailures,
         openMs: settings.breakerOpenMs,
+        ...(settings.breakerWindowMs ? { windowMs: settings.breakerWindowMs } : {}),
+        ...(settings.breakerFailureRate ? { failureRate: settings.breakerFailureRate } : {}),
+        ...(settings.breakerProbes ? { probes: settings.breakerProbes } : {}),
       }),
       budget: new QuotaBudget({
         tokensPerMinute: deployment.tpm,
@@ -159,6 +162,7 @@ export function createModelClient(
     const cost = (await promptTokens(request.messages, context.tenantId)) + maxTokens;
     const tried = new Set<RoutedDeployment>();
     const failures: ModelFailure[] = [];
+    const quarantined = isQuarantined(context);
 
     while (tried.size < Math.min(maxDeploymentsPerCall, pool.deployments.length)) {
       const now = clock();
@@ -172,12 +176,12 @@ export function createModelClient(
       const target = plan.order[0]!;
       tried.add(target);
       const reservation = target.budget.reserve(cost, now);
-      target.breaker.onCallStart(now);
+      const ticket = target.breaker.onCallStart(now, quarantined);
       try {
         const result = await target.endpoint.call(request, maxTokens, context.signal, () =>
           target.budget.restamp(reservation, clock()),
         );
-        target.breaker.onSuccess();
+        target.breaker.onSuccess(ticket, clock());
         target.budget.onResponse(reservation, result.rateLimit, clock());
         pool.slots.reset(clock());
         if (result.completion.finishReason === 'content_filter') {
@@ -193,10 +197,11 @@ export function createModelClient(
         const at = clock();
         switch (failure.kind) {
           case 'permanent':
-            target.breaker.onNeutral();
+            // The deployment answered; the request is what it refused. Ends the job whatever the breaker says.
+            target.breaker.onSuccess(ticket, at);
             throw toPlatformError(failure);
           case 'throttled':
-            target.breaker.onNeutral();
+            target.breaker.onNeutral(ticket);
             target.budget.release(reservation);
             target.budget.onThrottled(failure.retryAfterMs, at, reservation.at);
             break;
@@ -208,10 +213,12 @@ export function createModelClient(
               detail: failure.detail,
               jobId: context.jobId,
             });
-            target.breaker.onFailure(at);
+            target.breaker.onFailure(ticket, at);
             break;
           case 'transient':
-            target.breaker.onFailure(at);
+            // A call the caller aborted (job cancelled, lock lost) says nothing about the deployment.
+            if (context.signal?.aborted) target.breaker.onNeutral(ticket);
+            else target.breaker.onFailure(ticket, at);
             break;
         }
         failures.push(failure);
@@ -265,7 +272,7 @@ export function createModelClient(
           rows.push({
             alias,
             deployment: d.settings.name,
-            breaker: d.breaker.state(now),
+            ...d.breaker.snapshot(now),
             ...d.budget.snapshot(now),
           });
         }

@@ -104,6 +104,11 @@ export interface ModelClientSettings {
   readonly defaultMaxTokens: number;
   /** This instance's share of every deployment's quota. */
   readonly instanceShare: number;
+  /** Circuit breaker (shared/model/circuit-breaker.ts): failures in its window before its rate is judged. */
   readonly breakerFailures: number;
   readonly breakerOpenMs: number;
+  /** Window, failure rate (0-1) and half-open probes; the breaker's defaults when absent. */
+  readonly breakerWindowMs?: number;
+  readonly breakerFailureRate?: number;
+  readonly breakerProbes?: number;
 }

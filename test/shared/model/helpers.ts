@@ -37,8 +37,9 @@ export function modelConfig(
   };
 }
 
-export function context(jobId = 'job-1') {
-  return { jobId, tenantId: 'tenant-a', attempt: 1 };
+/** A job's first attempt: later ones are quarantined and never count against a deployment's breaker. */
+export function context(jobId = 'job-1', attempt = 0) {
+  return { jobId, tenantId: 'tenant-a', attempt };
 }
 
 export const silentLogger = { warn: () => undefined, error: () => undefined };

@@ -84,7 +84,7 @@ describe('routing against the simulator', () => {
     expect(sim.stats().deployments['ptu']).toMatchObject({ throttled: 1, admitted: 1 });
   });
 
-  it('opens the breaker after repeated failures, skips the deployment, then closes it after a good probe', async () => {
+  it('opens the breaker after repeated failures, skips the deployment, then closes it after good probes', async () => {
     const sim = await simulator({
       deployments: [
         { name: 'a', tpm: 600_000 },
@@ -112,7 +112,10 @@ describe('routing against the simulator', () => {
     expect(sim.stats().deployments['a']!.requests).toBe(requestsToA);
     await sleep(320);
     expect(client.status().find((s) => s.deployment === 'a')?.breaker).toBe('half-open');
+    // Half-open lets a few probes through; most of them succeeding closes it (default: 2 of 3).
     expect((await client.complete(request(4), context())).deployment).toBe('a');
+    expect(client.status().find((s) => s.deployment === 'a')?.breaker).toBe('half-open');
+    expect((await client.complete(request(5), context())).deployment).toBe('a');
     expect(client.status().find((s) => s.deployment === 'a')?.breaker).toBe('closed');
   });
 

@@ -1,4 +1,4 @@
-/** Unit tests of the model layer's pure parts: breaker, budget, router, error classes, headers, cost. */
+/** Unit tests of the model layer's pure parts (the breaker has its own file): budget, router, error classes, headers, cost. */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, PermanentError, RetryAfterError } from '../../../shared/errors/index.js';
@@ -15,41 +15,6 @@ import { countPromptTokens, quotaCost } from '../../../shared/model/tokens.js';
 import { costOf } from '../../../shared/model/usage.js';
 
 const headers = (values: Record<string, string>) => new Headers(values);
-
-describe('circuit breaker', () => {
-  it('opens after the threshold, half-opens after openMs with a single probe, and closes on success', () => {
-    const breaker = new CircuitBreaker({ failureThreshold: 2, openMs: 1_000 });
-    breaker.onFailure(0);
-    expect(breaker.state(0)).toBe('closed');
-    breaker.onFailure(10);
-    expect(breaker.state(10)).toBe('open');
-    expect(breaker.canPass(500)).toBe(false);
-    expect(breaker.availableAt(500)).toBe(1_010);
-    expect(breaker.state(1_010)).toBe('half-open');
-    expect(breaker.canPass(1_010)).toBe(true);
-    breaker.onCallStart(1_010);
-    expect(breaker.canPass(1_011)).toBe(false);
-    breaker.onSuccess();
-    expect(breaker.state(1_020)).toBe('closed');
-  });
-
-  it('re-opens at once when the half-open probe fails', () => {
-    const breaker = new CircuitBreaker({ failureThreshold: 3, openMs: 100 });
-    for (let i = 0; i < 3; i += 1) breaker.onFailure(0);
-    breaker.onCallStart(100);
-    breaker.onFailure(150);
-    expect(breaker.state(200)).toBe('open');
-    expect(breaker.availableAt(200)).toBe(250);
-  });
-
-  it('releases the probe slot on a neutral outcome such as a 429', () => {
-    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 100 });
-    breaker.onFailure(0);
-    breaker.onCallStart(100);
-    breaker.onNeutral();
-    expect(breaker.canPass(101)).toBe(true);
-  });
-});
 
 describe('quota budget', () => {
   const budget = (overrides: Partial<ConstructorParameters<typeof QuotaBudget>[0]> = {}) =>
@@ -142,8 +107,8 @@ describe('router', () => {
     weight = 1,
     opts: { open?: boolean; full?: boolean } = {},
   ) => {
-    const breaker = new CircuitBreaker({ failureThreshold: 1, openMs: 5_000 });
-    if (opts.open) breaker.onFailure(0);
+    const breaker = new CircuitBreaker({ minimumFailures: 1, openMs: 5_000 });
+    if (opts.open) breaker.onFailure(breaker.onCallStart(0), 0);
     const budget = new QuotaBudget({
       tokensPerMinute: 60_000,
       requestsPerMinute: 600,
