@@ -79,6 +79,24 @@ export class CosmosJobStore implements JobStore {
     }
   }
 
+  /**
+   * Filtered on the indexed `status` and `deadlineAt` (range), projected to the two ids, TOP-bounded: the
+   * charge grows with the stalled jobs found and the partitions visited, not with the jobs stored.
+   */
+  async listStalled(beforeMs: number, limit: number): Promise<Array<{ tenantId: string; id: string }>> {
+    const { resources } = await this.container.items
+      .query<{ tenantId: string; id: string }>({
+        query:
+          "SELECT TOP @limit c.tenantId, c.id FROM c WHERE c.status = 'queued' AND c.deadlineAt < @before ORDER BY c.deadlineAt",
+        parameters: [
+          { name: '@limit', value: limit },
+          { name: '@before', value: beforeMs },
+        ],
+      })
+      .fetchAll();
+    return resources.map(({ tenantId, id }) => ({ tenantId, id }));
+  }
+
   async list(tenantId: string, query: ListJobsQuery): Promise<JobPage> {
     // The SDK sends the token as the x-ms-continuation header, and node throws a TypeError (ERR_INVALID_CHAR,
     // no status code) for a NUL, CR, LF or anything past Latin-1 there: that is the caller's input, not our

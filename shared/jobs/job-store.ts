@@ -52,4 +52,12 @@ export interface JobStore {
    * (shared/pipeline/reads.ts). A token the store refuses is a ValidationError naming `continuationToken`.
    */
   list(tenantId: string, query: ListJobsQuery): Promise<JobPage>;
+  /**
+   * Up to `limit` jobs of any tenant still `queued` with a `deadlineAt` before `beforeMs`, oldest deadline
+   * first: the one cross-partition query, for reconciliation, bounded by `limit`.
+   */
+  listStalled(
+    beforeMs: number,
+    limit: number,
+  ): Promise<Array<{ readonly tenantId: string; readonly id: string }>>;
 }

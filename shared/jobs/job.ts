@@ -84,6 +84,11 @@ export const JobDocumentSchema = z.object({
   usage: JobUsageSchema.optional(),
   error: JobErrorSchema.optional(),
   timings: JobTimingsSchema.optional(),
+  /**
+   * Unix ms after which the job is no longer retried (its hold, if any, plus JOB_DEADLINE_SECONDS). Past
+   * it, plus a grace, a job still `queued` has stalled: reconciliation ends it (shared/recovery/).
+   */
+  deadlineAt: z.number().optional(),
   /** The tenant's retention at acceptance; becomes `ttl` with the terminal state. */
   retentionSeconds: z.number().optional(),
   /** Cosmos TTL in seconds, set with the terminal state (retention). */

@@ -33,7 +33,10 @@ export interface AcceptResult {
 export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<AcceptResult> {
   const submission = parseOrThrow(SubmitJobSchema, input.body, 'The job request');
   await requireHeavySchemaChecked(deps, input.tenantId, submission, input.source);
-  const job = newJob(deps, input, submission);
+  // A held job's invoke is a scheduled message (a delay is a message); its deadline starts then.
+  const holdUntil =
+    input.notBeforeMs !== undefined && input.notBeforeMs > deps.clock() ? input.notBeforeMs : undefined;
+  const job = newJob(deps, input, submission, (holdUntil ?? deps.clock()) + deps.settings.deadlineMs);
   if (job.webhookEndpointId !== undefined) await requireUsableEndpoint(deps, job, job.webhookEndpointId);
   const { created, stored } = await deps.jobs.create(job);
   if (!created && stored.job.requestHash !== job.requestHash) {
@@ -42,9 +45,6 @@ export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<A
     );
   }
   if (created || shouldResendInvoke(deps, stored.job)) {
-    // A held job's invoke is a scheduled message (a delay is a message); its deadline starts then.
-    const holdUntil =
-      input.notBeforeMs !== undefined && input.notBeforeMs > deps.clock() ? input.notBeforeMs : undefined;
     const message = invokeMessage(
       {
         kind: 'invoke',
@@ -54,7 +54,8 @@ export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<A
         ...(stored.job.webhookEndpointId ? { webhookEndpointId: stored.job.webhookEndpointId } : {}),
         traceId: stored.job.traceId,
         timings: { acceptedAt: Date.parse(stored.job.createdAt) },
-        deadlineAt: (holdUntil ?? Date.parse(stored.job.createdAt)) + deps.settings.deadlineMs,
+        deadlineAt:
+          stored.job.deadlineAt ?? (holdUntil ?? Date.parse(stored.job.createdAt)) + deps.settings.deadlineMs,
         // Carried to persist, which sets the TTL from it in its one write (no read of the job).
         ...(stored.job.retentionSeconds !== undefined
           ? { retentionSeconds: stored.job.retentionSeconds }
@@ -111,7 +112,7 @@ function shouldResendInvoke(deps: StageDeps, job: JobDocument): boolean {
   );
 }
 
-function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob): JobDocument {
+function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob, deadlineAt: number): JobDocument {
   const idempotencyKey = input.idempotencyKey ?? newIdempotencyKey();
   const now = new Date(deps.clock()).toISOString();
   const { metadata, webhook_endpoint_id: webhookEndpointId, ...request } = submission;
@@ -128,6 +129,7 @@ function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob): Job
     traceId: input.trace.traceId,
     createdAt: now,
     updatedAt: now,
+    deadlineAt,
     ...(input.retentionSeconds !== undefined ? { retentionSeconds: input.retentionSeconds } : {}),
   };
 }

@@ -180,3 +180,25 @@ describe('CosmosJobStore.completeIfOpen', () => {
     );
   });
 });
+
+describe('CosmosJobStore.listStalled', () => {
+  it('finds queued jobs of every tenant with a deadline before the cutoff, oldest first, bounded', async () => {
+    const at = 5_000_000_000_000;
+    const jobs: JobDocument[] = [
+      { ...queued('stalled-b', { deadlineAt: at - 2_000 }), tenantId: 'stall-b' },
+      { ...queued('stalled-a', { deadlineAt: at - 3_000 }), tenantId: 'stall-a' },
+      { ...queued('stalled-c', { deadlineAt: at - 1_000 }), tenantId: 'stall-c' },
+      { ...queued('in-time', { deadlineAt: at + 1_000 }), tenantId: 'stall-a' },
+      { ...queued('done', { deadlineAt: at - 5_000 }), tenantId: 'stall-a', status: 'failed' },
+      { ...queued('no-deadline'), tenantId: 'stall-a' },
+    ];
+    for (const job of jobs) await store.create(job);
+    const found = (await store.listStalled(at, 10)).filter((j) => j.tenantId.startsWith('stall-'));
+    expect(found).toEqual([
+      { tenantId: 'stall-a', id: 'stalled-a' },
+      { tenantId: 'stall-b', id: 'stalled-b' },
+      { tenantId: 'stall-c', id: 'stalled-c' },
+    ]);
+    expect(await store.listStalled(at, 2)).toHaveLength(2);
+  });
+});
