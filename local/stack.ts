@@ -11,6 +11,10 @@ import type { EmbeddedCosmos } from './cosmos/server.js';
 import type { DevHost } from './devhost/index.js';
 import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
 import type { ServiceBusEmulator } from './servicebus/index.js';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { devApiKey } from './dev-key.js';
+import { drainQueues } from './drain.js';
 import { startStackEmulators, type EmulatorThreading } from './threads/stack-emulators.js';
 import { startHostInstances, type HostInstanceStats } from './threads/host-instances.js';
 
@@ -106,6 +110,24 @@ export interface LocalStackOptions {
    * process and the Node.js worker only runs the functions (local/threads/queue-listener.ts).
    */
   readonly queueListener?: 'in-process' | 'thread';
+  /**
+   * A folder that keeps Cosmos DB's documents and the queues' messages between runs (`npm start --
+   * --data-dir .data`): restored at start, written on close. In memory only when absent.
+   */
+  readonly dataDir?: string;
+  /**
+   * On close, how long the queue triggers may keep working after HTTP stopped accepting, until no
+   * message is ready or locked (scheduled ones are not waited for); 10 s by default (0 with
+   * `functions: 'http'`), 0 to stop at once.
+   */
+  readonly drainMs?: number;
+}
+
+/** What a data folder gave back at start. */
+export interface Restored {
+  readonly documents: number;
+  readonly messages: number;
+  readonly deadLettered: number;
 }
 
 export interface LocalStack {
@@ -122,6 +144,10 @@ export interface LocalStack {
   readonly host: DevHost;
   /** Per host instance (the main one first): finished invocations per queue, event loop time; readable after close(). */
   instances(): readonly HostInstanceStats[];
+  /** The data folder (absolute), when the stack keeps its data between runs. */
+  readonly dataDir?: string;
+  /** What was restored from the data folder; undefined when in memory or the folder was empty. */
+  readonly restored?: Restored;
   /** Issues another tenant and key (isolation tests, the second tenant of a fairness run). */
   addTenant(tenantId: string): Promise<string>;
   close(): Promise<void>;
@@ -139,11 +165,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   platform.catch(() => undefined);
   try {
     const deployments = options.deployments ?? DEFAULT_DEPLOYMENTS;
+    const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
     const { cosmos, serviceBus, model } = await startStackEmulators(
       options.emulatorThreads ?? false,
       {
-        cosmos: {},
-        serviceBus: { port: options.serviceBusPort ?? 0 },
+        cosmos: dataDir ? { dataFile: join(dataDir, 'cosmos.json') } : {},
+        serviceBus: {
+          port: options.serviceBusPort ?? 0,
+          ...(dataDir ? { dataFile: join(dataDir, 'servicebus.json') } : {}),
+        },
         model: {
           apiKey: SIMULATOR_KEY,
           deployments,
@@ -198,20 +229,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const database = cosmosClient.database(config.COSMOS_DATABASE);
     const tenants = new CosmosTenantStore(database.container('tenants'));
     const keys = new CosmosApiKeyStore(database.container('tenants'));
+    const pepper = config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {};
     const addTenant = async (tenantId: string): Promise<string> => {
       const now = new Date();
       await tenants.create(devTenant(tenantId, now));
-      const issued = generateApiKey({
-        tenantId,
-        env: 'test',
-        name: 'local-dev',
-        now,
-        ...(config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {}),
-      });
+      const issued = generateApiKey({ tenantId, env: 'test', name: 'local-dev', now, ...pepper });
       await keys.create(issued.record);
       return issued.key;
     };
-    const apiKey = await addTenant(DEV_TENANT_ID);
+    // The dev tenant's key is derived, so it is the same after a restart; a data folder may already
+    // hold the tenant and the key's record.
+    const devKey = devApiKey({
+      tenantId: DEV_TENANT_ID,
+      environment: config.PIPELINE_ENVIRONMENT,
+      now: new Date(),
+      ...pepper,
+    });
+    if (!(await tenants.get(DEV_TENANT_ID))) await tenants.create(devTenant(DEV_TENANT_ID, new Date()));
+    if (!(await keys.get(devKey.record.keyId))) await keys.create(devKey.record);
+    const apiKey = devKey.key;
 
     const baseSettings = readHostSettings();
     const { mainDefinitions, countMain, stats } = await instances;
@@ -229,6 +265,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.queueListener ? { queueListener: options.queueListener } : {}),
     });
     closers.push(() => host.close());
+    // Stop taking jobs first; let what was accepted move on through its stages for a while.
+    // Without queue triggers here nothing would drain the queues: do not wait for them.
+    const drainMs = options.drainMs ?? ((options.functions ?? 'all') === 'all' ? 10_000 : 0);
+    closers.push(async () => {
+      await host.stopAccepting();
+      if (drainMs > 0) await drainQueues(() => serviceBus.stats(), drainMs);
+    });
+    const restored: Restored | undefined =
+      cosmos.restored || serviceBus.restored
+        ? {
+            documents: cosmos.restored?.documents ?? 0,
+            messages: serviceBus.restored?.messages ?? 0,
+            deadLettered: serviceBus.restored?.deadLettered ?? 0,
+          }
+        : undefined;
 
     return {
       apiUrl: `${host.url}/api`,
@@ -241,6 +292,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       serviceBus,
       model,
       host,
+      ...(dataDir ? { dataDir } : {}),
+      ...(restored ? { restored } : {}),
       instances: stats,
       addTenant,
       close: () => closeAll(closers),

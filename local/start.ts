@@ -5,7 +5,11 @@
  *   the job's progress.
  * - With COSMOS_ENDPOINT and ServiceBusConnection__fullyQualifiedNamespace set, the same dev host runs
  *   the same functions against those real Azure resources, with your `az login` identity.
- * Ctrl-C stops cleanly: the host stops receiving, in-flight messages finish or return to their queues.
+ * Ctrl-C stops cleanly: HTTP stops accepting first (new connections refused, requests on open ones
+ * answered 503), requests already running answer, the queues drain for up to 10 s, then the host stops
+ * receiving and in-flight messages finish or return to their queues.
+ * Data is in memory unless `--data-dir <folder>` is given: then documents and queued messages are
+ * written there on stop and restored on the next start.
  */
 import { performance } from 'node:perf_hooks';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
@@ -15,6 +19,7 @@ import { startLocalStack } from './stack.js';
 const json = process.env.LOG_FORMAT === 'json';
 const logger = createLogger({ level: 'info', ...(json ? {} : { sink: prettySink() }) });
 const port = Number(process.env.PORT ?? 7071);
+const dataDir = dataDirArgument(process.argv.slice(2));
 // performance.now() counts from process start, so module loading is included.
 const elapsed = () => (performance.now() / 1000).toFixed(1);
 
@@ -24,9 +29,15 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log(`\n${signal}: stopping (in-flight messages finish or return to their queues)...`);
+  console.log(
+    `\n${signal}: stopping: new requests are refused, accepted jobs get up to 10 s to finish their stages...`,
+  );
   await stop();
-  console.log('stopped.');
+  console.log(
+    dataDir
+      ? `stopped. Jobs, queued messages and keys are kept in ${dataDir}.`
+      : 'stopped. Data was in memory and is gone (keep it with: npm start -- --data-dir .data).',
+  );
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -43,6 +54,7 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
     logger: log,
     // Cosmos DB, Service Bus and the model run beside the dev host like the services they stand for.
     emulatorThreads: true,
+    ...(dataDir ? { dataDir } : {}),
   });
   // A receiver registered as the dev tenant's endpoint: completions arrive signed and verified here.
   const { startDevWebhookReceiver } = await receiverModule;
@@ -61,11 +73,12 @@ prompt-pipeline is running locally (started in ${elapsed()} s)
 
   API            ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)
   Service Bus    ${stack.serviceBus.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=<local emulator key>')}
-  Cosmos DB      ${stack.cosmos.endpoint} (embedded, in memory)
+  Cosmos DB      ${stack.cosmos.endpoint} (embedded)
+  Data           ${dataMode(stack)}
   Model          ${stack.model.url} (simulated Azure OpenAI)
   Webhooks       ${webhooks.receiver.url} (endpoint ${webhooks.endpointId} of the dev tenant; verifies signatures)
   Dev tenant     ${stack.tenantId}
-  Dev API key    ${stack.apiKey}
+  Dev API key    ${stack.apiKey} (the same on every start of this checkout)
 
 Submit a job:
 ${curl}
@@ -77,6 +90,28 @@ Press Ctrl-C to stop.
     await stack.close();
     await webhooks.receiver.close();
   };
+}
+
+function dataMode(stack: { dataDir?: string; restored?: { documents: number; messages: number } }): string {
+  if (!stack.dataDir)
+    return 'in memory: gone when this process stops (keep it: npm start -- --data-dir .data)';
+  const restored = stack.restored
+    ? `restored ${stack.restored.documents} documents and ${stack.restored.messages} queued messages`
+    : 'nothing to restore yet';
+  return `kept in ${stack.dataDir}, written on Ctrl-C (${restored})`;
+}
+
+/** `--data-dir <folder>` or `--data-dir=<folder>`. */
+function dataDirArgument(args: readonly string[]): string | undefined {
+  for (const [index, arg] of args.entries()) {
+    if (arg === '--data-dir') {
+      const value = args[index + 1];
+      if (!value || value.startsWith('--')) throw new Error('--data-dir needs a folder');
+      return value;
+    }
+    if (arg.startsWith('--data-dir=')) return arg.slice('--data-dir='.length);
+  }
+  return undefined;
 }
 
 async function runAttached(): Promise<() => Promise<void>> {

@@ -1,7 +1,8 @@
 /**
  * Embedded Cosmos DB for the local stack: `@vercel/cosmosdb-server` in process over plain http, driven by
  * the real `@azure/cosmos` SDK. Plain http means no certificate to trust, so TLS verification is never
- * switched off. Data lives in memory and dies with the process.
+ * switched off. Data lives in memory and dies with the process, unless `dataFile` is given: then the
+ * account is restored from it at start and written to it on close (snapshot.ts).
  *
  * Clients need `connectionPolicy: { enableEndpointDiscovery: false }` (the server advertises https://
  * locations it does not serve). What it does and does not do through SDK 4.9.3 is pinned by
@@ -13,8 +14,14 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHttpServer } from '@vercel/cosmosdb-server';
+import { createAccountServer } from './account-server.js';
 import { checkPatchConditionsPerDocument } from './patch-condition.js';
+import {
+  readCosmosSnapshot,
+  restoreCosmosSnapshot,
+  writeCosmosSnapshot,
+  type SnapshotCounts,
+} from './snapshot.js';
 
 /**
  * The Cosmos DB emulator's published well-known key. cosmosdb-server does not check signatures, but the
@@ -27,6 +34,8 @@ export interface EmbeddedCosmos {
   /** `http://127.0.0.1:<port>/`: pass with `connectionPolicy: { enableEndpointDiscovery: false }`. */
   readonly endpoint: string;
   readonly key: string;
+  /** What was restored from `dataFile` at start; undefined when there was nothing to restore. */
+  readonly restored?: SnapshotCounts;
   close(): Promise<void>;
 }
 
@@ -34,13 +43,19 @@ export interface EmbeddedCosmosOptions {
   /** 0 (the default) picks a free port. */
   readonly port?: number;
   readonly host?: string;
+  /** Where the account is kept between runs (JSON); in memory only when absent. */
+  readonly dataFile?: string;
 }
 
 export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): Promise<EmbeddedCosmos> {
   const host = options.host ?? '127.0.0.1';
   checkPatchConditionsPerDocument();
   // keepAlive: without it the server answers `connection: close` and the SDK reconnects per request.
-  const server = createHttpServer({ keepAlive: true });
+  const { server, account } = createAccountServer({ keepAlive: true });
+  // The SDK's agent keeps idle sockets without a timeout of its own: a server closing them after
+  // Node's default 5 s races with a request being written on them, which the SDK sees as "socket hang
+  // up" / ECONNRESET (seen under sustained load). The client decides when a connection ends.
+  server.keepAliveTimeout = 0;
   answerBatchesMinimally(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -50,15 +65,21 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): 
     });
   });
   const { port } = server.address() as AddressInfo;
+  const snapshot = options.dataFile ? readCosmosSnapshot(options.dataFile) : undefined;
+  const restored = snapshot ? restoreCosmosSnapshot(account(), snapshot) : undefined;
   return {
     endpoint: `http://${host}:${port}/`,
     key: EMULATOR_KEY,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    ...(restored ? { restored } : {}),
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Idle keep-alive sockets from SDK clients would otherwise hold close() open.
         server.closeAllConnections();
-      }),
+      });
+      // After the server stopped answering: no write can land after the snapshot.
+      if (options.dataFile) writeCosmosSnapshot(options.dataFile, account());
+    },
   };
 }
 

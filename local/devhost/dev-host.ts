@@ -55,9 +55,23 @@ export interface DevHost {
   readonly settings: HostSettings;
   /** With `queueListener: 'thread'`: the listener's OS thread id (Linux), for per-thread CPU in benchmarks. */
   readonly queueListenerThreadId?: number;
-  /** Stops receiving, lets in-flight handlers finish (or abandons their messages), then closes. */
+  /**
+   * Stops taking HTTP requests: the port closes (new connections are refused) and a request arriving
+   * on a connection already open is answered 503 with Retry-After, so no job is accepted after this.
+   * Resolves once the requests already running have answered (within the shutdown grace). Queue
+   * triggers keep running until close().
+   */
+  stopAccepting(): Promise<void>;
+  /** Stops accepting, lets in-flight handlers finish (or abandons their messages), then closes. */
   close(): Promise<void>;
 }
+
+/**
+ * Why 503 rather than a reset: the client sent its request, so dropping the connection would leave it
+ * unable to tell whether the job was taken; 503 says it was not, and Retry-After when to try again
+ * (with the same Idempotency-Key, which makes the retry safe).
+ */
+const SHUTTING_DOWN_RETRY_AFTER_S = 5;
 
 export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const logger = options.log ?? consoleLogger;
@@ -74,9 +88,26 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     logger,
   });
   const responding = new Set<ServerResponse>();
+  let accepting = true;
+  let idle: (() => void) | undefined;
   const server = createServer((req, res) => {
+    if (!accepting) {
+      writeProblem(
+        res,
+        {
+          status: 503,
+          title: 'Service Unavailable',
+          detail: 'The host is shutting down and accepts no new requests.',
+        },
+        { 'retry-after': String(SHUTTING_DOWN_RETRY_AFTER_S), connection: 'close' },
+      );
+      return;
+    }
     responding.add(res);
-    res.on('close', () => responding.delete(res));
+    res.on('close', () => {
+      responding.delete(res);
+      if (responding.size === 0) idle?.();
+    });
     listener(req, res).catch((error: unknown) => {
       logger.error('http.host_failed', describeError(error));
       if (!res.headersSent) writeProblem(res, { status: 500, title: 'Internal Server Error' });
@@ -113,13 +144,29 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     ...(queueDefinitions.length > 0 ? { queueListener: options.queueListener ?? 'in-process' } : {}),
   });
 
-  let closed: Promise<void> | undefined;
-  const close = async () => {
-    const graceMs = options.shutdownGraceMs ?? 30_000;
-    const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const graceMs = options.shutdownGraceMs ?? 30_000;
+  let httpClosed: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  const stopAccepting = async () => {
+    accepting = false;
+    httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Idle keep-alive sockets would hold close() open; busy ones close right after their response.
     server.closeIdleConnections();
     for (const res of responding) if (!res.headersSent) res.setHeader('connection', 'close');
+    if (responding.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    logger.info('devhost.stopped_accepting', { url, unanswered: responding.size });
+  };
+  let closed: Promise<void> | undefined;
+  const close = async () => {
+    await (stopped ??= stopAccepting());
     await triggers?.close(graceMs);
     const forced = setTimeout(() => server.closeAllConnections(), graceMs);
     await httpClosed;
@@ -130,6 +177,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     url,
     settings,
     ...(triggers?.listenerThreadId === undefined ? {} : { queueListenerThreadId: triggers.listenerThreadId }),
+    stopAccepting: () => (stopped ??= stopAccepting()),
     close: () => (closed ??= close()),
   };
 }

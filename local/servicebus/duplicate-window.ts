@@ -24,4 +24,17 @@ export class DuplicateWindow {
     this.order.push({ id, at });
     return true;
   }
+
+  /** The remembered ids with the time each is forgotten, oldest first (snapshots). */
+  entries(now: number): Array<{ id: string; until: number }> {
+    const out: Array<{ id: string; until: number }> = [];
+    for (const [id, until] of this.seenUntil) if (until > now) out.push({ id, until });
+    return out.sort((a, b) => a.until - b.until);
+  }
+
+  /** Remembers an id until `until` (restoring a snapshot; call in `until` order). */
+  remember(id: string, until: number): void {
+    this.seenUntil.set(id, until);
+    this.order.push({ id, at: until });
+  }
 }

@@ -435,6 +435,36 @@ export class Entity {
     return this.sessions.setState(id, state);
   }
 
+  // ---- snapshots (queue-snapshot.ts) ----------------------------------------------------------
+
+  /** Every message the queue holds, in sequence order. */
+  heldMessages(): StoredMessage[] {
+    return this.store.peek(0, Number.POSITIVE_INFINITY, undefined, true);
+  }
+
+  remembered(): Array<{ id: string; until: number }> {
+    return this.duplicates.entries(this.clock());
+  }
+
+  remember(id: string, until: number): void {
+    this.duplicates.remember(id, until);
+  }
+
+  /** Puts back a message from a snapshot with its sequence number, times and delivery count. */
+  restoreMessage(m: StoredMessage, state: 'active' | 'deferred' | 'scheduled'): void {
+    this.store.restore(m);
+    if (state === 'scheduled' && m.scheduledAt !== undefined) {
+      this.store.setState(m, 'scheduled');
+      this.scheduledHeap.push({ at: m.scheduledAt, message: m });
+    } else if (state === 'deferred') {
+      this.store.setState(m, 'deferred');
+    } else {
+      this.store.setState(m, 'active');
+      if (Number.isFinite(m.expiresAt)) this.pushExpiry(m);
+      this.toReady(m, false);
+    }
+  }
+
   // ---- time -----------------------------------------------------------------------------------
 
   /** Runs everything that is due: lock and session-lock expiry, scheduled activation, TTL expiry. */

@@ -4,6 +4,13 @@
  */
 import { Broker } from './broker.js';
 import { loadQueueDefinitions, toQueueSettings, type QueueDefinition } from './definitions.js';
+import type { Entity } from './entity.js';
+import {
+  readQueuesSnapshot,
+  restoreQueuesSnapshot,
+  writeQueuesSnapshot,
+  type QueueSnapshotCounts,
+} from './queue-snapshot.js';
 import { startStatsServer } from './stats-http.js';
 
 export type { QueueDefinition } from './definitions.js';
@@ -29,6 +36,11 @@ export interface ServiceBusEmulatorOptions {
   key?: string;
   /** Serves GET /stats when set; 0 = ephemeral port. */
   statsPort?: number;
+  /**
+   * Where the queues' messages are kept between runs (JSON, queue-snapshot.ts says what is kept):
+   * restored at start, written on close. In memory only when absent.
+   */
+  dataFile?: string;
 }
 
 export interface QueueCounts {
@@ -46,6 +58,8 @@ export interface ServiceBusEmulator {
   readonly connectionString: string;
   readonly port: number;
   readonly statsUrl?: string;
+  /** What was restored from `dataFile` at start; undefined when there was nothing to restore. */
+  readonly restored?: QueueSnapshotCounts;
   stats(): QueueStats;
   close(): Promise<void>;
 }
@@ -65,6 +79,15 @@ export async function startServiceBusEmulator(
   }
   const broker = new Broker({ host, port: options.port ?? 0, keyName, key, queues: settings });
   const port = await broker.start();
+  const entities = (): Map<string, Entity> =>
+    new Map(
+      broker.queueNames().flatMap((name) => {
+        const entity = broker.queue(name);
+        return entity ? [[name, entity] as const] : [];
+      }),
+    );
+  const snapshot = options.dataFile ? readQueuesSnapshot(options.dataFile) : undefined;
+  const restored = snapshot ? restoreQueuesSnapshot(entities(), snapshot) : undefined;
   const stats = (): QueueStats => {
     const out: QueueStats = {};
     for (const name of broker.queueNames()) {
@@ -80,11 +103,14 @@ export async function startServiceBusEmulator(
     connectionString: `Endpoint=sb://${host}:${port};SharedAccessKeyName=${keyName};SharedAccessKey=${key};UseDevelopmentEmulator=true;`,
     port,
     statsUrl: statsServer?.url,
+    ...(restored ? { restored } : {}),
     stats,
     close: () => {
       closed ??= (async () => {
         await statsServer?.close();
         await broker.close();
+        // Connections are gone: nothing can change the queues after this.
+        if (options.dataFile) writeQueuesSnapshot(options.dataFile, entities());
       })();
       return closed;
     },

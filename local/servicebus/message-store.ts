@@ -28,6 +28,13 @@ export class MessageStore {
     m.state = 'gone'; // so setState counts the first transition
   }
 
+  /** Stores a message restored from a snapshot under its own sequence number. */
+  restore(m: StoredMessage): void {
+    this.nextSeq = Math.max(this.nextSeq, m.seq + 1);
+    this.bySeq.set(m.seq, m);
+    m.state = 'gone';
+  }
+
   get(seq: number): StoredMessage | undefined {
     return this.bySeq.get(seq);
   }

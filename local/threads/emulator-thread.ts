@@ -115,12 +115,14 @@ export async function startEmulatorThread(
   const cosmos: EmbeddedCosmos | undefined = ready.cosmos && {
     endpoint: ready.cosmos.endpoint,
     key: ready.cosmos.key,
+    ...(ready.cosmos.restored ? { restored: ready.cosmos.restored } : {}),
     close: () => closeOne('cosmos'),
   };
   const serviceBus: ServiceBusEmulator | undefined = ready.serviceBus && {
     connectionString: ready.serviceBus.connectionString,
     port: ready.serviceBus.port,
     ...(ready.serviceBus.statsUrl ? { statsUrl: ready.serviceBus.statsUrl } : {}),
+    ...(ready.serviceBus.restored ? { restored: ready.serviceBus.restored } : {}),
     stats: () => call({ op: 'serviceBus.stats' }) as QueueStats,
     close: () => closeOne('serviceBus'),
   };

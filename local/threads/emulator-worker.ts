@@ -110,13 +110,22 @@ function serve(emulators: Running): void {
   const { cosmos, serviceBus, model } = emulators;
   const ready: StartupMessage = {
     type: 'ready',
-    ...(cosmos ? { cosmos: { endpoint: cosmos.endpoint, key: cosmos.key } } : {}),
+    ...(cosmos
+      ? {
+          cosmos: {
+            endpoint: cosmos.endpoint,
+            key: cosmos.key,
+            ...(cosmos.restored ? { restored: cosmos.restored } : {}),
+          },
+        }
+      : {}),
     ...(serviceBus
       ? {
           serviceBus: {
             connectionString: serviceBus.connectionString,
             port: serviceBus.port,
             ...(serviceBus.statsUrl ? { statsUrl: serviceBus.statsUrl } : {}),
+            ...(serviceBus.restored ? { restored: serviceBus.restored } : {}),
           },
         }
       : {}),

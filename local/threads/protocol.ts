@@ -1,7 +1,7 @@
 /** Messages between the main thread and an emulator worker (emulator-worker.ts). */
-import type { EmbeddedCosmosOptions } from '../cosmos/index.js';
+import type { EmbeddedCosmos, EmbeddedCosmosOptions } from '../cosmos/index.js';
 import type { FaultSettings, ModelSimulatorOptions } from '../model-simulator/index.js';
-import type { ServiceBusEmulatorOptions } from '../servicebus/index.js';
+import type { ServiceBusEmulator, ServiceBusEmulatorOptions } from '../servicebus/index.js';
 import type { MessagePort } from 'node:worker_threads';
 
 export type EmulatorName = 'cosmos' | 'serviceBus' | 'model';
@@ -24,11 +24,16 @@ export interface WorkerInit {
 export type StartupMessage =
   | {
       readonly type: 'ready';
-      readonly cosmos?: { readonly endpoint: string; readonly key: string };
+      readonly cosmos?: {
+        readonly endpoint: string;
+        readonly key: string;
+        readonly restored?: EmbeddedCosmos['restored'];
+      };
       readonly serviceBus?: {
         readonly connectionString: string;
         readonly port: number;
         readonly statsUrl?: string;
+        readonly restored?: ServiceBusEmulator['restored'];
       };
       readonly model?: { readonly url: string };
     }
