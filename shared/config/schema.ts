@@ -118,7 +118,13 @@ export const EnvironmentSchema = z.object({
   WEBHOOK_DISABLE_AFTER_HOURS: positiveInt.default(5 * 24),
   /** SSRF allow-list: comma-separated host names, IPs or CIDRs that may be private (local: 127.0.0.1). */
   WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
-  /** base64 of the 32-byte key-encryption key for endpoint secrets; required in Azure (Key Vault ref). */
+  /**
+   * Versionless id of the Key Vault key that wraps endpoint secrets' data keys
+   * (`https://<vault>.vault.azure.net/keys/<name>`; shape checked in shared/webhooks/settings.ts).
+   * Azure needs this or the legacy WEBHOOK_KEK_BASE64.
+   */
+  WEBHOOK_KEK_KEY_ID: z.string().min(1).optional(),
+  /** Legacy: base64 of a 32-byte local KEK (Key Vault reference); unwraps records wrapped before the key. */
   WEBHOOK_KEK_BASE64: z.string().min(1).optional(),
   // ── end webhooks ─────────────────────────────────────────────────────────────────────────────────
 });

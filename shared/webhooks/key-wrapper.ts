@@ -3,16 +3,21 @@
  * and only the data key, wrapped by a key-encryption key (KEK), is stored beside it. A reader of the
  * database alone holds ciphertext and wrapped keys, never a usable secret.
  *
- * `KeyWrapper` is the port; `LocalKeyWrapper` wraps with AES-256-GCM under a KEK from configuration.
- * In Azure the KEK comes from Key Vault (see docs/webhooks.md for the options and why).
+ * `KeyWrapper` is the port. In Azure the KEK is a Key Vault key (key-vault-wrapper.ts); `LocalKeyWrapper`
+ * wraps with AES-256-GCM under a KEK from configuration: the local stack, and records wrapped before the
+ * Key Vault key (docs/webhooks.md).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 
 export interface WrappedKey {
-  /** Which KEK wrapped it, so KEKs can rotate while old wrapped keys stay readable. */
+  /**
+   * Which KEK wrapped it, so KEKs can rotate while old wrapped keys stay readable: `local:<fingerprint>`
+   * for a local KEK, the versioned Key Vault key id for a Key Vault key.
+   */
   readonly kekId: string;
-  readonly algorithm: 'A256GCM';
-  /** base64 of iv(12) | ciphertext | tag(16). */
+  /** `A256GCM`: a local KEK. `RSA-OAEP-256`: a Key Vault key. */
+  readonly algorithm: 'A256GCM' | 'RSA-OAEP-256';
+  /** base64 of iv(12) | ciphertext | tag(16) (A256GCM), or of the RSA-OAEP-256 ciphertext. */
   readonly wrapped: string;
 }
 

@@ -39,8 +39,31 @@ export function webhookSettingsFromConfig(config: Config): WebhookSettings {
 let processKek: Buffer | undefined;
 
 /**
- * The KEK for `LocalKeyWrapper`. Azure must configure one (a Key Vault reference); the local stack, whose
- * Cosmos emulator keeps data in memory only, gets a random one per process, which lives exactly as long.
+ * The versionless id of the webhook KEK in Key Vault, or undefined. Checked here rather than in the schema
+ * so one message names the variable and the shape it needs.
+ */
+export function kekKeyIdFromConfig(config: Config): string | undefined {
+  const keyId = config.WEBHOOK_KEK_KEY_ID;
+  if (keyId === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(keyId);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:' || !/^\/keys\/[^/]+\/?$/.test(url.pathname) || url.search || url.hash) {
+    throw new InvalidEnvironmentError(
+      ['WEBHOOK_KEK_KEY_ID'],
+      'WEBHOOK_KEK_KEY_ID: must be the https id of a Key Vault key without a version (https://<vault>.vault.azure.net/keys/<name>)',
+    );
+  }
+  return keyId.replace(/\/$/, '');
+}
+
+/**
+ * The local KEK for `LocalKeyWrapper`: `WEBHOOK_KEK_BASE64`, which Azure needs only when it has no Key Vault
+ * key (`WEBHOOK_KEK_KEY_ID`) or still holds records wrapped with it. The local stack, whose Cosmos emulator
+ * keeps data in memory only, gets a random one per process, which lives exactly as long.
  */
 export function kekFromConfig(config: Config): Buffer {
   if (config.WEBHOOK_KEK_BASE64) {
@@ -55,8 +78,8 @@ export function kekFromConfig(config: Config): Buffer {
   }
   if (config.PIPELINE_ENVIRONMENT === 'azure') {
     throw new InvalidEnvironmentError(
-      ['WEBHOOK_KEK_BASE64'],
-      'WEBHOOK_KEK_BASE64: required in Azure (set it as a Key Vault reference)',
+      ['WEBHOOK_KEK_KEY_ID', 'WEBHOOK_KEK_BASE64'],
+      'WEBHOOK_KEK_KEY_ID: required in Azure (the Key Vault key id; or the legacy WEBHOOK_KEK_BASE64)',
     );
   }
   processKek ??= randomBytes(32);

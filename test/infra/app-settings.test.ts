@@ -23,11 +23,8 @@ export const HOST_SETTINGS = [
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ];
 
-/**
- * Set by the templates ahead of the code that reads it: the versionless id of the webhook KEK in Key Vault
- * for wrap/unwrap with the managed identity (shared/webhooks/key-wrapper.ts is to read it).
- */
-export const AHEAD_OF_CODE = ['WEBHOOK_KEK_KEY_ID'];
+/** Set by the templates ahead of the code that reads it (none today). */
+export const AHEAD_OF_CODE: readonly string[] = [];
 
 /** Variables whose schema default is right for the local stack but wrong in Azure: the template sets each. */
 const AZURE_REQUIRED = [
