@@ -15,7 +15,6 @@ export type ModelEnvironment = Pick<
   | 'MODEL_BREAKER_FAILURE_RATE'
   | 'MODEL_BREAKER_WINDOW_MS'
   | 'MODEL_BREAKER_OPEN_MS'
-  | 'MODEL_BREAKER_PROBES'
 >;
 
 export function modelSettingsFromConfig(config: ModelEnvironment): ModelClientSettings {
@@ -32,6 +31,5 @@ export function modelSettingsFromConfig(config: ModelEnvironment): ModelClientSe
     breakerOpenMs: config.MODEL_BREAKER_OPEN_MS,
     breakerFailureRate: config.MODEL_BREAKER_FAILURE_RATE,
     breakerWindowMs: config.MODEL_BREAKER_WINDOW_MS,
-    breakerProbes: config.MODEL_BREAKER_PROBES,
   };
 }

@@ -83,15 +83,14 @@ export const EnvironmentSchema = z.object({
   /** This instance's share of each deployment's quota (e.g. 0.25 with four instances); see the docs. */
   MODEL_INSTANCE_SHARE: z.coerce.number().gt(0).max(1).default(1),
   /**
-   * A deployment's circuit opens when, within MODEL_BREAKER_WINDOW_MS, at least MODEL_BREAKER_FAILURES
-   * calls failed and they are at least MODEL_BREAKER_FAILURE_RATE of its calls; it stays open
-   * MODEL_BREAKER_OPEN_MS, then MODEL_BREAKER_PROBES calls decide by the same rate (docs/model-layer.md).
+   * A deployment is suspect when, within MODEL_BREAKER_WINDOW_MS, at least MODEL_BREAKER_FAILURES calls
+   * failed and they are at least MODEL_BREAKER_FAILURE_RATE of its calls; a canary request then decides,
+   * and if it fails the circuit stays open MODEL_BREAKER_OPEN_MS before the next (docs/model-layer.md).
    */
   MODEL_BREAKER_FAILURES: positiveInt.default(10),
   MODEL_BREAKER_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.5),
   MODEL_BREAKER_WINDOW_MS: positiveInt.default(30_000),
   MODEL_BREAKER_OPEN_MS: positiveInt.default(10_000),
-  MODEL_BREAKER_PROBES: positiveInt.default(3),
   /** JSON: model → `{ inputPer1M, cachedInputPer1M?, outputPer1M }` in USD. */
   MODEL_PRICES: jsonVariable(PriceTableSchema).default(DEFAULT_PRICE_TABLE),
   // Heavy work on tenant input off the event loop (shared/work; docs/security.md "Bounded work").

@@ -7,6 +7,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/index.js';
 import type { ChatRequest } from '../jobs/schema.js';
+import { sendCanaryIfDue } from './canary.js';
 import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.js';
 import { defaultModelCredential, entraTokenProvider } from './credentials.js';
 import { DeferralSlots } from './deferral-slots.js';
@@ -132,7 +133,6 @@ export function createModelClient(
         openMs: settings.breakerOpenMs,
         ...(settings.breakerWindowMs ? { windowMs: settings.breakerWindowMs } : {}),
         ...(settings.breakerFailureRate ? { failureRate: settings.breakerFailureRate } : {}),
-        ...(settings.breakerProbes ? { probes: settings.breakerProbes } : {}),
       }),
       budget: new QuotaBudget({
         tokensPerMinute: deployment.tpm,
@@ -165,6 +165,9 @@ export function createModelClient(
     const quarantined = isQuarantined(context);
 
     while (tried.size < Math.min(maxDeploymentsPerCall, pool.deployments.length)) {
+      for (const d of pool.deployments) {
+        if (!tried.has(d)) await sendCanaryIfDue(d, clock, settings.timeoutMs);
+      }
       const now = clock();
       const plan = planRoute(
         pool.deployments.filter((d) => !tried.has(d)),
@@ -176,7 +179,7 @@ export function createModelClient(
       const target = plan.order[0]!;
       tried.add(target);
       const reservation = target.budget.reserve(cost, now);
-      const ticket = target.breaker.onCallStart(now, quarantined);
+      const ticket = target.breaker.onCallStart(quarantined);
       try {
         const result = await target.endpoint.call(request, maxTokens, context.signal, () =>
           target.budget.restamp(reservation, clock()),
@@ -201,7 +204,6 @@ export function createModelClient(
             target.breaker.onSuccess(ticket, at);
             throw toPlatformError(failure);
           case 'throttled':
-            target.breaker.onNeutral(ticket);
             target.budget.release(reservation);
             target.budget.onThrottled(failure.retryAfterMs, at, reservation.at);
             break;
@@ -217,8 +219,7 @@ export function createModelClient(
             break;
           case 'transient':
             // A call the caller aborted (job cancelled, lock lost) says nothing about the deployment.
-            if (context.signal?.aborted) target.breaker.onNeutral(ticket);
-            else target.breaker.onFailure(ticket, at);
+            if (!context.signal?.aborted) target.breaker.onFailure(ticket, at);
             break;
         }
         failures.push(failure);

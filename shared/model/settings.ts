@@ -107,8 +107,7 @@ export interface ModelClientSettings {
   /** Circuit breaker (shared/model/circuit-breaker.ts): failures in its window before its rate is judged. */
   readonly breakerFailures: number;
   readonly breakerOpenMs: number;
-  /** Window, failure rate (0-1) and half-open probes; the breaker's defaults when absent. */
+  /** Window and failure rate (0-1); the breaker's defaults when absent. */
   readonly breakerWindowMs?: number;
   readonly breakerFailureRate?: number;
-  readonly breakerProbes?: number;
 }

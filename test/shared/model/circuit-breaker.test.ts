@@ -9,20 +9,19 @@ const options: BreakerOptions = {
   failureRate: 0.5,
   windowMs: 10_000,
   openMs: 1_000,
-  probes: 3,
 };
 
 function call(breaker: CircuitBreaker, ok: boolean, now: number, quarantined = false): void {
-  const ticket = breaker.onCallStart(now, quarantined);
+  const ticket = breaker.onCallStart(quarantined);
   if (ok) breaker.onSuccess(ticket, now);
   else breaker.onFailure(ticket, now);
 }
 
-/** Closed, then opened by `minimumFailures` failures in a row at `now`. */
-function opened(now = 0, overrides: Partial<BreakerOptions> = {}): CircuitBreaker {
-  const breaker = new CircuitBreaker({ ...options, ...overrides });
-  for (let i = 0; i < (overrides.minimumFailures ?? options.minimumFailures); i += 1)
-    call(breaker, false, now);
+/** Tripped by `minimumFailures` failures at `now`, then opened by a failed canary. */
+function opened(now = 0): CircuitBreaker {
+  const breaker = new CircuitBreaker(options);
+  for (let i = 0; i < options.minimumFailures; i += 1) call(breaker, false, now);
+  breaker.onCanary(breaker.takeCanary(now)!, 'failed', now);
   expect(breaker.state(now)).toBe('open');
   return breaker;
 }
@@ -50,15 +49,16 @@ describe('outcome window', () => {
   });
 });
 
-describe('circuit breaker: closed', () => {
-  it('opens when the window holds at least minimumFailures and they reach the failure rate', () => {
+describe('circuit breaker: judging by the window', () => {
+  it('becomes suspect when the window holds at least minimumFailures and they reach the failure rate', () => {
     const breaker = new CircuitBreaker(options);
     for (let i = 0; i < 4; i += 1) call(breaker, false, i);
     expect(breaker.state(10)).toBe('closed');
     call(breaker, false, 10);
-    expect(breaker.state(10)).toBe('open');
-    expect(breaker.canPass(500)).toBe(false);
-    expect(breaker.availableAt(500)).toBe(1_010);
+    // Suspect: no job call passes until the canary has spoken.
+    expect(breaker.state(10)).toBe('half-open');
+    expect(breaker.canPass(10)).toBe(false);
+    expect(breaker.availableAt(10)).toBe(1_010);
   });
 
   it('stays closed while one call in five fails, however many failures pile up', () => {
@@ -74,14 +74,14 @@ describe('circuit breaker: closed', () => {
     });
   });
 
-  it('is not opened by consecutive failures alone when the window is mostly successes', () => {
+  it('is not tripped by consecutive failures alone when the window is mostly successes', () => {
     const breaker = new CircuitBreaker(options);
     for (let i = 0; i < 20; i += 1) call(breaker, true, i);
     for (let i = 0; i < 15; i += 1) call(breaker, false, 100 + i);
     expect(breaker.state(200)).toBe('closed');
-    // The 20th failure makes it half the window: the deployment is now judged unhealthy.
+    // The 20th failure makes it half the window: now the deployment is suspect.
     for (let i = 0; i < 5; i += 1) call(breaker, false, 200 + i);
-    expect(breaker.state(300)).toBe('open');
+    expect(breaker.state(300)).toBe('half-open');
   });
 
   it('forgets failures older than the window', () => {
@@ -102,72 +102,59 @@ describe('circuit breaker: closed', () => {
 
   it('ignores outcomes of calls started before the circuit last changed state', () => {
     const breaker = new CircuitBreaker(options);
-    const early = breaker.onCallStart(0);
+    const early = breaker.onCallStart();
     for (let i = 0; i < 5; i += 1) call(breaker, false, 1);
-    expect(breaker.state(2)).toBe('open');
-    breaker.onSuccess(early, 2);
-    breaker.onFailure(early, 2);
-    expect(breaker.snapshot(2)).toMatchObject({ breaker: 'open', recentCalls: 0 });
+    breaker.onCanary(breaker.takeCanary(1)!, 'answered', 2);
+    breaker.onFailure(early, 3);
+    breaker.onSuccess(early, 3);
+    expect(breaker.snapshot(3)).toMatchObject({ breaker: 'closed', recentCalls: 0 });
   });
 });
 
-describe('circuit breaker: half-open probes', () => {
-  it('lets `probes` calls through after openMs and closes when most of them succeed', () => {
-    const breaker = opened();
-    expect(breaker.state(1_000)).toBe('half-open');
-    const tickets = [0, 1, 2].map(() => breaker.onCallStart(1_000));
-    expect(tickets.every((ticket) => ticket.probe)).toBe(true);
-    expect(breaker.canPass(1_000)).toBe(false);
-    expect(breaker.availableAt(1_000)).toBe(2_000);
-    breaker.onFailure(tickets[0]!, 1_100);
-    expect(breaker.state(1_100)).toBe('half-open');
-    breaker.onSuccess(tickets[1]!, 1_150);
-    expect(breaker.state(1_150)).toBe('half-open');
-    breaker.onSuccess(tickets[2]!, 1_200);
-    expect(breaker.state(1_200)).toBe('closed');
-    // A fresh window: the failures that opened it do not count again.
-    expect(breaker.snapshot(1_200)).toMatchObject({ recentCalls: 0 });
+describe('circuit breaker: the canary decides', () => {
+  it('hands out one canary at a time, only when half-open', () => {
+    const breaker = new CircuitBreaker(options);
+    expect(breaker.takeCanary(0)).toBeUndefined();
+    for (let i = 0; i < 5; i += 1) call(breaker, false, 0);
+    const canary = breaker.takeCanary(0);
+    expect(canary).toBeDefined();
+    expect(breaker.takeCanary(1)).toBeUndefined();
+    // Not sent (no quota): the next caller may send it.
+    breaker.onCanary(canary!, 'not-sent', 2);
+    expect(breaker.state(2)).toBe('half-open');
+    expect(breaker.takeCanary(2)).toBeDefined();
   });
 
-  it('does not re-open because one probe landed on a failing job', () => {
-    const breaker = opened();
+  it("closes with a fresh window when the deployment answers: the failures were the jobs'", () => {
+    const breaker = new CircuitBreaker(options);
+    for (let i = 0; i < 5; i += 1) call(breaker, false, 0);
+    breaker.onCanary(breaker.takeCanary(0)!, 'answered', 100);
+    expect(breaker.state(100)).toBe('closed');
+    expect(breaker.canPass(100)).toBe(true);
+    expect(breaker.snapshot(100)).toMatchObject({ recentCalls: 0 });
+  });
+
+  it('opens for openMs when the canary fails, then asks for another one', () => {
+    const breaker = opened(0);
+    expect(breaker.canPass(500)).toBe(false);
+    expect(breaker.takeCanary(500)).toBeUndefined();
+    expect(breaker.availableAt(500)).toBe(1_000);
+    expect(breaker.state(1_000)).toBe('half-open');
+    // Job calls started meanwhile (and failing) change nothing; only the canary does.
     call(breaker, false, 1_000);
     expect(breaker.state(1_000)).toBe('half-open');
-    expect(breaker.canPass(1_000)).toBe(true);
+    breaker.onCanary(breaker.takeCanary(1_000)!, 'answered', 1_100);
+    expect(breaker.state(1_100)).toBe('closed');
   });
 
-  it('re-opens when most probes fail', () => {
-    const breaker = opened();
-    call(breaker, false, 1_000);
-    call(breaker, false, 1_010);
-    expect(breaker.state(1_010)).toBe('open');
-    expect(breaker.availableAt(1_010)).toBe(2_010);
-  });
-
-  it("frees a quarantined job's failed probe slot without counting it, and counts its success", () => {
-    const breaker = opened();
-    for (let i = 0; i < 10; i += 1) call(breaker, false, 1_000, true);
-    expect(breaker.state(1_000)).toBe('half-open');
-    expect(breaker.canPass(1_000)).toBe(true);
-    call(breaker, true, 1_000, true);
-    call(breaker, true, 1_000);
-    expect(breaker.state(1_000)).toBe('closed');
-  });
-
-  it('frees the probe slot on a neutral outcome such as a 429', () => {
-    const breaker = opened();
-    const tickets = [0, 1, 2].map(() => breaker.onCallStart(1_000));
-    expect(breaker.canPass(1_000)).toBe(false);
-    breaker.onNeutral(tickets[0]!);
-    expect(breaker.canPass(1_000)).toBe(true);
-  });
-
-  it('with a single probe, behaves like the classic breaker', () => {
-    const breaker = opened(0, { probes: 1 });
-    call(breaker, false, 1_000);
-    expect(breaker.state(1_000)).toBe('open');
-    call(breaker, true, 2_000);
-    expect(breaker.state(2_000)).toBe('closed');
+  it('ignores a late verdict from a canary of an earlier period', () => {
+    const breaker = new CircuitBreaker(options);
+    for (let i = 0; i < 5; i += 1) call(breaker, false, 0);
+    const stale = breaker.takeCanary(0)!;
+    breaker.onCanary(stale, 'answered', 10);
+    for (let i = 0; i < 5; i += 1) call(breaker, false, 20);
+    breaker.onCanary(stale, 'failed', 30);
+    expect(breaker.state(30)).toBe('half-open');
   });
 });
 

@@ -84,14 +84,14 @@ describe('routing against the simulator', () => {
     expect(sim.stats().deployments['ptu']).toMatchObject({ throttled: 1, admitted: 1 });
   });
 
-  it('opens the breaker after repeated failures, skips the deployment, then closes it after good probes', async () => {
+  it('when failures trip the breaker, a failed canary opens it, the deployment is skipped, a good canary closes it', async () => {
     const sim = await simulator({
       deployments: [
         { name: 'a', tpm: 600_000 },
         { name: 'b', tpm: 600_000 },
       ],
     });
-    sim.setFaults({ rules: [{ kind: 'http500', deployment: 'a', count: 2 }] });
+    sim.setFaults({ rules: [{ kind: 'http500', deployment: 'a' }] });
     const client = createModelClient(
       modelConfig(
         {
@@ -104,19 +104,63 @@ describe('routing against the simulator', () => {
       ),
       { logger: silentLogger },
     );
+    const breakerOfA = () => client.status().find((s) => s.deployment === 'a')?.breaker;
     expect((await client.complete(request(1), context())).deployment).toBe('b');
     expect((await client.complete(request(2), context())).deployment).toBe('b');
-    expect(client.status().find((s) => s.deployment === 'a')?.breaker).toBe('open');
-    const requestsToA = sim.stats().deployments['a']!.requests;
+    // Suspect: the next call first sends a canary to a, which fails too.
+    expect(breakerOfA()).toBe('half-open');
+    const requestsBefore = sim.stats().deployments['a']!.requests;
     expect((await client.complete(request(3), context())).deployment).toBe('b');
-    expect(sim.stats().deployments['a']!.requests).toBe(requestsToA);
+    expect(breakerOfA()).toBe('open');
+    expect(sim.stats().deployments['a']!.requests).toBe(requestsBefore + 1);
+    expect((await client.complete(request(4), context())).deployment).toBe('b');
+    expect(sim.stats().deployments['a']!.requests).toBe(requestsBefore + 1);
+    sim.setFaults({});
     await sleep(320);
-    expect(client.status().find((s) => s.deployment === 'a')?.breaker).toBe('half-open');
-    // Half-open lets a few probes through; most of them succeeding closes it (default: 2 of 3).
-    expect((await client.complete(request(4), context())).deployment).toBe('a');
-    expect(client.status().find((s) => s.deployment === 'a')?.breaker).toBe('half-open');
+    expect(breakerOfA()).toBe('half-open');
     expect((await client.complete(request(5), context())).deployment).toBe('a');
-    expect(client.status().find((s) => s.deployment === 'a')?.breaker).toBe('closed');
+    expect(breakerOfA()).toBe('closed');
+  });
+
+  it('keeps serving every job when only some jobs fail: the canary clears the deployment', async () => {
+    const sim = await simulator({ deployments: [{ name: 'a', tpm: 600_000 }] });
+    const client = createModelClient(
+      modelConfig(
+        { chat: [deployment({ name: 'a', endpoint: sim.url, tpm: 600_000 })] },
+        { breakerFailures: 3, breakerOpenMs: 60_000 },
+      ),
+      { logger: silentLogger },
+    );
+    const bad = (n: number): ChatRequest => ({
+      ...request(n),
+      messages: [{ role: 'user', content: `Job ${n} [[simulate:http500]]` }],
+    });
+    // Three fresh jobs fail in a row: the deployment is suspect.
+    for (let n = 0; n < 3; n += 1) {
+      await expect(client.complete(bad(n), context(`bad-${n}`))).rejects.toMatchObject({
+        reason: 'model_http_500',
+      });
+    }
+    expect(client.status()[0]?.breaker).toBe('half-open');
+    // The next job's call sends the canary first; the deployment answers it, so the job goes through.
+    expect((await client.complete(request(1), context('good-1'))).deployment).toBe('a');
+    expect(client.status()[0]?.breaker).toBe('closed');
+    // A content-filter job ends at once, and counts as an answer, not a failure.
+    const filtered = {
+      ...request(2),
+      messages: [{ role: 'user' as const, content: '[[simulate:content_filter]]' }],
+    };
+    await expect(client.complete(filtered, context('filtered'))).rejects.toMatchObject({
+      reason: 'content_filter',
+    });
+    // Quarantined: the bad jobs, now on retries, fail as often as they like without tripping it again.
+    for (let n = 0; n < 20; n += 1) {
+      await expect(client.complete(bad(n % 3), context(`bad-${n % 3}`, 1 + n))).rejects.toMatchObject({
+        reason: 'model_http_500',
+      });
+    }
+    expect(client.status()[0]).toMatchObject({ breaker: 'closed', recentFailures: 0 });
+    expect((await client.complete(request(3), context('good-2'))).deployment).toBe('a');
   });
 
   it('says how long until the circuit lets calls through when every deployment is open', async () => {

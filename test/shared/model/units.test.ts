@@ -108,7 +108,10 @@ describe('router', () => {
     opts: { open?: boolean; full?: boolean } = {},
   ) => {
     const breaker = new CircuitBreaker({ minimumFailures: 1, openMs: 5_000 });
-    if (opts.open) breaker.onFailure(breaker.onCallStart(0), 0);
+    if (opts.open) {
+      breaker.onFailure(breaker.onCallStart(), 0);
+      breaker.onCanary(breaker.takeCanary(0)!, 'failed', 0);
+    }
     const budget = new QuotaBudget({
       tokensPerMinute: 60_000,
       requestsPerMinute: 600,
