@@ -117,4 +117,34 @@ describe('invokeModel', () => {
     expect(retry?.body).toMatchObject({ attempt: 1 });
     expect(retry?.scheduledAt?.getTime()).toBeGreaterThan(deps.now);
   });
+  it('hands the model the attempts spent, so a job on a retry is quarantined from the breaker', async () => {
+    const seen: number[] = [];
+    let fail = true;
+    const deps = fakeStage({
+      complete: (_request, context) => {
+        seen.push(context.attempt);
+        if (!fail) return Promise.resolve(completion);
+        fail = false;
+        return Promise.reject(new RetryAfterError('500', 1_000, 'model_http_500'));
+      },
+    });
+    const message = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, message);
+    const retry = deps.publisher.on('invoke').at(-1)?.body as typeof message;
+    await invokeModel(deps, retry);
+    expect(seen).toEqual([0, 1]);
+    expect(deps.publisher.on('postprocess')[0]?.body).toMatchObject({ attempts: 2 });
+  });
+
+  it('ends a job on a permanent error even on a retry, whatever state the deployment is in', async () => {
+    const deps = fakeStage({
+      complete: () => Promise.reject(new PermanentError('blocked by the content filter', 'content_filter')),
+    });
+    const message = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, { ...message, attempt: 4 });
+    expect(deps.publisher.on('persist')[0]?.body).toMatchObject({
+      outcome: { status: 'failed', error: { code: 'content_filter' } },
+    });
+    expect(deps.publisher.on('invoke')).toHaveLength(1);
+  });
 });
