@@ -15,6 +15,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccountServer } from './account-server.js';
+import { indexEqualityFilters } from './equality-index.js';
 import { checkPatchConditionsPerDocument } from './patch-condition.js';
 import {
   readCosmosSnapshot,
@@ -50,6 +51,7 @@ export interface EmbeddedCosmosOptions {
 export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): Promise<EmbeddedCosmos> {
   const host = options.host ?? '127.0.0.1';
   checkPatchConditionsPerDocument();
+  indexEqualityFilters();
   // keepAlive: without it the server answers `connection: close` and the SDK reconnects per request.
   const { server, account } = createAccountServer({ keepAlive: true });
   // The SDK's agent keeps idle sockets without a timeout of its own: a server closing them after
