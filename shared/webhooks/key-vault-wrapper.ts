@@ -8,7 +8,14 @@
  * it is configured; new wraps never use it.
  */
 import type { TokenCredential } from '@azure/identity';
-import { CryptographyClient, KeyClient, parseKeyVaultKeyIdentifier } from '@azure/keyvault-keys';
+import {
+  CryptographyClient,
+  KeyClient,
+  parseKeyVaultKeyIdentifier,
+  type CryptographyClientOptions,
+  type KeyClientOptions,
+  type KeyVaultKey,
+} from '@azure/keyvault-keys';
 import type { Config } from '../config/index.js';
 import { LocalKeyWrapper, type KeyWrapper, type WrappedKey } from './key-wrapper.js';
 import { kekFromConfig, kekKeyIdFromConfig } from './settings.js';
@@ -184,20 +191,27 @@ export class KeyVaultKeyWrapper implements KeyWrapper {
  * reports the id it was constructed with, not the version the service used; so a wrap first reads the key's
  * current version and wraps with exactly that one, whose id is what gets stored.
  */
-export function keyVaultCrypto(credential: () => TokenCredential): KeyCryptoFactory {
+export function keyVaultCrypto(
+  credential: () => TokenCredential,
+  pipelineOptions: CryptographyClientOptions & KeyClientOptions = {},
+): KeyCryptoFactory {
   const keyClients = new Map<string, KeyClient>();
   return (keyId) => {
     const { vaultUrl, name, version } = parseKeyVaultKeyIdentifier(keyId);
-    if (version) return new CryptographyClient(keyId, credential());
+    // Unwrap with the exact version, from its id alone: a client that reads the key first refuses a version
+    // past its expiry date on its own, while Key Vault keeps unwrapping with expired versions so that data
+    // wrapped before stays readable. Key Vault decides, and one read per client is saved.
+    const exactVersion: KeyVaultKey = { id: keyId, name, properties: { id: keyId, name, vaultUrl, version } };
+    const unwrapper = () => new CryptographyClient(exactVersion, credential(), pipelineOptions);
+    if (version) return unwrapper();
     return {
       async wrapKey(algorithm, key) {
         let keys = keyClients.get(vaultUrl);
-        if (!keys) keyClients.set(vaultUrl, (keys = new KeyClient(vaultUrl, credential())));
+        if (!keys) keyClients.set(vaultUrl, (keys = new KeyClient(vaultUrl, credential(), pipelineOptions)));
         const current = await keys.getKey(name);
-        return new CryptographyClient(current, credential()).wrapKey(algorithm, key);
+        return new CryptographyClient(current, credential(), pipelineOptions).wrapKey(algorithm, key);
       },
-      unwrapKey: (algorithm, encryptedKey) =>
-        new CryptographyClient(keyId, credential()).unwrapKey(algorithm, encryptedKey),
+      unwrapKey: (algorithm, encryptedKey) => unwrapper().unwrapKey(algorithm, encryptedKey),
     };
   };
 }
