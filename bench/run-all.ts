@@ -27,8 +27,11 @@ const ALL_PARTS = [
   'heavy-input',
   'model-quota',
   'servicebus',
+  'soak',
 ];
 const PART_TIMEOUT_MS = 240_000;
+/** The soak's own size is set by BENCH_SOAK_JOBS; a full-size run (50,000 jobs) takes over 10 minutes. */
+const SOAK_TIMEOUT_MS = 1_800_000;
 const RUNNER = fileURLToPath(new URL('./part-runner.js', import.meta.url));
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 const START = '<!-- generated:start (npm run bench rewrites this part) -->';
@@ -48,7 +51,9 @@ function runPart(name: string): Promise<PartOutcome> {
     const child = spawn(process.execPath, [RUNNER, name], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), PART_TIMEOUT_MS);
+    const limitMs =
+      name === 'soak' && Number(process.env.BENCH_SOAK_JOBS) > 6_000 ? SOAK_TIMEOUT_MS : PART_TIMEOUT_MS;
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('close', (code, signal) => {
@@ -63,7 +68,7 @@ function runPart(name: string): Promise<PartOutcome> {
           // fall through: report the raw failure
         }
       }
-      const why = signal ? `killed (${signal}) after ${PART_TIMEOUT_MS / 1000} s` : `exit code ${code}`;
+      const why = signal ? `killed (${signal}) after ${limitMs / 1000} s` : `exit code ${code}`;
       resolve({
         name,
         seconds,
@@ -105,7 +110,7 @@ function generatedSection(
     '',
     'Commands: `npm run bench` (all parts, each in a fresh process), `npm run bench -- <part> ...` for some;',
     'after `npm run build`, each part alone: `node dist/bench/startup.js`, `cost.js`, `overhead.js`, `intake.js`,',
-    '`throughput.js`, `unit-costs.js`, `profile.js`, `heavy-input.js`, `model-quota.js`, `servicebus.js` (environment variables in',
+    '`throughput.js`, `unit-costs.js`, `profile.js`, `heavy-input.js`, `model-quota.js`, `servicebus.js`, `soak.js` (environment variables in',
     'each file header).',
     '',
     `Part run times: ${outcomes.map((o) => `${o.name} ${o.seconds} s${o.failure ? ' (FAILED)' : ''}`).join(', ')}.`,

@@ -1,0 +1,256 @@
+/**
+ * Soak: many jobs through the whole local stack over HTTP, at the rate the stack sustains, to show that
+ * nothing in it grows with the number of jobs it has seen: throughput at the end within 10 % of the
+ * start, memory flat apart from the jobs' own documents (kept for the tenant's retention, as in Azure).
+ *
+ * A closed loop on a worker thread POSTs jobs over keep-alive connections, but never lets more than
+ * BENCH_SOAK_BACKLOG jobs be accepted and not yet persisted: it measures what the pipeline sustains,
+ * not how fast a backlog piles up in the queues (which would grow memory by design). Throughput is
+ * accepted submissions per second over a window of 10 % of the jobs near the start (after a warm-up of
+ * 5 % or at least 1,500 jobs)
+ * and near the end; memory is the process's RSS (every thread: emulators included) and the main
+ * thread's heap, sampled at the same two points.
+ *
+ *   npm run build && node dist/bench/soak.js
+ * Environment: BENCH_SOAK_JOBS (6,000 so that `npm run bench` stays within its budget; the target is
+ * stated for 50,000), BENCH_SOAK_CONCURRENCY (16 connections), BENCH_SOAK_BACKLOG (400).
+ */
+import { Agent, request as httpRequest } from 'node:http';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { JOB_BODY, startBenchStack } from './lib/pipeline.js';
+import { printPart, type PartResult } from './lib/report.js';
+import { round, withBaseline, type BenchRow } from './lib/rows.js';
+
+const PART = 'soak';
+
+interface SoakPlan {
+  readonly url: string;
+  readonly apiKey: string;
+  readonly jobs: number;
+  readonly concurrency: number;
+  readonly backlog: number;
+  /** [0]: jobs persisted so far, written by the main thread. */
+  readonly persisted: SharedArrayBuffer;
+  readonly runId: string;
+}
+
+interface SoakLoad {
+  /** ms (worker clock, performance.now) at which each accepted submission was answered, in order. */
+  readonly acceptedAt: number[];
+  readonly statuses: Record<string, number>;
+}
+
+interface MemorySample {
+  readonly rssMiB: number;
+  readonly heapMiB: number;
+}
+
+const memory = (): MemorySample => {
+  const usage = process.memoryUsage();
+  return { rssMiB: usage.rss / 2 ** 20, heapMiB: usage.heapUsed / 2 ** 20 };
+};
+
+export interface SoakOptions {
+  readonly jobs?: number;
+  readonly concurrency?: number;
+  readonly backlog?: number;
+}
+
+export async function runSoakBenchmark(options: SoakOptions = {}): Promise<PartResult> {
+  const jobs = options.jobs ?? (Number(process.env.BENCH_SOAK_JOBS) || 6_000);
+  const concurrency = options.concurrency ?? (Number(process.env.BENCH_SOAK_CONCURRENCY) || 16);
+  const backlog = options.backlog ?? (Number(process.env.BENCH_SOAK_BACKLOG) || 400);
+  const stack = await startBenchStack({});
+  const persisted = new SharedArrayBuffer(8);
+  const persistedView = new Int32Array(persisted);
+  const countPersisted = () =>
+    stack.instances().reduce((sum, instance) => sum + (instance.invocations.persist ?? 0), 0);
+  const marks = { start: Math.floor(jobs * 0.15), end: jobs };
+  const samples: { start?: MemorySample; end?: MemorySample; peakRssMiB: number } = { peakRssMiB: 0 };
+  const began = performance.now();
+  const progress = { at: began, count: 0 };
+  try {
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: {
+        soak: {
+          url: `${stack.apiUrl}/v1/jobs`,
+          apiKey: stack.apiKey,
+          jobs,
+          concurrency,
+          backlog,
+          persisted,
+          runId: `soak-${Date.now()}`,
+        } satisfies SoakPlan,
+      },
+    });
+    const done = new Promise<SoakLoad>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const poll = setInterval(() => {
+      const count = countPersisted();
+      Atomics.store(persistedView, 0, count);
+      const sample = memory();
+      samples.peakRssMiB = Math.max(samples.peakRssMiB, sample.rssMiB);
+      if (!samples.start && count >= marks.start) samples.start = sample;
+      const now = performance.now();
+      if (now - progress.at >= 5_000) {
+        const rate = ((count - progress.count) * 1000) / (now - progress.at);
+        process.stderr.write(
+          `soak: ${count} persisted, ${round(rate, 1)} jobs/s, RSS ${round(sample.rssMiB, 0)} MiB\n`,
+        );
+        Object.assign(progress, { at: now, count });
+      }
+    }, 20);
+    const load = await done.finally(() => clearInterval(poll));
+    await worker.terminate();
+    while (countPersisted() < load.acceptedAt.length) await new Promise((r) => setTimeout(r, 50));
+    samples.end = memory();
+    return report({ jobs, concurrency, backlog, load, samples, seconds: (performance.now() - began) / 1000 });
+  } finally {
+    await stack.close();
+  }
+}
+
+/** Accepted submissions per second between the i-th and j-th acceptance. */
+function rateBetween(acceptedAt: readonly number[], from: number, to: number): number {
+  const first = acceptedAt[from] ?? 0;
+  const last = acceptedAt[Math.min(to, acceptedAt.length - 1)] ?? first;
+  return last > first ? ((to - from) * 1000) / (last - first) : 0;
+}
+
+function report(input: {
+  jobs: number;
+  concurrency: number;
+  backlog: number;
+  load: SoakLoad;
+  samples: { start?: MemorySample; end?: MemorySample; peakRssMiB: number };
+  seconds: number;
+}): PartResult {
+  const { jobs, load, samples } = input;
+  const accepted = load.acceptedAt;
+  const tenth = Math.floor(accepted.length / 10);
+  // JIT and pools warm up over the first ~1,500 jobs: the start window begins after them.
+  const warm = Math.floor(Math.min(Math.max(accepted.length * 0.05, 1_500), accepted.length * 0.3));
+  const start = rateBetween(accepted, warm, warm + tenth);
+  const end = rateBetween(accepted, accepted.length - 1 - tenth, accepted.length - 1);
+  const refused = Object.entries(load.statuses)
+    .filter(([status]) => status !== '202')
+    .reduce((sum, [, count]) => sum + count, 0);
+  const rows: BenchRow[] = [
+    {
+      ...withBaseline(
+        {
+          part: PART,
+          metric: `jobs/s accepted over HTTP, last 10 % of ${jobs.toLocaleString('en-US')} jobs`,
+          value: round(end, 1),
+          unit: 'jobs/s',
+          target: '>= 0.9 x start',
+        },
+        'first 10 % (after warm-up)',
+        round(start, 1),
+      ),
+      met: end >= 0.9 * start,
+    },
+    {
+      part: PART,
+      metric: `answers other than 202 (${Object.entries(load.statuses)
+        .map(([status, count]) => `${status}: ${count}`)
+        .join(', ')})`,
+      value: refused,
+      unit: 'requests',
+      target: '0',
+      met: refused === 0,
+    },
+  ];
+  if (samples.start && samples.end) {
+    rows.push(
+      withBaseline(
+        {
+          part: PART,
+          metric: 'process RSS at the end (all threads)',
+          value: round(samples.end.rssMiB, 0),
+          unit: 'MiB',
+        },
+        'after 15 % of the jobs',
+        round(samples.start.rssMiB, 0),
+      ),
+      withBaseline(
+        {
+          part: PART,
+          metric: 'main thread heap used at the end',
+          value: round(samples.end.heapMiB, 0),
+          unit: 'MiB',
+        },
+        'after 15 % of the jobs',
+        round(samples.start.heapMiB, 0),
+      ),
+    );
+  }
+  return {
+    rows,
+    details: [
+      '### Soak: method',
+      '',
+      `${jobs.toLocaleString('en-US')} jobs POSTed over HTTP by ${input.concurrency} keep-alive connections on a worker thread,`,
+      `never more than ${input.backlog} accepted and not yet persisted, through every stage with an instant model, in`,
+      `${round(input.seconds, 0)} s. Peak RSS ${round(samples.peakRssMiB, 0)} MiB. Throughput compares the first and last 10 % of`,
+      'acceptances; memory is sampled after 15 % of the jobs and once every job is persisted.',
+    ].join('\n'),
+  };
+}
+
+async function runLoad(plan: SoakPlan): Promise<SoakLoad> {
+  const persisted = new Int32Array(plan.persisted);
+  const agent = new Agent({ keepAlive: true, maxSockets: plan.concurrency });
+  const acceptedAt: number[] = [];
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  const post = (key: string) =>
+    new Promise<number>((resolve) => {
+      const request = httpRequest(
+        plan.url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'api-key': plan.apiKey,
+            'content-type': 'application/json',
+            'idempotency-key': key,
+            'content-length': Buffer.byteLength(JOB_BODY),
+          },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+          response.on('error', () => resolve(0));
+        },
+      );
+      request.on('error', () => resolve(0));
+      request.end(JOB_BODY);
+    });
+  await Promise.all(
+    Array.from({ length: plan.concurrency }, async () => {
+      while (next < plan.jobs) {
+        if (acceptedAt.length - Atomics.load(persisted, 0) >= plan.backlog) {
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
+        const index = next++;
+        const status = await post(`${plan.runId}-${index}`);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status === 202) acceptedAt.push(performance.now());
+      }
+    }),
+  );
+  agent.destroy();
+  return { acceptedAt, statuses };
+}
+
+if (!isMainThread && parentPort && (workerData as { soak?: SoakPlan } | null)?.soak) {
+  const port = parentPort;
+  port.postMessage(await runLoad((workerData as { soak: SoakPlan }).soak));
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printPart(await runSoakBenchmark());
+}
