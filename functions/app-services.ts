@@ -7,6 +7,7 @@ import type { Database } from '@azure/cosmos';
 import type { Authenticator } from '../shared/auth/authenticate.js';
 import type { Config } from '../shared/config/index.js';
 import type { PayloadStore } from '../shared/messaging/claim-check.js';
+import type { DeadLetterQueues } from '../shared/messaging/dead-letters.js';
 import type { MessagePublisher } from '../shared/messaging/publisher.js';
 import type { AcceptDeps, InvokeDeps, PostprocessDeps, StageDeps } from '../shared/pipeline/deps.js';
 import type { JobStore } from '../shared/jobs/job-store.js';
@@ -23,6 +24,8 @@ export interface AppServices {
   readonly jobs: JobStore;
   readonly payloads: PayloadStore;
   readonly publisher: MessagePublisher;
+  /** The stage queues' dead-letter sub-queues: recovery and the operators' dead-letter routes. */
+  readonly deadLetters: DeadLetterQueues;
   readonly authenticator: Authenticator;
   /** Per-tenant token and cost totals. */
   readonly usage: UsageReader;

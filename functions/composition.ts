@@ -11,6 +11,7 @@ import { apiKeyEnvLabel, createApiKeyVerifier } from '../shared/auth/api-keys.js
 import { CosmosApiKeyStore } from '../shared/cosmos/api-key-store.js';
 import { entraVerifierFromConfig } from '../shared/auth/entra-config.js';
 import { getConfig, type Config } from '../shared/config/index.js';
+import { ServiceBusDeadLetters } from '../shared/messaging/servicebus-dead-letters.js';
 import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
 import { modelSettingsFromConfig } from '../shared/config/model-settings.js';
 import { createModelClient } from '../shared/model/client.js';
@@ -93,6 +94,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     jobs,
     payloads,
     publisher,
+    deadLetters: new ServiceBusDeadLetters(serviceBus),
     authenticator: createAuthenticator({ apiKeys, ...(entra ? { entra } : {}) }),
     usage: new CosmosUsageReader(database.container('jobs')),
     modelAliases: () => model.aliases(),

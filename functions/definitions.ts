@@ -1,6 +1,6 @@
 /**
  * Function definitions: one list, two hosts. `functions/index.ts` registers each with the Azure Functions
- * runtime (`app.http`, `app.serviceBusQueue`); the local dev host (`local/devhost`) runs the very same
+ * runtime (`app.http`, `app.serviceBusQueue`, `app.timer`); the local dev host (`local/devhost`) runs the very same
  * definitions over its own HTTP server and Service Bus receivers. Handlers never know which host runs them.
  */
 import type { HttpHandler, HttpMethod, InvocationContext } from '@azure/functions';
@@ -41,4 +41,12 @@ export interface QueueFunctionDefinition {
   readonly handler: (message: QueueMessage, context: InvocationContext) => Promise<QueueOutcome>;
 }
 
-export type FunctionDefinition = HttpFunctionDefinition | QueueFunctionDefinition;
+export interface TimerFunctionDefinition {
+  readonly kind: 'timer';
+  readonly name: string;
+  /** NCRONTAB with seconds, as Azure Functions reads it: `0 * * * * *` is second 0 of every minute. */
+  readonly schedule: string;
+  readonly handler: (context: InvocationContext) => Promise<void>;
+}
+
+export type FunctionDefinition = HttpFunctionDefinition | QueueFunctionDefinition | TimerFunctionDefinition;

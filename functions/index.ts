@@ -31,6 +31,12 @@ for (const definition of functionDefinitions) {
         handler: toServiceBusHandler(definition),
       });
       break;
+    case 'timer':
+      app.timer(definition.name, {
+        schedule: definition.schedule,
+        handler: (_timer, context) => definition.handler(context),
+      });
+      break;
   }
 }
 

@@ -12,7 +12,11 @@
  * module free of value imports.
  */
 import type { HttpMethod } from '@azure/functions';
-import type { HttpFunctionDefinition, QueueFunctionDefinition } from './definitions.js';
+import type {
+  HttpFunctionDefinition,
+  QueueFunctionDefinition,
+  TimerFunctionDefinition,
+} from './definitions.js';
 
 /** One handler module per area; each is a dynamic import in registry.ts. */
 export const HANDLER_GROUPS = [
@@ -25,6 +29,8 @@ export const HANDLER_GROUPS = [
   'stages',
   'webhooks',
   'deliver',
+  'recovery',
+  'operations',
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
@@ -44,8 +50,15 @@ export interface QueueFunctionManifest<G extends string = HandlerGroup> {
   readonly group: G;
 }
 
+export interface TimerFunctionManifest<G extends string = HandlerGroup> {
+  readonly kind: 'timer';
+  readonly name: string;
+  readonly schedule: string;
+  readonly group: G;
+}
+
 export type FunctionManifestEntry<G extends string = HandlerGroup> =
-  HttpFunctionManifest<G> | QueueFunctionManifest<G>;
+  HttpFunctionManifest<G> | QueueFunctionManifest<G> | TimerFunctionManifest<G>;
 
 const webhookEndpoints = 'v1/webhooks/endpoints';
 
@@ -162,6 +175,30 @@ export const functionManifest = [
   },
 
   { kind: 'serviceBusQueue', name: 'deliver', queueName: 'deliver', group: 'deliver' },
+
+  // Every minute: dead letters tied back to their jobs, stalled jobs ended (shared/recovery/).
+  { kind: 'timer', name: 'reconcile', schedule: '0 * * * * *', group: 'recovery' },
+  {
+    kind: 'http',
+    name: 'adminListDeadLetters',
+    route: 'v1/admin/dead-letters/{queue}',
+    methods: ['GET'],
+    group: 'operations',
+  },
+  {
+    kind: 'http',
+    name: 'adminRedriveDeadLetters',
+    route: 'v1/admin/dead-letters/{queue}/redrive',
+    methods: ['POST'],
+    group: 'operations',
+  },
+  {
+    kind: 'http',
+    name: 'adminPurgeDeadLetters',
+    route: 'v1/admin/dead-letters/{queue}/purge',
+    methods: ['POST'],
+    group: 'operations',
+  },
 ] as const satisfies readonly FunctionManifestEntry[];
 
 type Entry = (typeof functionManifest)[number];
@@ -173,5 +210,7 @@ type Entry = (typeof functionManifest)[number];
 export type GroupHandlers<G extends HandlerGroup> = {
   readonly [E in Extract<Entry, { readonly group: G }> as E['name']]: E extends { readonly kind: 'http' }
     ? HttpFunctionDefinition['handler']
-    : QueueFunctionDefinition['handler'];
+    : E extends { readonly kind: 'timer' }
+      ? TimerFunctionDefinition['handler']
+      : QueueFunctionDefinition['handler'];
 };

@@ -9,7 +9,12 @@
  * (an HTTP 500 from the host, an abandoned message), so a worker whose preload failed still starts and
  * says why on each request instead of crashing.
  */
-import type { FunctionDefinition, HttpFunctionDefinition, QueueFunctionDefinition } from './definitions.js';
+import type {
+  FunctionDefinition,
+  HttpFunctionDefinition,
+  QueueFunctionDefinition,
+  TimerFunctionDefinition,
+} from './definitions.js';
 import {
   functionManifest,
   type FunctionManifestEntry,
@@ -17,7 +22,8 @@ import {
   type HandlerGroup,
 } from './manifest.js';
 
-type AnyHandler = HttpFunctionDefinition['handler'] | QueueFunctionDefinition['handler'];
+type AnyHandler =
+  HttpFunctionDefinition['handler'] | QueueFunctionDefinition['handler'] | TimerFunctionDefinition['handler'];
 
 /** A group module as loaded: its exports, handlers among them under their function names. */
 export type HandlerModule = Readonly<Record<string, unknown>>;
@@ -51,6 +57,8 @@ const loaders = {
   stages: () => import('./queue/stages.js'),
   webhooks: () => import('./http/webhooks.js'),
   deliver: () => import('./queue/deliver.js'),
+  recovery: () => import('./timer/reconcile.js'),
+  operations: () => import('./http/dead-letters.js'),
 } satisfies { readonly [G in HandlerGroup]: () => Promise<GroupHandlers<G>> };
 
 export const handlerLoader: HandlerLoader<HandlerGroup> = createHandlerLoader<HandlerGroup>(loaders);
@@ -123,6 +131,18 @@ export function createHandlerLoader<G extends string>(groups: GroupLoaders<G>): 
           handler: async (message, context) => {
             handler ??= (await resolve(entry)) as QueueFunctionDefinition['handler'];
             return handler(message, context);
+          },
+        };
+      }
+      case 'timer': {
+        let handler: TimerFunctionDefinition['handler'] | undefined;
+        return {
+          kind: 'timer',
+          name: entry.name,
+          schedule: entry.schedule,
+          handler: async (context) => {
+            handler ??= (await resolve(entry)) as TimerFunctionDefinition['handler'];
+            return handler(context);
           },
         };
       }

@@ -9,6 +9,7 @@ import type {
   FunctionDefinition,
   HttpFunctionDefinition,
   QueueFunctionDefinition,
+  TimerFunctionDefinition,
 } from '../../functions/definitions.js';
 import type { HostSettings, ServiceBusHostSettings } from './host-settings.js';
 import { readHostSettings } from './host-settings.js';
@@ -18,6 +19,7 @@ import { writeProblem } from './http-response.js';
 import type { DevHostLogger } from './logger.js';
 import { consoleLogger, describeError } from './logger.js';
 import { startQueueRunner } from './queue-runner.js';
+import { startTimers } from './timer-runner.js';
 import { createTriggerClient, type ServiceBusConnection } from './service-bus-client.js';
 import { startQueueListener } from '../threads/queue-listener.js';
 
@@ -47,6 +49,8 @@ export interface DevHostOptions {
    * listener thread needs `serviceBusConnectionString` (a credential cannot cross threads).
    */
   readonly queueListener?: 'in-process' | 'thread';
+  /** Runs timer functions this often instead of by their schedule (tests); the schedule by default. */
+  readonly timerIntervalMs?: number;
 }
 
 export interface DevHost {
@@ -62,6 +66,8 @@ export interface DevHost {
    * triggers keep running until close().
    */
   stopAccepting(): Promise<void>;
+  /** Runs a timer function now, as its schedule would (a run already going is awaited instead). */
+  runTimer(name: string): Promise<void>;
   /** Stops accepting, lets in-flight handlers finish (or abandons their messages), then closes. */
   close(): Promise<void>;
 }
@@ -126,11 +132,17 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;
 
+  const timers = startTimers(
+    options.definitions.filter((d): d is TimerFunctionDefinition => d.kind === 'timer'),
+    logger,
+    options.timerIntervalMs,
+  );
   let triggers: QueueTriggers | undefined;
   if (queueDefinitions.length > 0) {
     triggers = await startQueueTriggers(options, queueDefinitions, settings.serviceBus, logger).catch(
-      (error: unknown) => {
+      async (error: unknown) => {
         server.close();
+        await timers.close();
         throw error;
       },
     );
@@ -167,6 +179,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   let closed: Promise<void> | undefined;
   const close = async () => {
     await (stopped ??= stopAccepting());
+    await timers.close();
     await triggers?.close(graceMs);
     const forced = setTimeout(() => server.closeAllConnections(), graceMs);
     await httpClosed;
@@ -178,6 +191,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     settings,
     ...(triggers?.listenerThreadId === undefined ? {} : { queueListenerThreadId: triggers.listenerThreadId }),
     stopAccepting: () => (stopped ??= stopAccepting()),
+    runTimer: (name) => timers.run(name),
     close: () => (closed ??= close()),
   };
 }

@@ -44,6 +44,7 @@ export class ServiceBusDeadLetters implements DeadLetterQueues {
     decide: (deadLetter: DeadLetter, body: unknown) => Promise<DeadLetterAction>,
   ): Promise<Record<DeadLetterAction, number>> {
     const counts: Record<DeadLetterAction, number> = { redrive: 0, remove: 0, keep: 0 };
+    const startedAt = Date.now();
     const receiver = this.receiver(queue);
     const skipped: ServiceBusReceivedMessage[] = [];
     const act = async (message: ServiceBusReceivedMessage): Promise<void> => {
@@ -75,7 +76,11 @@ export class ServiceBusDeadLetters implements DeadLetterQueues {
         });
         if (batch.length === 0) break;
         for (const message of batch) {
-          if (taken >= options.limit || (options.select && !options.select(viewOf(queue, message)))) {
+          if (
+            taken >= options.limit ||
+            sentDuringThisCall(message, startedAt) ||
+            (options.select && !options.select(viewOf(queue, message)))
+          ) {
             skipped.push(message);
             continue;
           }
@@ -133,6 +138,15 @@ export class ServiceBusDeadLetters implements DeadLetterQueues {
       from = Long.fromString(sequenceOf(page[page.length - 1]!)).add(1);
     }
   }
+}
+
+/**
+ * A copy this call redrove can be dead-lettered again before the call ends (an intake message without a
+ * tenant is, at once): taking it again would redrive it round and round. Its enqueued time is its
+ * redrive's, so anything enqueued after the call began is left for the next call.
+ */
+function sentDuringThisCall(message: ServiceBusReceivedMessage, startedAt: number): boolean {
+  return message.enqueuedTimeUtc !== undefined && message.enqueuedTimeUtc.getTime() >= startedAt;
 }
 
 function sequenceOf(message: ServiceBusReceivedMessage): string {

@@ -181,12 +181,14 @@ describe('loading the registrations in a real Node process', () => {
     const expected = functionManifest.map((entry) =>
       entry.kind === 'http'
         ? { name: entry.name, type: 'httpTrigger', route: entry.route, methods: [...entry.methods] }
-        : {
-            name: entry.name,
-            type: 'serviceBusTrigger',
-            queueName: entry.queueName,
-            connection: 'ServiceBusConnection',
-          },
+        : entry.kind === 'timer'
+          ? { name: entry.name, type: 'timerTrigger', schedule: entry.schedule }
+          : {
+              name: entry.name,
+              type: 'serviceBusTrigger',
+              queueName: entry.queueName,
+              connection: 'ServiceBusConnection',
+            },
     );
     expect(
       result.registrations.map(({ callback: _callback, ...registration }) =>

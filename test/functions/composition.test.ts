@@ -9,6 +9,7 @@ import type { CoreServices } from '../../functions/app-services.js';
 import { composeServices } from '../../functions/composition.js';
 import { parseConfig } from '../../shared/config/index.js';
 import { createMemoryLogger } from '../fakes/memory-logger.js';
+import { MemoryDeadLetters } from '../fakes/memory-dead-letters.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
 
 function core() {
@@ -37,6 +38,7 @@ function core() {
     jobs: stage.jobs,
     payloads: { put: () => Promise.resolve(), get: () => Promise.resolve(undefined) },
     publisher,
+    deadLetters: new MemoryDeadLetters(),
     authenticator: {} as CoreServices['authenticator'],
     usage: {} as CoreServices['usage'],
     modelAliases: () => ['m'],

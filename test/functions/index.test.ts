@@ -14,6 +14,7 @@ import { getServices, useServices } from '../../functions/services.js';
 const registered = vi.hoisted(() => ({
   queues: [] as Array<{ name: string; options: { connection: string; queueName: string; handler: unknown } }>,
   http: [] as string[],
+  timers: [] as Array<{ name: string; schedule: string }>,
   terminate: [] as Array<(context: unknown) => unknown>,
 }));
 
@@ -22,6 +23,8 @@ vi.mock('../../functions/azure-functions.js', () => ({
     http: (name: string) => void registered.http.push(name),
     serviceBusQueue: (name: string, options: { connection: string; queueName: string; handler: unknown }) =>
       void registered.queues.push({ name, options }),
+    timer: (name: string, options: { schedule: string }) =>
+      void registered.timers.push({ name, schedule: options.schedule }),
     hook: {
       appTerminate: (handler: (context: unknown) => unknown) => void registered.terminate.push(handler),
     },
@@ -49,7 +52,9 @@ describe('the entry registers the queue functions', () => {
     expect(
       registered.queues.map(({ name, options }) => [name, options.queueName, options.connection]),
     ).toEqual(queueEntries.map((e) => [e.name, e.queueName, 'ServiceBusConnection']));
-    expect(registered.http).toHaveLength(functionManifest.length - queueEntries.length);
+    const timerEntries = functionManifest.filter((e) => e.kind === 'timer');
+    expect(registered.timers).toEqual(timerEntries.map((e) => ({ name: e.name, schedule: e.schedule })));
+    expect(registered.http).toHaveLength(functionManifest.length - queueEntries.length - timerEntries.length);
   });
 
   it('gives each the handler toServiceBusHandler built for that function', () => {

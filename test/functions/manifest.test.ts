@@ -62,7 +62,9 @@ describe('the function manifest', () => {
             route: definition.route,
             methods: definition.methods,
           }
-        : { kind: definition.kind, name: definition.name, queueName: definition.queueName },
+        : definition.kind === 'timer'
+          ? { kind: definition.kind, name: definition.name, schedule: definition.schedule }
+          : { kind: definition.kind, name: definition.name, queueName: definition.queueName },
     );
     expect(facts).toEqual(
       functionManifest.map(({ group: _group, ...entry }) => ({

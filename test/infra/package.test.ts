@@ -150,6 +150,8 @@ describe('the deployable zip', () => {
       const trigger = Object.values(registered?.bindings ?? {}).find((b) => /Trigger$/.test(b.type));
       if (entry.kind === 'http')
         expect(trigger, entry.name).toMatchObject({ type: 'httpTrigger', route: entry.route });
+      else if (entry.kind === 'timer')
+        expect(trigger, entry.name).toMatchObject({ type: 'timerTrigger', schedule: entry.schedule });
       else
         expect(trigger, entry.name).toMatchObject({ type: 'serviceBusTrigger', queueName: entry.queueName });
     }

@@ -295,3 +295,29 @@ export const strayBody: fc.Arbitrary<string | Uint8Array | undefined> = fc.oneof
   { weight: 6, arbitrary: fc.constant(undefined) },
   { weight: 1, arbitrary: junk },
 );
+
+const deadLetterSelector = fc.record(
+  {
+    sequenceNumbers: fc.oneof(fc.array(fc.oneof(fc.bigInt({ min: 0n }).map(String), anyText)), wrongType),
+    reason: fc.oneof(anyText, wrongType),
+    tenantId: fc.oneof(anyText, wrongType),
+    all: fc.oneof(fc.constant(true), wrongType),
+  },
+  { requiredKeys: [] },
+);
+export const deadLetterSelectorBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  deadLetterSelector.map((b) => JSON.stringify(b)),
+  junk,
+);
+export const deadLetterPurgeBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  fc
+    .record(
+      {
+        confirm: fc.oneof(fc.constantFrom('invoke', 'persist'), anyText, wrongType),
+        selector: deadLetterSelector,
+      },
+      { requiredKeys: [] },
+    )
+    .map((b) => JSON.stringify(b)),
+  junk,
+);

@@ -67,6 +67,9 @@ const PLANS: Record<HttpEntry['name'], Plan> = {
   listWebhookAttempts: { prefer: 'tenant', runs: 300 },
   replayFailedWebhooks: { prefer: 'tenant', body: () => bodies.replayFailedBody, runs: 240 },
   replayJobWebhook: { prefer: 'tenant', body: bodies.replayJobBody, runs: 240 },
+  adminListDeadLetters: { prefer: 'admin', runs: 200 },
+  adminRedriveDeadLetters: { prefer: 'admin', body: () => bodies.deadLetterSelectorBody, runs: 200 },
+  adminPurgeDeadLetters: { prefer: 'admin', body: () => bodies.deadLetterPurgeBody, runs: 200 },
 };
 
 const httpRoutes = functionManifest.filter((entry): entry is HttpEntry => entry.kind === 'http');

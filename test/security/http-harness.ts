@@ -26,6 +26,7 @@ import { useServices } from '../../functions/services.js';
 import type { HttpFunctionDefinition } from '../../functions/definitions.js';
 import { ensureCosmosResources, startEmbeddedCosmos, type EmbeddedCosmos } from '../../local/cosmos/index.js';
 import { startDevHost, type DevHost } from '../../local/devhost/index.js';
+import { MemoryDeadLetters } from '../fakes/memory-dead-letters.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
 import {
   ADMIN_APP,
@@ -130,6 +131,7 @@ export async function startHarness(
     jobs,
     payloads: { put: () => Promise.resolve(), get: () => Promise.resolve(undefined) },
     publisher,
+    deadLetters: new MemoryDeadLetters(),
     authenticator: createAuthenticator({ apiKeys, entra }),
     usage: new CosmosUsageReader(database.container('jobs')),
     modelAliases: () => ['gpt-4o-mini', 'm'],

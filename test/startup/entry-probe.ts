@@ -23,7 +23,7 @@ const core = {
   registerFunction(metadata, callback) {
     const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in' && /Trigger$/.test(b.type));
     registrations.push({ name: metadata.name, type: trigger.type, route: trigger.route, methods: trigger.methods,
-      queueName: trigger.queueName, connection: trigger.connection, callback: typeof callback });
+      queueName: trigger.queueName, connection: trigger.connection, schedule: trigger.schedule, callback: typeof callback });
     callbacks.set(metadata.name, callback);
     return { dispose() {} };
   },
@@ -67,6 +67,7 @@ export interface ProbeResult {
     methods?: string[];
     queueName?: string;
     connection?: string;
+    schedule?: string;
     callback: string;
   }>;
   /** How many functions were registered when the import returned. */

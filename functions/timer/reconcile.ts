@@ -1,0 +1,25 @@
+/**
+ * The `reconcile` timer (every minute): dead letters of the job stages tied back to their jobs, then
+ * stalled jobs ended. Each run is bounded (a batch per queue, a batch of stalled jobs), so a backlog is
+ * worked off over several runs instead of one long one; overlapping runs are safe (every ending is a
+ * conditional write, every settlement a lock).
+ */
+import type { InvocationContext } from '@azure/functions';
+import { recoverDeadLetters } from '../../shared/recovery/dead-letters.js';
+import { endStalledJobs } from '../../shared/recovery/stalled.js';
+import { getServices } from '../services.js';
+
+/** How long past its deadline a queued job may still have a message in flight (a lock, a retry). */
+const STALLED_GRACE_MS = 15 * 60_000;
+
+export async function reconcile(_context: InvocationContext): Promise<void> {
+  const services = await getServices();
+  const deps = services.events;
+  const deadLetters = await recoverDeadLetters(
+    { ...deps, deadLetters: services.deadLetters },
+    { maxRedrives: 1, batch: 100 },
+  );
+  const stalled = await endStalledJobs(deps, { graceMs: STALLED_GRACE_MS, batch: 100 });
+  const busy = deadLetters.redriven + deadLetters.ended + deadLetters.removed + deadLetters.kept + stalled;
+  services.logger[busy > 0 ? 'info' : 'debug']('reconcile.finished', { ...deadLetters, stalled });
+}

@@ -1,0 +1,134 @@
+/**
+ * Nothing stuck: the whole local stack (dev host, Service Bus emulator, embedded Cosmos DB) with the
+ * `reconcile` timer run on demand. A stage message that is dead-lettered ends its job `failed`; a
+ * message that names no job stays for an operator, who lists, redrives and purges it in the emulator's
+ * dead-letter sub-queue; a job past its deadline ends `stalled`.
+ */
+import { ServiceBusClient } from '@azure/service-bus';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../shared/auth/principal.js';
+import type { JobDocument } from '../../shared/jobs/job.js';
+import { listDeadLetters, purgeDeadLetters, redriveDeadLetters } from '../../shared/recovery/operator.js';
+import { createLogger } from '../../shared/telemetry/logger.js';
+import { startLocalStack, type LocalStack } from '../../local/stack.js';
+
+let stack: LocalStack;
+let serviceBus: ServiceBusClient;
+const admin: Principal = { tenantId: 'platform-ops', kind: 'entra', roles: ['admin'], subject: 'oid-ops' };
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, logger: createLogger({ level: 'error' }) });
+  serviceBus = new ServiceBusClient(stack.serviceBus.connectionString);
+}, 60_000);
+
+afterAll(async () => {
+  await serviceBus?.close();
+  await stack?.close();
+});
+
+function operator() {
+  return {
+    deadLetters: stack.services.deadLetters,
+    jobs: stack.services.jobs,
+    logger: stack.services.logger,
+  };
+}
+
+/** A queued job with no message anywhere, as a lost or dead-lettered message would leave it. */
+async function queuedJob(id: string, deadlineAt: number): Promise<JobDocument> {
+  const now = new Date().toISOString();
+  const job: JobDocument = {
+    id,
+    tenantId: stack.tenantId,
+    status: 'queued',
+    idempotencyKey: id,
+    requestHash: 'h',
+    request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+    metadata: {},
+    source: 'http',
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    createdAt: now,
+    updatedAt: now,
+    deadlineAt,
+  };
+  await stack.services.jobs.create(job);
+  return job;
+}
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('reconcile', () => {
+  it('ends the job of a dead-lettered stage message failed, with the reason', async () => {
+    const job = await queuedJob('job-dead-lettered', Date.now() + 3_600_000);
+    const sender = serviceBus.createSender('invoke');
+    // Not an invoke message: the invoke trigger dead-letters it (InvalidStageMessage).
+    await sender.sendMessages({
+      messageId: `${job.id}:invoke:0`,
+      body: { kind: 'invoke', jobId: job.id },
+      applicationProperties: { jobId: job.id, tenantId: job.tenantId },
+    });
+    await sender.close();
+    const listed = await eventually(
+      () => listDeadLetters(admin, 'invoke', { limit: 10 }, operator()),
+      (page) => page.deadLetters.some((d) => d.jobId === job.id),
+    );
+    expect(listed.deadLetters.find((d) => d.jobId === job.id)).toMatchObject({
+      tenantId: job.tenantId,
+      reason: 'InvalidStageMessage',
+      state: 'active',
+    });
+
+    await stack.host.runTimer('reconcile');
+    const ended = await stack.services.jobs.get(job.tenantId, job.id);
+    expect(ended?.job.status).toBe('failed');
+    expect(ended?.job.error?.code).toBe('dead_lettered');
+    expect(ended?.job.error?.message).toContain('InvalidStageMessage');
+    expect((await listDeadLetters(admin, 'invoke', { limit: 10 }, operator())).deadLetters).toEqual([]);
+  });
+
+  it('ends a job past its deadline stalled', async () => {
+    const job = await queuedJob('job-stalled', Date.now() - 60 * 60_000);
+    await stack.host.runTimer('reconcile');
+    const ended = await stack.services.jobs.get(job.tenantId, job.id);
+    expect(ended?.job).toMatchObject({ status: 'failed', error: { code: 'stalled' } });
+  });
+});
+
+describe('dead-letter tooling against the emulator', () => {
+  it('lists, redrives (new id, redriveCount) and purges an intake dead letter that names no job', async () => {
+    const sender = serviceBus.createSender('intake');
+    await sender.sendMessages({ messageId: 'no-tenant', body: { model: 'gpt-4o-mini', messages: [] } });
+    await sender.close();
+    const listed = await eventually(
+      () => listDeadLetters(admin, 'intake', { limit: 10 }, operator()),
+      (page) => page.deadLetters.some((d) => d.messageId === 'no-tenant'),
+    );
+    expect(listed.deadLetters.find((d) => d.messageId === 'no-tenant')?.reason).toBe('MissingTenant');
+
+    expect(await redriveDeadLetters(admin, 'intake', { reason: 'MissingTenant' }, operator())).toMatchObject({
+      redriven: 1,
+    });
+    // Back on intake, still without a tenant: dead-lettered again, as the redriven copy.
+    const again = await eventually(
+      () => listDeadLetters(admin, 'intake', { limit: 10 }, operator()),
+      (page) => page.deadLetters.some((d) => d.messageId === 'no-tenant:r1'),
+    );
+    expect(again.deadLetters.find((d) => d.messageId === 'no-tenant:r1')).toMatchObject({ redriveCount: 1 });
+
+    expect(
+      await purgeDeadLetters(admin, 'intake', { confirm: 'intake', selector: { all: true } }, operator()),
+    ).toMatchObject({ purged: 1 });
+    expect((await listDeadLetters(admin, 'intake', { limit: 10 }, operator())).deadLetters).toEqual([]);
+  });
+});
