@@ -4,6 +4,7 @@
  * two imports the other for the type.
  */
 import type { Database } from '@azure/cosmos';
+import type { TokenCredential } from '@azure/identity';
 import type { Authenticator } from '../shared/auth/authenticate.js';
 import type { Config } from '../shared/config/index.js';
 import type { PayloadStore } from '../shared/messaging/claim-check.js';
@@ -19,6 +20,8 @@ import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
 export interface AppServices {
   readonly config: Config;
   readonly logger: Logger;
+  /** The managed identity in Azure (DefaultAzureCredential elsewhere), created on first use. */
+  readonly credential: () => TokenCredential;
   /** The Cosmos database whose containers the stores use; the domain services below are built on it. */
   readonly database: Database;
   readonly jobs: JobStore;

@@ -30,8 +30,8 @@ import { EndpointCachingStore } from '../shared/webhooks/endpoint-cache.js';
 import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
 import { webhookEndpointCheck } from '../shared/webhooks/endpoint-check.js';
 import { createWebhookHttpClient } from '../shared/webhooks/http-client.js';
-import { LocalKeyWrapper } from '../shared/webhooks/key-wrapper.js';
-import { kekFromConfig, webhookSettingsFromConfig } from '../shared/webhooks/settings.js';
+import { keyWrapperFromConfig } from '../shared/webhooks/key-vault-wrapper.js';
+import { webhookSettingsFromConfig } from '../shared/webhooks/settings.js';
 import { webhookSubscribers } from '../shared/webhooks/subscribers.js';
 import type { AppServices, CoreServices } from './app-services.js';
 
@@ -90,6 +90,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
   return composeServices({
     config,
     logger,
+    credential: azureCredential,
     database,
     jobs,
     payloads,
@@ -136,7 +137,9 @@ export function composeServices(core: CoreServices): AppServices {
       // Endpoint lists cached a few seconds: no query per job in deliver (shared/webhooks/endpoint-cache.ts).
       // The same store serves the webhook API, so an endpoint registered on this instance counts at once.
       store: new EndpointCachingStore(new CosmosWebhookStore(core.database.container('webhooks'))),
-      keys: new LocalKeyWrapper(kekFromConfig(config)),
+      // A Key Vault key (wrap/unwrap by the managed identity) when WEBHOOK_KEK_KEY_ID is set, else the
+      // local KEK; records wrapped by the local KEK stay readable after the switch.
+      keys: keyWrapperFromConfig(config, core.credential),
       settings,
       clock: Date.now,
       http: createWebhookHttpClient({

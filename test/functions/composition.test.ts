@@ -38,6 +38,9 @@ function core() {
     jobs: stage.jobs,
     payloads: { put: () => Promise.resolve(), get: () => Promise.resolve(undefined) },
     publisher,
+    credential: () => {
+      throw new Error('no Azure credential in this test');
+    },
     deadLetters: new MemoryDeadLetters(),
     authenticator: {} as CoreServices['authenticator'],
     usage: {} as CoreServices['usage'],

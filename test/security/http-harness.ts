@@ -131,6 +131,9 @@ export async function startHarness(
     jobs,
     payloads: { put: () => Promise.resolve(), get: () => Promise.resolve(undefined) },
     publisher,
+    credential: () => {
+      throw new Error('no Azure credential in this test');
+    },
     deadLetters: new MemoryDeadLetters(),
     authenticator: createAuthenticator({ apiKeys, entra }),
     usage: new CosmosUsageReader(database.container('jobs')),
