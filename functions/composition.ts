@@ -70,6 +70,9 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
   const settings: PipelineSettings = {
     maxAttempts: config.JOB_MAX_ATTEMPTS,
     deadlineMs: config.JOB_DEADLINE_SECONDS * 1000,
+    ...(config.JOB_EXPIRES_AFTER_SECONDS !== undefined
+      ? { defaultExpiresAfterMs: config.JOB_EXPIRES_AFTER_SECONDS * 1000 }
+      : {}),
     retentionSeconds: config.JOB_RETENTION_DAYS * 86_400,
     duplicateWindowMs: DUPLICATE_WINDOW_MS,
   };

@@ -11,6 +11,7 @@ const SHOWN: Readonly<Record<string, string>> = {
   'job.postprocessed': 'postprocessed',
   'job.completed': 'finished',
   'job.cancelled': 'cancelled',
+  'job.expired': 'expired',
   'job.rejected': 'rejected',
   'job.failing': 'failing',
   'message.dead_lettered': 'dead-lettered',

@@ -67,6 +67,13 @@ export const EnvironmentSchema = z.object({
   JOB_MAX_ATTEMPTS: positiveInt.default(8),
   /** A job still unfinished this long after acceptance fails with `deadline_exceeded`. */
   JOB_DEADLINE_SECONDS: positiveInt.default(24 * 60 * 60),
+  /** `expires_after` for jobs that set none (seconds); unset means such jobs never expire. */
+  JOB_EXPIRES_AFTER_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 60 * 60)
+    .optional(),
   /** Job documents expire this long after their terminal state (Cosmos TTL). */
   JOB_RETENTION_DAYS: positiveInt.default(30),
 

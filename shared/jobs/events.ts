@@ -11,7 +11,7 @@ import {
   type TerminalStatus,
 } from './job.js';
 
-export const JOB_EVENT_TYPES = ['job.succeeded', 'job.failed', 'job.cancelled'] as const;
+export const JOB_EVENT_TYPES = ['job.succeeded', 'job.failed', 'job.cancelled', 'job.expired'] as const;
 export const JobEventTypeSchema = z.enum(JOB_EVENT_TYPES);
 export type JobEventType = z.infer<typeof JobEventTypeSchema>;
 
@@ -23,6 +23,8 @@ export function eventTypeFor(status: TerminalStatus): JobEventType {
       return 'job.failed';
     case 'cancelled':
       return 'job.cancelled';
+    case 'expired':
+      return 'job.expired';
   }
 }
 

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { AcceptedChatRequestSchema } from './schema.js';
 
-export const JOB_STATUSES = ['queued', 'succeeded', 'failed', 'cancelled'] as const;
+export const JOB_STATUSES = ['queued', 'succeeded', 'failed', 'cancelled', 'expired'] as const;
 export const JobStatusSchema = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatusSchema>;
 export const TerminalStatusSchema = JobStatusSchema.exclude(['queued']);
@@ -89,6 +89,11 @@ export const JobDocumentSchema = z.object({
    * it, plus a grace, a job still `queued` has stalled: reconciliation ends it (shared/recovery/).
    */
   deadlineAt: z.number().optional(),
+  /**
+   * Unix ms after which the job is not worth running (its `expires_after`): still `queued` then, it ends
+   * `expired` and the model is not called for it.
+   */
+  expiresAt: z.number().optional(),
   /** The tenant's retention at acceptance; becomes `ttl` with the terminal state. */
   retentionSeconds: z.number().optional(),
   /** Cosmos TTL in seconds, set with the terminal state (retention). */

@@ -6,6 +6,10 @@ import { z } from 'zod';
 import { EndpointIdSchema } from './ids.js';
 import { ChatRequestSchema, MetadataSchema } from './schema.js';
 
+/** A minute at least (a job needs time to run at all), a week at most (the longest deadline). */
+export const MIN_EXPIRES_AFTER_SECONDS = 60;
+export const MAX_EXPIRES_AFTER_SECONDS = 7 * 24 * 60 * 60;
+
 export const SubmitJobSchema = ChatRequestSchema.extend({
   metadata: MetadataSchema.optional(),
   /**
@@ -13,6 +17,11 @@ export const SubmitJobSchema = ChatRequestSchema.extend({
    * here; that it is the tenant's own, enabled endpoint is checked by accept (shared/pipeline/accept.ts).
    */
   webhook_endpoint_id: EndpointIdSchema.optional(),
+  /**
+   * Seconds after acceptance when the result is no longer wanted: a job still queued then ends `expired`
+   * (event `job.expired`) and its model is not called. Default: JOB_EXPIRES_AFTER_SECONDS, if set.
+   */
+  expires_after: z.number().int().min(MIN_EXPIRES_AFTER_SECONDS).max(MAX_EXPIRES_AFTER_SECONDS).optional(),
 }).meta({ id: 'SubmitJob' });
 export type SubmitJob = z.infer<typeof SubmitJobSchema>;
 

@@ -16,6 +16,8 @@ const JobRefSchema = {
   timings: JobTimingsSchema,
   /** Unix ms after which the job fails with `deadline_exceeded` instead of being retried. */
   deadlineAt: z.number(),
+  /** Unix ms after which the job ends `expired` before any further model call. */
+  expiresAt: z.number().optional(),
   /**
    * The job's recorded retention (JobDocument.retentionSeconds), absent when the job has none: persist
    * sets the TTL from it without reading the job first.
@@ -64,6 +66,7 @@ export const PersistMessageSchema = z.object({
   outcome: z.discriminatedUnion('status', [
     z.object({ status: z.literal('succeeded'), result: JobResultSchema, usage: JobUsageSchema }),
     z.object({ status: z.literal('failed'), error: JobErrorSchema, usage: JobUsageSchema.optional() }),
+    z.object({ status: z.literal('expired'), error: JobErrorSchema }),
   ]),
 });
 export type PersistMessage = z.infer<typeof PersistMessageSchema>;

@@ -56,6 +56,7 @@ export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<A
         timings: { acceptedAt: Date.parse(stored.job.createdAt) },
         deadlineAt:
           stored.job.deadlineAt ?? (holdUntil ?? Date.parse(stored.job.createdAt)) + deps.settings.deadlineMs,
+        ...(stored.job.expiresAt !== undefined ? { expiresAt: stored.job.expiresAt } : {}),
         // Carried to persist, which sets the TTL from it in its one write (no read of the job).
         ...(stored.job.retentionSeconds !== undefined
           ? { retentionSeconds: stored.job.retentionSeconds }
@@ -115,7 +116,16 @@ function shouldResendInvoke(deps: StageDeps, job: JobDocument): boolean {
 function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob, deadlineAt: number): JobDocument {
   const idempotencyKey = input.idempotencyKey ?? newIdempotencyKey();
   const now = new Date(deps.clock()).toISOString();
-  const { metadata, webhook_endpoint_id: webhookEndpointId, ...request } = submission;
+  const expiresAfterMs =
+    submission.expires_after !== undefined
+      ? submission.expires_after * 1000
+      : deps.settings.defaultExpiresAfterMs;
+  const {
+    metadata,
+    webhook_endpoint_id: webhookEndpointId,
+    expires_after: _expiresAfter,
+    ...request
+  } = submission;
   return {
     id: jobIdFor(input.tenantId, idempotencyKey),
     tenantId: input.tenantId,
@@ -130,6 +140,7 @@ function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob, dead
     createdAt: now,
     updatedAt: now,
     deadlineAt,
+    ...(expiresAfterMs !== undefined ? { expiresAt: Date.parse(now) + expiresAfterMs } : {}),
     ...(input.retentionSeconds !== undefined ? { retentionSeconds: input.retentionSeconds } : {}),
   };
 }

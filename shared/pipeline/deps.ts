@@ -21,6 +21,8 @@ export interface PipelineSettings {
   readonly retentionSeconds: number;
   /** The queues' duplicate-detection window: re-sending inside it is free of double work. */
   readonly duplicateWindowMs: number;
+  /** When a job sets no `expires_after`: expire it this long after acceptance; absent means never. */
+  readonly defaultExpiresAfterMs?: number;
 }
 
 /** Prices a completion in USD; the model layer supplies the real price table. */

@@ -41,3 +41,27 @@ export async function failJob(
     ),
   );
 }
+
+/** A job whose `expires_after` has passed before its model call: it ends `expired`, spending nothing. */
+export async function expireJob(deps: StageDeps, message: InvokeMessage, trace: TraceContext): Promise<void> {
+  deps.logger.info('job.expiring', {
+    jobId: message.jobId,
+    tenantId: message.tenantId,
+    traceId: message.traceId,
+  });
+  await deps.publisher.send(
+    persistMessage(
+      {
+        kind: 'persist',
+        ...jobRefOf(message),
+        timings: message.timings,
+        attempts: message.attempt,
+        outcome: {
+          status: 'expired',
+          error: { code: 'expired', message: 'The job expired (expires_after) before its model was called.' },
+        },
+      },
+      trace,
+    ),
+  );
+}

@@ -9,7 +9,7 @@ import type { InvokeMessage } from '../messaging/stage-messages.js';
 import { errorFields } from '../telemetry/logger.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
 import type { InvokeDeps } from './deps.js';
-import { failJob } from './fail.js';
+import { expireJob, failJob } from './fail.js';
 import { jobRefOf, invokeMessage, postprocessMessage } from './outbound.js';
 
 export async function invokeModel(
@@ -26,6 +26,10 @@ export async function invokeModel(
     attempt: message.attempt,
   });
   const startedAt = deps.clock();
+  if (message.expiresAt !== undefined && startedAt >= message.expiresAt) {
+    await expireJob(deps, message, trace);
+    return;
+  }
   if (startedAt >= message.deadlineAt) {
     await failJob(
       deps,

@@ -13,10 +13,17 @@ import type {
 } from '../messaging/stage-messages.js';
 import { childSpan, formatTraceparent, type TraceContext } from '../telemetry/trace-context.js';
 
-/** The job reference every stage message carries on unchanged (ids, metadata, trace, deadline, retention). */
+/** The job reference every stage message carries on unchanged (ids, metadata, trace, deadline, expiry, retention). */
 export type JobRef = Pick<
   InvokeMessage,
-  'jobId' | 'tenantId' | 'metadata' | 'webhookEndpointId' | 'traceId' | 'deadlineAt' | 'retentionSeconds'
+  | 'jobId'
+  | 'tenantId'
+  | 'metadata'
+  | 'webhookEndpointId'
+  | 'traceId'
+  | 'deadlineAt'
+  | 'expiresAt'
+  | 'retentionSeconds'
 >;
 
 export function jobRefOf(message: JobRef): JobRef {
@@ -27,6 +34,7 @@ export function jobRefOf(message: JobRef): JobRef {
     ...(message.webhookEndpointId ? { webhookEndpointId: message.webhookEndpointId } : {}),
     traceId: message.traceId,
     deadlineAt: message.deadlineAt,
+    ...(message.expiresAt !== undefined ? { expiresAt: message.expiresAt } : {}),
     ...(message.retentionSeconds !== undefined ? { retentionSeconds: message.retentionSeconds } : {}),
   };
 }

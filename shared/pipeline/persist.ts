@@ -119,6 +119,7 @@ function terminalFields(deps: StageDeps, message: PersistMessage, ttl: number): 
     ...(outcome.status === 'failed'
       ? { error: outcome.error, ...(outcome.usage ? { usage: outcome.usage } : {}) }
       : {}),
+    ...(outcome.status === 'expired' ? { error: outcome.error } : {}),
     timings: { ...message.timings, persistedAt: now },
     ttl,
   };

@@ -118,7 +118,7 @@ describe('persistOutcome', () => {
       completedAt: at,
       attempts: 1,
       result: persist.outcome.status === 'succeeded' ? persist.outcome.result : undefined,
-      usage: persist.outcome.usage,
+      usage: persist.outcome.status === 'succeeded' ? persist.outcome.usage : undefined,
       timings: { ...persist.timings, persistedAt: deps.now },
       ttl: 7_200,
     });
