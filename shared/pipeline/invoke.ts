@@ -9,6 +9,7 @@ import type { InvokeMessage } from '../messaging/stage-messages.js';
 import { errorFields } from '../telemetry/logger.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
 import type { InvokeDeps } from './deps.js';
+import { stillWanted, watchForCancel } from './cancel-watch.js';
 import { expireJob, failJob } from './fail.js';
 import { jobRefOf, invokeMessage, postprocessMessage } from './outbound.js';
 
@@ -40,13 +41,20 @@ export async function invokeModel(
     );
     return;
   }
+  if (!(await stillWanted(deps, message, startedAt))) {
+    log.info('job.not_invoked', { reason: 'no longer queued' });
+    return;
+  }
+  const watch = watchForCancel(deps, message);
   try {
     const completion = await deps.model.complete(message.request, {
       jobId: message.jobId,
       tenantId: message.tenantId,
       attempt: message.attempt,
+      signal: watch.signal,
       ...(traceparent ? { traceparent } : {}),
     });
+    watch.stop();
     const completedAt = deps.clock();
     log.info('model.completed', {
       durationMs: completedAt - startedAt,
@@ -68,6 +76,11 @@ export async function invokeModel(
       ),
     );
   } catch (error) {
+    watch.stop();
+    if (watch.cancelled()) {
+      log.info('model.call_aborted', { reason: 'job no longer queued' });
+      return;
+    }
     await handleModelError(deps, message, trace, error, log);
   }
 }

@@ -99,7 +99,29 @@ async function handleAlreadyTerminal(
     return 'repeat';
   }
   log.info('job.outcome_ignored', { status: stored.job.status, outcome: message.outcome.status });
+  await recordDiscardedUsage(deps, stored, message, log);
   return 'ignored';
+}
+
+/**
+ * A model call that finished after its job was cancelled was still paid for: its tokens go on the
+ * cancelled job's usage (its result stays discarded), so usage totals count every token spent. One
+ * ETag-guarded write, only in this race; a job that already records usage keeps it.
+ */
+async function recordDiscardedUsage(
+  deps: StageDeps,
+  stored: StoredJob,
+  message: PersistMessage,
+  log: StageDeps['logger'],
+): Promise<void> {
+  const usage = message.outcome.status === 'expired' ? undefined : message.outcome.usage;
+  if (stored.job.status !== 'cancelled' || !usage || stored.job.usage) return;
+  const written = await deps.jobs.replace({ ...stored.job, usage }, stored.etag);
+  log.info('job.discarded_usage_recorded', {
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    written: written !== 'stale',
+  });
 }
 
 /**

@@ -1,0 +1,112 @@
+/**
+ * Cancel stops spend: a job cancelled while it waited is never sent to the model; a call in flight for a
+ * job cancelled meanwhile is aborted; tokens of a call whose result a cancel discarded are recorded on
+ * the cancelled job. A job that goes straight from accept to its call reads nothing extra.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { PersistMessage } from '../../../shared/messaging/stage-messages.js';
+import type { ModelClient, ModelCompletion } from '../../../shared/model/port.js';
+import { cancelJob } from '../../../shared/pipeline/cancel.js';
+import { WAITED_MS, WATCH_INTERVAL_MS } from '../../../shared/pipeline/cancel-watch.js';
+import { invokeModel } from '../../../shared/pipeline/invoke.js';
+import { persistOutcome } from '../../../shared/pipeline/persist.js';
+import { postprocessCompletion } from '../../../shared/pipeline/postprocess.js';
+import type { PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
+import { newTrace } from '../../../shared/telemetry/trace-context.js';
+import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
+import { fakeStage } from '../../fakes/stage-deps.js';
+
+const completion: ModelCompletion = {
+  content: 'hi',
+  refusal: null,
+  finishReason: 'stop',
+  usage: { promptTokens: 7, completionTokens: 2, cachedTokens: 0 },
+  deployment: 'd1',
+  model: 'gpt-4o-mini',
+  responseId: 'r1',
+};
+
+function countingModel(): ModelClient & { calls: number } {
+  const model = {
+    calls: 0,
+    complete: () => {
+      model.calls += 1;
+      return Promise.resolve(completion);
+    },
+  };
+  return model;
+}
+
+afterEach(() => vi.useRealTimers());
+
+describe('cancel stops spend', () => {
+  it('a job that goes straight to its call reads nothing extra', async () => {
+    const model = countingModel();
+    const deps = fakeStage(model);
+    const message = await acceptedInvokeMessage(deps);
+    const reads = deps.jobs.operations.reads;
+    await invokeModel(deps, message);
+    expect(model.calls).toBe(1);
+    expect(deps.jobs.operations.reads - reads).toBe(0);
+  });
+
+  it('a retry of a job cancelled meanwhile is not sent to the model', async () => {
+    const model = countingModel();
+    const deps = fakeStage(model);
+    const message = await acceptedInvokeMessage(deps);
+    await cancelJob(deps, 't1', message.jobId, newTrace());
+    await invokeModel(deps, { ...message, attempt: 1, hop: 1 });
+    expect(model.calls).toBe(0);
+    expect(deps.publisher.on('postprocess')).toHaveLength(0);
+    expect(deps.publisher.on('persist')).toHaveLength(0);
+  });
+
+  it('a job that waited before its first call is checked too', async () => {
+    const model = countingModel();
+    const deps = fakeStage(model);
+    const message = await acceptedInvokeMessage(deps);
+    await cancelJob(deps, 't1', message.jobId, newTrace());
+    deps.now += WAITED_MS + 1;
+    await invokeModel(deps, message);
+    expect(model.calls).toBe(0);
+  });
+
+  it('a call in flight is aborted once the watch sees the job cancelled', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    let signal: AbortSignal | undefined;
+    const deps = fakeStage({
+      complete: (_request, context) =>
+        new Promise((_resolve, reject) => {
+          signal = context.signal;
+          context.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        }),
+    });
+    const message = await acceptedInvokeMessage(deps);
+    const running = invokeModel(deps, message);
+    await cancelJob(deps, 't1', message.jobId, newTrace());
+    await vi.advanceTimersByTimeAsync(WATCH_INTERVAL_MS);
+    await running;
+    expect(signal?.aborted).toBe(true);
+    // Aborted for the cancel: no retry scheduled, nothing sent on.
+    expect(deps.publisher.on('invoke')).toHaveLength(1);
+    expect(deps.publisher.on('persist')).toHaveLength(0);
+  });
+
+  it('the tokens of a completed call whose result the cancel discarded are recorded on the job', async () => {
+    const deps = fakeStage(countingModel());
+    const message = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, message);
+    await postprocessCompletion(deps, deps.publisher.on('postprocess')[0]!.body as PostprocessMessage);
+    await cancelJob(deps, 't1', message.jobId, newTrace());
+    const persist = deps.publisher.on('persist')[0]!.body as PersistMessage;
+    expect(await persistOutcome(deps, persist)).toBe('ignored');
+    const stored = await deps.jobs.get('t1', message.jobId);
+    expect(stored?.job.status).toBe('cancelled');
+    expect(stored?.job.result).toBeUndefined();
+    expect(stored?.job.usage).toMatchObject({ promptTokens: 7, completionTokens: 2 });
+    // A repeat of the message records nothing more.
+    const replaces = deps.jobs.operations.replaces;
+    await persistOutcome(deps, persist);
+    expect(deps.jobs.operations.replaces).toBe(replaces);
+  });
+});
