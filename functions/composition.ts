@@ -104,11 +104,8 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     modelAliases: () => model.aliases(),
     stage,
     invoke: { ...stage, model },
-    // A model without a configured price costs 0 here; the usage is still recorded in full.
-    postprocess: {
-      ...stage,
-      costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) ?? 0,
-    },
+    // A model without a configured price is flagged on the job (costUnknown), never priced at 0 silently.
+    postprocess: { ...stage, costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) },
     async close() {
       await publisher.close();
       await serviceBus.close();

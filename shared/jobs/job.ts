@@ -30,6 +30,8 @@ export const JobUsageSchema = z.object({
   cachedTokens: z.number().int().min(0),
   totalTokens: z.number().int().min(0),
   costUsd: z.number().min(0),
+  /** No price is configured for the model: `costUsd` is 0 because it is unknown, not because it was free. */
+  costUnknown: z.literal(true).optional(),
 });
 export type JobUsage = z.infer<typeof JobUsageSchema>;
 

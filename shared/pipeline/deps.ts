@@ -25,8 +25,8 @@ export interface PipelineSettings {
   readonly defaultExpiresAfterMs?: number;
 }
 
-/** Prices a completion in USD; the model layer supplies the real price table. */
-export type CostCalculator = (usage: ModelUsage, model: string, deployment: string) => number;
+/** Prices a completion in USD (the model layer's price table); undefined when the model has no price. */
+export type CostCalculator = (usage: ModelUsage, model: string, deployment: string) => number | undefined;
 
 export interface StageDeps {
   readonly jobs: JobStore;

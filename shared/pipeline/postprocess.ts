@@ -21,13 +21,23 @@ export async function postprocessCompletion(
 ): Promise<void> {
   const trace = parseTraceparent(traceparent) ?? { ...newTrace(), traceId: message.traceId };
   const { completion } = message;
+  const cost = deps.costOf(completion.usage, completion.model, completion.deployment);
+  if (cost === undefined) {
+    deps.logger.warn('model.price_missing', {
+      model: completion.model,
+      deployment: completion.deployment,
+      jobId: message.jobId,
+      tenantId: message.tenantId,
+    });
+  }
   const usage: JobUsage = {
     promptTokens: completion.usage.promptTokens,
     completionTokens: completion.usage.completionTokens,
     cachedTokens: completion.usage.cachedTokens,
     totalTokens: completion.usage.promptTokens + completion.usage.completionTokens,
     // Rounded to 1e-10 USD so sums and equality checks are not at the mercy of binary fractions.
-    costUsd: Math.round(deps.costOf(completion.usage, completion.model, completion.deployment) * 1e10) / 1e10,
+    costUsd: cost === undefined ? 0 : Math.round(cost * 1e10) / 1e10,
+    ...(cost === undefined ? { costUnknown: true as const } : {}),
   };
   const verdict = await judge(deps, message);
   if (!verdict.ok) {
