@@ -10,7 +10,7 @@ import type { AppServices } from '../functions/app-services.js';
 import type { EmbeddedCosmos } from './cosmos/server.js';
 import type { DevHost } from './devhost/index.js';
 import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
-import type { ServiceBusEmulator } from './servicebus/index.js';
+import type { QueueDefinition, ServiceBusEmulator } from './servicebus/index.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { devApiKey } from './dev-key.js';
@@ -73,6 +73,11 @@ export interface LocalStackOptions {
   readonly port?: number;
   /** Service Bus emulator port; 0 for a free one. */
   readonly serviceBusPort?: number;
+  /**
+   * The emulator's queues instead of infra/definitions/queues.json: a chaos run shrinks lockDuration so
+   * handlers outlive their locks, and maxDeliveryCount so redeliveries reach the dead-letter sub-queue.
+   */
+  readonly serviceBusQueues?: readonly QueueDefinition[];
   readonly deployments?: readonly SimulatedDeployment[];
   readonly modelLatency?: { readonly timeToFirstTokenMs: number; readonly perTokenMs: number };
   /** Extra environment for the platform's config (e.g. JOB_MAX_ATTEMPTS for a test). */
@@ -173,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         cosmos: dataDir ? { dataFile: join(dataDir, 'cosmos.json') } : {},
         serviceBus: {
           port: options.serviceBusPort ?? 0,
+          ...(options.serviceBusQueues ? { queues: [...options.serviceBusQueues] } : {}),
           ...(dataDir ? { dataFile: join(dataDir, 'servicebus.json') } : {}),
         },
         model: {
