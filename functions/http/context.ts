@@ -11,7 +11,14 @@ import { decodeUtf8, readBodyWithLimit } from './body.js';
 import { checkHeaderLimits } from './headers.js';
 import { parseJsonSafely } from './safe-json.js';
 import { errorFields } from '../../shared/telemetry/logger.js';
-import { continueOrStartTrace, type TraceContext } from '../../shared/telemetry/trace-context.js';
+import type { TraceContext } from '../../shared/telemetry/trace-context.js';
+import {
+  SpanKind,
+  SpanStatusCode,
+  inSpan,
+  parentContext,
+  traceContextOf,
+} from '../../shared/telemetry/tracing.js';
 import type { AppServices } from '../app-services.js';
 import { getServices } from '../services.js';
 import { problemResponse } from './problem.js';
@@ -54,12 +61,41 @@ export function adminRoute(handler: Handler<AuthenticatedScope>): HttpHandler {
     });
 }
 
-async function run(
+/** One server span per request, parented on the caller's `traceparent`; the job's trace id is its trace. */
+function run(
   request: HttpRequest,
   context: InvocationContext,
   handler: Handler<RequestScope>,
 ): Promise<HttpResponseInit> {
-  const trace = continueOrStartTrace(request.headers.get('traceparent'));
+  const traceparent = request.headers.get('traceparent') ?? undefined;
+  const url = new URL(request.url);
+  return inSpan(
+    `${request.method} ${context.functionName}`,
+    {
+      kind: SpanKind.SERVER,
+      parent: parentContext(traceparent),
+      attributes: {
+        'http.request.method': request.method,
+        'url.path': url.pathname,
+        'url.scheme': url.protocol.replace(':', ''),
+      },
+    },
+    async (span) => {
+      const response = await respond(request, context, handler, traceContextOf(span, traceparent));
+      const status = response.status ?? 200;
+      span.setAttribute('http.response.status_code', status);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      return response;
+    },
+  );
+}
+
+async function respond(
+  request: HttpRequest,
+  context: InvocationContext,
+  handler: Handler<RequestScope>,
+  trace: TraceContext,
+): Promise<HttpResponseInit> {
   let services: AppServices | undefined;
   try {
     services = await getServices();

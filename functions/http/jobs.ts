@@ -6,6 +6,7 @@ import { ValidationError } from '../../shared/errors/index.js';
 import { JobIdSchema } from '../../shared/jobs/ids.js';
 import { JOB_STATUSES } from '../../shared/jobs/job.js';
 import { IdempotencyKeySchema, BatchSubmitSchema } from '../../shared/jobs/submission.js';
+import { recordJobAccepted } from '../../shared/telemetry/metrics.js';
 import { acceptJob } from '../../shared/pipeline/accept.js';
 import * as cancellation from '../../shared/pipeline/cancel.js';
 import * as reads from '../../shared/pipeline/reads.js';
@@ -49,6 +50,7 @@ export const submitJob = tenantRoute(async (scope) => {
     trace: scope.trace,
     ...admission,
   });
+  if (created) recordJobAccepted(scope.principal.tenantId, 'http');
   // 202 for a new job; a repeat answers 200 with the existing job (IETF Idempotency-Key draft).
   return json(created ? 202 : 200, toJobView(job), { location: jobLocation(scope, job.id) });
 });
@@ -76,6 +78,7 @@ export const submitJobBatch = tenantRoute(async (scope) => {
         trace: scope.trace,
         ...admission,
       });
+      if (created) recordJobAccepted(scope.principal.tenantId, 'http');
       results.push({ index, status: created ? 202 : 200, job: toJobView(job) });
     } catch (error) {
       const response = problemResponse(error, { traceId: scope.trace.traceId });

@@ -12,14 +12,20 @@ import { IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { parseJsonSafely } from '../http/safe-json.js';
 import { TenantIdSchema } from '../../shared/tenancy/tenant.js';
 import { acceptJob, rejectQueuedSubmission } from '../../shared/pipeline/accept.js';
-import { continueOrStartTrace } from '../../shared/telemetry/trace-context.js';
+import { recordJobAccepted } from '../../shared/telemetry/metrics.js';
+import { traceContextOf, type Span } from '../../shared/telemetry/tracing.js';
 import type { QueueMessage, QueueOutcome } from '../definitions.js';
 import { admitSubmission } from '../admission.js';
 import type { AppServices } from '../app-services.js';
 import { getServices } from '../services.js';
-import { deadLetter, traceparentOf } from './stage-trigger.js';
+import { deadLetter } from './stage-trigger.js';
+import { tracedMessage, traceparentOf } from './traced-message.js';
 
-export async function acceptQueue(message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> {
+export function acceptQueue(message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> {
+  return tracedMessage('intake', message, (_traceparent, span) => accept(message, span));
+}
+
+async function accept(message: QueueMessage, span: Span): Promise<QueueOutcome> {
   const services = await getServices();
   const tenantId = message.applicationProperties.tenantId;
   if (typeof tenantId !== 'string' || tenantId.length === 0) {
@@ -40,7 +46,8 @@ export async function acceptQueue(message: QueueMessage, _context: InvocationCon
       'idempotencyKey (or the message id) must be 1-255 printable ASCII characters.',
     );
   }
-  const trace = continueOrStartTrace(traceparentOf(message));
+  // The job's trace is this span's: its id goes back to the producer, its children are the next hops.
+  const trace = traceContextOf(span, traceparentOf(message));
   // Tied to a job (tenant + key name it): the job records the failure, the producer can see why.
   const fail = async (error: ValidationError): Promise<QueueOutcome> => {
     await rejectQueuedSubmission(services.stage, { tenantId, idempotencyKey: key.data, error, trace });
@@ -51,7 +58,7 @@ export async function acceptQueue(message: QueueMessage, _context: InvocationCon
     const admission = await admit(services, tenantId, body);
     if (admission.kind === 'refused') return deadLetter(admission.reason, admission.detail);
     if (admission.kind === 'failed') return fail(admission.error);
-    await acceptJob(services.accept, {
+    const { created } = await acceptJob(services.accept, {
       tenantId,
       idempotencyKey: key.data,
       body,
@@ -60,6 +67,7 @@ export async function acceptQueue(message: QueueMessage, _context: InvocationCon
       ...(admission.retentionSeconds !== undefined ? { retentionSeconds: admission.retentionSeconds } : {}),
       ...(admission.notBeforeMs !== undefined ? { notBeforeMs: admission.notBeforeMs } : {}),
     });
+    if (created) recordJobAccepted(tenantId, 'queue');
     return { settle: 'complete' };
   } catch (error) {
     if (error instanceof ValidationError) return fail(error);

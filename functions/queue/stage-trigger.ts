@@ -14,17 +14,13 @@ import { toFieldIssues } from '../../shared/pipeline/validation.js';
 import type { QueueFunctionDefinition, QueueMessage, QueueOutcome } from '../definitions.js';
 import type { AppServices } from '../app-services.js';
 import { getServices } from '../services.js';
+import { tracedMessage } from './traced-message.js';
 
 export interface StageInput<T> {
   readonly services: AppServices;
   readonly body: T;
   readonly message: QueueMessage;
   readonly traceparent?: string;
-}
-
-export function traceparentOf(message: QueueMessage): string | undefined {
-  const value = message.applicationProperties.traceparent ?? message.applicationProperties['Diagnostic-Id'];
-  return typeof value === 'string' ? value : undefined;
 }
 
 export function deadLetter(reason: string, description: string): QueueOutcome {
@@ -36,35 +32,43 @@ export function stageTrigger<T>(
   schema: z.ZodType<T>,
   run: (input: StageInput<T>) => Promise<void>,
 ): QueueFunctionDefinition['handler'] {
-  return async (message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> => {
-    const services = await getServices();
-    const log = services.logger.child({
-      stage,
-      messageId: message.messageId,
-      deliveryCount: message.deliveryCount,
-    });
-    const body = await checkOut(services.payloads, message.body);
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      const problem = toFieldIssues(parsed.error)
-        .slice(0, 5)
-        .map((issue) => `${issue.field}: ${issue.message}`)
-        .join('; ');
-      log.error('message.invalid', { problem });
-      // Our own stages wrote this message, so only a bug or a foreign sender gets here: keep it for a person.
-      return deadLetter('InvalidStageMessage', `The ${stage} message does not match its schema: ${problem}`);
+  return (message: QueueMessage, _context: InvocationContext): Promise<QueueOutcome> =>
+    tracedMessage(stage, message, (traceparent) => handle(stage, schema, run, message, traceparent));
+}
+
+async function handle<T>(
+  stage: StageName,
+  schema: z.ZodType<T>,
+  run: (input: StageInput<T>) => Promise<void>,
+  message: QueueMessage,
+  traceparent: string | undefined,
+): Promise<QueueOutcome> {
+  const services = await getServices();
+  const log = services.logger.child({
+    stage,
+    messageId: message.messageId,
+    deliveryCount: message.deliveryCount,
+  });
+  const body = await checkOut(services.payloads, message.body);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const problem = toFieldIssues(parsed.error)
+      .slice(0, 5)
+      .map((issue) => `${issue.field}: ${issue.message}`)
+      .join('; ');
+    log.error('message.invalid', { problem });
+    // Our own stages wrote this message, so only a bug or a foreign sender gets here: keep it for a person.
+    return deadLetter('InvalidStageMessage', `The ${stage} message does not match its schema: ${problem}`);
+  }
+  try {
+    await run({ services, body: parsed.data, message, ...(traceparent ? { traceparent } : {}) });
+    return { settle: 'complete' };
+  } catch (error) {
+    if (error instanceof PoisonMessageError) {
+      log.error('message.dead_lettered', { reason: error.deadLetterReason });
+      return deadLetter(error.deadLetterReason, error.detail);
     }
-    const traceparent = traceparentOf(message);
-    try {
-      await run({ services, body: parsed.data, message, ...(traceparent ? { traceparent } : {}) });
-      return { settle: 'complete' };
-    } catch (error) {
-      if (error instanceof PoisonMessageError) {
-        log.error('message.dead_lettered', { reason: error.deadLetterReason });
-        return deadLetter(error.deadLetterReason, error.detail);
-      }
-      log.warn('message.abandoned', errorFields(error));
-      throw error;
-    }
-  };
+    log.warn('message.abandoned', errorFields(error));
+    throw error;
+  }
 }

@@ -47,6 +47,7 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
   const credentials = new CredentialCheck(options);
   const timers = new PendingTimers();
   let startedAt = Date.now();
+  const traceparents: string[] = [];
 
   function handle(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
     const url = new URL(req.url ?? '/', 'http://simulator');
@@ -60,6 +61,11 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
       return send(res, badRequest('Missing required query parameter: api-version', 'api-version'));
     }
     if (!credentials.authorized(req)) return send(res, unauthorized());
+    const traceparent = req.headers.traceparent;
+    if (typeof traceparent === 'string') {
+      traceparents.push(traceparent);
+      if (traceparents.length > 1000) traceparents.shift();
+    }
 
     let body: ChatBody;
     try {
@@ -125,7 +131,12 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
       await server.close();
     },
     stats() {
-      return { startedAt, ...deployments.stats(), authorizations: [...credentials.seen] };
+      return {
+        startedAt,
+        ...deployments.stats(),
+        authorizations: [...credentials.seen],
+        traceparents: [...traceparents],
+      };
     },
     occupancy() {
       return deployments.occupancy(Date.now());
@@ -133,6 +144,7 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
     resetStats() {
       startedAt = Date.now();
       credentials.seen.length = 0;
+      traceparents.length = 0;
       deployments.resetStats();
     },
     setFaults(settings) {

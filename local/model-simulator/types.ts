@@ -69,6 +69,8 @@ export interface SimulatorStats {
   readonly totals: DeploymentStats;
   /** Bearer tokens and api keys seen, in order, so tests can observe which credential was used. */
   readonly authorizations: readonly string[];
+  /** The `traceparent` headers of the latest chat requests (at most 1,000), so tests can join traces. */
+  readonly traceparents: readonly string[];
 }
 
 export interface ModelSimulator {

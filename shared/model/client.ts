@@ -7,6 +7,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/index.js';
 import type { ChatRequest } from '../jobs/schema.js';
+import { observedCall, recordUnroutedCall } from './call-telemetry.js';
 import { sendCanaryIfDue } from './canary.js';
 import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.js';
 import { defaultModelCredential, entraTokenProvider } from './credentials.js';
@@ -181,8 +182,11 @@ export function createModelClient(
       const reservation = target.budget.reserve(cost, now);
       const ticket = target.breaker.onCallStart(quarantined);
       try {
-        const result = await target.endpoint.call(request, maxTokens, context.signal, () =>
-          target.budget.restamp(reservation, clock()),
+        const attempt = { settings: target.settings, earlierTries: tried.size - 1 };
+        const result = await observedCall(attempt, request, maxTokens, context, () =>
+          target.endpoint.call(request, maxTokens, context.signal, () =>
+            target.budget.restamp(reservation, clock()),
+          ),
         );
         target.breaker.onSuccess(ticket, clock());
         target.budget.onResponse(reservation, result.rateLimit, clock());
@@ -227,7 +231,10 @@ export function createModelClient(
         if (context.signal?.aborted) break;
       }
     }
-    throw giveUp(pool, cost, failures);
+    const error = giveUp(pool, cost, failures);
+    if (failures.length === 0 && error instanceof RetryAfterError)
+      recordUnroutedCall(request.model, error.reason);
+    throw error;
   }
 
   function giveUp(

@@ -11,6 +11,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
 import type { ChatRequest } from '../jobs/schema.js';
+import { activeTraceparent } from '../telemetry/tracing.js';
 import { createNodeHttpFetch } from './node-http-fetch.js';
 import type { ModelCompletion } from './port.js';
 import { parseRateLimit, type RateLimitSnapshot } from './rate-limit-headers.js';
@@ -96,7 +97,8 @@ export function createChatEndpoint(
             ...(signal ? { signal } : {}),
             timeout: options.timeoutMs,
             maxRetries: 0,
-            headers: { [CLIENT_REQUEST_ID]: requestId },
+            // W3C Trace Context, so the service's own logs (and a test's simulator) can join our trace.
+            headers: { [CLIENT_REQUEST_ID]: requestId, ...traceHeaders() },
           })
           .withResponse();
         return {
@@ -144,4 +146,9 @@ export function fromChatCompletion(data: ChatCompletion, deployment: string): Mo
     model: data.model,
     responseId: data.id,
   };
+}
+
+function traceHeaders(): Record<string, string> {
+  const traceparent = activeTraceparent();
+  return traceparent ? { traceparent } : {};
 }
