@@ -14,6 +14,7 @@ import type { AcceptDeps, InvokeDeps, PostprocessDeps, StageDeps } from '../shar
 import type { JobStore } from '../shared/jobs/job-store.js';
 import type { Logger } from '../shared/telemetry/logger.js';
 import type { SecurityServices } from '../shared/tenancy/security-services.js';
+import type { UsageRollupStore } from '../shared/tenancy/usage-rollup.js';
 import type { UsageReader } from '../shared/cosmos/usage-reader.js';
 import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
 
@@ -32,6 +33,8 @@ export interface AppServices {
   readonly authenticator: Authenticator;
   /** Per-tenant token and cost totals. */
   readonly usage: UsageReader;
+  /** Daily per-tenant rollups, kept after the jobs expire. */
+  readonly usageRollups: UsageRollupStore;
   /** Model aliases the router serves: a job asking for another is refused at submission. */
   modelAliases(): readonly string[];
   /** Dependencies of each use case, assembled once. */

@@ -21,6 +21,7 @@ import { CosmosJobStore } from '../shared/cosmos/job-store.js';
 import { CosmosPayloadStore } from '../shared/cosmos/payload-store.js';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
 import { CosmosUsageReader } from '../shared/cosmos/usage-reader.js';
+import { CosmosUsageRollups } from '../shared/cosmos/usage-rollups.js';
 import { HeavyWorkPool } from '../shared/work/heavy-work-pool.js';
 import { pooledPromptTokenCounter } from '../shared/work/pooled-prompt-tokens.js';
 import { pooledSchemaWork } from '../shared/work/pooled-schema-work.js';
@@ -101,6 +102,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     deadLetters: new ServiceBusDeadLetters(serviceBus),
     authenticator: createAuthenticator({ apiKeys, ...(entra ? { entra } : {}) }),
     usage: new CosmosUsageReader(database.container('jobs')),
+    usageRollups: new CosmosUsageRollups(database.container('tenants'), database.container('jobs')),
     modelAliases: () => model.aliases(),
     stage,
     invoke: { ...stage, model },

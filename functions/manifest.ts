@@ -73,6 +73,7 @@ export const functionManifest = [
   { kind: 'http', name: 'cancelJob', route: 'v1/jobs/{id}/cancel', methods: ['POST'], group: 'jobs' },
 
   { kind: 'http', name: 'getUsage', route: 'v1/usage', methods: ['GET'], group: 'usage' },
+  { kind: 'http', name: 'getDailyUsage', route: 'v1/usage/daily', methods: ['GET'], group: 'usage' },
 
   { kind: 'http', name: 'adminCreateTenant', route: 'v1/admin/tenants', methods: ['POST'], group: 'admin' },
   { kind: 'http', name: 'adminListTenants', route: 'v1/admin/tenants', methods: ['GET'], group: 'admin' },

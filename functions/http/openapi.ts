@@ -102,6 +102,29 @@ const OPERATIONS: Readonly<Record<string, OperationShape>> = {
     body: 'RotateWebhookSecret',
     response: { status: '200', description: 'The endpoint and its new secret' },
   },
+  getDailyUsage: {
+    summary:
+      "The caller's daily usage rollups (per model alias and terminal status) for the UTC days [since, until]; they outlive the jobs' retention.",
+    query: [
+      { name: 'since', schema: { type: 'string', format: 'date' } },
+      { name: 'until', schema: { type: 'string', format: 'date' } },
+    ],
+  },
+  adminListDeadLetters: {
+    summary:
+      "Peek at a queue's dead letters (admin), paged by sequence number: `from` is the previous page's `next`.",
+    query: [
+      { name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+      { name: 'from', schema: { type: 'string', pattern: '^\\d{1,20}$' } },
+    ],
+  },
+  adminRedriveDeadLetters: {
+    summary:
+      'Send the selected dead letters back to their queue (admin); dead letters of finished jobs are skipped.',
+  },
+  adminPurgeDeadLetters: {
+    summary: 'Remove the selected dead letters (admin); `confirm` must repeat the queue name.',
+  },
   getUsage: {
     summary:
       "The caller's token and cost totals for jobs finished in [since, until) (default: this UTC month).",

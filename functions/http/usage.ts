@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors/index.js';
 import { parseOrThrow } from '../../shared/pipeline/validation.js';
+import { dayOf } from '../../shared/tenancy/usage-rollup.js';
 import { json, tenantRoute } from './context.js';
 
 const MAX_RANGE_MS = 366 * 24 * 60 * 60 * 1000;
@@ -37,5 +38,41 @@ export const getUsage = tenantRoute(async (scope) => {
     since: since.toISOString(),
     until: until.toISOString(),
     ...totals,
+  });
+});
+
+export const DailyUsageQuerySchema = z.strictObject({
+  since: z.iso.date(),
+  until: z.iso.date().optional(),
+});
+
+/**
+ * `GET /api/v1/usage/daily?since=YYYY-MM-DD&until=YYYY-MM-DD`: the caller's daily rollups (per model
+ * alias and terminal status), which outlive the job documents' retention. A day is rolled up once it
+ * has ended (the `reconcile` timer); days without a rollup are absent.
+ */
+export const getDailyUsage = tenantRoute(async (scope) => {
+  const query = parseOrThrow(
+    DailyUsageQuerySchema,
+    Object.fromEntries(scope.request.query.entries()),
+    'The query',
+  );
+  const since = Date.parse(`${query.since}T00:00:00Z`);
+  const until = query.until ? Date.parse(`${query.until}T00:00:00Z`) : Date.now();
+  const days = Math.floor((until - since) / 86_400_000) + 1;
+  if (days < 1 || days > 366) {
+    throw new ValidationError('`until` must be on or after `since`, at most 366 days later.', [
+      { field: 'until', message: 'on or after since, within 366 days' },
+    ]);
+  }
+  const tenantId = scope.principal.tenantId;
+  const rollups = await Promise.all(
+    Array.from({ length: days }, (_, i) =>
+      scope.services.usageRollups.get(tenantId, dayOf(since + i * 86_400_000)),
+    ),
+  );
+  return json(200, {
+    tenantId,
+    days: rollups.filter((r) => r !== undefined).map(({ tenantId: _t, ...day }) => day),
   });
 });

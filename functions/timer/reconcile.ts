@@ -1,16 +1,20 @@
 /**
  * The `reconcile` timer (every minute): dead letters of the job stages tied back to their jobs, then
- * stalled jobs ended. Each run is bounded (a batch per queue, a batch of stalled jobs), so a backlog is
+ * stalled jobs ended, then (once a day per instance) yesterday's usage rolled up per tenant. Each run is bounded (a batch per queue, a batch of stalled jobs), so a backlog is
  * worked off over several runs instead of one long one; overlapping runs are safe (every ending is a
  * conditional write, every settlement a lock).
  */
 import type { InvocationContext } from '@azure/functions';
 import { recoverDeadLetters } from '../../shared/recovery/dead-letters.js';
 import { endStalledJobs } from '../../shared/recovery/stalled.js';
+import { dayOf, rollUpDay } from '../../shared/tenancy/usage-rollup.js';
 import { getServices } from '../services.js';
 
 /** How long past its deadline a queued job may still have a message in flight (a lock, a retry). */
 const STALLED_GRACE_MS = 15 * 60_000;
+
+/** The last day this instance rolled up: one check per tenant per day, not per run. */
+let rolledUp: string | undefined;
 
 export async function reconcile(_context: InvocationContext): Promise<void> {
   const services = await getServices();
@@ -20,6 +24,22 @@ export async function reconcile(_context: InvocationContext): Promise<void> {
     { maxRedrives: 1, batch: 100 },
   );
   const stalled = await endStalledJobs(deps, { graceMs: STALLED_GRACE_MS, batch: 100 });
-  const busy = deadLetters.redriven + deadLetters.ended + deadLetters.removed + deadLetters.kept + stalled;
-  services.logger[busy > 0 ? 'info' : 'debug']('reconcile.finished', { ...deadLetters, stalled });
+  // Yesterday's usage, once its jobs can no longer change it (a job finishing after midnight counts
+  // for today); a stalled job ended just now belongs to today's rollup.
+  const yesterday = dayOf(Date.now() - 86_400_000);
+  let rollups = 0;
+  if (rolledUp !== yesterday) {
+    rollups = await rollUpDay(
+      {
+        rollups: services.usageRollups,
+        tenantIds: async () => (await services.security.tenants.list()).map((t) => t.id),
+        clock: Date.now,
+      },
+      yesterday,
+    );
+    rolledUp = yesterday;
+  }
+  const busy =
+    deadLetters.redriven + deadLetters.ended + deadLetters.removed + deadLetters.kept + stalled + rollups;
+  services.logger[busy > 0 ? 'info' : 'debug']('reconcile.finished', { ...deadLetters, stalled, rollups });
 }

@@ -2,13 +2,14 @@
  * Nothing stuck: the whole local stack (dev host, Service Bus emulator, embedded Cosmos DB) with the
  * `reconcile` timer run on demand. A stage message that is dead-lettered ends its job `failed`; a
  * message that names no job stays for an operator, who lists, redrives and purges it in the emulator's
- * dead-letter sub-queue; a job past its deadline ends `stalled`.
+ * dead-letter sub-queue; a job past its deadline ends `stalled`; a day's usage is rolled up and served.
  */
 import { ServiceBusClient } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../shared/auth/principal.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
 import { listDeadLetters, purgeDeadLetters, redriveDeadLetters } from '../../shared/recovery/operator.js';
+import { dayOf, rollUpDay } from '../../shared/tenancy/usage-rollup.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 
@@ -130,5 +131,49 @@ describe('dead-letter tooling against the emulator', () => {
       await purgeDeadLetters(admin, 'intake', { confirm: 'intake', selector: { all: true } }, operator()),
     ).toMatchObject({ purged: 1 });
     expect((await listDeadLetters(admin, 'intake', { limit: 10 }, operator())).deadLetters).toEqual([]);
+  });
+});
+
+describe('daily usage rollups', () => {
+  it('roll a finished job into the day, served by GET /api/v1/usage/daily, equal to the live totals', async () => {
+    const submitted = await fetch(`${stack.apiUrl}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'api-key': stack.apiKey, 'content-type': 'application/json', 'idempotency-key': 'rollup-1' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 8,
+      }),
+    });
+    expect(submitted.status).toBe(202);
+    const { id } = (await submitted.json()) as { id: string };
+    await eventually(
+      async () => (await stack.services.jobs.get(stack.tenantId, id))?.job.status,
+      (status) => status === 'succeeded',
+    );
+    const today = dayOf(Date.now());
+    // Rolled up as the timer would once today has ended.
+    await rollUpDay(
+      {
+        rollups: stack.services.usageRollups,
+        tenantIds: () => Promise.resolve([stack.tenantId]),
+        clock: () => Date.now() + 2 * 86_400_000,
+      },
+      today,
+    );
+    const daily = (await (
+      await fetch(`${stack.apiUrl}/v1/usage/daily?since=${today}`, { headers: { 'api-key': stack.apiKey } })
+    ).json()) as {
+      days: Array<{ day: string; rows: Array<{ model: string; status: string; totalTokens: number }> }>;
+    };
+    const live = (await (
+      await fetch(`${stack.apiUrl}/v1/usage?since=${today}T00:00:00Z`, {
+        headers: { 'api-key': stack.apiKey },
+      })
+    ).json()) as { totalTokens: number };
+    expect(daily.days.map((d) => d.day)).toEqual([today]);
+    const rows = daily.days[0]!.rows;
+    expect(rows.find((r) => r.model === 'gpt-4o-mini' && r.status === 'succeeded')).toBeDefined();
+    expect(rows.reduce((sum, r) => sum + r.totalTokens, 0)).toBe(live.totalTokens);
   });
 });

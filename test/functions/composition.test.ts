@@ -10,6 +10,7 @@ import { composeServices } from '../../functions/composition.js';
 import { parseConfig } from '../../shared/config/index.js';
 import { createMemoryLogger } from '../fakes/memory-logger.js';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters.js';
+import { MemoryUsageRollups } from '../fakes/memory-usage-rollups.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
 
 function core() {
@@ -41,6 +42,7 @@ function core() {
     credential: () => {
       throw new Error('no Azure credential in this test');
     },
+    usageRollups: new MemoryUsageRollups(),
     deadLetters: new MemoryDeadLetters(),
     authenticator: {} as CoreServices['authenticator'],
     usage: {} as CoreServices['usage'],

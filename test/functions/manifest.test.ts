@@ -78,15 +78,15 @@ describe('the function manifest', () => {
   it('types group modules: a missing, extra or misnamed handler does not compile (checked by tsc)', () => {
     const handler: HttpFunctionDefinition['handler'] = () => ({ status: 204 });
     const exact = { usage: handler } as const;
-    // @ts-expect-error -- the usage group's function is getUsage, not usage.
+    // @ts-expect-error -- the usage group's functions are getUsage and getDailyUsage, not usage.
     const misnamed = { usage: handler } satisfies GroupHandlers<'usage'>;
     // @ts-expect-error -- health is not an admin function, and the admin functions are missing.
     const extra = { health: handler } satisfies GroupHandlers<'admin'>;
-    const right = { getUsage: handler } satisfies GroupHandlers<'usage'>;
+    const right = { getUsage: handler, getDailyUsage: handler } satisfies GroupHandlers<'usage'>;
     expect([misnamed, extra, right].map((value) => Object.keys(value))).toEqual([
       Object.keys(exact),
       ['health'],
-      ['getUsage'],
+      ['getUsage', 'getDailyUsage'],
     ]);
   });
 });

@@ -52,6 +52,7 @@ const PLANS: Record<HttpEntry['name'], Plan> = {
   getJob: { prefer: 'tenant', runs: 400 },
   cancelJob: { prefer: 'tenant', runs: 300 },
   getUsage: { prefer: 'tenant', runs: 300 },
+  getDailyUsage: { prefer: 'tenant', runs: 200 },
   adminCreateTenant: { prefer: 'admin', body: () => bodies.tenantCreateBody, runs: 300 },
   adminListTenants: { prefer: 'admin', runs: 120 },
   adminGetTenant: { prefer: 'admin', runs: 240 },

@@ -27,6 +27,7 @@ import type { HttpFunctionDefinition } from '../../functions/definitions.js';
 import { ensureCosmosResources, startEmbeddedCosmos, type EmbeddedCosmos } from '../../local/cosmos/index.js';
 import { startDevHost, type DevHost } from '../../local/devhost/index.js';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters.js';
+import { MemoryUsageRollups } from '../fakes/memory-usage-rollups.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
 import {
   ADMIN_APP,
@@ -134,6 +135,7 @@ export async function startHarness(
     credential: () => {
       throw new Error('no Azure credential in this test');
     },
+    usageRollups: new MemoryUsageRollups(),
     deadLetters: new MemoryDeadLetters(),
     authenticator: createAuthenticator({ apiKeys, entra }),
     usage: new CosmosUsageReader(database.container('jobs')),
