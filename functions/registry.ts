@@ -106,46 +106,43 @@ export function createHandlerLoader<G extends string>(groups: GroupLoaders<G>): 
     return { loaded, failed };
   }
 
+  /**
+   * The handler that loads the implementation on its first call; after that the implementation is called
+   * directly: no import, no extra await.
+   */
+  function lazyHandler<H extends AnyHandler>(entry: { readonly name: string; readonly group: G }): H {
+    let handler: ((...args: unknown[]) => unknown) | undefined;
+    const call = async (...args: unknown[]): Promise<unknown> => {
+      handler ??= (await resolve(entry)) as (...args: unknown[]) => unknown;
+      return handler(...args);
+    };
+    return call as H;
+  }
+
   function define(entry: FunctionManifestEntry<G>): FunctionDefinition {
     switch (entry.kind) {
-      case 'http': {
-        // After the first call the implementation is called directly: no import, no extra await.
-        let handler: HttpFunctionDefinition['handler'] | undefined;
+      case 'http':
         return {
           kind: 'http',
           name: entry.name,
           route: entry.route,
           methods: entry.methods,
-          handler: async (request, context) => {
-            handler ??= (await resolve(entry)) as HttpFunctionDefinition['handler'];
-            return handler(request, context);
-          },
+          handler: lazyHandler<HttpFunctionDefinition['handler']>(entry),
         };
-      }
-      case 'serviceBusQueue': {
-        let handler: QueueFunctionDefinition['handler'] | undefined;
+      case 'serviceBusQueue':
         return {
           kind: 'serviceBusQueue',
           name: entry.name,
           queueName: entry.queueName,
-          handler: async (message, context) => {
-            handler ??= (await resolve(entry)) as QueueFunctionDefinition['handler'];
-            return handler(message, context);
-          },
+          handler: lazyHandler<QueueFunctionDefinition['handler']>(entry),
         };
-      }
-      case 'timer': {
-        let handler: TimerFunctionDefinition['handler'] | undefined;
+      case 'timer':
         return {
           kind: 'timer',
           name: entry.name,
           schedule: entry.schedule,
-          handler: async (context) => {
-            handler ??= (await resolve(entry)) as TimerFunctionDefinition['handler'];
-            return handler(context);
-          },
+          handler: lazyHandler<TimerFunctionDefinition['handler']>(entry),
         };
-      }
     }
   }
 

@@ -20,6 +20,19 @@ export interface UsageReader {
 
 type AggregateRow = Partial<Record<keyof UsageTotals, number>>;
 
+/** The tenant's jobs that finished in [@since, @until): the filter the usage queries share. */
+export const FINISHED_BETWEEN =
+  'c.tenantId = @tenantId AND c.completedAt >= @since AND c.completedAt < @until';
+
+export function finishedBetweenParameters(tenantId: string, since: Date, until: Date) {
+  return [
+    { name: '@tenantId', value: tenantId },
+    // ISO 8601 in UTC: string order is time order.
+    { name: '@since', value: since.toISOString() },
+    { name: '@until', value: until.toISOString() },
+  ];
+}
+
 export class CosmosUsageReader implements UsageReader {
   constructor(private readonly jobs: Container) {}
 
@@ -30,14 +43,8 @@ export class CosmosUsageReader implements UsageReader {
           query: `SELECT COUNT(1) AS jobs, SUM(c.usage.promptTokens) AS promptTokens,
                     SUM(c.usage.completionTokens) AS completionTokens, SUM(c.usage.cachedTokens) AS cachedTokens,
                     SUM(c.usage.totalTokens) AS totalTokens, SUM(c.usage.costUsd) AS costUsd
-                  FROM c WHERE c.tenantId = @tenantId AND c.completedAt >= @since AND c.completedAt < @until
-                    AND IS_NUMBER(c.usage.totalTokens)`,
-          parameters: [
-            { name: '@tenantId', value: tenantId },
-            // ISO 8601 in UTC: string order is time order.
-            { name: '@since', value: since.toISOString() },
-            { name: '@until', value: until.toISOString() },
-          ],
+                  FROM c WHERE ${FINISHED_BETWEEN} AND IS_NUMBER(c.usage.totalTokens)`,
+          parameters: finishedBetweenParameters(tenantId, since, until),
         },
         { partitionKey: tenantId },
       )

@@ -12,6 +12,7 @@ import {
   type UsageRollupStore,
 } from '../tenancy/usage-rollup.js';
 import { statusCodeOf } from './items.js';
+import { FINISHED_BETWEEN, finishedBetweenParameters } from './usage-reader.js';
 
 const TYPE = 'usageRollup';
 
@@ -45,13 +46,8 @@ export class CosmosUsageRollups implements UsageRollupStore {
     const { resources } = await this.jobs.items
       .query<FinishedJob & { status: TerminalStatus }>(
         {
-          query: `SELECT c.request.model AS model, c.status, c.usage FROM c
-                  WHERE c.tenantId = @tenantId AND c.completedAt >= @since AND c.completedAt < @until`,
-          parameters: [
-            { name: '@tenantId', value: tenantId },
-            { name: '@since', value: since.toISOString() },
-            { name: '@until', value: until.toISOString() },
-          ],
+          query: `SELECT c.request.model AS model, c.status, c.usage FROM c WHERE ${FINISHED_BETWEEN}`,
+          parameters: finishedBetweenParameters(tenantId, since, until),
         },
         { partitionKey: tenantId },
       )
