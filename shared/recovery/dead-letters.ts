@@ -4,13 +4,16 @@
  * - its job is gone or already finished: nothing is waiting on it, it is removed;
  * - the reason is transient (lock lost too often, expiry) and it was not redriven yet: it is sent back
  *   once (a new message id; the stage's own attempt budget and deadline still apply);
+ * - a `persist` message carries the job's outcome: it is written here, in process (a result is kept);
  * - otherwise the job ends `failed` with code `dead_lettered`, the reason and the description;
  * - a message that names no job is kept (deferred) for an operator (docs/operations.md).
  */
 import type { JobError } from '../jobs/job.js';
 import type { DeadLetter, DeadLetterQueues } from '../messaging/dead-letters.js';
 import type { QueueName } from '../messaging/publisher.js';
+import { PersistMessageSchema } from '../messaging/stage-messages.js';
 import type { StageDeps } from '../pipeline/deps.js';
+import { persistOutcome } from '../pipeline/persist.js';
 import { endQueuedJob } from './end-job.js';
 
 /** The queues whose messages belong to a job that is still `queued`. */
@@ -40,31 +43,45 @@ export async function recoverDeadLetters(
   let ended = 0;
   const totals = { redrive: 0, remove: 0, keep: 0 };
   for (const queue of JOB_STAGE_QUEUES) {
-    const counts = await deps.deadLetters.settle(queue, { limit: settings.batch }, async (deadLetter) => {
-      if (!deadLetter.jobId || !deadLetter.tenantId) {
-        deps.logger.warn('dead_letter.kept', {
-          queue,
-          messageId: deadLetter.messageId,
-          reason: deadLetter.reason,
-        });
-        return 'keep';
-      }
-      const stored = await deps.jobs.get(deadLetter.tenantId, deadLetter.jobId);
-      if (!stored || stored.job.status !== 'queued') return 'remove';
-      const log = deps.logger.child({ queue, jobId: deadLetter.jobId, tenantId: deadLetter.tenantId });
-      if (isTransient(deadLetter) && deadLetter.redriveCount < settings.maxRedrives) {
-        log.warn('dead_letter.redriven', {
-          reason: deadLetter.reason,
-          redriveCount: deadLetter.redriveCount + 1,
-        });
-        return 'redrive';
-      }
-      if ((await endQueuedJob(deps, stored, errorOf(deadLetter))) === 'ended') {
-        ended += 1;
-        log.error('dead_letter.job_failed', { reason: deadLetter.reason });
-      }
-      return 'remove';
-    });
+    const counts = await deps.deadLetters.settle(
+      queue,
+      { limit: settings.batch },
+      async (deadLetter, body) => {
+        if (!deadLetter.jobId || !deadLetter.tenantId) {
+          deps.logger.warn('dead_letter.kept', {
+            queue,
+            messageId: deadLetter.messageId,
+            reason: deadLetter.reason,
+          });
+          return 'keep';
+        }
+        const stored = await deps.jobs.get(deadLetter.tenantId, deadLetter.jobId);
+        if (!stored || stored.job.status !== 'queued') return 'remove';
+        const log = deps.logger.child({ queue, jobId: deadLetter.jobId, tenantId: deadLetter.tenantId });
+        if (isTransient(deadLetter) && deadLetter.redriveCount < settings.maxRedrives) {
+          log.warn('dead_letter.redriven', {
+            reason: deadLetter.reason,
+            redriveCount: deadLetter.redriveCount + 1,
+          });
+          return 'redrive';
+        }
+        // A persist message carries the job's outcome: write it here rather than lose a finished result.
+        const persist = queue === 'persist' ? PersistMessageSchema.safeParse(body) : undefined;
+        if (persist?.success && persist.data.jobId === deadLetter.jobId) {
+          await persistOutcome(deps, persist.data);
+          log.warn('dead_letter.outcome_persisted', {
+            reason: deadLetter.reason,
+            status: persist.data.outcome.status,
+          });
+          return 'remove';
+        }
+        if ((await endQueuedJob(deps, stored, errorOf(deadLetter))) === 'ended') {
+          ended += 1;
+          log.error('dead_letter.job_failed', { reason: deadLetter.reason });
+        }
+        return 'remove';
+      },
+    );
     totals.redrive += counts.redrive;
     totals.remove += counts.remove;
     totals.keep += counts.keep;

@@ -4,10 +4,14 @@
  * the job's event is sent as for any failure.
  */
 import { describe, expect, test } from 'vitest';
+import type { PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
 import { acceptJob } from '../../../shared/pipeline/accept.js';
+import { invokeModel } from '../../../shared/pipeline/invoke.js';
+import { postprocessCompletion } from '../../../shared/pipeline/postprocess.js';
 import { recoverDeadLetters } from '../../../shared/recovery/dead-letters.js';
 import { endStalledJobs } from '../../../shared/recovery/stalled.js';
 import { newTrace } from '../../../shared/telemetry/trace-context.js';
+import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
 import { MemoryDeadLetters } from '../../fakes/memory-dead-letters.js';
 import { fakeStage, type FakeStage } from '../../fakes/stage-deps.js';
 
@@ -131,5 +135,38 @@ describe('endStalledJobs', () => {
     expect((await deps.jobs.get('team-a', recent.id))?.job.status).toBe('queued');
     // Nothing left to do: a second run ends nothing.
     expect(await endStalledJobs(deps, { graceMs: 10 * 60_000, batch: 10 })).toBe(0);
+  });
+});
+
+describe('a dead-lettered persist message', () => {
+  test('writes its own outcome instead of failing the job', async () => {
+    const deps = fakeStage({
+      complete: () =>
+        Promise.resolve({
+          content: 'done',
+          refusal: null,
+          finishReason: 'stop',
+          usage: { promptTokens: 3, completionTokens: 1, cachedTokens: 0 },
+          deployment: 'd1',
+          model: 'gpt-4o-mini',
+          responseId: 'r1',
+        }),
+    });
+    const invoke = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, invoke);
+    await postprocessCompletion(deps, deps.publisher.on('postprocess')[0]!.body as PostprocessMessage);
+    const persist = deps.publisher.on('persist')[0]!;
+    const deadLetters = new MemoryDeadLetters();
+    deadLetters.add(
+      'persist',
+      { messageId: persist.messageId, jobId: invoke.jobId, tenantId: 't1', reason: 'JobWriteFailed' },
+      persist.body,
+    );
+    expect(await recoverDeadLetters({ ...deps, deadLetters }, settings)).toMatchObject({
+      ended: 0,
+      removed: 1,
+    });
+    const stored = await deps.jobs.get('t1', invoke.jobId);
+    expect(stored?.job).toMatchObject({ status: 'succeeded', result: { content: 'done' } });
   });
 });
