@@ -41,6 +41,50 @@ for (const definition of functionDefinitions) {
 }
 
 /**
+ * Application Insights through OpenTelemetry, when the app has a connection string (Azure sets it; the
+ * local stack does not). The host asks for the worker's capabilities as soon as this import returns, so
+ * the one that says the worker sends its own telemetry is set now; the SDK itself (over a second to
+ * import) loads in the background like the handlers, and invocations before it is up go untraced.
+ * Read directly: shared/config would load zod into every cold start.
+ */
+// eslint-disable-next-line no-restricted-properties -- see above
+const { APPLICATIONINSIGHTS_CONNECTION_STRING, APPLICATIONINSIGHTS_AUTHENTICATION_STRING } = process.env;
+export const telemetryStarted: Promise<boolean> = APPLICATIONINSIGHTS_CONNECTION_STRING
+  ? startTelemetry(APPLICATIONINSIGHTS_CONNECTION_STRING, APPLICATIONINSIGHTS_AUTHENTICATION_STRING)
+  : Promise.resolve(false);
+
+function startTelemetry(
+  connectionString: string,
+  authenticationString: string | undefined,
+): Promise<boolean> {
+  app.setup({ capabilities: { WorkerOpenTelemetryEnabled: true } });
+  return new Promise((resolve) => {
+    setImmediate(() => {
+      import('./azure-monitor.js')
+        .then(({ startAzureMonitor }) =>
+          startAzureMonitor({
+            connectionString,
+            ...(authenticationString ? { authenticationString } : {}),
+          }),
+        )
+        .then(
+          () => resolve(true),
+          (error: unknown) => {
+            // Telemetry must never keep the app from serving: log and run without it.
+            console.error(
+              JSON.stringify({
+                event: 'telemetry.start_failed',
+                error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+              }),
+            );
+            resolve(false);
+          },
+        );
+    });
+  });
+}
+
+/**
  * Graceful shutdown (scale-in, deployment, restart): the host runs this hook before it stops the worker,
  * so Service Bus links, the Cosmos client, the model client and the worker pool close cleanly, as the dev
  * host closes them on Ctrl-C. functions/services.ts is imported here, not at the top: the entry's own
