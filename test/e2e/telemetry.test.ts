@@ -104,6 +104,12 @@ describe('one job, one trace', () => {
     expect(one('POST').kind).toBe(SpanKind.CLIENT);
   });
 
+  it("has the Service Bus SDK's own send span under each of our sends", () => {
+    const sdkSends = spans.filter((span) => span.name === 'ServiceBusSender.send');
+    const ours = spans.filter((span) => span.name.startsWith('send '));
+    expect(sdkSends.map(parentOf).sort()).toEqual(ours.map(idOf).sort());
+  });
+
   it('chains them: each stage under the send that handed it the message, each send under its stage', () => {
     const server = one('POST submitJob');
     expect(parentOf(one('send invoke'))).toBe(idOf(server));

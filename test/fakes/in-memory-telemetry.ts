@@ -3,6 +3,8 @@
  * file in its own worker): spans finished so far, metrics collected on demand, and the async context
  * manager that makes a stage's span the parent of what it calls.
  */
+import { useInstrumenter } from '@azure/core-tracing';
+import { createOpenTelemetryInstrumenter } from '@azure/opentelemetry-instrumentation-azure-sdk';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context, metrics, trace } from '@opentelemetry/api';
 import {
@@ -56,6 +58,8 @@ export function installInMemoryTelemetry(): InMemoryTelemetry {
   context.setGlobalContextManager(contextManager);
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
+  // The Azure SDKs' own spans (Cosmos DB, Service Bus), as functions/azure-monitor.ts wires them in Azure.
+  useInstrumenter(createOpenTelemetryInstrumenter());
   return {
     spans: () => exporter.getFinishedSpans(),
     async metric(name) {
