@@ -15,6 +15,7 @@ import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } f
 import { problemResponse } from './problem.js';
 import { admitSubmission, admittedOrThrow } from '../admission.js';
 import { toJobView } from './job-view.js';
+import { recordJobFinished } from '../../shared/telemetry/metrics.js';
 
 function jobLocation(scope: AuthenticatedScope, jobId: string): string {
   return new URL(
@@ -122,5 +123,7 @@ export const cancelJob = tenantRoute(async (scope) => {
     jobId,
     scope.trace,
   );
+  // Reached only when this call moved the job to cancelled (a finished job is a 409).
+  recordJobFinished(scope.principal.tenantId, 'cancelled');
   return json(200, toJobView(job));
 });

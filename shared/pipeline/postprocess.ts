@@ -9,6 +9,7 @@ import type { PostprocessDeps } from './deps.js';
 import { failJob } from './fail.js';
 import { inlineSchemaWork } from '../schemas/schema-work.js';
 import { jobRefOf, persistMessage } from './outbound.js';
+import { recordUnpriced } from '../telemetry/metrics.js';
 
 type Verdict =
   | { readonly ok: true; readonly parsed?: unknown }
@@ -23,6 +24,7 @@ export async function postprocessCompletion(
   const { completion } = message;
   const cost = deps.costOf(completion.usage, completion.model, completion.deployment);
   if (cost === undefined) {
+    recordUnpriced(message.tenantId, completion.model);
     deps.logger.warn('model.price_missing', {
       model: completion.model,
       deployment: completion.deployment,

@@ -14,6 +14,7 @@ import type { QueueName } from '../messaging/publisher.js';
 import { PersistMessageSchema } from '../messaging/stage-messages.js';
 import type { StageDeps } from '../pipeline/deps.js';
 import { persistOutcome } from '../pipeline/persist.js';
+import { recordJobFinished } from '../telemetry/metrics.js';
 import { endQueuedJob } from './end-job.js';
 
 /** The queues whose messages belong to a job that is still `queued`. */
@@ -68,7 +69,9 @@ export async function recoverDeadLetters(
         // A persist message carries the job's outcome: write it here rather than lose a finished result.
         const persist = queue === 'persist' ? PersistMessageSchema.safeParse(body) : undefined;
         if (persist?.success && persist.data.jobId === deadLetter.jobId) {
-          await persistOutcome(deps, persist.data);
+          if ((await persistOutcome(deps, persist.data)) === 'written') {
+            recordJobFinished(persist.data.tenantId, persist.data.outcome.status);
+          }
           log.warn('dead_letter.outcome_persisted', {
             reason: deadLetter.reason,
             status: persist.data.outcome.status,

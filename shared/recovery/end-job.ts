@@ -7,6 +7,7 @@
 import type { JobError, StoredJob } from '../jobs/job.js';
 import type { StageDeps } from '../pipeline/deps.js';
 import { persistOutcome } from '../pipeline/persist.js';
+import { recordJobFinished } from '../telemetry/metrics.js';
 
 export type EndResult = 'ended' | 'not-queued';
 
@@ -27,5 +28,7 @@ export async function endQueuedJob(deps: StageDeps, stored: StoredJob, error: Jo
     attempts: job.attempts ?? 0,
     outcome: { status: 'failed', error },
   });
-  return outcome === 'written' ? 'ended' : 'not-queued';
+  if (outcome !== 'written') return 'not-queued';
+  recordJobFinished(job.tenantId, 'failed');
+  return 'ended';
 }

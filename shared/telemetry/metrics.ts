@@ -19,6 +19,7 @@ export const METRIC_NAMES = {
   modelCalls: 'pipeline.model.calls',
   webhookAttempts: 'pipeline.webhook.attempts',
   deadLettered: 'pipeline.messages.dead_lettered',
+  unpriced: 'pipeline.model.unpriced',
 } as const;
 
 /** Outcomes of one try at a deployment, or of a call that no deployment could take (`paced`). */
@@ -34,6 +35,7 @@ interface Instruments {
   readonly modelCalls: Counter;
   readonly webhookAttempts: Counter;
   readonly deadLettered: Counter;
+  readonly unpriced: Counter;
 }
 
 // Seconds, as the OpenTelemetry conventions ask for durations; buckets from a few ms to a day of backoff.
@@ -78,6 +80,10 @@ function create(provider: MeterProvider): Instruments {
       description: 'Messages sent to a dead-letter sub-queue, by queue and DeadLetterReason',
       unit: '{message}',
     }),
+    unpriced: meter.createCounter(METRIC_NAMES.unpriced, {
+      description: 'Completions of a model with no configured price: their cost is unknown, not 0',
+      unit: '{completion}',
+    }),
   };
 }
 
@@ -108,6 +114,10 @@ export function recordJobFinished(
     costCounter.add(cost.usd, { 'tenant.id': tenantId, 'gen_ai.response.model': cost.model });
   }
 }
+
+/** A warning signal: a model answered that the price table does not know. */
+export const recordUnpriced = (tenantId: string, model: string): void =>
+  instruments().unpriced.add(1, { 'tenant.id': tenantId, 'gen_ai.response.model': model });
 
 export const recordStageDuration = (stage: string, outcome: string, seconds: number): void =>
   instruments().stageDuration.record(seconds, { 'pipeline.stage': stage, 'pipeline.outcome': outcome });
