@@ -5,7 +5,12 @@ import { defineConfig } from 'vitest/config';
  * prompts): on two cores they measure the box when other test files run beside them, so they run after
  * the others, one file at a time.
  */
-const ALONE = ['test/security/fuzz-routes.test.ts', 'test/e2e/heavy-input.test.ts'];
+const ALONE = [
+  'test/security/fuzz-routes.test.ts',
+  'test/e2e/heavy-input.test.ts',
+  // Its 2-minute budget and its timeouts (locks, model and webhook) assume the box to itself.
+  'test/chaos/chaos.test.ts',
+];
 
 export default defineConfig({
   test: {
