@@ -161,7 +161,11 @@ export function checkOneTerminalState(
  * on to postprocess), so a job charged twice paid twice for one attempt; and every charge must be on
  * the job's recorded usage, or usage totals under-report what the tenant was billed.
  */
-export function checkModelCharges(jobs: readonly JobRecord[], calls: readonly ModelCall[]): CheckResult {
+export function checkModelCharges(
+  jobs: readonly JobRecord[],
+  calls: readonly ModelCall[],
+  startedAt: number,
+): CheckResult {
   const perJob = new Map<string, ModelCall[]>();
   for (const call of calls) {
     if (!call.jobKey) continue;
@@ -194,7 +198,7 @@ export function checkModelCharges(jobs: readonly JobRecord[], calls: readonly Mo
       doubleCharged += 1;
       evidence.push(
         `${job.id}: ${charges.length} completions charged (attempts ${job.final?.attempts ?? '?'}, ` +
-          `status ${job.final?.status ?? '?'}, calls ${jobCalls.map((c) => c.outcome).join(',')})`,
+          `status ${job.final?.status ?? '?'}, calls ${jobCalls.map((c) => `${c.outcome}@${((c.at - startedAt) / 1000).toFixed(1)}s`).join(', ')})`,
       );
     }
     if (tokens !== recorded) {

@@ -11,6 +11,8 @@ export interface ModelCall {
   readonly jobKey: string | undefined;
   /** HTTP status, or how the call ended without one. */
   readonly outcome: number | 'reset' | 'aborted';
+  /** When the call ended (epoch ms). */
+  readonly at: number;
   /** Set when a completion came back (the call is charged). */
   readonly usage?: { readonly promptTokens: number; readonly completionTokens: number };
 }
@@ -36,10 +38,10 @@ export async function startModelRecorder(): Promise<ModelRecorder> {
       const body = Buffer.concat(chunks);
       const jobKey = JOB_TAG.exec(body.toString('utf8'))?.[1];
       let recorded = false;
-      const record = (call: ModelCall) => {
+      const record = (call: Omit<ModelCall, 'at'>) => {
         if (recorded) return;
         recorded = true;
-        calls.push(call);
+        calls.push({ ...call, at: Date.now() });
       };
       if (!target) {
         res.writeHead(503).end();

@@ -240,6 +240,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await killable?.kill();
     killable = undefined;
     count('host instances killed');
+    options.log(`host instance 2 killed at ${(elapsed() / 1000).toFixed(1)} s`);
     await sleep(3_000);
     killable = await startKillableHost(3, stack.env);
     count('host instances restarted');
@@ -247,6 +248,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
   // ── submissions, cancels and polling ────────────────────────────────────────────────────────────
   const pending: Promise<void>[] = [];
+  let slowestSubmitMs = 0;
   const submitOne = async (job: JobRecord) => {
     if (job.plan.via === 'intake') {
       await intake.sendMessages({
@@ -258,6 +260,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       job.accepted = true;
     } else {
       // A client retries a 5xx with the same idempotency key, as the API asks.
+      const sentAt = Date.now();
       for (let attempt = 0; attempt < 5 && !job.accepted; attempt += 1) {
         const response = await api('/v1/jobs', {
           method: 'POST',
@@ -269,6 +272,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         if (response && (response.status === 202 || response.status === 200)) job.accepted = true;
         else await sleep(500);
       }
+      slowestSubmitMs = Math.max(slowestSubmitMs, Date.now() - sentAt);
     }
     if (job.accepted && job.plan.cancelAfterMs !== undefined) {
       await sleep(job.plan.cancelAfterMs);
@@ -326,7 +330,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
   await Promise.all(pending);
   const lastSubmission = elapsed();
-  options.log(`all submitted at ${Math.round(lastSubmission / 1000)} s`);
+  options.log(
+    `all submitted at ${Math.round(lastSubmission / 1000)} s; slowest HTTP submission ${slowestSubmitMs} ms`,
+  );
   // Faults keep coming a little longer, then stop so the bound can be met.
   await sleep(3_000);
   chaosOn = false;
@@ -365,6 +371,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   count('jobs with a fault marker', plans.filter((plan) => plan.marker).length);
   count('jobs slower than the lock', plans.filter((plan) => plan.slow).length);
 
+  options.log(`read back at ${(elapsed() / 1000).toFixed(1)} s`);
   const checks = [
     checkTerminal(jobs, options.settleBoundMs),
     checkNoneLost(
@@ -373,7 +380,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       deadLetters.filter((letter) => letter.queue === 'intake'),
     ),
     checkOneTerminalState(jobs, receiver.received),
-    checkModelCharges(jobs, recorder.calls),
+    checkModelCharges(jobs, recorder.calls, started),
     checkWebhookIds(receiver.received),
     checkUsage(jobs, usage),
     checkDeadLetters(deadLetters, jobs),
@@ -383,6 +390,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   await killable?.kill();
   await stack.close();
   await Promise.all([proxy.close(), recorder.close(), receiver.close()]);
+  options.log(`closed at ${(elapsed() / 1000).toFixed(1)} s`);
   return {
     seed: options.seed,
     jobs: options.jobs,
