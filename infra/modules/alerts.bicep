@@ -33,7 +33,7 @@ param jobWaitMinutes int = 30
 
 var actions = empty(actionGroupId) ? [] : [{ actionGroupId: actionGroupId }]
 var logActions = empty(actionGroupId) ? {} : { actionGroups: [actionGroupId] }
-var events = loadTextContent('../workbooks/events.kql')
+var metrics = loadTextContent('../workbooks/metrics.kql')
 
 resource deadLetters 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: '${namePrefix}-dead-letters'
@@ -166,7 +166,7 @@ resource modelThrottling 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     criteria: {
       allOf: [
         {
-          query: '${events}\n${loadTextContent('../workbooks/model-throttling.kql')}'
+          query: '${metrics}\n${loadTextContent('../workbooks/model-throttling.kql')}'
           timeAggregation: 'Maximum'
           metricMeasureColumn: 'throttledPercent'
           operator: 'GreaterThan'
@@ -200,7 +200,7 @@ resource stuckJobs 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     criteria: {
       allOf: [
         {
-          query: '${events}\n${replace(loadTextContent('../workbooks/stuck-jobs.kql'), '{waitMinutes}', string(jobWaitMinutes))}'
+          query: '${metrics}\n${replace(loadTextContent('../workbooks/stuck-jobs.kql'), '{waitMinutes}', string(jobWaitMinutes))}'
           timeAggregation: 'Maximum'
           metricMeasureColumn: 'stuckJobs'
           operator: 'GreaterThan'

@@ -1,5 +1,5 @@
 // Azure Monitor workbook for operators: jobs per minute by status, stage latency, tokens and cost, queue
-// depths and dead letters. Log panels query the app's structured events (infra/workbooks/*.kql); queue
+// depths and dead letters. Log panels query the app's OpenTelemetry metrics (infra/workbooks/*.kql); queue
 // panels read Service Bus platform metrics, which need no diagnostic settings.
 param name string
 param displayName string
@@ -9,7 +9,7 @@ param tags object
 param appInsightsId string
 param serviceBusNamespaceId string
 
-var events = loadTextContent('../workbooks/events.kql')
+var metrics = loadTextContent('../workbooks/metrics.kql')
 
 var timeRangeParameter = {
   type: 9
@@ -49,7 +49,7 @@ var logPanels = [
   }
   {
     name: 'stage-latency'
-    title: 'Stage latency (ms): p50 / p95 / p99'
+    title: 'Stage latency (ms): mean and slowest per stage'
     query: loadTextContent('../workbooks/stage-latency.kql')
     visualization: 'table'
   }
@@ -60,8 +60,8 @@ var logPanels = [
     visualization: 'table'
   }
   {
-    name: 'dead-letter-events'
-    title: 'Dead-lettered messages logged by the stages'
+    name: 'dead-letter-counts'
+    title: 'Messages dead-lettered by the stages, by queue and reason'
     query: loadTextContent('../workbooks/dead-letters.kql')
     visualization: 'table'
   }
@@ -74,7 +74,7 @@ var logItems = [
     content: {
       version: 'KqlItem/1.0'
       title: p.title
-      query: '${events}\n${p.query}'
+      query: '${metrics}\n${p.query}'
       size: 0
       queryType: 0
       resourceType: 'microsoft.insights/components'
