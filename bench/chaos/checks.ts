@@ -58,6 +58,11 @@ export function checkTerminal(jobs: readonly JobRecord[], boundMs: number): Chec
   for (const job of accepted) {
     const status = job.final?.status ?? 'missing';
     byStatus[status] = (byStatus[status] ?? 0) + 1;
+    // Why jobs failed, so a run where the faults or the box's load failed most of them shows it.
+    if (status === 'failed') {
+      const code = `failed:${job.final?.error?.code ?? '?'}`;
+      byStatus[code] = (byStatus[code] ?? 0) + 1;
+    }
     if (!job.terminal || !TERMINAL.has(status))
       late.push(`${job.id} (${job.plan.via}) still ${status} after ${boundMs} ms`);
   }
