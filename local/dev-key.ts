@@ -60,3 +60,12 @@ export function devApiKey(input: {
     },
   };
 }
+
+/**
+ * The local stack's webhook key-encryption key (`WEBHOOK_KEK_BASE64`), derived like the dev key: the same
+ * for every host instance of a run (a secret one instance wrapped, another unwraps) and across restarts
+ * (endpoints kept in a data folder stay readable). Local only: Azure uses a Key Vault key.
+ */
+export function devWebhookKek(seed: string = machineSeed()): string {
+  return createHmac('sha256', 'prompt-pipeline local webhook KEK v1').update(seed).digest('base64');
+}

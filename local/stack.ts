@@ -13,7 +13,7 @@ import type { ModelSimulator, SimulatedDeployment } from './model-simulator/inde
 import type { QueueDefinition, ServiceBusEmulator } from './servicebus/index.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { devApiKey } from './dev-key.js';
+import { devApiKey, devWebhookKek } from './dev-key.js';
 import { drainQueues } from './drain.js';
 import { startStackEmulators, type EmulatorThreading } from './threads/stack-emulators.js';
 import { startHostInstances, type HostInstanceStats } from './threads/host-instances.js';
@@ -351,6 +351,8 @@ function localEnvironment(input: {
     COSMOS_KEY: input.cosmos.key,
     MODEL_POOLS: JSON.stringify(pools),
     MODEL_API_KEY: SIMULATOR_KEY,
+    // One key for every host instance and every restart: see devWebhookKek.
+    WEBHOOK_KEK_BASE64: devWebhookKek(),
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
     PUBLIC_BASE_URL: 'http://localhost:7071',
     ...input.extra,
