@@ -79,9 +79,11 @@ export async function startHostInstances(
       : options.count > 1
         ? (options.mainFunctions ?? MAIN_INSTANCE_FUNCTIONS)
         : 'all';
+  // Timers run on the main instance only, once per schedule, as the Functions host runs a timer on one
+  // instance at a time; worker instances take queue triggers.
   const mainDefinitions =
     mainFunctions === 'http'
-      ? options.definitions.filter((definition) => definition.kind === 'http')
+      ? options.definitions.filter((definition) => definition.kind !== 'serviceBusQueue')
       : options.definitions;
 
   const started = await Promise.allSettled(
