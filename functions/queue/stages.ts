@@ -12,8 +12,16 @@ import { postprocessCompletion } from '../../shared/pipeline/postprocess.js';
 import { recordJobFinished } from '../../shared/telemetry/metrics.js';
 import { stageTrigger } from './stage-trigger.js';
 
-export const invoke = stageTrigger('invoke', InvokeMessageSchema, ({ services, body, traceparent }) =>
-  invokeModel(services.invoke, body, traceparent),
+export const invoke = stageTrigger(
+  'invoke',
+  InvokeMessageSchema,
+  ({ services, body, message, traceparent }) =>
+    invokeModel(
+      services.invoke,
+      body,
+      traceparent,
+      message.deliveryCount > 0 || Number(message.applicationProperties.redriveCount ?? 0) > 0,
+    ),
 );
 
 export const postprocess = stageTrigger(

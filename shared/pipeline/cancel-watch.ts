@@ -4,6 +4,9 @@
  * from accept to its model call costs no read:
  * - before the call, when the message waited (a retry, a paced or held job, or more than WAITED_MS since
  *   acceptance): a cancelled job is not called at all;
+ * - before the call, when the message is delivered again (a lock lost, an instance gone, a redrive): the
+ *   first delivery may have called the model already and the job may have finished since; a second
+ *   call would be charged and its tokens recorded nowhere;
  * - during a call that runs longer than WATCH_INTERVAL_MS, once per interval: a cancelled job's call is
  *   aborted (the SDK stops reading the response; tokens already generated may still be billed).
  */
@@ -14,8 +17,13 @@ export const WAITED_MS = 30_000;
 export const WATCH_INTERVAL_MS = 10_000;
 
 /** Whether the job may still be run: false once it was cancelled (or ended otherwise) meanwhile. */
-export async function stillWanted(deps: StageDeps, message: InvokeMessage, nowMs: number): Promise<boolean> {
-  if (message.hop === 0 && nowMs - message.timings.acceptedAt <= WAITED_MS) return true;
+export async function stillWanted(
+  deps: StageDeps,
+  message: InvokeMessage,
+  nowMs: number,
+  redelivered = false,
+): Promise<boolean> {
+  if (!redelivered && message.hop === 0 && nowMs - message.timings.acceptedAt <= WAITED_MS) return true;
   const stored = await deps.jobs.get(message.tenantId, message.jobId);
   return stored?.job.status === 'queued';
 }

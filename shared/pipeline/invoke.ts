@@ -17,6 +17,8 @@ export async function invokeModel(
   deps: InvokeDeps,
   message: InvokeMessage,
   traceparent?: string,
+  /** The message was delivered before (or redriven): its first delivery may have run the call. */
+  redelivered = false,
 ): Promise<void> {
   const trace = parseTraceparent(traceparent) ?? { ...newTrace(), traceId: message.traceId };
   const log = deps.logger.child({
@@ -41,7 +43,7 @@ export async function invokeModel(
     );
     return;
   }
-  if (!(await stillWanted(deps, message, startedAt))) {
+  if (!(await stillWanted(deps, message, startedAt, redelivered))) {
     log.info('job.not_invoked', { reason: 'no longer queued' });
     return;
   }

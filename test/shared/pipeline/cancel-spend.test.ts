@@ -110,3 +110,26 @@ describe('cancel stops spend', () => {
     expect(deps.jobs.operations.replaces).toBe(replaces);
   });
 });
+
+describe('a redelivered invoke message', () => {
+  it('is not sent to the model again once its job has finished', async () => {
+    const model = countingModel();
+    const deps = fakeStage(model);
+    const message = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, message);
+    await postprocessCompletion(deps, deps.publisher.on('postprocess')[0]!.body as PostprocessMessage);
+    await persistOutcome(deps, deps.publisher.on('persist')[0]!.body as PersistMessage);
+    // The same message again (its lock was lost after the call): the job is already succeeded.
+    await invokeModel(deps, message, undefined, true);
+    expect(model.calls).toBe(1);
+    expect(deps.publisher.on('postprocess')).toHaveLength(1);
+  });
+
+  it('still runs when its job is queued (the first delivery never reached the model)', async () => {
+    const model = countingModel();
+    const deps = fakeStage(model);
+    const message = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, message, undefined, true);
+    expect(model.calls).toBe(1);
+  });
+});
