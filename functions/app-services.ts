@@ -17,6 +17,8 @@ import type { SecurityServices } from '../shared/tenancy/security-services.js';
 import type { UsageRollupStore } from '../shared/tenancy/usage-rollup.js';
 import type { UsageReader } from '../shared/cosmos/usage-reader.js';
 import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
+import type { FileStore } from '../shared/files/store.js';
+import type { FilesDeps } from '../shared/files/upload.js';
 
 export interface AppServices {
   readonly config: Config;
@@ -35,6 +37,10 @@ export interface AppServices {
   readonly usage: UsageReader;
   /** Daily per-tenant rollups, kept after the jobs expire. */
   readonly usageRollups: UsageRollupStore;
+  /** Where uploaded files live (Blob Storage); its client is created on first use. */
+  readonly fileStore: FileStore;
+  /** The Files API: the store with the configured limits. */
+  readonly files: FilesDeps;
   /** Model aliases the router serves: a job asking for another is refused at submission. */
   modelAliases(): readonly string[];
   /** Dependencies of each use case, assembled once. */
@@ -63,4 +69,4 @@ export interface AppServices {
  * (composition.ts) derives the rest from it, so tests that wire their own clients get the same domain
  * services as production.
  */
-export type CoreServices = Omit<AppServices, 'accept' | 'events' | 'security' | 'webhooks'>;
+export type CoreServices = Omit<AppServices, 'accept' | 'events' | 'security' | 'webhooks' | 'files'>;

@@ -34,6 +34,8 @@ import { createWebhookHttpClient } from '../shared/webhooks/http-client.js';
 import { keyWrapperFromConfig } from '../shared/webhooks/key-vault-wrapper.js';
 import { webhookSettingsFromConfig } from '../shared/webhooks/settings.js';
 import { webhookSubscribers } from '../shared/webhooks/subscribers.js';
+import { createBlobServiceClient } from '../shared/blob/blob-service.js';
+import { BlobFileStore } from '../shared/blob/file-store.js';
 import type { AppServices, CoreServices } from './app-services.js';
 
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
@@ -103,6 +105,8 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     authenticator: createAuthenticator({ apiKeys, ...(entra ? { entra } : {}) }),
     usage: new CosmosUsageReader(database.container('jobs')),
     usageRollups: new CosmosUsageRollups(database.container('tenants'), database.container('jobs')),
+    // Keyless in Azure (STORAGE_BLOB_ENDPOINT + the identity); the client is made on the first file call.
+    fileStore: new BlobFileStore(() => createBlobServiceClient(config.storage, azureCredential)),
     modelAliases: () => model.aliases(),
     stage,
     invoke: { ...stage, model },
@@ -155,8 +159,18 @@ export function composeServices(core: CoreServices): AppServices {
   });
   const accept = lazy(() => ({ ...core.stage, webhookEndpoints: webhookEndpointCheck(webhooks().store) }));
   const events = lazy(() => ({ ...core.stage, subscribers: webhookSubscribers(webhooks().store) }));
+  const files = {
+    files: core.fileStore,
+    limits: {
+      maxBytes: config.FILES_MAX_BYTES,
+      maxLines: config.FILES_MAX_LINES,
+      maxLineBytes: config.FILES_MAX_LINE_BYTES,
+    },
+    clock: Date.now,
+  };
   return {
     ...core,
+    files,
     get security() {
       return security();
     },

@@ -11,6 +11,8 @@ export interface HttpFunctionDefinition {
   /** Route under the `/api` prefix, Azure Functions syntax: `v1/jobs/{id}`. */
   readonly route: string;
   readonly methods: readonly HttpMethod[];
+  /** `stream`: the body reaches the handler as it arrives, under the handler's own limit. */
+  readonly requestBody?: 'stream';
   readonly handler: HttpHandler;
 }
 

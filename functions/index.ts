@@ -11,6 +11,14 @@ import { app } from './azure-functions.js';
 import { toServiceBusHandler } from './queue/to-service-bus-handler.js';
 import { functionDefinitions, preloadHandlers, type PreloadReport } from './registry.js';
 
+/**
+ * HTTP streams: request bodies reach handlers as they arrive instead of whole, so a file upload (up to
+ * 200 MB, docs/batches.md) is checked and staged to Blob Storage without sitting in the worker's memory.
+ * The JSON routes read their bodies the same way, under their own caps (functions/http/body.ts). The
+ * host still caps a request at FUNCTIONS_REQUEST_BODY_SIZE_LIMIT (set by infra/modules/functionapp.bicep).
+ */
+app.setup({ enableHttpStream: true });
+
 /** The Service Bus connection: identity-based in Azure via ServiceBusConnection__fullyQualifiedNamespace. */
 const CONNECTION = 'ServiceBusConnection';
 

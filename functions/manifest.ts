@@ -31,6 +31,7 @@ export const HANDLER_GROUPS = [
   'deliver',
   'recovery',
   'operations',
+  'files',
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
@@ -41,6 +42,11 @@ export interface HttpFunctionManifest<G extends string = HandlerGroup> {
   readonly route: string;
   readonly methods: readonly HttpMethod[];
   readonly group: G;
+  /**
+   * `stream`: the handler reads the request body as it arrives, under its own limit (file uploads); the
+   * dev host then skips its buffered read and its body cap. Azure streams every body (HTTP streams).
+   */
+  readonly requestBody?: 'stream';
 }
 
 export interface QueueFunctionManifest<G extends string = HandlerGroup> {
@@ -199,6 +205,26 @@ export const functionManifest = [
     route: 'v1/admin/dead-letters/{queue}/purge',
     methods: ['POST'],
     group: 'operations',
+  },
+
+  // OpenAI-compatible Files API (docs/batches.md).
+  {
+    kind: 'http',
+    name: 'createFile',
+    route: 'v1/files',
+    methods: ['POST'],
+    group: 'files',
+    requestBody: 'stream',
+  },
+  { kind: 'http', name: 'listFiles', route: 'v1/files', methods: ['GET'], group: 'files' },
+  { kind: 'http', name: 'getFile', route: 'v1/files/{id}', methods: ['GET'], group: 'files' },
+  { kind: 'http', name: 'deleteFile', route: 'v1/files/{id}', methods: ['DELETE'], group: 'files' },
+  {
+    kind: 'http',
+    name: 'getFileContent',
+    route: 'v1/files/{id}/content',
+    methods: ['GET'],
+    group: 'files',
   },
 ] as const satisfies readonly FunctionManifestEntry[];
 

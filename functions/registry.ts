@@ -59,6 +59,7 @@ const loaders = {
   deliver: () => import('./queue/deliver.js'),
   recovery: () => import('./timer/reconcile.js'),
   operations: () => import('./http/dead-letters.js'),
+  files: () => import('./http/files.js'),
 } satisfies { readonly [G in HandlerGroup]: () => Promise<GroupHandlers<G>> };
 
 export const handlerLoader: HandlerLoader<HandlerGroup> = createHandlerLoader<HandlerGroup>(loaders);
@@ -127,6 +128,7 @@ export function createHandlerLoader<G extends string>(groups: GroupLoaders<G>): 
           name: entry.name,
           route: entry.route,
           methods: entry.methods,
+          ...(entry.requestBody ? { requestBody: entry.requestBody } : {}),
           handler: lazyHandler<HttpFunctionDefinition['handler']>(entry),
         };
       case 'serviceBusQueue':

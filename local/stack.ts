@@ -1,6 +1,6 @@
 /**
  * The whole platform on one machine: embedded Cosmos DB, the Service Bus emulator, the model simulator,
- * a webhook receiver, and the dev host running the same function definitions as Azure. Used by
+ * Azurite (Blob Storage, for files), a webhook receiver, and the dev host running the same function definitions as Azure. Used by
  * `npm start` (local/start.ts), the end-to-end tests and the benchmarks.
  */
 import type { Config } from '../shared/config/index.js';
@@ -11,6 +11,7 @@ import type { EmbeddedCosmos } from './cosmos/server.js';
 import type { DevHost } from './devhost/index.js';
 import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
 import type { QueueDefinition, ServiceBusEmulator } from './servicebus/index.js';
+import { startAzurite, type AzuriteEmulator } from './azurite/index.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { devApiKey, devWebhookKek } from './dev-key.js';
@@ -146,6 +147,8 @@ export interface LocalStack {
   readonly cosmos: EmbeddedCosmos;
   readonly serviceBus: ServiceBusEmulator;
   readonly model: ModelSimulator;
+  /** Azurite's blob service (files): its endpoint and the dev account's connection string. */
+  readonly storage: AzuriteEmulator;
   readonly host: DevHost;
   /** Per host instance (the main one first): finished invocations per queue, event loop time; readable after close(). */
   instances(): readonly HostInstanceStats[];
@@ -165,6 +168,7 @@ const DEFAULT_DEPLOYMENTS: readonly SimulatedDeployment[] = [
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const closers: Array<() => Promise<void>> = [];
   let instancesStarting: Promise<unknown> | undefined;
+  let storageStarting: Promise<AzuriteEmulator> | undefined;
   const platform = loadPlatform();
   // Awaited below; if the emulators fail first, their error is the one reported.
   platform.catch(() => undefined);
@@ -172,6 +176,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const deployments = options.deployments ?? DEFAULT_DEPLOYMENTS;
     const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
     if (dataDir) mkdirSync(dataDir, { recursive: true });
+    // Its own process: it starts on the other core while this one starts the rest.
+    storageStarting = startAzurite(dataDir ? { location: join(dataDir, 'azurite') } : {});
+    storageStarting.then(
+      (storage) => closers.push(() => storage.close()),
+      () => undefined,
+    );
     const { cosmos, serviceBus, model } = await startStackEmulators(
       options.emulatorThreads ?? false,
       {
@@ -204,7 +214,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       readHostSettings,
       startDevHost,
     } = await platform;
-    const env = localEnvironment({ cosmos, serviceBus, model, deployments, extra: options.env ?? {} });
+    const storage = await storageStarting;
+    const env = localEnvironment({
+      cosmos,
+      serviceBus,
+      model,
+      storage,
+      deployments,
+      extra: options.env ?? {},
+    });
     const config = parseConfig(env);
     // The other instances load and start on their threads while this one sets up.
     const instances = startHostInstances(
@@ -297,6 +315,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cosmos,
       serviceBus,
       model,
+      storage,
       host,
       ...(dataDir ? { dataDir } : {}),
       ...(restored ? { restored } : {}),
@@ -308,6 +327,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Worker instances still starting hand over their closers first, so none is left running.
     await instancesStarting;
     await closeAll(closers);
+    // Azurite may have started after the failure that brought us here: its closer came too late.
+    await storageStarting?.then((storage) => storage.close()).catch(() => undefined);
     throw error;
   }
 }
@@ -324,6 +345,7 @@ function localEnvironment(input: {
   cosmos: EmbeddedCosmos;
   serviceBus: ServiceBusEmulator;
   model: ModelSimulator;
+  storage: AzuriteEmulator;
   deployments: readonly SimulatedDeployment[];
   extra: Readonly<Record<string, string>>;
 }): Record<string, string> {
@@ -349,6 +371,7 @@ function localEnvironment(input: {
     ServiceBusConnection: input.serviceBus.connectionString,
     COSMOS_ENDPOINT: input.cosmos.endpoint,
     COSMOS_KEY: input.cosmos.key,
+    STORAGE_CONNECTION_STRING: input.storage.connectionString,
     MODEL_POOLS: JSON.stringify(pools),
     MODEL_API_KEY: SIMULATOR_KEY,
     // One key for every host instance and every restart: see devWebhookKek.

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpFunctionDefinition } from '../../functions/definitions.js';
-import { BodyTooLargeError, readBody, toHttpRequest } from './http-request.js';
+import { BodyTooLargeError, readBody, toHttpRequest, toStreamingHttpRequest } from './http-request.js';
 import { toHttpResponse, writeHttpResponse, writeProblem } from './http-response.js';
 import { createInvocationContext, invocationTraceParent } from './invocation.js';
 import type { DevHostLogger } from './logger.js';
@@ -71,9 +71,11 @@ export function createHttpListener(options: HttpHostOptions): HttpListener {
       return done(405);
     }
 
-    let body: Buffer;
+    const { definition, params } = match;
+    let body: Buffer | undefined;
     try {
-      body = await readBody(req, options.maxBodyBytes);
+      // A streaming route reads the body itself, under its own limit; the rest are read here, capped.
+      if (definition.requestBody !== 'stream') body = await readBody(req, options.maxBodyBytes);
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
       // Close the connection: the rest of the oversized body is never read.
@@ -85,7 +87,6 @@ export function createHttpListener(options: HttpHostOptions): HttpListener {
       return done(413);
     }
 
-    const { definition, params } = match;
     const context = createInvocationContext({
       functionName: definition.name,
       traceParent: invocationTraceParent(req.headers.traceparent),
@@ -94,7 +95,8 @@ export function createHttpListener(options: HttpHostOptions): HttpListener {
     });
     const fields = { functionName: definition.name, invocationId: context.invocationId };
     try {
-      const result = await definition.handler(toHttpRequest(req, body, params, url), context);
+      const request = body ? toHttpRequest(req, body, params, url) : toStreamingHttpRequest(req, params, url);
+      const result = await definition.handler(request, context);
       const response = toHttpResponse(result);
       await writeHttpResponse(res, response);
       done(response.status, fields);

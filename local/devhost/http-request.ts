@@ -54,6 +54,28 @@ function toHeaderRecord(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/**
+ * The request with its body still streaming, as the Functions library builds it with HTTP streams on
+ * (`createStreamRequest`: a fetch Request over the incoming stream, `duplex: 'half'`). For routes that
+ * read their body themselves under their own, larger limit (file uploads).
+ */
+export function toStreamingHttpRequest(
+  request: IncomingMessage,
+  params: Record<string, string>,
+  url: URL,
+): HttpRequest {
+  const method = request.method ?? 'GET';
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  const nativeRequest = new Request(url, {
+    method,
+    headers: toHeaderRecord(request),
+    // The incoming stream itself, as the library passes its proxy request: fetch pulls from it on demand.
+    ...(hasBody ? { body: request, duplex: 'half' } : {}),
+  });
+  // `nativeRequest` is how the library itself wraps a streamed request; it is not in the public typings.
+  return new HttpRequest({ nativeRequest, params } as ConstructorParameters<typeof HttpRequest>[0]);
+}
+
 export function toHttpRequest(
   request: IncomingMessage,
   body: Buffer,

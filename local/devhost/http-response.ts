@@ -3,6 +3,9 @@
  * the host's own RFC 9457 problem+json answers for requests that never reach a handler.
  */
 import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Cookie, HttpResponseInit } from '@azure/functions';
 import { HttpResponse } from '../../functions/azure-functions.js';
 
@@ -37,8 +40,14 @@ export async function writeHttpResponse(res: ServerResponse, response: HttpRespo
     res.end();
     return;
   }
-  // Buffered, like the Functions host without HTTP streams enabled (this app does not enable them): one
-  // write with a Content-Length instead of a chunked stream, which costs several writes per response.
+  // A handler that set Content-Length itself streams a body it knows the size of (a file download):
+  // written as it is read, never whole in memory.
+  if (response.headers.has('content-length')) {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), res);
+    return;
+  }
+  // Otherwise buffered: one write with a Content-Length instead of a chunked stream, which costs several
+  // writes per response.
   const bytes = Buffer.from(await response.arrayBuffer());
   res.setHeader('content-length', bytes.length);
   res.end(bytes);

@@ -3,6 +3,7 @@
  * fails at start-up naming the variable, never later in the middle of a message.
  */
 import { EnvironmentSchema, type Environment } from './schema.js';
+import { storageSettings, type StorageSettings } from './storage.js';
 
 export type Config = Environment & {
   readonly serviceBus:
@@ -16,6 +17,7 @@ export type Config = Environment & {
         readonly database: string;
         readonly clientId?: string;
       };
+  readonly storage: StorageSettings;
 };
 
 /**
@@ -43,7 +45,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new InvalidEnvironmentError(variables, detail);
   }
   const values = parsed.data;
-  return { ...values, serviceBus: serviceBusSettings(values), cosmos: cosmosSettings(values) };
+  return {
+    ...values,
+    serviceBus: serviceBusSettings(values),
+    cosmos: cosmosSettings(values),
+    storage: storageSettings(values, (variables, detail) => new InvalidEnvironmentError(variables, detail)),
+  };
 }
 
 function serviceBusSettings(values: Environment): Config['serviceBus'] {

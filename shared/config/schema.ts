@@ -111,6 +111,19 @@ export const EnvironmentSchema = z.object({
   TOKEN_COUNT_INLINE_CHARS: positiveInt.default(4096),
   // ── end model layer ──────────────────────────────────────────────────────────────────────────────
 
+  // ── Files (shared/files; documented in docs/batches.md) ─────────────────────────────────────────
+  /** Blob Storage for files, reached with the managed identity: `https://<account>.blob.core.windows.net`. */
+  STORAGE_BLOB_ENDPOINT: z.url().optional(),
+  /** Local emulator (Azurite) only: a connection string with its well-known dev key. Refused in Azure. */
+  STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+  /** Largest file accepted by POST /v1/files (OpenAI's Batch API: 200 MB). */
+  FILES_MAX_BYTES: positiveInt.default(200 * 1024 * 1024),
+  /** Most lines a `batch` file may have (OpenAI's and Azure OpenAI Global Batch's limit: 100,000). */
+  FILES_MAX_LINES: positiveInt.default(100_000),
+  /** Longest single line: a line is parsed whole, so this bounds the memory one upload can take. */
+  FILES_MAX_LINE_BYTES: positiveInt.default(8 * 1024 * 1024),
+  // ── end files ────────────────────────────────────────────────────────────────────────────────────
+
   // ── Webhooks (shared/webhooks/settings.ts; documented in docs/webhooks.md) ──────────────────────
   /** Standard Webhooks recommends a 15-30 s timeout. */
   WEBHOOK_TIMEOUT_MS: positiveInt.default(15_000),

@@ -11,6 +11,7 @@ import { parseConfig } from '../../shared/config/index.js';
 import { createMemoryLogger } from '../fakes/memory-logger.js';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters.js';
 import { MemoryUsageRollups } from '../fakes/memory-usage-rollups.js';
+import { MemoryFileStore } from '../fakes/memory-file-store.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
 
 function core() {
@@ -43,6 +44,7 @@ function core() {
       throw new Error('no Azure credential in this test');
     },
     usageRollups: new MemoryUsageRollups(),
+    fileStore: new MemoryFileStore(),
     deadLetters: new MemoryDeadLetters(),
     authenticator: {} as CoreServices['authenticator'],
     usage: {} as CoreServices['usage'],

@@ -16,6 +16,7 @@ const registered = vi.hoisted(() => ({
   http: [] as string[],
   timers: [] as Array<{ name: string; schedule: string }>,
   terminate: [] as Array<(context: unknown) => unknown>,
+  setup: [] as Array<Record<string, unknown>>,
 }));
 
 vi.mock('../../functions/azure-functions.js', () => ({
@@ -28,6 +29,7 @@ vi.mock('../../functions/azure-functions.js', () => ({
     hook: {
       appTerminate: (handler: (context: unknown) => unknown) => void registered.terminate.push(handler),
     },
+    setup: (options: Record<string, unknown>) => void registered.setup.push(options),
   },
 }));
 
@@ -69,6 +71,10 @@ describe('the entry registers the queue functions', () => {
 });
 
 describe('the entry closes the services when the host shuts down', () => {
+  it('turns HTTP streams on, so uploads reach their handler as they arrive', () => {
+    expect(registered.setup).toContainEqual({ enableHttpStream: true });
+  });
+
   it('registers one appTerminate hook', () => {
     expect(registered.terminate).toHaveLength(1);
   });

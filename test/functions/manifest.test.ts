@@ -61,6 +61,7 @@ describe('the function manifest', () => {
             name: definition.name,
             route: definition.route,
             methods: definition.methods,
+            ...(definition.requestBody ? { requestBody: definition.requestBody } : {}),
           }
         : definition.kind === 'timer'
           ? { kind: definition.kind, name: definition.name, schedule: definition.schedule }

@@ -321,3 +321,38 @@ export const deadLetterPurgeBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
     .map((b) => JSON.stringify(b)),
   junk,
 );
+
+/** The boundary the file upload plan's multipart content type names (fuzz-routes.test.ts). */
+export const FUZZ_BOUNDARY = 'fuzz-boundary';
+
+const multipartPart = fc.record({
+  name: fc.oneof(fc.constantFrom('file', 'purpose', 'extra'), anyText),
+  filename: fc.option(fc.oneof(fc.constantFrom('a.jsonl', '../../etc/passwd', ''), anyText)),
+  content: fc.oneof(
+    fc.constantFrom('batch', 'batch_output', '{"custom_id":"1"}\n', '{"a":1}\r\n{"b":2}', '[1]\n', '\n\n'),
+    fc
+      .array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 })
+      .map((lines) => lines.map((l) => JSON.stringify(l)).join('\n')),
+    anyText,
+  ),
+});
+
+/** POST /v1/files: multipart bodies (well formed or cut short) of files, purposes and strays, or junk. */
+export const fileUploadBody: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.array(multipartPart, { maxLength: 4 }), fc.boolean())
+      .map(([parts, closed]) =>
+        [
+          ...parts.map(
+            (part) =>
+              `--${FUZZ_BOUNDARY}\r\ncontent-disposition: form-data; name="${part.name}"` +
+              `${part.filename === null ? '' : `; filename="${part.filename}"`}\r\n\r\n${part.content}\r\n`,
+          ),
+          closed ? `--${FUZZ_BOUNDARY}--\r\n` : '',
+        ].join(''),
+      ),
+  },
+  { weight: 1, arbitrary: junk },
+);

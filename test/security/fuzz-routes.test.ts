@@ -71,6 +71,11 @@ const PLANS: Record<HttpEntry['name'], Plan> = {
   adminListDeadLetters: { prefer: 'admin', runs: 200 },
   adminRedriveDeadLetters: { prefer: 'admin', body: () => bodies.deadLetterSelectorBody, runs: 200 },
   adminPurgeDeadLetters: { prefer: 'admin', body: () => bodies.deadLetterPurgeBody, runs: 200 },
+  createFile: { prefer: 'tenant', body: () => bodies.fileUploadBody, runs: 400 },
+  listFiles: { prefer: 'tenant', runs: 200 },
+  getFile: { prefer: 'tenant', runs: 200 },
+  deleteFile: { prefer: 'tenant', runs: 200 },
+  getFileContent: { prefer: 'tenant', runs: 200 },
 };
 
 const httpRoutes = functionManifest.filter((entry): entry is HttpEntry => entry.kind === 'http');
@@ -85,8 +90,13 @@ function kindOf(route: string, param: string): IdKind {
 function requestFor(entry: HttpEntry, world: World) {
   const plan = PLANS[entry.name];
   const params = [...entry.route.matchAll(/\{(\w+)\}/g)].map((match) => match[1] ?? '');
+  // The upload route reads multipart/form-data: mostly that, with the boundary its bodies use.
+  const main: [string, string][] =
+    entry.name === 'createFile'
+      ? [['content-type', `multipart/form-data; boundary=${bodies.FUZZ_BOUNDARY}`]]
+      : [['content-type', 'application/json']];
   const json = fc.oneof(
-    { weight: 8, arbitrary: fc.constant<[string, string][]>([['content-type', 'application/json']]) },
+    { weight: 8, arbitrary: fc.constant<[string, string][]>(main) },
     {
       weight: 2,
       arbitrary: fc.constantFrom(...CONTENT_TYPES).map((t): [string, string][] => [['content-type', t]]),

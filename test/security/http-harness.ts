@@ -28,6 +28,7 @@ import { ensureCosmosResources, startEmbeddedCosmos, type EmbeddedCosmos } from 
 import { startDevHost, type DevHost } from '../../local/devhost/index.js';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters.js';
 import { MemoryUsageRollups } from '../fakes/memory-usage-rollups.js';
+import { MemoryFileStore } from '../fakes/memory-file-store.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
 import {
   ADMIN_APP,
@@ -136,6 +137,7 @@ export async function startHarness(
       throw new Error('no Azure credential in this test');
     },
     usageRollups: new MemoryUsageRollups(),
+    fileStore: new MemoryFileStore(),
     deadLetters: new MemoryDeadLetters(),
     authenticator: createAuthenticator({ apiKeys, entra }),
     usage: new CosmosUsageReader(database.container('jobs')),
