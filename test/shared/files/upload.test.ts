@@ -101,8 +101,11 @@ describe('uploadFile', () => {
     const early = await uploadFile(d, {
       ...upload('{}\n'),
       purpose: { now: () => 'batch_output', final: () => Promise.resolve('batch_output') },
-    }).catch((error: unknown) => error as ValidationError);
-    expect(early.issues[0]).toMatchObject({ field: 'purpose' });
+    }).then(
+      () => undefined,
+      (error: unknown) => error as ValidationError,
+    );
+    expect(early?.issues[0]).toMatchObject({ field: 'purpose' });
     expect(d.files.files.size).toBe(0);
   });
 });
