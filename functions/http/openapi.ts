@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { KeyIdSchema } from '../../shared/auth/api-keys.js';
 import { EndpointIdSchema, JobIdSchema } from '../../shared/jobs/ids.js';
+import { FileIdSchema } from '../../shared/files/file.js';
 import { JobStatusSchema } from '../../shared/jobs/job.js';
 import { BatchSubmitSchema, SubmitJobSchema } from '../../shared/jobs/submission.js';
 import { TenantIdSchema } from '../../shared/tenancy/tenant.js';
@@ -14,6 +15,7 @@ import { RegisterEndpointSchema, RotateSecretSchema } from '../../shared/webhook
 import { functionManifest, type HttpFunctionManifest } from '../manifest.js';
 import { json, publicRoute } from './context.js';
 import { JobListSchema, JobViewSchema } from './job-view.js';
+import { FILE_OPERATIONS } from './files-openapi.js';
 
 const ProblemSchema = z.object({
   type: z.string(),
@@ -51,6 +53,7 @@ interface OperationShape {
 
 /** What the generic route list cannot know: summaries and which component each body uses. */
 const OPERATIONS: Readonly<Record<string, OperationShape>> = {
+  ...FILE_OPERATIONS,
   submitJob: {
     summary:
       'Submit a job. 202 + Location for a new job; 200 with the same job for a repeated Idempotency-Key and body.',
@@ -180,7 +183,9 @@ function pathParameterSchema(route: string, name: string): Record<string, unknow
           ? JobIdSchema
           : route.startsWith('v1/webhooks/endpoints/')
             ? EndpointIdSchema
-            : undefined;
+            : route.startsWith('v1/files/')
+              ? FileIdSchema
+              : undefined;
   return schema ? jsonSchemaOf(schema) : { type: 'string' };
 }
 
