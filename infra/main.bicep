@@ -398,6 +398,8 @@ module functionApp 'modules/functionapp.bicep' = {
       MODEL_POOLS: empty(modelPoolsJson) ? string(generatedModelPools) : modelPoolsJson
       MODEL_INSTANCE_SHARE: modelInstanceShare
       WEBHOOK_KEK_KEY_ID: keyVault.outputs.webhookKekKeyId
+      // Files API: Blob Storage with the identity (no key; the account refuses shared keys).
+      STORAGE_BLOB_ENDPOINT: storage.outputs.blobEndpoint
       ...entraSettings
       ...(empty(legacyWebhookKekSecretName) ? {} : { WEBHOOK_KEK_BASE64: keyVault.outputs.legacyWebhookKekReference })
       ...(empty(apiKeyPepperSecretName)

@@ -78,6 +78,12 @@ var serviceBusSettings = {
   ServiceBusConnection__clientId: identityClientId
 }
 
+// The host refuses request bodies over this before the worker sees them (default 100 MB). Uploads reach
+// 200 MB files (docs/batches.md): the file plus 1 MB for the multipart boundaries and fields.
+var hostLimitSettings = {
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: string(201 * 1024 * 1024)
+}
+
 // Local auth is off on the component: the host must authenticate its telemetry with the identity.
 var telemetrySettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
@@ -178,6 +184,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     extraAppSettings,
     platformSettings,
     hostStorageSettings,
+    hostLimitSettings,
     serviceBusSettings,
     telemetrySettings,
     pipelineSettings,

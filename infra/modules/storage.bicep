@@ -15,6 +15,10 @@ param deploymentContainerName string
 @description('Principal id of the app identity.')
 param principalId string
 
+@description('Days after which uploaded and produced files (containers batch, batch-output) are deleted.')
+@minValue(1)
+param filesRetentionDays int = 30
+
 @allowed([
   'Standard_LRS'
   'Standard_ZRS'
@@ -24,6 +28,17 @@ param skuName string = 'Standard_LRS'
 // Storage Blob Data Owner: the host keeps leases and keys in blobs and the deployment reads the package.
 // Queue and Table roles are not granted: no function uses storage queues, tables or Durable Functions.
 var blobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+
+// Storage Blob Data Contributor on the Files API's containers only: read, write and delete blobs there.
+// The host's Data Owner above covers them too today; this grant states what the Files API needs on its
+// own, and keeps working if host storage moves to an account of its own.
+var blobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+
+// One container per file purpose (shared/files/file.ts: FILE_CONTAINERS); `_` is not allowed in names.
+var fileContainerNames = [
+  'batch'
+  'batch-output'
+]
 
 resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
@@ -59,7 +74,60 @@ resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
       }
     }
   }
+
+  // Files expire: batch inputs and outputs are working data, not an archive (docs/batches.md).
+  resource lifecycle 'managementPolicies' = {
+    name: 'default'
+    properties: {
+      policy: {
+        rules: [
+          {
+            name: 'expire-files'
+            enabled: true
+            type: 'Lifecycle'
+            definition: {
+              filters: {
+                blobTypes: [
+                  'blockBlob'
+                ]
+                prefixMatch: [for container in fileContainerNames: '${container}/']
+              }
+              actions: {
+                baseBlob: {
+                  delete: {
+                    daysAfterCreationGreaterThan: filesRetentionDays
+                  }
+                }
+              }
+            }
+          }
+        ]
+      }
+    }
+  }
 }
+
+resource fileContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = [
+  for container in fileContainerNames: {
+    parent: account::blobService
+    name: container
+    properties: {
+      publicAccess: 'None'
+    }
+  }
+]
+
+resource filesContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (container, index) in fileContainerNames: {
+    name: guid(fileContainers[index].id, principalId, blobDataContributorRoleId)
+    scope: fileContainers[index]
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributorRoleId)
+    }
+  }
+]
 
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(account.id, principalId, blobDataOwnerRoleId)

@@ -21,6 +21,8 @@ export const HOST_SETTINGS = [
   // An address, not a credential: the component refuses instrumentation-key ingestion (DisableLocalAuth).
   'APPLICATIONINSIGHTS_CONNECTION_STRING',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  // The host's request body cap, raised for 200 MB file uploads.
+  'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT',
 ];
 
 /** Set by the templates ahead of the code that reads it (none today). */
@@ -37,6 +39,7 @@ const AZURE_REQUIRED = [
   'PUBLIC_BASE_URL',
   'MODEL_POOLS',
   'WEBHOOK_KEK_KEY_ID',
+  'STORAGE_BLOB_ENDPOINT',
 ];
 
 /**
@@ -46,6 +49,7 @@ const AZURE_REQUIRED = [
 export const REFUSED_IN_AZURE = [
   'ServiceBusConnection',
   'COSMOS_KEY',
+  'STORAGE_CONNECTION_STRING',
   'MODEL_API_KEY',
   'AzureWebJobsStorage',
   'FUNCTIONS_WORKER_RUNTIME',

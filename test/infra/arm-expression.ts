@@ -2,14 +2,15 @@
  * Evaluates what is left of ARM template expressions in a compiler snapshot: the compiler has already
  * evaluated parameters, variables and names, so the rest is run-time values (`reference(...)`) wrapped in
  * a few functions (createObject, createArray, string, format, concat, split, ...). reference() values are
- * stand-ins: a property named like an endpoint becomes an https URL, anything else `ref-<property>`.
+ * stand-ins: a property named like an endpoint (`documentEndpoint`, `primaryEndpoints.blob`) becomes an
+ * https URL, anything else `ref-<property>`.
  * Enough to hand the deployed app settings to the platform's own configuration parser.
  */
 
 export class RunTimeValue {
   constructor(readonly property: string) {}
   toString(): string {
-    return /endpoint$/i.test(this.property)
+    return /endpoints?(\.[a-z]+)?$/i.test(this.property)
       ? `https://${this.property.toLowerCase()}.example.invalid/`
       : `ref-${this.property}`;
   }
