@@ -74,6 +74,7 @@ prompt-pipeline is running locally (started in ${elapsed()} s)
   API            ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)
   Service Bus    ${stack.serviceBus.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=<local emulator key>')}
   Cosmos DB      ${stack.cosmos.endpoint} (embedded)
+  Blob Storage   ${stack.storage.blobEndpoint} (Azurite; files of the Files API)
   Data           ${dataMode(stack)}
   Model          ${stack.model.url} (simulated Azure OpenAI)
   Webhooks       ${webhooks.receiver.url} (endpoint ${webhooks.endpointId} of the dev tenant; verifies signatures)
