@@ -5,7 +5,9 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // .dependency-cruiser.cjs is the import-rule config that `npm run lint` runs (a CommonJS file of data).
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.dependency-cruiser.cjs'] },
+  {
+    ignores: ['dist/', 'node_modules/', 'coverage/', '.package/', 'infra/.build/', '.dependency-cruiser.cjs'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
