@@ -105,9 +105,11 @@ function stop(child: ChildProcess, how: 'SIGTERM' | 'stdin'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
+    // 'close', then a timer: libuv frees the process handle in the close phase of the loop, after
+    // setImmediate callbacks, so a caller that checks for leaked handles right after close() sees none.
+    child.once('close', () => {
       clearTimeout(timer);
-      resolve();
+      setTimeout(resolve, 5);
     });
     if (how === 'stdin') child.stdin?.end();
     else child.kill('SIGTERM');
