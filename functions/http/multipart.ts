@@ -76,6 +76,10 @@ export async function readFileUpload<T>(
   const failure = new Promise<never>((_resolve, reject) => (fileFailed = reject));
   failure.catch(() => undefined);
   parser.on('file', (name: string, stream: Readable, filename: string) => {
+    // A body cut short makes the part stream emit 'error'. Whoever reads the part sees it through its
+    // iterator; a part nobody reads (or one read to its end already) must not turn it into an uncaught
+    // exception that would take the worker down with every request on it.
+    stream.on('error', () => undefined);
     if (name !== 'file' || handled) {
       stream.resume();
       return;

@@ -1,7 +1,7 @@
 /**
  * The Files API through the official `openai` SDK, pointed at the local stack (Azurite behind it): what a
  * producer team's existing batch code does, unchanged but for `baseURL`. Plus what the SDK cannot show:
- * an upload larger than the process could afford to buffer is streamed (RSS measured).
+ * an upload near the 200 MB limit is streamed, not buffered (RSS measured).
  */
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,10 +132,10 @@ describe('Files API through the openai SDK', () => {
 });
 
 describe('a large upload is streamed, not buffered', () => {
-  it('50 MB generated on the fly grows RSS by about half its size at most', async () => {
-    // FILES_UPLOAD_TEST_MB=190 measures a file near the 200 MB limit (about 5 s here).
-
-    const megabytes = Number(process.env.FILES_UPLOAD_TEST_MB ?? 50);
+  it('a file near the 200 MB limit, generated on the fly, grows RSS by less than half its size', async () => {
+    // Near the limit, as the target is stated (a 200 MB file, at most 100 MB of growth): with a smaller
+    // file the fixed cost (buffers, garbage not yet collected, ~20-30 MB) hides what scales with the file.
+    const megabytes = Number(process.env.FILES_UPLOAD_TEST_MB ?? 190);
     const target = megabytes * 1024 * 1024;
     const line = Buffer.from(`${JSON.stringify({ custom_id: 'x', body: { text: 'y'.repeat(2000) } })}\n`);
     const lines = Math.floor(target / line.length);
@@ -182,8 +182,25 @@ describe('a large upload is streamed, not buffered', () => {
     }
     const growthMb = (peak - baseline) / 1024 / 1024;
     console.log(
-      `50 MB upload: RSS ${(baseline / 1048576).toFixed(0)} MB before, peak +${growthMb.toFixed(1)} MB`,
+      `${megabytes} MB upload: RSS ${(baseline / 1048576).toFixed(0)} MB before, peak +${growthMb.toFixed(1)} MB`,
     );
-    expect(growthMb).toBeLessThan(25);
+    expect(growthMb).toBeLessThan(megabytes / 2);
   }, 120_000);
+});
+
+describe('a hostile upload', () => {
+  it('a multipart body cut short is a 400, and the host keeps serving', async () => {
+    const boundary = '----cut-short';
+    const body =
+      `--${boundary}\r\ncontent-disposition: form-data; name="purpose"\r\n\r\nbatch\r\n` +
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"a":1}\n{"b"`;
+    const response = await fetch(`${stack.apiUrl}/v1/files`, {
+      method: 'POST',
+      headers: { 'api-key': stack.apiKey, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect((await fetch(`${stack.apiUrl}/health`)).status).toBe(200);
+  });
 });
