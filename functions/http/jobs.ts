@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ValidationError } from '../../shared/errors/index.js';
 import { JobIdSchema } from '../../shared/jobs/ids.js';
 import { JOB_STATUSES } from '../../shared/jobs/job.js';
-import { IdempotencyKeySchema, BatchSubmitSchema } from '../../shared/jobs/submission.js';
+import { BatchEnvelopeSchema, BatchItemSchema, IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { recordJobAccepted } from '../../shared/telemetry/metrics.js';
 import { acceptJob } from '../../shared/pipeline/accept.js';
 import * as cancellation from '../../shared/pipeline/cancel.js';
@@ -16,6 +16,8 @@ import { problemResponse } from './problem.js';
 import { admitSubmission, admittedOrThrow } from '../admission.js';
 import { toJobView } from './job-view.js';
 import { recordJobFinished } from '../../shared/telemetry/metrics.js';
+import { inNewTrace } from '../../shared/telemetry/tracing.js';
+import type { TraceContext } from '../../shared/telemetry/trace-context.js';
 
 function jobLocation(scope: AuthenticatedScope, jobId: string): string {
   return new URL(
@@ -58,40 +60,47 @@ export const submitJob = tenantRoute(async (scope) => {
 
 export const submitJobBatch = tenantRoute(async (scope) => {
   const { value } = await readJsonBody(scope);
-  const batch = parseOrThrow(BatchSubmitSchema, value, 'The batch');
-  // Each item stands alone: one bad item does not refuse the others, and each carries its own outcome.
-  const results = [];
-  for (const [index, item] of batch.jobs.entries()) {
-    try {
-      const admission = admittedOrThrow(
-        await admitSubmission(
-          scope.services,
-          scope.principal.tenantId,
-          item.job,
-          Buffer.byteLength(JSON.stringify(item.job)),
-        ),
-      );
-      const { job, created } = await acceptJob(scope.services.accept, {
-        tenantId: scope.principal.tenantId,
-        ...(item.idempotency_key ? { idempotencyKey: item.idempotency_key } : {}),
-        body: item.job,
-        source: 'http',
-        trace: scope.trace,
-        ...admission,
-      });
-      if (created) recordJobAccepted(scope.principal.tenantId, 'http');
-      results.push({ index, status: created ? 202 : 200, job: toJobView(job) });
-    } catch (error) {
-      const response = problemResponse(error, { traceId: scope.trace.traceId });
-      results.push({
-        index,
-        status: response.status,
-        problem: JSON.parse(response.body as string) as unknown,
-      });
-    }
+  const batch = parseOrThrow(BatchEnvelopeSchema, value, 'The batch');
+  // Each item stands alone: validated on its own (one bad item does not refuse the others), with its
+  // own outcome and its own trace, as if it had been submitted alone.
+  const results: Array<Record<string, unknown>> = [];
+  for (const [index, raw] of batch.jobs.entries()) {
+    results.push(await inNewTrace('batch item', (trace) => submitBatchItem(scope, index, raw, trace)));
   }
   return json(207, { results });
 });
+
+async function submitBatchItem(
+  scope: AuthenticatedScope,
+  index: number,
+  raw: unknown,
+  trace: TraceContext,
+): Promise<Record<string, unknown>> {
+  try {
+    const item = parseOrThrow(BatchItemSchema, raw, `Item ${index}`);
+    const admission = admittedOrThrow(
+      await admitSubmission(
+        scope.services,
+        scope.principal.tenantId,
+        item.job,
+        Buffer.byteLength(JSON.stringify(item.job)),
+      ),
+    );
+    const { job, created } = await acceptJob(scope.services.accept, {
+      tenantId: scope.principal.tenantId,
+      ...(item.idempotency_key ? { idempotencyKey: item.idempotency_key } : {}),
+      body: item.job,
+      source: 'http',
+      trace,
+      ...admission,
+    });
+    if (created) recordJobAccepted(scope.principal.tenantId, 'http');
+    return { index, status: created ? 202 : 200, job: toJobView(job) };
+  } catch (error) {
+    const response = problemResponse(error, { traceId: trace.traceId });
+    return { index, status: response.status, problem: JSON.parse(response.body as string) as unknown };
+  }
+}
 
 export const getJob = tenantRoute(async (scope) => {
   const jobId = pathParam(scope, 'id', JobIdSchema);

@@ -32,17 +32,19 @@ export const IdempotencyKeySchema = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
+export const BatchItemSchema = z.strictObject({
+  idempotency_key: IdempotencyKeySchema.optional(),
+  job: SubmitJobSchema,
+});
+
+/** The documented shape of `POST /api/v1/jobs/batch`. */
 export const BatchSubmitSchema = z
-  .strictObject({
-    jobs: z
-      .array(
-        z.strictObject({
-          idempotency_key: IdempotencyKeySchema.optional(),
-          job: SubmitJobSchema,
-        }),
-      )
-      .min(1)
-      .max(100),
-  })
+  .strictObject({ jobs: z.array(BatchItemSchema).min(1).max(100) })
   .meta({ id: 'BatchSubmit' });
+
+/**
+ * What the route checks of the whole request: the list itself. Each item is checked on its own
+ * (BatchItemSchema), so a bad item is that item's 400 and never refuses the others.
+ */
+export const BatchEnvelopeSchema = z.strictObject({ jobs: z.array(z.unknown()).min(1).max(100) });
 export type BatchSubmit = z.infer<typeof BatchSubmitSchema>;

@@ -140,3 +140,25 @@ export function markFailed(span: Span, error: unknown): void {
   span.setAttribute('error.type', name);
   span.setStatus({ code: SpanStatusCode.ERROR, message: name });
 }
+
+/**
+ * Runs `work` as the root of a trace of its own (a batch item is a job like any other: its stages must
+ * not hang under the request that carried a hundred of them), linked to the active span so the request
+ * still finds it. `work` gets the trace context to carry; without an SDK, a new trace id.
+ */
+export async function inNewTrace<T>(name: string, work: (trace: TraceContext) => Promise<T>): Promise<T> {
+  const origin = trace.getSpanContext(context.active());
+  const span = tracer.startSpan(
+    name,
+    { ...(origin && isSpanContextValid(origin) ? { links: [{ context: origin }] } : {}) },
+    ROOT_CONTEXT,
+  );
+  try {
+    return await context.with(trace.setSpan(ROOT_CONTEXT, span), () => work(traceContextOf(span, undefined)));
+  } catch (error) {
+    markFailed(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}

@@ -178,11 +178,24 @@ describe('a job may only name an enabled webhook endpoint of its own tenant', ()
     expect(results[0]!.problem?.errors?.map((e) => e.field)).toEqual(['webhook_endpoint_id']);
   });
 
-  test('a malformed id in a batch is refused with the batch schema, naming the item’s field', async () => {
+  test('a malformed id in a batch refuses that item alone, naming its field; each job has its own trace', async () => {
     const reply = await call('POST', '/v1/jobs/batch', as(keyB), {
-      jobs: [{ job: JSON.parse(jobBody()) as unknown }, { job: withEndpoint('ep/x') }],
+      jobs: [
+        { job: JSON.parse(jobBody()) as unknown },
+        { job: withEndpoint('ep/x') },
+        { job: JSON.parse(jobBody()) as unknown },
+      ],
     });
-    expectRefused(reply, 'jobs/1/job/webhook_endpoint_id', 'batch ep/x');
+    expect(reply.status).toBe(207);
+    const results = reply.body.results as {
+      status: number;
+      job?: { traceId: string };
+      problem?: { errors?: { field: string }[] };
+    }[];
+    expect(results.map((r) => r.status)).toEqual([202, 400, 202]);
+    expect(results[1]!.problem?.errors?.map((e) => e.field)).toEqual(['job/webhook_endpoint_id']);
+    const traces = [results[0]!.job!.traceId, results[2]!.job!.traceId];
+    expect(new Set(traces).size).toBe(2);
   });
 
   test('an intake message whose tenantId is not a tenant id is dead-lettered once, not retried', async () => {
