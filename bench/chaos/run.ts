@@ -50,6 +50,9 @@ export interface ChaosResult {
   readonly seed: number;
   readonly jobs: number;
   readonly durationMs: number;
+  /** Until every check was made: the run itself, without closing the stack (about 40 s after cut
+   * connections: docs/reliability.md, Findings). */
+  readonly runMs: number;
   readonly injected: Record<string, number>;
   readonly checks: readonly CheckResult[];
   /** Error-level log events of the main instance, by name. */
@@ -385,6 +388,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     checkUsage(jobs, usage),
     checkDeadLetters(deadLetters, jobs),
   ];
+  const runMs = elapsed();
   await intake.close();
   await producer.close();
   await killable?.kill();
@@ -395,6 +399,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     seed: options.seed,
     jobs: options.jobs,
     durationMs: elapsed(),
+    runMs,
     injected,
     checks,
     errorEvents,
@@ -418,7 +423,7 @@ async function listAll(stack: LocalStack, queue: QueueName): Promise<DeadLetter[
 /** The counts as lines: what was injected, then each check with its counts and evidence. */
 export function formatResult(result: ChaosResult): string[] {
   const lines = [
-    `chaos: ${result.jobs} jobs, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`,
+    `chaos: ${result.jobs} jobs, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s (run ${(result.runMs / 1000).toFixed(1)} s, then closing)`,
     `injected: ${Object.entries(result.injected)
       .map(([what, n]) => `${what} ${n}`)
       .join('; ')}`,
