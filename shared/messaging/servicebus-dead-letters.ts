@@ -11,6 +11,11 @@ import type { QueueName } from './publisher.js';
 
 const RECEIVE_BATCH = 50;
 const RECEIVE_WAIT_MS = 500;
+/**
+ * Messages one selective settle may hold locked while it looks for what it selects: beyond this it stops,
+ * so a large sub-queue of unselected dead letters costs bounded memory and time (the next call goes on).
+ */
+const MAX_SKIPPED = 2_000;
 
 export class ServiceBusDeadLetters implements DeadLetterQueues {
   constructor(private readonly client: ServiceBusClient) {}
@@ -70,7 +75,7 @@ export class ServiceBusDeadLetters implements DeadLetterQueues {
           await act(message);
         }
       }
-      while (taken < options.limit) {
+      while (taken < options.limit && skipped.length < MAX_SKIPPED) {
         const batch = await receiver.receiveMessages(Math.min(RECEIVE_BATCH, options.limit - taken), {
           maxWaitTimeInMs: RECEIVE_WAIT_MS,
         });
