@@ -63,6 +63,24 @@ export const SNAPSHOT_CONTEXT = {
   deploymentName: 'prompt-pipeline',
 };
 
+/** `bicep snapshot` of a parameter file, evaluated offline in SNAPSHOT_CONTEXT (build and tests alike). */
+export function snapshotArgs(paramFile: string): string[] {
+  return [
+    'snapshot',
+    paramFile,
+    '--mode',
+    'overwrite',
+    '--tenant-id',
+    SNAPSHOT_CONTEXT.tenantId,
+    '--subscription-id',
+    SNAPSHOT_CONTEXT.subscriptionId,
+    '--location',
+    SNAPSHOT_CONTEXT.location,
+    '--deployment-name',
+    SNAPSHOT_CONTEXT.deploymentName,
+  ];
+}
+
 function listFiles(dir: string, predicate: (name: string) => boolean): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -232,20 +250,7 @@ export function buildInfra({
       // snapshot writes <name>.snapshot.json beside the parameter file; it is moved into .build.
       const written = join(infraDir, `${name}.snapshot.json`);
       rmSync(written, { force: true });
-      const snapshotOk = step(`snapshot ${name}.bicepparam`, [
-        'snapshot',
-        file,
-        '--mode',
-        'overwrite',
-        '--tenant-id',
-        SNAPSHOT_CONTEXT.tenantId,
-        '--subscription-id',
-        SNAPSHOT_CONTEXT.subscriptionId,
-        '--location',
-        SNAPSHOT_CONTEXT.location,
-        '--deployment-name',
-        SNAPSHOT_CONTEXT.deploymentName,
-      ]);
+      const snapshotOk = step(`snapshot ${name}.bicepparam`, snapshotArgs(file));
       if (snapshotOk) {
         if (existsSync(written)) renameSync(written, join(buildDir, `${name}.snapshot.json`));
         else problems.push(`snapshot ${name}.bicepparam wrote no ${relative(repoRoot, written)}`);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { HOW_TO_GET_IT, findBicep, runBicep } from '../../infra/scripts/bicep.js';
 import {
   SNAPSHOT_CONTEXT,
+  snapshotArgs,
   buildDir,
   buildInfra,
   infraDir,
@@ -111,20 +112,7 @@ export function scenarioSnapshot(params: Record<string, unknown>): Snapshot {
     writeFileSync(join(dir, 'scenario.bicepparam'), source);
     const bicep = findBicep();
     if (!bicep) throw new Error('no Bicep CLI');
-    const run = runBicep(bicep, [
-      'snapshot',
-      join(dir, 'scenario.bicepparam'),
-      '--mode',
-      'overwrite',
-      '--tenant-id',
-      SNAPSHOT_CONTEXT.tenantId,
-      '--subscription-id',
-      SNAPSHOT_CONTEXT.subscriptionId,
-      '--location',
-      SNAPSHOT_CONTEXT.location,
-      '--deployment-name',
-      SNAPSHOT_CONTEXT.deploymentName,
-    ]);
+    const run = runBicep(bicep, snapshotArgs(join(dir, 'scenario.bicepparam')));
     if (run.status !== 0) throw new Error(`snapshot failed:\n${run.stderr}${run.stdout}`);
   }
   return JSON.parse(readFileSync(snapshot, 'utf8')) as Snapshot;
