@@ -19,6 +19,7 @@ import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
 import { CosmosPayloadStore } from '../shared/cosmos/payload-store.js';
+import { createTracedHttpClient } from '../shared/cosmos/traced-http-client.js';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
 import { CosmosUsageReader } from '../shared/cosmos/usage-reader.js';
 import { CosmosUsageRollups } from '../shared/cosmos/usage-rollups.js';
@@ -199,9 +200,14 @@ function createCosmosClient(config: Config, credential: () => TokenCredential): 
       endpoint: config.cosmos.endpoint,
       key: config.cosmos.key,
       connectionPolicy: { enableEndpointDiscovery: false },
+      httpClient: createTracedHttpClient(),
     });
   }
-  return new CosmosClient({ endpoint: config.cosmos.endpoint, aadCredentials: credential() });
+  return new CosmosClient({
+    endpoint: config.cosmos.endpoint,
+    aadCredentials: credential(),
+    httpClient: createTracedHttpClient(),
+  });
 }
 
 function createServiceBusClient(config: Config, credential: () => TokenCredential): ServiceBusClient {

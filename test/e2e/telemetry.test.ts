@@ -110,6 +110,19 @@ describe('one job, one trace', () => {
     expect(sdkSends.map(parentOf).sort()).toEqual(ours.map(idOf).sort());
   });
 
+  it('has Cosmos DB dependency spans, with their request charge, under the request and the stages', () => {
+    const cosmos = spans.filter((span) => span.attributes['db.system.name'] === 'azure.cosmosdb');
+    const under = (parent: ReadableSpan) =>
+      cosmos.filter((span) => parentOf(span) === idOf(parent)).map((span) => span.name);
+    // The request creates the job; persist writes its end.
+    expect(under(one('POST submitJob'))).toContain('execute_batch jobs');
+    expect(under(one('process persist')).some((name) => name.endsWith(' jobs'))).toBe(true);
+    for (const span of cosmos) {
+      expect(span.kind, span.name).toBe(SpanKind.CLIENT);
+      expect(span.attributes['azure.cosmosdb.operation.request_charge'], span.name).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('chains them: each stage under the send that handed it the message, each send under its stage', () => {
     const server = one('POST submitJob');
     expect(parentOf(one('send invoke'))).toBe(idOf(server));
