@@ -20,7 +20,7 @@ import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
 import { CosmosPayloadStore } from '../shared/cosmos/payload-store.js';
 import { createTracedHttpClient } from '../shared/cosmos/traced-http-client.js';
-import { createLogger, type Logger } from '../shared/telemetry/logger.js';
+import { consoleSink, createLogger, type Logger } from '../shared/telemetry/logger.js';
 import { CosmosUsageReader } from '../shared/cosmos/usage-reader.js';
 import { CosmosUsageRollups } from '../shared/cosmos/usage-rollups.js';
 import { HeavyWorkPool } from '../shared/work/heavy-work-pool.js';
@@ -38,6 +38,7 @@ import { webhookSubscribers } from '../shared/webhooks/subscribers.js';
 import { createBlobServiceClient } from '../shared/blob/blob-service.js';
 import { BlobFileStore } from '../shared/blob/file-store.js';
 import type { AppServices, CoreServices } from './app-services.js';
+import { invocationLogSink } from './invocation-log.js';
 
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
@@ -47,7 +48,8 @@ export interface ServiceOverrides {
 }
 
 export function createServices(config: Config = getConfig(), overrides: ServiceOverrides = {}): AppServices {
-  const logger = overrides.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const logger =
+    overrides.logger ?? createLogger({ level: config.LOG_LEVEL, sink: invocationLogSink(consoleSink) });
   let credential: TokenCredential | undefined;
   const azureCredential = () =>
     (credential ??= new DefaultAzureCredential(

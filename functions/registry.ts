@@ -15,6 +15,7 @@ import type {
   QueueFunctionDefinition,
   TimerFunctionDefinition,
 } from './definitions.js';
+import { runInInvocation } from './invocation-log.js';
 import {
   functionManifest,
   type FunctionManifestEntry,
@@ -115,7 +116,9 @@ export function createHandlerLoader<G extends string>(groups: GroupLoaders<G>): 
     let handler: ((...args: unknown[]) => unknown) | undefined;
     const call = async (...args: unknown[]): Promise<unknown> => {
       handler ??= (await resolve(entry)) as (...args: unknown[]) => unknown;
-      return handler(...args);
+      const run = handler;
+      // Every trigger's second argument is its InvocationContext: the invocation's log destination.
+      return runInInvocation(args[1], () => Promise.resolve(run(...args)));
     };
     return call as H;
   }

@@ -1,8 +1,11 @@
 /**
- * Structured log lines: one JSON object per event, with the trace id, so Application Insights (or a
- * terminal) can follow a job across stages. Field values are ids, states and numbers; request content
- * and secrets are never logged (callers pass no user data, and `redact` guards known secret shapes).
+ * Structured log lines: one JSON object per event, with the active span's trace and span ids, so
+ * Application Insights (or a terminal) can follow a job across stages and join a line to its span. Field
+ * values are ids, states and numbers; request content and secrets are never logged (callers pass no user
+ * data, and `redact` guards known secret shapes).
  */
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, string | number | boolean | null | undefined>>;
 
@@ -32,7 +35,7 @@ export function redact(text: string): string {
 
 export type LogSink = (level: LogLevel, line: string) => void;
 
-const consoleSink: LogSink = (level, line) => {
+export const consoleSink: LogSink = (level, line) => {
   if (level === 'error' || level === 'warn') console.error(line);
   else console.log(line);
 };
@@ -43,8 +46,15 @@ export function createLogger(options: { level?: LogLevel; sink?: LogSink; fields
   const base = options.fields ?? {};
   const write = (level: LogLevel, event: string, fields: LogFields = {}) => {
     if (LEVEL_ORDER[level] < minimum) return;
-    const record = { time: new Date().toISOString(), level, event, ...base, ...fields };
-    sink(level, redact(JSON.stringify(record)));
+    const active = trace.getSpanContext(context.active());
+    const span =
+      active && isSpanContextValid(active) ? { traceId: active.traceId, spanId: active.spanId } : {};
+    const record = { time: new Date().toISOString(), level, event, ...span, ...base, ...fields };
+    // Each value on its own: a pattern run over the whole line could swallow the quotes after a secret.
+    sink(
+      level,
+      JSON.stringify(record, (_key, value: unknown) => (typeof value === 'string' ? redact(value) : value)),
+    );
   };
   return {
     debug: (event, fields) => write('debug', event, fields),
