@@ -19,6 +19,7 @@ import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
 import { CosmosPayloadStore } from '../shared/cosmos/payload-store.js';
+import { CosmosQuotaLeaseStore } from '../shared/cosmos/quota-lease-store.js';
 import { createTracedHttpClient } from '../shared/cosmos/traced-http-client.js';
 import { consoleSink, createLogger, type Logger } from '../shared/telemetry/logger.js';
 import { CosmosUsageReader } from '../shared/cosmos/usage-reader.js';
@@ -72,6 +73,8 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     credential: azureCredential(),
     logger: modelLogger(logger),
     promptTokens: pooledPromptTokenCounter(heavyWork, config.TOKEN_COUNT_INLINE_CHARS),
+    // Used only when MODEL_QUOTA_COORDINATION is on (the default in Azure).
+    quotaLeases: new CosmosQuotaLeaseStore(database.container('tenants')),
   });
   const settings: PipelineSettings = {
     maxAttempts: config.JOB_MAX_ATTEMPTS,
@@ -118,6 +121,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     async close() {
       await publisher.close();
       await serviceBus.close();
+      await model.leave();
       cosmos.dispose();
       model.close();
       await heavyWork.close();

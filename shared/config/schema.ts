@@ -87,8 +87,20 @@ export const EnvironmentSchema = z.object({
   MODEL_TIMEOUT_MS: positiveInt.default(120_000),
   /** `max_tokens` sent when a job sets none, so the quota cost is known before the call. */
   MODEL_DEFAULT_MAX_TOKENS: positiveInt.default(1024),
-  /** This instance's share of each deployment's quota (e.g. 0.25 with four instances); see the docs. */
+  /**
+   * With MODEL_QUOTA_COORDINATION `cosmos`: the most one instance may lease of a deployment's quota.
+   * With `off`: this instance's fixed share of each deployment's quota; see the docs.
+   */
   MODEL_INSTANCE_SHARE: z.coerce.number().gt(0).max(1).default(1),
+  /**
+   * `cosmos`: the fleet shares each deployment's quota through leases in Cosmos DB (default in Azure);
+   * `off`: each instance paces alone to MODEL_INSTANCE_SHARE (default locally, one instance).
+   */
+  MODEL_QUOTA_COORDINATION: z.enum(['cosmos', 'off']).optional(),
+  /** How often an instance renews its quota lease; default a twelfth of the token window (5 s). */
+  MODEL_QUOTA_RENEW_MS: positiveInt.optional(),
+  /** The share an instance paces to while the lease store cannot be reached and it holds no lease. */
+  MODEL_QUOTA_FALLBACK_SHARE: z.coerce.number().gt(0).max(1).default(0.1),
   /**
    * A deployment is suspect when, within MODEL_BREAKER_WINDOW_MS, at least MODEL_BREAKER_FAILURES calls
    * failed and they are at least MODEL_BREAKER_FAILURE_RATE of its calls; a canary request then decides,

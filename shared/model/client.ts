@@ -9,10 +9,11 @@ import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/i
 import type { ChatRequest } from '../jobs/schema.js';
 import { observedCall, recordUnroutedCall } from './call-telemetry.js';
 import { sendCanaryIfDue } from './canary.js';
-import { CircuitBreaker, type BreakerSnapshot } from './circuit-breaker.js';
+import type { BreakerSnapshot } from './circuit-breaker.js';
+import type { FleetShare, FleetShareStatus } from './coordination/fleet-share.js';
+import type { QuotaLeaseStore } from './coordination/lease-store.js';
 import { defaultModelCredential, entraTokenProvider } from './credentials.js';
-import { DeferralSlots } from './deferral-slots.js';
-import { createChatEndpoint, type EndpointAuth } from './endpoint.js';
+import type { EndpointAuth } from './endpoint.js';
 import {
   CONFIGURATION_RETRY_MS,
   DEFAULT_TRANSIENT_RETRY_MS,
@@ -23,7 +24,7 @@ import {
 import type { ModelCallContext, ModelClient, ModelCompletion } from './port.js';
 import { inlinePromptTokenCounter, type PromptTokenCounter } from './prompt-tokens.js';
 import { isQuarantined } from './quarantine.js';
-import { QuotaBudget } from './quota-budget.js';
+import { buildPools, type Pool } from './pools.js';
 import { QUOTA_PACED_REASON } from './reasons.js';
 import { planRoute, type RoutedDeployment } from './router.js';
 import type { DeploymentSettings, ModelClientSettings } from './settings.js';
@@ -46,6 +47,10 @@ export interface ModelClientDependencies {
   readonly deferralHorizonMs?: number;
   /** Prices a prompt in tokens; defaults to counting on the event loop (no heavy-work pool). */
   readonly promptTokens?: PromptTokenCounter;
+  /** The fleet's quota lease store: with `settings.coordination`, instances share each quota through it. */
+  readonly quotaLeases?: QuotaLeaseStore;
+  /** This instance's id in the leases; random per process by default. */
+  readonly instanceId?: string;
 }
 
 export interface DeploymentStatus extends BreakerSnapshot {
@@ -57,6 +62,9 @@ export interface DeploymentStatus extends BreakerSnapshot {
   readonly cooldownMs: number;
   readonly adaptiveFactor: number;
   readonly marginMs: number;
+  /** This instance's share of the deployment's quota: leased from the fleet, or the configured one. */
+  readonly share: number;
+  readonly fleet?: FleetShareStatus;
 }
 
 export interface RoutedModelClient extends ModelClient {
@@ -64,6 +72,11 @@ export interface RoutedModelClient extends ModelClient {
   status(): DeploymentStatus[];
   /** The model aliases jobs may ask for, so the accept stage can refuse an unknown one at once. */
   aliases(): string[];
+  /**
+   * Gives this instance's leased shares back to the fleet (best effort; an unreleased lease expires).
+   * Call before the store's client is closed.
+   */
+  leave(): Promise<void>;
   /**
    * Closes the deployments' kept-alive connections. Optional at shutdown: idle sockets are unref'd and
    * never keep the process alive; this just releases them now instead of at their idle timeout.
@@ -121,35 +134,18 @@ export function createModelClient(
     return { tokenProvider };
   };
 
-  const pools = new Map<string, { deployments: RoutedDeployment[]; slots: DeferralSlots }>();
-  for (const [alias, deployments] of Object.entries(settings.pools)) {
-    const routed = deployments.map((deployment): RoutedDeployment => ({
-      settings: deployment,
-      endpoint: createChatEndpoint(deployment, authFor(deployment), {
-        apiVersion: settings.apiVersion,
-        timeoutMs: settings.timeoutMs,
+  const pools = buildPools(settings, {
+    clock,
+    authFor,
+    deferralHorizonMs: dependencies.deferralHorizonMs ?? 15 * 60_000,
+    ...(dependencies.quotaLeases ? { quotaLeases: dependencies.quotaLeases } : {}),
+    ...(dependencies.instanceId ? { instanceId: dependencies.instanceId } : {}),
+    onCoordinationDegraded: (deployment, error) =>
+      logger.warn('Model quota coordination store unreachable; pacing to the fallback share', {
+        deployment,
+        error: error instanceof Error ? error.message : String(error),
       }),
-      breaker: new CircuitBreaker({
-        minimumFailures: settings.breakerFailures,
-        openMs: settings.breakerOpenMs,
-        ...(settings.breakerWindowMs ? { windowMs: settings.breakerWindowMs } : {}),
-        ...(settings.breakerFailureRate ? { failureRate: settings.breakerFailureRate } : {}),
-      }),
-      budget: new QuotaBudget({
-        tokensPerMinute: deployment.tpm,
-        requestsPerMinute: deployment.rpm ?? (deployment.tpm / 1000) * 6,
-        tokenWindowMs: deployment.tokenWindowMs,
-        requestWindowMs: deployment.requestWindowMs,
-        share: settings.instanceShare,
-      }),
-    }));
-    const tokensPerMs =
-      (routed.reduce((sum, d) => sum + d.settings.tpm, 0) * settings.instanceShare) / 60_000;
-    pools.set(alias, {
-      deployments: routed,
-      slots: new DeferralSlots(tokensPerMs, dependencies.deferralHorizonMs ?? 15 * 60_000),
-    });
-  }
+  });
 
   async function complete(request: ChatRequest, context: ModelCallContext): Promise<ModelCompletion> {
     const pool = pools.get(request.model);
@@ -161,6 +157,7 @@ export function createModelClient(
     }
     const maxTokens = request.max_tokens ?? settings.defaultMaxTokens;
     const cost = (await promptTokens(request.messages, context.tenantId)) + maxTokens;
+    await pool.ready();
     const tried = new Set<RoutedDeployment>();
     const failures: ModelFailure[] = [];
     const quarantined = isQuarantined(context);
@@ -180,6 +177,7 @@ export function createModelClient(
       const target = plan.order[0]!;
       tried.add(target);
       const reservation = target.budget.reserve(cost, now);
+      target.fleet?.recordDemand(cost, now);
       const ticket = target.breaker.onCallStart(quarantined);
       try {
         const attempt = { settings: target.settings, earlierTries: tried.size - 1 };
@@ -237,11 +235,7 @@ export function createModelClient(
     throw error;
   }
 
-  function giveUp(
-    pool: { deployments: RoutedDeployment[]; slots: DeferralSlots },
-    cost: number,
-    failures: readonly ModelFailure[],
-  ): Error {
+  function giveUp(pool: Pool, cost: number, failures: readonly ModelFailure[]): Error {
     const now = clock();
     if (failures.length > 0 && failures.every((f) => f.kind === 'configuration')) {
       return toPlatformError(failures[failures.length - 1]!);
@@ -249,7 +243,9 @@ export function createModelClient(
     const plan = planRoute(pool.deployments, cost, now, random);
     const waitMs = plan.kind === 'wait' ? plan.waitMs : 0;
     if (failures.length === 0) {
-      // Never called: no deployment has quota (or a closed circuit) for this request now.
+      // Never called: no deployment has quota (or a closed circuit) for this request now. It still
+      // counts as demand, so that the fleet's split follows what each instance is asked to do.
+      for (const d of pool.deployments) d.fleet?.recordDemand(cost, now);
       const delay = pool.slots.delayFor(cost, waitMs, now);
       const reason =
         plan.kind === 'wait' && plan.reason === 'circuit_open' ? 'model_circuit_open' : QUOTA_PACED_REASON;
@@ -272,6 +268,12 @@ export function createModelClient(
     close() {
       for (const pool of pools.values()) for (const d of pool.deployments) d.endpoint.close?.();
     },
+    async leave() {
+      const fleets = new Set<FleetShare>();
+      for (const pool of pools.values()) for (const d of pool.deployments) if (d.fleet) fleets.add(d.fleet);
+      await Promise.all([...fleets].map((fleet) => fleet.leave()));
+    },
+
     status() {
       const now = clock();
       const rows: DeploymentStatus[] = [];
@@ -282,6 +284,8 @@ export function createModelClient(
             deployment: d.settings.name,
             ...d.breaker.snapshot(now),
             ...d.budget.snapshot(now),
+            share: d.fleet ? d.fleet.share() : settings.instanceShare,
+            ...(d.fleet ? { fleet: d.fleet.status() } : {}),
           });
         }
       }

@@ -8,8 +8,8 @@ export class DeferralSlots {
   private nextSlot = 0;
 
   constructor(
-    /** Tokens per millisecond the pool admits for this instance. */
-    private readonly tokensPerMs: number,
+    /** Tokens per millisecond the pool admits for this instance (it changes as the fleet re-shares). */
+    private readonly tokensPerMs: () => number,
     /** Never push a job further out than this; it is paced again if it returns early. */
     private readonly horizonMs: number,
   ) {}
@@ -19,7 +19,7 @@ export class DeferralSlots {
     const earliest = now + waitMs;
     const start = Math.max(earliest, this.nextSlot);
     const capped = Math.min(start, now + this.horizonMs);
-    this.nextSlot = Math.max(this.nextSlot, capped) + tokens / this.tokensPerMs;
+    this.nextSlot = Math.max(this.nextSlot, capped) + tokens / Math.max(1e-9, this.tokensPerMs());
     return Math.max(1, Math.ceil(capped - now));
   }
 

@@ -20,8 +20,10 @@ export interface QuotaBudgetOptions {
   readonly requestsPerMinute: number;
   readonly tokenWindowMs: number;
   readonly requestWindowMs: number;
-  /** This instance's share of the deployment's quota, (0, 1]. */
+  /** This instance's share of the deployment's quota, [0, 1]; fleet coordination changes it (setShare). */
   readonly share: number;
+  /** While the share is 0, how long a request waits before asking again (when the share may grow). */
+  readonly zeroShareRetryMs?: number;
   /**
    * Our entries expire this much later than the service's would: the service stamps a request when it
    * arrives, after we send it (connection set-up, a busy event loop on either side), so without a margin
@@ -61,6 +63,7 @@ export class QuotaBudget {
   private readonly window = new ChargeWindow();
   private cooldownUntil = 0;
   private adaptiveFactor = 1;
+  private share: number;
   private readonly baseMarginMs: number;
   /** Grows when a 429 shows the service still held quota we thought was free; decays back on success. */
   private marginMs: number;
@@ -69,6 +72,12 @@ export class QuotaBudget {
     const shortest = Math.min(options.tokenWindowMs, options.requestWindowMs);
     this.baseMarginMs = options.expiryMarginMs ?? Math.max(20, Math.round(shortest * 0.005));
     this.marginMs = this.baseMarginMs;
+    this.share = options.share;
+  }
+
+  /** The fleet's coordination granted another share; usage already in the window keeps counting. */
+  setShare(share: number): void {
+    this.share = Math.min(1, Math.max(0, share));
   }
 
   private get tokenHorizonMs(): number {
@@ -94,12 +103,15 @@ export class QuotaBudget {
         Math.floor(((this.options.requestsPerMinute * this.options.requestWindowMs) / 60_000) * fraction),
       ),
     });
-    return { own: scale(this.options.share * this.adaptiveFactor), deployment: scale(this.adaptiveFactor) };
+    return { own: scale(this.share * this.adaptiveFactor), deployment: scale(this.adaptiveFactor) };
   }
 
   /** 0 if a request costing `tokens` can go now, else how long until it can. */
   waitMs(tokens: number, now: number): number {
     this.expire(now);
+    // No share at all (e.g. a new instance while the others' requests leave the window): not even the
+    // one request an empty window admits.
+    if (this.share <= 0) return Math.max(1, this.cooldownUntil - now, this.options.zeroShareRetryMs ?? 1_000);
     const { own, deployment } = this.limits();
     // Usage only falls as time passes, so each limit's wait is found on its own and the answer is the longest.
     return Math.max(
@@ -181,6 +193,19 @@ export class QuotaBudget {
       adaptiveFactor: this.adaptiveFactor,
       marginMs: Math.round(this.marginMs),
     };
+  }
+
+  /**
+   * The share of the deployment's quota that this instance's own requests still occupy at `time` (a
+   * time from now on), tokens or requests, whichever is more: what it must claim from the fleet.
+   */
+  ownUsageAt(time: number): number {
+    const { tokensPerMinute, requestsPerMinute, tokenWindowMs, requestWindowMs } = this.options;
+    const own = this.usedAfter(false, time);
+    return Math.max(
+      own.tokens / Math.max(1, (tokensPerMinute * tokenWindowMs) / 60_000),
+      own.requests / Math.max(1, (requestsPerMinute * requestWindowMs) / 60_000),
+    );
   }
 
   private tokenWait(tokens: number, limit: number, includeExternal: boolean, now: number): number {

@@ -5,6 +5,7 @@
  * so the job's message is rescheduled for then instead of calling and collecting a 429.
  */
 import type { CircuitBreaker } from './circuit-breaker.js';
+import type { FleetShare } from './coordination/fleet-share.js';
 import type { ChatEndpoint } from './endpoint.js';
 import type { QuotaBudget } from './quota-budget.js';
 import type { DeploymentSettings } from './settings.js';
@@ -14,6 +15,8 @@ export interface RoutedDeployment {
   readonly endpoint: ChatEndpoint;
   readonly breaker: CircuitBreaker;
   readonly budget: QuotaBudget;
+  /** This instance's leased share of the deployment, when the fleet coordinates through a lease store. */
+  readonly fleet?: FleetShare;
 }
 
 export type RoutePlan =

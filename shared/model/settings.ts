@@ -102,8 +102,21 @@ export interface ModelClientSettings {
   readonly timeoutMs: number;
   /** Completion tokens reserved when a job does not set `max_tokens`. */
   readonly defaultMaxTokens: number;
-  /** This instance's share of every deployment's quota. */
+  /**
+   * Without coordination, this instance's fixed share of every deployment's quota; with it, the most
+   * any one instance may lease.
+   */
   readonly instanceShare: number;
+  /**
+   * Fleet-wide pacing (shared/model/coordination): instances lease shares of each deployment's quota
+   * from a shared store. Absent: each instance paces to `instanceShare` on its own.
+   */
+  readonly coordination?: {
+    /** How often an instance renews its lease; default a twelfth of the token window, 0.1-5 s. */
+    readonly renewMs?: number;
+    /** The share to pace at while the store cannot be reached (and no lease is held). */
+    readonly fallbackShare: number;
+  };
   /** Circuit breaker (shared/model/circuit-breaker.ts): failures in its window before its rate is judged. */
   readonly breakerFailures: number;
   readonly breakerOpenMs: number;

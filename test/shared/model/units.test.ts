@@ -159,7 +159,7 @@ describe('router', () => {
 
 describe('deferral slots', () => {
   it('gives each paced job its own later slot at the pool token rate, capped by the horizon', () => {
-    const slots = new DeferralSlots(1, 10_000); // 1 token per ms
+    const slots = new DeferralSlots(() => 1, 10_000); // 1 token per ms
     expect(slots.delayFor(100, 50, 0)).toBe(50);
     expect(slots.delayFor(100, 50, 0)).toBe(150);
     expect(slots.delayFor(100, 50, 0)).toBe(250);

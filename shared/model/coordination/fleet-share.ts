@@ -1,0 +1,184 @@
+/**
+ * One instance's share of one deployment's quota, leased from the fleet's lease document
+ * (allocation.ts has the rules). Renewed on a timer, off the model call's path: a call never waits for
+ * the store, except the first call of an instance, which waits for its first lease.
+ *
+ * When the store cannot be reached the instance keeps its last share while the others still count its
+ * claim (they keep it a lease time plus a window after its last renewal), then falls back to the lower
+ * of that share and the configured fallback share. An instance that never got a lease starts at the
+ * fallback share. Either way calls keep being made and paced, and jobs never fail for the store; the
+ * remaining-quota headers and 429s correct any overlap (quota-budget.ts).
+ */
+import type { Clock } from '../../time/clock.js';
+import { claimSchedule, decideShare, observePeers, type Observation } from './allocation.js';
+import { DemandMeter } from './demand-meter.js';
+import { emptyLeaseDocument } from './lease-document.js';
+import { LeaseConflictError, type QuotaLeaseStore } from './lease-store.js';
+
+export interface FleetShareOptions {
+  readonly store: QuotaLeaseStore;
+  readonly deployment: string;
+  readonly instanceId: string;
+  /** The deployment's longest counting window (tokens or requests). */
+  readonly windowMs: number;
+  readonly renewMs: number;
+  /** No instance takes more than this share (MODEL_INSTANCE_SHARE). */
+  readonly upperBound: number;
+  /** The share to pace at when the store cannot be reached. */
+  readonly fallbackShare: number;
+  readonly tokensPerWindow: number;
+  readonly requestsPerWindow: number;
+  readonly clock: Clock;
+  /** The fraction of the quota this instance's sent requests occupy at an absolute time. */
+  readonly usageAt: (time: number) => number;
+  /** Applies a share to the pacer. */
+  readonly apply: (share: number) => void;
+  readonly onDegraded?: (error: unknown) => void;
+  /** Renew on a timer (default); tests drive `renew()` by hand. */
+  readonly timer?: boolean;
+}
+
+/** Renewals in a row that may lose the ETag race before this instance keeps its share until the next. */
+const WRITE_ROUNDS = 3;
+
+export interface FleetShareStatus {
+  readonly share: number;
+  readonly target: number;
+  readonly members: number;
+  readonly degraded: boolean;
+}
+
+export class FleetShare {
+  private granted = 0;
+  private target = 0;
+  private members = 1;
+  private lastWrittenAt: number | undefined;
+  private degraded = false;
+  private joined: Promise<void> | undefined;
+  private renewing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private left = false;
+  private readonly observations = new Map<string, Observation>();
+  private readonly demand: DemandMeter;
+  readonly leaseMs: number;
+
+  constructor(private readonly options: FleetShareOptions) {
+    // Three renewals may be missed (a slow store, a long GC pause) before the others stop counting us live.
+    this.leaseMs = options.renewMs * 3;
+    this.demand = new DemandMeter(options.windowMs, options.tokensPerWindow, options.requestsPerWindow);
+    options.apply(0);
+  }
+
+  /** Resolves once the first lease was asked for (granted, or the fallback applied). */
+  ready(): Promise<void> {
+    this.joined ??= this.renew().then(() => this.startTimer());
+    return this.joined;
+  }
+
+  share(): number {
+    return this.granted;
+  }
+
+  /** The share paced jobs should be spread at: the fair target once granted, so a new instance does not push them far out. */
+  pacingShare(): number {
+    return Math.max(this.granted, this.target, this.options.fallbackShare / 4);
+  }
+
+  recordDemand(tokens: number, now: number): void {
+    this.demand.record(tokens, now);
+  }
+
+  status(): FleetShareStatus {
+    return { share: this.granted, target: this.target, members: this.members, degraded: this.degraded };
+  }
+
+  renew(): Promise<void> {
+    this.renewing ??= this.renewOnce().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  /** Gives the share back: the entry stays with a decaying claim until what was sent leaves the window. */
+  async leave(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.renewing;
+    this.left = true;
+    await this.renewOnce();
+  }
+
+  private startTimer(): void {
+    if (this.options.timer === false || this.left) return;
+    this.timer = setInterval(() => void this.renew(), this.options.renewMs);
+    this.timer.unref();
+  }
+
+  private setGranted(share: number): void {
+    this.granted = share;
+    this.options.apply(share);
+  }
+
+  private async renewOnce(): Promise<void> {
+    const { store, deployment, instanceId, windowMs, clock } = this.options;
+    for (let round = 0; round < WRITE_ROUNDS; round += 1) {
+      let stored;
+      try {
+        stored = await store.read(deployment);
+      } catch (error) {
+        this.onStoreFailure(error);
+        return;
+      }
+      const now = clock();
+      const document = stored?.document ?? emptyLeaseDocument(deployment);
+      const peers = observePeers(document.members, instanceId, this.observations, now, {
+        windowMs,
+        leaseMs: this.leaseMs,
+      });
+      const demand = this.left ? 0 : this.demand.fraction(now);
+      const decision = this.left
+        ? { target: 0, share: 0 }
+        : decideShare(demand, peers, this.options.upperBound);
+      // Lowering needs nobody's agreement; raising waits for the write that records it.
+      if (decision.share < this.granted) this.setGranted(decision.share);
+      const members = { ...document.members };
+      for (const id of peers.expired) delete members[id];
+      members[instanceId] = {
+        seq: (document.members[instanceId]?.seq ?? 0) + 1,
+        share: decision.share,
+        demand,
+        claims: claimSchedule(decision.share, (offset) => this.options.usageAt(now + offset), windowMs),
+      };
+      const next = { ...document, members };
+      try {
+        if (stored) await store.replace(next, stored.etag);
+        else await store.create(next);
+      } catch (error) {
+        if (error instanceof LeaseConflictError) continue;
+        this.onStoreFailure(error);
+        return;
+      }
+      this.lastWrittenAt = now;
+      this.degraded = false;
+      this.target = decision.target;
+      this.members = 1 + peers.liveDemands.length;
+      this.setGranted(decision.share);
+      return;
+    }
+    // Every round lost the race to other writers: keep the (possibly lowered) share until the next renewal.
+  }
+
+  private onStoreFailure(error: unknown): void {
+    const now = this.options.clock();
+    // The others count our claim until a lease time plus a window after our last write; leave a margin
+    // of two renewals so that we have fallen back before any of them reuses our capacity.
+    const keepUntil =
+      this.lastWrittenAt === undefined
+        ? now
+        : this.lastWrittenAt + this.leaseMs + this.options.windowMs - 2 * this.options.renewMs;
+    if (now < keepUntil) return;
+    const fallback = Math.min(this.options.fallbackShare, this.options.upperBound);
+    const share = this.lastWrittenAt === undefined ? fallback : Math.min(this.granted, fallback);
+    if (!this.degraded) this.options.onDegraded?.(error);
+    this.degraded = true;
+    if (share !== this.granted) this.setGranted(share);
+  }
+}

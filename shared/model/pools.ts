@@ -1,0 +1,114 @@
+/**
+ * The model client's pools: per model alias, its deployments (endpoint, circuit breaker, quota budget
+ * and, when the fleet coordinates, the instance's leased share of the deployment) and the virtual queue
+ * that spreads paced jobs over time.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../time/clock.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { FleetShare } from './coordination/fleet-share.js';
+import type { QuotaLeaseStore } from './coordination/lease-store.js';
+import { DeferralSlots } from './deferral-slots.js';
+import { createChatEndpoint, type EndpointAuth } from './endpoint.js';
+import { QuotaBudget } from './quota-budget.js';
+import type { RoutedDeployment } from './router.js';
+import type { DeploymentSettings, ModelClientSettings } from './settings.js';
+
+export interface Pool {
+  readonly deployments: readonly RoutedDeployment[];
+  readonly slots: DeferralSlots;
+  /** Resolves once every deployment of the pool has its first lease (at once without coordination). */
+  ready(): Promise<void>;
+}
+
+export interface PoolDependencies {
+  readonly clock: Clock;
+  readonly authFor: (deployment: DeploymentSettings) => EndpointAuth;
+  readonly deferralHorizonMs: number;
+  /** The fleet's lease store; without it (or with coordination off) each instance paces to its fixed share. */
+  readonly quotaLeases?: QuotaLeaseStore;
+  readonly instanceId?: string;
+  readonly onCoordinationDegraded?: (deployment: string, error: unknown) => void;
+}
+
+/** Renew often enough that a share follows demand within a few percent of the token window. */
+export function defaultRenewMs(deployment: DeploymentSettings): number {
+  return Math.min(5_000, Math.max(100, Math.round(deployment.tokenWindowMs / 12)));
+}
+
+export function buildPools(settings: ModelClientSettings, dependencies: PoolDependencies): Map<string, Pool> {
+  const { clock } = dependencies;
+  const coordination = dependencies.quotaLeases ? settings.coordination : undefined;
+  const instanceId = dependencies.instanceId ?? randomUUID();
+  // One lease per deployment name, even if several aliases route to it.
+  const fleets = new Map<string, FleetShare>();
+  const pools = new Map<string, Pool>();
+  for (const [alias, deploymentSettings] of Object.entries(settings.pools)) {
+    const routed = deploymentSettings.map((deployment): RoutedDeployment => {
+      const requestsPerMinute = deployment.rpm ?? (deployment.tpm / 1000) * 6;
+      const renewMs = coordination?.renewMs ?? defaultRenewMs(deployment);
+      const budget = new QuotaBudget({
+        tokensPerMinute: deployment.tpm,
+        requestsPerMinute,
+        tokenWindowMs: deployment.tokenWindowMs,
+        requestWindowMs: deployment.requestWindowMs,
+        share: settings.instanceShare,
+        zeroShareRetryMs: renewMs,
+      });
+      let fleet: FleetShare | undefined;
+      if (coordination && dependencies.quotaLeases) {
+        const windowMs = Math.max(deployment.tokenWindowMs, deployment.requestWindowMs);
+        fleet =
+          fleets.get(deployment.name) ??
+          new FleetShare({
+            store: dependencies.quotaLeases,
+            deployment: deployment.name,
+            instanceId,
+            // The pacer's expiry margin lets charges live up to a tenth longer than the service's window.
+            windowMs: Math.ceil(windowMs * 1.1),
+            renewMs,
+            upperBound: settings.instanceShare,
+            fallbackShare: coordination.fallbackShare,
+            tokensPerWindow: (deployment.tpm * windowMs) / 60_000,
+            requestsPerWindow: (requestsPerMinute * windowMs) / 60_000,
+            clock,
+            usageAt: (time) => budget.ownUsageAt(time),
+            apply: (share) => budget.setShare(share),
+            onDegraded: (error) => dependencies.onCoordinationDegraded?.(deployment.name, error),
+          });
+        fleets.set(deployment.name, fleet);
+      }
+      return {
+        settings: deployment,
+        endpoint: createChatEndpoint(deployment, dependencies.authFor(deployment), {
+          apiVersion: settings.apiVersion,
+          timeoutMs: settings.timeoutMs,
+        }),
+        breaker: new CircuitBreaker({
+          minimumFailures: settings.breakerFailures,
+          openMs: settings.breakerOpenMs,
+          ...(settings.breakerWindowMs ? { windowMs: settings.breakerWindowMs } : {}),
+          ...(settings.breakerFailureRate ? { failureRate: settings.breakerFailureRate } : {}),
+        }),
+        budget,
+        ...(fleet ? { fleet } : {}),
+      };
+    });
+    // Paced jobs are spread at the rate this instance may send at (its fleet target once it has one).
+    const tokensPerMs = () =>
+      routed.reduce(
+        (sum, d) => sum + d.settings.tpm * (d.fleet ? d.fleet.pacingShare() : settings.instanceShare),
+        0,
+      ) / 60_000;
+    let ready: Promise<void> | undefined;
+    pools.set(alias, {
+      deployments: routed,
+      slots: new DeferralSlots(tokensPerMs, dependencies.deferralHorizonMs),
+      ready: () =>
+        (ready ??= Promise.all(routed.flatMap((d) => (d.fleet ? [d.fleet.ready()] : []))).then(
+          () => undefined,
+        )),
+    });
+  }
+  return pools;
+}
