@@ -16,6 +16,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccountServer } from './account-server.js';
 import { indexEqualityFilters } from './equality-index.js';
+import { linearQueryAccumulation } from './linear-query.js';
 import { checkPatchConditionsPerDocument } from './patch-condition.js';
 import {
   readCosmosSnapshot,
@@ -52,6 +53,7 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): 
   const host = options.host ?? '127.0.0.1';
   checkPatchConditionsPerDocument();
   indexEqualityFilters();
+  linearQueryAccumulation();
   // keepAlive: without it the server answers `connection: close` and the SDK reconnects per request.
   const { server, account } = createAccountServer({ keepAlive: true });
   // The SDK's agent keeps idle sockets without a timeout of its own: a server closing them after
