@@ -11,6 +11,7 @@ import type { EmbeddedCosmos } from './cosmos/server.js';
 import type { DevHost } from './devhost/index.js';
 import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
 import type { QueueDefinition, ServiceBusEmulator } from './servicebus/index.js';
+import type { DashboardTelemetry } from './dashboard/index.js';
 import { startAzurite, type AzuriteEmulator } from './azurite/index.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -127,6 +128,13 @@ export interface LocalStackOptions {
    * `functions: 'http'`), 0 to stop at once.
    */
   readonly drainMs?: number;
+  /**
+   * The live dashboard at `<host>/dashboard` (local/dashboard/): registers the OpenTelemetry SDK
+   * globally with in-process exporters. Off by default, so a test that registered its own SDK keeps
+   * it (with both, start-up fails rather than replacing it); `npm start` turns it on. Spans and metrics
+   * of worker-thread host instances (`hostInstances` > 1) do not reach it.
+   */
+  readonly dashboard?: boolean;
 }
 
 /** What a data folder gave back at start. */
@@ -150,6 +158,8 @@ export interface LocalStack {
   /** Azurite's blob service (files): its endpoint and the dev account's connection string. */
   readonly storage: AzuriteEmulator;
   readonly host: DevHost;
+  /** `http://127.0.0.1:<port>/dashboard`, with `dashboard: true`. */
+  readonly dashboardUrl?: string;
   /** Per host instance (the main one first): finished invocations per queue, event loop time; readable after close(). */
   instances(): readonly HostInstanceStats[];
   /** The data folder (absolute), when the stack keeps its data between runs. */
@@ -174,6 +184,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   platform.catch(() => undefined);
   try {
     const deployments = options.deployments ?? DEFAULT_DEPLOYMENTS;
+    // Before any client exists, so the Azure SDKs' spans are traced from their first call.
+    const telemetry = options.dashboard ? await startDashboardTelemetry(closers) : undefined;
     const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     // Its own process: it starts on the other core while this one starts the rest.
@@ -273,6 +285,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!(await keys.get(devKey.record.keyId))) await keys.create(devKey.record);
     const apiKey = devKey.key;
 
+    const dashboard = telemetry
+      ? await mountDashboard(telemetry, { serviceBus, model, deployments }, closers)
+      : undefined;
     const baseSettings = readHostSettings();
     const { mainDefinitions, countMain, stats } = await instances;
     const host = await startDevHost({
@@ -287,6 +302,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : baseSettings,
       log: countMain(services.logger),
       ...(options.queueListener ? { queueListener: options.queueListener } : {}),
+      ...(dashboard ? { mounts: [dashboard] } : {}),
     });
     closers.push(() => host.close());
     // Stop taking jobs first; let what was accepted move on through its stages for a while.
@@ -317,6 +333,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       model,
       storage,
       host,
+      ...(dashboard ? { dashboardUrl: `${host.url}${dashboard.prefix}` } : {}),
       ...(dataDir ? { dataDir } : {}),
       ...(restored ? { restored } : {}),
       instances: stats,
@@ -331,6 +348,40 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await storageStarting?.then((storage) => storage.close()).catch(() => undefined);
     throw error;
   }
+}
+
+async function startDashboardTelemetry(closers: Array<() => Promise<void>>) {
+  const { installDashboardTelemetry } = await import('./dashboard/index.js');
+  const telemetry = await installDashboardTelemetry();
+  closers.push(() => telemetry.uninstall());
+  return telemetry;
+}
+
+/** The dashboard's sampler reads the emulators, so it stops before they close (closers run in reverse). */
+async function mountDashboard(
+  telemetry: DashboardTelemetry,
+  sources: {
+    serviceBus: ServiceBusEmulator;
+    model: ModelSimulator;
+    deployments: readonly SimulatedDeployment[];
+  },
+  closers: Array<() => Promise<void>>,
+) {
+  const { startDashboard } = await import('./dashboard/index.js');
+  const dashboard = startDashboard({
+    telemetry,
+    serviceBus: sources.serviceBus,
+    model: sources.model,
+    // As localEnvironment names them: the pipeline's `local-<name>` is the simulator's `<name>`.
+    deployments: sources.deployments.map((deployment) => ({
+      model: deployment.name,
+      deployment: `local-${deployment.name}`,
+      simulatorName: deployment.name,
+      tpm: deployment.tpm,
+    })),
+  });
+  closers.push(() => dashboard.close());
+  return dashboard;
 }
 
 /** Closes in reverse order of start: the host first (in-flight work finishes), emulators last. */

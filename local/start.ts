@@ -54,6 +54,8 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
     logger: log,
     // Cosmos DB, Service Bus and the model run beside the dev host like the services they stand for.
     emulatorThreads: true,
+    // The live dashboard on the API's port, fed by the OpenTelemetry SDK registered in process.
+    dashboard: true,
     ...(dataDir ? { dataDir } : {}),
   });
   // A receiver registered as the dev tenant's endpoint: completions arrive signed and verified here.
@@ -72,6 +74,7 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
 prompt-pipeline is running locally (started in ${elapsed()} s)
 
   API            ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)
+  Dashboard      ${stack.dashboardUrl ?? '(off)'}  (live: throughput, stage latency, queues, quota, traces)
   Service Bus    ${stack.serviceBus.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=<local emulator key>')}
   Cosmos DB      ${stack.cosmos.endpoint} (embedded)
   Blob Storage   ${stack.storage.blobEndpoint} (Azurite; files of the Files API)

@@ -14,7 +14,7 @@ import type {
 import type { HostSettings, ServiceBusHostSettings } from './host-settings.js';
 import { readHostSettings } from './host-settings.js';
 import { answerClientErrors } from './client-errors.js';
-import { createHttpListener } from './http-host.js';
+import { createHttpListener, type HttpMount } from './http-host.js';
 import { writeProblem } from './http-response.js';
 import type { DevHostLogger } from './logger.js';
 import { consoleLogger, describeError } from './logger.js';
@@ -51,6 +51,8 @@ export interface DevHostOptions {
   readonly queueListener?: 'in-process' | 'thread';
   /** Runs timer functions this often instead of by their schedule (tests); the schedule by default. */
   readonly timerIntervalMs?: number;
+  /** Local tools on the HTTP port beside the functions (the dashboard at /dashboard). */
+  readonly mounts?: readonly HttpMount[];
 }
 
 export interface DevHost {
@@ -92,6 +94,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     routePrefix: settings.routePrefix,
     maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
     logger,
+    ...(options.mounts ? { mounts: options.mounts } : {}),
   });
   const responding = new Set<ServerResponse>();
   let accepting = true;

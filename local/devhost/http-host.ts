@@ -18,6 +18,18 @@ export interface HttpHostOptions {
   /** Host-level guard against unbounded reads; handlers enforce the product's own, smaller limit. */
   readonly maxBodyBytes: number;
   readonly logger: DevHostLogger;
+  /** Local tools served beside the functions on the same origin (the dashboard), by path prefix. */
+  readonly mounts?: readonly HttpMount[];
+}
+
+/**
+ * A handler for every path at or under `prefix` (e.g. `/dashboard`), answered before the function
+ * routes. Not a function: no invocation, no route prefix, no request log line (a page polling once a
+ * second would drown the functions' lines).
+ */
+export interface HttpMount {
+  readonly prefix: string;
+  readonly listener: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 }
 
 export type HttpListener = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -54,6 +66,10 @@ export function createHttpListener(options: HttpHostOptions): HttpListener {
       );
       return done(400);
     }
+    const mount = options.mounts?.find(
+      ({ prefix }) => pathname === prefix || pathname.startsWith(`${prefix}/`),
+    );
+    if (mount) return mount.listener(req, res, url);
     const match = router.match(method, pathname);
 
     if (match.kind === 'notFound') {
