@@ -244,9 +244,9 @@ export function createModelClient(
     const waitMs = plan.kind === 'wait' ? plan.waitMs : 0;
     if (failures.length === 0) {
       // Never called: no deployment has quota (or a closed circuit) for this request now. It still
-      // counts as demand, so that the fleet's split follows what each instance is asked to do.
-      for (const d of pool.deployments) d.fleet?.recordDemand(cost, now);
+      // counts as demand until it comes back, so that the fleet's split follows each instance's backlog.
       const delay = pool.slots.delayFor(cost, waitMs, now);
+      for (const d of pool.deployments) d.fleet?.recordDemand(cost, now, now + delay);
       const reason =
         plan.kind === 'wait' && plan.reason === 'circuit_open' ? 'model_circuit_open' : QUOTA_PACED_REASON;
       return new RetryAfterError(`No deployment can take this request for ${delay} ms`, delay, reason);

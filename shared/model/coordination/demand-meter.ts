@@ -1,13 +1,16 @@
 /**
  * What this instance asked of one deployment over the last window, admitted or paced, as a fraction of
- * the deployment's quota: the demand it reports to the fleet. Paced calls count too (a paced job comes
- * back and asks again, so a backlogged instance reports more than the whole quota, capped at 1).
+ * the deployment's quota: the demand it reports to the fleet. A paced call keeps counting until the
+ * time it was told to come back: a backlog waiting in scheduled messages is demand too, and an instance
+ * whose jobs all wait must not look idle and lose its share (which would push them further out).
  */
+interface Ask {
+  readonly until: number;
+  readonly tokens: number;
+}
+
 export class DemandMeter {
-  private readonly entries: Array<{ at: number; tokens: number }> = [];
-  private head = 0;
-  private tokens = 0;
-  private requests = 0;
+  private asks: Ask[] = [];
 
   constructor(
     private readonly windowMs: number,
@@ -16,26 +19,18 @@ export class DemandMeter {
     private readonly windowRequests: number,
   ) {}
 
-  record(tokens: number, now: number): void {
-    this.entries.push({ at: now, tokens });
-    this.tokens += tokens;
-    this.requests += 1;
+  /** A call asked for `tokens` at `now`; a paced one still wants them until `returnsAt`. */
+  record(tokens: number, now: number, returnsAt = now): void {
+    this.asks.push({ until: Math.max(now, returnsAt) + this.windowMs, tokens });
   }
 
-  /** Fraction of the quota asked for over the last window, with a fifth more as room to grow. */
+  /** Fraction of the quota asked for, with a fifth more as room to grow; read once per renewal. */
   fraction(now: number): number {
-    while (this.head < this.entries.length && this.entries[this.head]!.at + this.windowMs <= now) {
-      this.tokens -= this.entries[this.head]!.tokens;
-      this.requests -= 1;
-      this.head += 1;
-    }
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries.splice(0, this.head);
-      this.head = 0;
-    }
+    this.asks = this.asks.filter((ask) => ask.until > now);
+    const tokens = this.asks.reduce((sum, ask) => sum + ask.tokens, 0);
     const asked = Math.max(
-      this.tokens / Math.max(1, this.windowTokens),
-      this.requests / Math.max(1, this.windowRequests),
+      tokens / Math.max(1, this.windowTokens),
+      this.asks.length / Math.max(1, this.windowRequests),
     );
     return Math.min(1, asked * 1.2);
   }

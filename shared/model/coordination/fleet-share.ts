@@ -79,13 +79,17 @@ export class FleetShare {
     return this.granted;
   }
 
-  /** The share paced jobs should be spread at: the fair target once granted, so a new instance does not push them far out. */
+  /**
+   * The rate to spread this instance's paced jobs at: at least an equal split of the fleet, which a
+   * backlogged instance gets, so a share still growing (a new instance) does not push them far out.
+   */
   pacingShare(): number {
-    return Math.max(this.granted, this.target, this.options.fallbackShare / 4);
+    return Math.max(this.granted, 1 / this.members);
   }
 
-  recordDemand(tokens: number, now: number): void {
-    this.demand.record(tokens, now);
+  /** A call asked for `tokens`; a paced one (told to come back at `returnsAt`) keeps asking until then. */
+  recordDemand(tokens: number, now: number, returnsAt?: number): void {
+    this.demand.record(tokens, now, returnsAt);
   }
 
   status(): FleetShareStatus {

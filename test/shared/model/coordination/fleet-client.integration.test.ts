@@ -1,0 +1,157 @@
+/**
+ * Fleet-wide pacing end to end: model clients (separate instances, each with its own Cosmos client)
+ * share one simulated deployment through leases in the embedded Cosmos DB, with no configured share.
+ */
+import { CosmosClient } from '@azure/cosmos';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureCosmosResources,
+  startEmbeddedCosmos,
+  type EmbeddedCosmos,
+} from '../../../../local/cosmos/index.js';
+import { startModelSimulator, type ModelSimulator } from '../../../../local/model-simulator/index.js';
+import { CosmosQuotaLeaseStore } from '../../../../shared/cosmos/quota-lease-store.js';
+import { RetryAfterError } from '../../../../shared/errors/index.js';
+import type { ChatRequest } from '../../../../shared/jobs/schema.js';
+import { createModelClient, type RoutedModelClient } from '../../../../shared/model/client.js';
+import type { QuotaLeaseStore } from '../../../../shared/model/coordination/lease-store.js';
+import { context, deployment, modelConfig, silentLogger } from '../helpers.js';
+
+let cosmos: EmbeddedCosmos;
+let sim: ModelSimulator | undefined;
+const cosmosClients: CosmosClient[] = [];
+const modelClients: RoutedModelClient[] = [];
+
+beforeAll(async () => {
+  cosmos = await startEmbeddedCosmos();
+  await ensureCosmosResources(cosmosClient());
+});
+afterEach(async () => {
+  for (const client of modelClients.splice(0)) client.close();
+  await sim?.close();
+  sim = undefined;
+});
+afterAll(async () => {
+  for (const client of cosmosClients) client.dispose();
+  await cosmos.close();
+});
+
+function cosmosClient(): CosmosClient {
+  const client = new CosmosClient({
+    endpoint: cosmos.endpoint,
+    key: cosmos.key,
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
+  cosmosClients.push(client);
+  return client;
+}
+
+const leaseStore = (): CosmosQuotaLeaseStore =>
+  new CosmosQuotaLeaseStore(cosmosClient().database('prompt-pipeline').container('tenants'));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const request = (n: number): ChatRequest => ({
+  model: 'chat',
+  messages: [{ role: 'user', content: `Fleet job ${n}: write a short note.` }],
+  max_tokens: 60,
+});
+
+/** The invoke stage in miniature: a RetryAfterError reschedules the job after its delay. */
+async function runJobs(client: RoutedModelClient, first: number, count: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await client.complete(request(first + i), { ...context(`job-${first + i}`), attempt });
+          return;
+        } catch (error) {
+          if (!(error instanceof RetryAfterError)) throw error;
+          await sleep(error.retryAfterMs);
+        }
+      }
+    }),
+  );
+}
+
+const WINDOW_MS = 2_000;
+// 500 tokens per window; a job costs ~19 prompt + 60 max_tokens, so about 6 jobs fit a window.
+const TPM = (500 * 60_000) / WINDOW_MS;
+
+async function startDeployment(): Promise<ModelSimulator> {
+  sim = await startModelSimulator({
+    deployments: [{ name: 'd', tpm: TPM, rpm: 60_000 }],
+    windowMs: WINDOW_MS,
+  });
+  return sim;
+}
+
+function instance(
+  simulator: ModelSimulator,
+  store: QuotaLeaseStore,
+  deploymentName: string,
+): RoutedModelClient {
+  const config = modelConfig(
+    {
+      chat: [
+        deployment({
+          name: deploymentName,
+          deployment: 'd',
+          endpoint: simulator.url,
+          tpm: TPM,
+          rpm: 60_000,
+          windowMs: WINDOW_MS,
+        }),
+      ],
+    },
+    { coordination: { renewMs: 100, fallbackShare: 0.2 } },
+  );
+  const client = createModelClient(config, { logger: silentLogger, quotaLeases: store });
+  modelClients.push(client);
+  return client;
+}
+
+describe('model clients sharing a deployment through quota leases', () => {
+  it('keeps three instances under the quota with no configured share, one of them joining late', async () => {
+    const simulator = await startDeployment();
+    const name = `fleet-${Date.now()}`;
+    const [a, b, c] = [0, 1, 2].map(() => instance(simulator, leaseStore(), name));
+    const early = Promise.all([runJobs(a!, 0, 10), runJobs(b!, 100, 10)]);
+    await sleep(WINDOW_MS);
+    await Promise.all([early, runJobs(c!, 200, 10)]);
+    const totals = simulator.stats().totals;
+    expect(totals.succeeded).toBe(30);
+    // Without coordination and share 1, about half of the first window's calls are 429s
+    // (multi-instance.integration.test.ts); with leases only the odd call whose arrival lagged its send.
+    expect(totals.throttled / totals.requests).toBeLessThanOrEqual(0.1);
+    const shares = [a, b, c].map((client) => client!.status()[0]!.fleet!);
+    expect(shares.every((s) => s.degraded === false)).toBe(true);
+    expect(shares.reduce((sum, s) => sum + s.share, 0)).toBeLessThanOrEqual(1);
+  }, 60_000);
+
+  it('never fails a job when the store is down: it paces to the fallback share', async () => {
+    const simulator = await startDeployment();
+    const down: QuotaLeaseStore = {
+      read: () => Promise.reject(Object.assign(new Error('store unavailable'), { code: 503 })),
+      create: () => Promise.reject(new Error('unreachable')),
+      replace: () => Promise.reject(new Error('unreachable')),
+      stats: () => ({
+        reads: 0,
+        writes: 0,
+        conflicts: 0,
+        failures: 0,
+        requestCharge: 0,
+        bytesRead: 0,
+        bytesWritten: 0,
+      }),
+    };
+    const client = instance(simulator, down, `outage-${Date.now()}`);
+    const started = Date.now();
+    await runJobs(client, 0, 4);
+    const status = client.status()[0]!;
+    expect(status.fleet?.degraded).toBe(true);
+    expect(status.share).toBe(0.2);
+    expect(simulator.stats().totals.succeeded).toBe(4);
+    // A fifth of 500 tokens per 2 s window is one ~79-token job per window: four jobs need three more windows.
+    expect(Date.now() - started).toBeGreaterThan(WINDOW_MS * 2);
+  });
+});
