@@ -19,6 +19,8 @@ import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
 import { CosmosPayloadStore } from '../shared/cosmos/payload-store.js';
+import { CosmosCompletionRecords } from '../shared/cosmos/completion-records.js';
+import { modelCallBoundMs } from '../shared/pipeline/invoke-repeat.js';
 import { CosmosQuotaLeaseStore } from '../shared/cosmos/quota-lease-store.js';
 import { createTracedHttpClient } from '../shared/cosmos/traced-http-client.js';
 import { consoleSink, createLogger, type Logger } from '../shared/telemetry/logger.js';
@@ -115,7 +117,13 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     fileStore: new BlobFileStore(() => createBlobServiceClient(config.storage, azureCredential)),
     modelAliases: () => model.aliases(),
     stage,
-    invoke: { ...stage, model },
+    invoke: {
+      ...stage,
+      model,
+      completions: new CosmosCompletionRecords(database.container('payloads')),
+      costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES),
+      modelCallBoundMs: modelCallBoundMs(config.MODEL_TIMEOUT_MS, config.MODEL_POOLS),
+    },
     // A model without a configured price is flagged on the job (costUnknown), never priced at 0 silently.
     postprocess: { ...stage, costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) },
     async close() {

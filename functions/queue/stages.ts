@@ -7,6 +7,7 @@ import {
   PostprocessMessageSchema,
 } from '../../shared/messaging/stage-messages.js';
 import { invokeModel } from '../../shared/pipeline/invoke.js';
+import { invokeDeliveryOf } from '../../shared/pipeline/invoke-repeat.js';
 import { persistOutcome } from '../../shared/pipeline/persist.js';
 import { postprocessCompletion } from '../../shared/pipeline/postprocess.js';
 import { recordJobFinished } from '../../shared/telemetry/metrics.js';
@@ -16,12 +17,7 @@ export const invoke = stageTrigger(
   'invoke',
   InvokeMessageSchema,
   ({ services, body, message, traceparent }) =>
-    invokeModel(
-      services.invoke,
-      body,
-      traceparent,
-      message.deliveryCount > 0 || Number(message.applicationProperties.redriveCount ?? 0) > 0,
-    ),
+    invokeModel(services.invoke, body, traceparent, invokeDeliveryOf(message)),
 );
 
 export const postprocess = stageTrigger(

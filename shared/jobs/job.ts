@@ -85,6 +85,12 @@ export const JobDocumentSchema = z.object({
   result: JobResultSchema.optional(),
   usage: JobUsageSchema.optional(),
   error: JobErrorSchema.optional(),
+  /**
+   * Response ids of completions paid for on top of the one the job went on with (two deliveries of one
+   * invoke message that both called the model): their tokens are in `usage`, and listed here so that
+   * adding them is done once however often the adding message is delivered.
+   */
+  extraChargeIds: z.array(z.string()).optional(),
   timings: JobTimingsSchema.optional(),
   /**
    * Unix ms after which the job is no longer retried (its hold, if any, plus JOB_DEADLINE_SECONDS). Past

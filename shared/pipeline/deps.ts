@@ -8,6 +8,7 @@ import type { JobStore } from '../jobs/job-store.js';
 import type { MessagePublisher } from '../messaging/publisher.js';
 import type { ModelClient } from '../model/port.js';
 import type { ModelUsage } from '../model/port.js';
+import type { CompletionRecords } from './completion-records.js';
 import type { SchemaWork } from '../schemas/schema-work.js';
 import type { WebhookEndpointCheck } from '../webhooks/endpoint-check.js';
 import type { Subscribers } from '../webhooks/subscribers.js';
@@ -46,6 +47,16 @@ export interface AcceptDeps extends StageDeps {
 
 export interface InvokeDeps extends StageDeps {
   readonly model: ModelClient;
+  /** Each attempt's completion, kept before it goes on: a repeated delivery passes it on, not pays again. */
+  readonly completions: CompletionRecords;
+  /** Prices the tokens of a completion paid for on top of the one the job went on with. */
+  readonly costOf: CostCalculator;
+  /**
+   * The longest a model call can still run after its delivery's lock was lost (the model timeout for
+   * each deployment a call may try, plus a margin): a repeated delivery waits this long before it may
+   * call the model itself (modelCallBoundMs in shared/pipeline/invoke-repeat.ts).
+   */
+  readonly modelCallBoundMs: number;
 }
 
 export interface PostprocessDeps extends StageDeps {

@@ -1,24 +1,29 @@
 /**
- * Invoke: one model call per message. Success goes on to `postprocess`; a permanent error ends the job;
- * a transient one becomes a scheduled message (attempt + 1) and this message completes. Nothing sleeps
- * while holding the lock.
+ * Invoke: one model call per attempt. Success is kept (shared/pipeline/completion-records.ts), then goes
+ * on to `postprocess`; a permanent error ends the job; a transient one becomes a scheduled message
+ * (attempt + 1) and this message completes. Nothing sleeps while holding the lock. A repeated delivery
+ * passes on the attempt's kept completion instead of calling again (shared/pipeline/invoke-repeat.ts).
  */
 import { ConfigurationError, isPlatformError } from '../errors/index.js';
 import { consumesAttempt, decideModelRetry } from '../model/attempt-policy.js';
+import type { ModelCompletion } from '../model/port.js';
 import type { InvokeMessage } from '../messaging/stage-messages.js';
 import { errorFields } from '../telemetry/logger.js';
 import { parseTraceparent, newTrace, type TraceContext } from '../telemetry/trace-context.js';
+import { recordTtlSeconds, type CompletionRecord } from './completion-records.js';
 import type { InvokeDeps } from './deps.js';
 import { stillWanted, watchForCancel } from './cancel-watch.js';
+import { recordExtraCharge } from './extra-charge.js';
 import { expireJob, failJob } from './fail.js';
-import { jobRefOf, invokeMessage, postprocessMessage } from './outbound.js';
+import { FIRST_DELIVERY, handledAsRepeat, passOn, type InvokeDelivery } from './invoke-repeat.js';
+import { jobUsageOf } from './job-usage.js';
+import { invokeMessage } from './outbound.js';
 
 export async function invokeModel(
   deps: InvokeDeps,
   message: InvokeMessage,
   traceparent?: string,
-  /** The message was delivered before (or redriven): its first delivery may have run the call. */
-  redelivered = false,
+  delivery: InvokeDelivery = FIRST_DELIVERY,
 ): Promise<void> {
   const trace = parseTraceparent(traceparent) ?? { ...newTrace(), traceId: message.traceId };
   const log = deps.logger.child({
@@ -28,7 +33,14 @@ export async function invokeModel(
     traceId: message.traceId,
     attempt: message.attempt,
   });
+  if (delivery.extraCharge) {
+    await recordExtraCharge(deps, message, delivery.extraCharge, trace, log);
+    return;
+  }
   const startedAt = deps.clock();
+  const repeated = delivery.redelivered || delivery.completionCheck;
+  // Before the deadline and expiry: a completion kept by an earlier delivery was paid for in time.
+  if (repeated && (await handledAsRepeat(deps, message, delivery, startedAt, trace, log))) return;
   if (message.expiresAt !== undefined && startedAt >= message.expiresAt) {
     await expireJob(deps, message, trace);
     return;
@@ -43,40 +55,20 @@ export async function invokeModel(
     );
     return;
   }
-  if (!(await stillWanted(deps, message, startedAt, redelivered))) {
+  if (!repeated && !(await stillWanted(deps, message, startedAt))) {
     log.info('job.not_invoked', { reason: 'no longer queued' });
     return;
   }
   const watch = watchForCancel(deps, message);
+  let completion: ModelCompletion;
   try {
-    const completion = await deps.model.complete(message.request, {
+    completion = await deps.model.complete(message.request, {
       jobId: message.jobId,
       tenantId: message.tenantId,
       attempt: message.attempt,
       signal: watch.signal,
       ...(traceparent ? { traceparent } : {}),
     });
-    watch.stop();
-    const completedAt = deps.clock();
-    log.info('model.completed', {
-      durationMs: completedAt - startedAt,
-      deployment: completion.deployment,
-      promptTokens: completion.usage.promptTokens,
-      completionTokens: completion.usage.completionTokens,
-    });
-    await deps.publisher.send(
-      postprocessMessage(
-        {
-          kind: 'postprocess',
-          ...jobRefOf(message),
-          timings: { ...message.timings, invokeStartedAt: startedAt, modelCompletedAt: completedAt },
-          attempts: message.attempt + 1,
-          responseFormat: message.request.response_format,
-          completion,
-        },
-        trace,
-      ),
-    );
   } catch (error) {
     watch.stop();
     if (watch.cancelled()) {
@@ -84,7 +76,82 @@ export async function invokeModel(
       return;
     }
     await handleModelError(deps, message, trace, error, log);
+    return;
   }
+  watch.stop();
+  const completedAt = deps.clock();
+  log.info('model.completed', {
+    durationMs: completedAt - startedAt,
+    deployment: completion.deployment,
+    promptTokens: completion.usage.promptTokens,
+    completionTokens: completion.usage.completionTokens,
+  });
+  // Outside the model's error handling: a failed send after the answer is not a failed attempt (that
+  // would call again as attempt + 1); it throws, the message comes back and passes the kept answer on.
+  await keepAndPassOn(
+    deps,
+    message,
+    {
+      jobId: message.jobId,
+      attempt: message.attempt,
+      completion,
+      invokeStartedAt: startedAt,
+      modelCompletedAt: completedAt,
+    },
+    trace,
+    log,
+  );
+}
+
+/**
+ * Keeps the completion before passing it on, so a delivery of this message after this one passes it on
+ * too instead of calling again. When another delivery's completion was kept first, that one goes on
+ * (sent again here, in case its delivery died before sending) and this one's tokens are extra.
+ */
+async function keepAndPassOn(
+  deps: InvokeDeps,
+  message: InvokeMessage,
+  record: CompletionRecord,
+  trace: TraceContext,
+  log: InvokeDeps['logger'],
+): Promise<void> {
+  let kept: 'kept' | 'exists';
+  try {
+    kept = await deps.completions.keep(
+      record,
+      recordTtlSeconds(message.deadlineAt, message.expiresAt, record.modelCompletedAt),
+    );
+  } catch (error) {
+    // Passing the answer on matters more: failing here would bring the message back to pay again.
+    log.warn('model.completion_not_kept', errorFields(error));
+    kept = 'kept';
+  }
+  const first = kept === 'exists' ? await deps.completions.find(message.jobId, message.attempt) : undefined;
+  if (!first) {
+    await passOn(deps, message, record, trace);
+    return;
+  }
+  log.warn('model.extra_completion', {
+    reason: 'another delivery of this attempt kept its completion first',
+    responseId: record.completion.responseId,
+  });
+  await passOn(deps, message, first, trace);
+  await recordExtraCharge(
+    deps,
+    message,
+    {
+      responseId: record.completion.responseId || `${message.attempt}@${record.modelCompletedAt}`,
+      usage: priced(deps, record.completion),
+      attemptUsage: priced(deps, first.completion),
+      round: 0,
+    },
+    trace,
+    log,
+  );
+}
+
+function priced(deps: InvokeDeps, completion: ModelCompletion) {
+  return jobUsageOf(completion.usage, deps.costOf(completion.usage, completion.model, completion.deployment));
 }
 
 async function handleModelError(

@@ -2,11 +2,12 @@
  * Postprocess: normalise the completion, check JSON output against the requested schema, count usage
  * and cost, and pass the outcome to `persist`.
  */
-import type { JobResult, JobUsage } from '../jobs/job.js';
+import type { JobResult } from '../jobs/job.js';
 import type { PostprocessMessage } from '../messaging/stage-messages.js';
 import { parseTraceparent, newTrace } from '../telemetry/trace-context.js';
 import type { PostprocessDeps } from './deps.js';
 import { failJob } from './fail.js';
+import { jobUsageOf } from './job-usage.js';
 import { inlineSchemaWork } from '../schemas/schema-work.js';
 import { jobRefOf, persistMessage } from './outbound.js';
 import { recordUnpriced } from '../telemetry/metrics.js';
@@ -32,15 +33,7 @@ export async function postprocessCompletion(
       tenantId: message.tenantId,
     });
   }
-  const usage: JobUsage = {
-    promptTokens: completion.usage.promptTokens,
-    completionTokens: completion.usage.completionTokens,
-    cachedTokens: completion.usage.cachedTokens,
-    totalTokens: completion.usage.promptTokens + completion.usage.completionTokens,
-    // Rounded to 1e-10 USD so sums and equality checks are not at the mercy of binary fractions.
-    costUsd: cost === undefined ? 0 : Math.round(cost * 1e10) / 1e10,
-    ...(cost === undefined ? { costUnknown: true as const } : {}),
-  };
+  const usage = jobUsageOf(completion.usage, cost);
   const verdict = await judge(deps, message);
   if (!verdict.ok) {
     await failJob(

@@ -4,6 +4,7 @@
 import type { AcceptDeps, InvokeDeps, PostprocessDeps } from '../../shared/pipeline/deps.js';
 import type { ModelClient } from '../../shared/model/port.js';
 import { createMemoryLogger } from './memory-logger.js';
+import { MemoryCompletionRecords } from './memory-completion-records.js';
 import { MemoryEndpointCheck } from './memory-endpoint-check.js';
 import { MemoryJobStore } from './memory-job-store.js';
 import { MemoryPublisher } from './memory-publisher.js';
@@ -13,6 +14,7 @@ export interface FakeStage extends AcceptDeps, InvokeDeps, PostprocessDeps {
   readonly publisher: MemoryPublisher;
   readonly logger: ReturnType<typeof createMemoryLogger>;
   readonly webhookEndpoints: MemoryEndpointCheck;
+  readonly completions: MemoryCompletionRecords;
   now: number;
   model: ModelClient;
 }
@@ -31,6 +33,8 @@ export function fakeStage(model?: ModelClient): FakeStage {
       duplicateWindowMs: 10 * 60_000,
     },
     model: model ?? { complete: () => Promise.reject(new Error('no model in this test')) },
+    completions: new MemoryCompletionRecords(),
+    modelCallBoundMs: 6_000,
     costOf: (usage: { promptTokens: number; completionTokens: number }) =>
       usage.promptTokens * 0.000001 + usage.completionTokens * 0.000002,
   } as Omit<FakeStage, 'clock'>;

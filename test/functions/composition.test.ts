@@ -10,6 +10,7 @@ import { composeServices } from '../../functions/composition.js';
 import { parseConfig } from '../../shared/config/index.js';
 import { createMemoryLogger } from '../fakes/memory-logger.js';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters.js';
+import { MemoryCompletionRecords } from '../fakes/memory-completion-records.js';
 import { MemoryUsageRollups } from '../fakes/memory-usage-rollups.js';
 import { MemoryFileStore } from '../fakes/memory-file-store.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
@@ -50,7 +51,13 @@ function core() {
     usage: {} as CoreServices['usage'],
     modelAliases: () => ['m'],
     stage,
-    invoke: { ...stage, model: { complete: () => Promise.reject(new Error('unused')) } },
+    invoke: {
+      ...stage,
+      model: { complete: () => Promise.reject(new Error('unused')) },
+      completions: new MemoryCompletionRecords(),
+      costOf: () => 0,
+      modelCallBoundMs: 6_000,
+    },
     postprocess: { ...stage, costOf: () => 0 },
     close: () => Promise.resolve(),
   };

@@ -27,6 +27,7 @@ import type { HttpFunctionDefinition } from '../../functions/definitions.js';
 import { ensureCosmosResources, startEmbeddedCosmos, type EmbeddedCosmos } from '../../local/cosmos/index.js';
 import { startDevHost, type DevHost } from '../../local/devhost/index.js';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters.js';
+import { MemoryCompletionRecords } from '../fakes/memory-completion-records.js';
 import { MemoryUsageRollups } from '../fakes/memory-usage-rollups.js';
 import { MemoryFileStore } from '../fakes/memory-file-store.js';
 import { MemoryPublisher } from '../fakes/memory-publisher.js';
@@ -143,7 +144,13 @@ export async function startHarness(
     usage: new CosmosUsageReader(database.container('jobs')),
     modelAliases: () => ['gpt-4o-mini', 'm'],
     stage,
-    invoke: { ...stage, model: { complete: () => Promise.reject(new Error('no model in security tests')) } },
+    invoke: {
+      ...stage,
+      model: { complete: () => Promise.reject(new Error('no model in security tests')) },
+      completions: new MemoryCompletionRecords(),
+      costOf: () => 0,
+      modelCallBoundMs: 6_000,
+    },
     postprocess: { ...stage, costOf: () => 0 },
     close: () => Promise.resolve(),
   });

@@ -1,0 +1,131 @@
+/**
+ * A repeated invoke delivery must not pay for the attempt twice. An invoke message comes back when its
+ * lock expired while the call was still running, when the instance died before settling it, or when a
+ * cut connection failed the settlement or the postprocess send after the model answered; reconcile may
+ * also redrive it from the dead letters. An earlier delivery may then have called the model, and may
+ * still be calling it. So a repeated delivery:
+ * - passes on the attempt's kept completion when there is one (the postprocess message has the same id
+ *   as the first send, so duplicate detection drops it when that send happened);
+ * - otherwise does not call yet: it schedules a completion check for when any earlier call has ended
+ *   (modelCallBoundMs), which passes on the completion kept by then, or calls the model when none is.
+ * The happy path pays one write for this (the completion, kept before it goes on) and no read.
+ */
+import type { InvokeMessage } from '../messaging/stage-messages.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
+import type { CompletionRecord } from './completion-records.js';
+import { stillWanted } from './cancel-watch.js';
+import type { InvokeDeps } from './deps.js';
+import { extraChargeOf, type ExtraCharge } from './extra-charge.js';
+import { invokeMessage, jobRefOf, postprocessMessage } from './outbound.js';
+
+/** Application property of a scheduled completion check. */
+export const COMPLETION_CHECK_PROPERTY = 'completionCheck';
+/** The most deployments one model call tries (shared/model/client.ts, maxDeploymentsPerCall). */
+const DEPLOYMENTS_PER_CALL = 3;
+/** Past the model timeouts: routing, prompt token counting, a canary, and clocks that disagree. */
+const CALL_BOUND_MARGIN_MS = 2_000;
+
+export interface InvokeDelivery {
+  /**
+   * Delivered before (lock lost, instance gone, abandoned) or redriven from the dead letters: an earlier
+   * delivery may have called the model for this attempt, and may still be calling it.
+   */
+  readonly redelivered: boolean;
+  /** A check scheduled by a repeated delivery, once any earlier call of the attempt has ended. */
+  readonly completionCheck: boolean;
+  /** Tokens to add to the job's usage once it is finished (shared/pipeline/extra-charge.ts). */
+  readonly extraCharge?: ExtraCharge;
+}
+
+export const FIRST_DELIVERY: InvokeDelivery = { redelivered: false, completionCheck: false };
+
+export interface DeliveredMessage {
+  readonly deliveryCount: number;
+  readonly applicationProperties: Readonly<Record<string, unknown>>;
+}
+
+export function invokeDeliveryOf(message: DeliveredMessage): InvokeDelivery {
+  const properties = message.applicationProperties;
+  const extraCharge = extraChargeOf(properties);
+  return {
+    redelivered: message.deliveryCount > 0 || Number(properties.redriveCount ?? 0) > 0,
+    completionCheck: properties[COMPLETION_CHECK_PROPERTY] === true,
+    ...(extraCharge ? { extraCharge } : {}),
+  };
+}
+
+/** How long a model call can run: the timeout of each deployment it may try, plus a margin. */
+export function modelCallBoundMs(
+  timeoutMs: number,
+  pools: Readonly<Record<string, readonly unknown[]>>,
+): number {
+  const deployments = Math.max(1, ...Object.values(pools).map((pool) => pool.length));
+  return timeoutMs * Math.min(DEPLOYMENTS_PER_CALL, deployments) + CALL_BOUND_MARGIN_MS;
+}
+
+/**
+ * For a repeated delivery or a completion check: true when this delivery is done without a call (the job
+ * is no longer queued, the kept completion was passed on, or a check was scheduled); false when it may
+ * call the model. A repeated delivery past the job's deadline schedules its check too: the earlier
+ * call may still answer, and the check passes that answer on before it ends the job.
+ */
+export async function handledAsRepeat(
+  deps: InvokeDeps,
+  message: InvokeMessage,
+  delivery: InvokeDelivery,
+  nowMs: number,
+  trace: TraceContext,
+  log: InvokeDeps['logger'],
+): Promise<boolean> {
+  if (!(await stillWanted(deps, message, nowMs, true))) {
+    log.info('job.not_invoked', { reason: 'no longer queued' });
+    return true;
+  }
+  const kept = await deps.completions.find(message.jobId, message.attempt);
+  if (kept) {
+    log.info('model.completion_passed_on', {
+      reason: 'kept by an earlier delivery',
+      deployment: kept.completion.deployment,
+    });
+    await passOn(deps, message, kept, trace);
+    return true;
+  }
+  if (!delivery.redelivered) return false;
+  const at = nowMs + deps.modelCallBoundMs;
+  log.info('model.completion_check_scheduled', { reason: 'an earlier delivery may still be calling', at });
+  const check = invokeMessage({ ...message, hop: message.hop + 1 }, trace);
+  await deps.publisher.schedule(
+    {
+      ...check,
+      applicationProperties: { ...check.applicationProperties, [COMPLETION_CHECK_PROPERTY]: true },
+    },
+    new Date(at),
+  );
+  return true;
+}
+
+/** Hands the attempt's completion to postprocess: the same body and message id whoever sends it. */
+export function passOn(
+  deps: InvokeDeps,
+  message: InvokeMessage,
+  record: CompletionRecord,
+  trace: TraceContext,
+): Promise<void> {
+  return deps.publisher.send(
+    postprocessMessage(
+      {
+        kind: 'postprocess',
+        ...jobRefOf(message),
+        timings: {
+          ...message.timings,
+          invokeStartedAt: record.invokeStartedAt,
+          modelCompletedAt: record.modelCompletedAt,
+        },
+        attempts: message.attempt + 1,
+        responseFormat: message.request.response_format,
+        completion: record.completion,
+      },
+      trace,
+    ),
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * A completion's usage as the job records it (tokens, total, cost), and the sum of two: one definition
+ * for postprocess, which records a job's usage, and for the invoke stage, which adds the tokens of an
+ * extra completion to it.
+ */
+import type { JobUsage } from '../jobs/job.js';
+import type { ModelUsage } from '../model/port.js';
+
+/** `cost` undefined: the model has no price; recorded as 0 and flagged, never as free. */
+export function jobUsageOf(usage: ModelUsage, cost: number | undefined): JobUsage {
+  return {
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    cachedTokens: usage.cachedTokens,
+    totalTokens: usage.promptTokens + usage.completionTokens,
+    costUsd: cost === undefined ? 0 : roundUsd(cost),
+    ...(cost === undefined ? { costUnknown: true as const } : {}),
+  };
+}
+
+export function addJobUsage(a: JobUsage, b: JobUsage): JobUsage {
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    completionTokens: a.completionTokens + b.completionTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+    costUsd: roundUsd(a.costUsd + b.costUsd),
+    ...(a.costUnknown || b.costUnknown ? { costUnknown: true as const } : {}),
+  };
+}
+
+// Rounded to 1e-10 USD so sums and equality checks are not at the mercy of binary fractions.
+function roundUsd(usd: number): number {
+  return Math.round(usd * 1e10) / 1e10;
+}

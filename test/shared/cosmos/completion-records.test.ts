@@ -1,0 +1,79 @@
+/**
+ * Kept completions in the embedded Cosmos DB, through the real SDK: the first keep of a job's attempt
+ * wins and a later one is told it came second; a point read finds it, or nothing; the claim-check
+ * payloads in the same container are not taken for it.
+ */
+import { CosmosClient, type Container } from '@azure/cosmos';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CosmosCompletionRecords, completionRecordId } from '../../../shared/cosmos/completion-records.js';
+import { CosmosPayloadStore } from '../../../shared/cosmos/payload-store.js';
+import type { CompletionRecord } from '../../../shared/pipeline/completion-records.js';
+import {
+  ensureCosmosResources,
+  startEmbeddedCosmos,
+  type EmbeddedCosmos,
+} from '../../../local/cosmos/index.js';
+
+let cosmos: EmbeddedCosmos;
+let client: CosmosClient;
+let payloads: Container;
+
+beforeAll(async () => {
+  cosmos = await startEmbeddedCosmos();
+  client = new CosmosClient({
+    endpoint: cosmos.endpoint,
+    key: cosmos.key,
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
+  await ensureCosmosResources(client);
+  payloads = client.database('prompt-pipeline').container('payloads');
+});
+
+afterAll(async () => {
+  client?.dispose();
+  await cosmos?.close();
+});
+
+function record(jobId: string, attempt: number, responseId: string): CompletionRecord {
+  return {
+    jobId,
+    attempt,
+    completion: {
+      content: `answer ${responseId}`,
+      refusal: null,
+      finishReason: 'stop',
+      usage: { promptTokens: 7, completionTokens: 2, cachedTokens: 0 },
+      deployment: 'd1',
+      model: 'gpt-4o-mini',
+      responseId,
+    },
+    invokeStartedAt: 1_000,
+    modelCompletedAt: 2_000,
+  };
+}
+
+describe('CosmosCompletionRecords', () => {
+  it('keeps the first completion of an attempt and tells a later one it came second', async () => {
+    const store = new CosmosCompletionRecords(payloads);
+    expect(await store.keep(record('job_a', 0, 'r1'), 600)).toBe('kept');
+    expect(await store.keep(record('job_a', 0, 'r2'), 600)).toBe('exists');
+    expect(await store.keep(record('job_a', 1, 'r3'), 600)).toBe('kept');
+
+    expect(await store.find('job_a', 0)).toEqual(record('job_a', 0, 'r1'));
+    expect((await store.find('job_a', 1))?.completion.responseId).toBe('r3');
+    expect(await store.find('job_a', 2)).toBeUndefined();
+    const { resource } = await payloads
+      .item(completionRecordId('job_a', 0), completionRecordId('job_a', 0))
+      .read<{ ttl: number }>();
+    expect(resource?.ttl).toBe(600);
+  });
+
+  it('is apart from the claim-check payloads of the same job', async () => {
+    const claims = new CosmosPayloadStore(payloads);
+    await claims.put('job_b:postprocess:1', { large: true });
+    const store = new CosmosCompletionRecords(payloads);
+    expect(await store.find('job_b', 0)).toBeUndefined();
+    expect(await store.keep(record('job_b', 0, 'r1'), 600)).toBe('kept');
+    expect(await claims.get('job_b:postprocess:1')).toEqual({ large: true });
+  });
+});
