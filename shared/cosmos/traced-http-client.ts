@@ -15,7 +15,7 @@ import {
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
 import { context, isSpanContextValid, trace, type Attributes } from '@opentelemetry/api';
-import { SpanKind, SpanStatusCode, markFailed, tracer } from '../telemetry/tracing.js';
+import { SpanKind, SpanStatusCode, markFailed, platformTracer } from '../telemetry/tracing.js';
 
 export interface CosmosOperation {
   /** `db.operation.name`: read_item, query_items, create_item, execute_batch, … */
@@ -84,7 +84,7 @@ export function createTracedHttpClient(inner: HttpClient = createDefaultHttpClie
       if (!active || !isSpanContextValid(active)) return inner.sendRequest(request);
       const operation = cosmosOperationOf(request);
       const url = new URL(request.url);
-      const span = tracer.startSpan(
+      const span = platformTracer().startSpan(
         operation.collection ? `${operation.name} ${operation.collection}` : operation.name,
         {
           kind: SpanKind.CLIENT,

@@ -19,6 +19,8 @@ import {
   type Span,
   type SpanKind,
   type SpanContext,
+  type Tracer,
+  type TracerProvider,
 } from '@opentelemetry/api';
 import {
   continueOrStartTrace,
@@ -29,8 +31,19 @@ import {
 
 export { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 
-/** One tracer for the platform's own spans; a proxy, so an SDK registered later still receives them. */
-export const tracer = trace.getTracer('prompt-pipeline');
+let current: { readonly provider: TracerProvider; readonly tracer: Tracer } | undefined;
+
+/**
+ * The tracer for the platform's own spans, from the provider registered now. Not a tracer taken once at
+ * import: the Azure Monitor distro loads after the handlers and replaces the global provider (its
+ * `trace.disable()` drops the proxy an earlier `getTracer` returned), so a tracer held from before would
+ * record nothing in Azure.
+ */
+export function platformTracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (current?.provider !== provider) current = { provider, tracer: provider.getTracer('prompt-pipeline') };
+  return current.tracer;
+}
 
 const TRACE_PROPERTIES = ['traceparent', 'diagnostic-id'];
 
@@ -114,7 +127,7 @@ export async function inSpan<T>(
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = options.parent ?? context.active();
-  const span = tracer.startSpan(
+  const span = platformTracer().startSpan(
     name,
     { kind: options.kind, ...(options.attributes ? { attributes: options.attributes } : {}) },
     parent,
@@ -148,7 +161,7 @@ export function markFailed(span: Span, error: unknown): void {
  */
 export async function inNewTrace<T>(name: string, work: (trace: TraceContext) => Promise<T>): Promise<T> {
   const origin = trace.getSpanContext(context.active());
-  const span = tracer.startSpan(
+  const span = platformTracer().startSpan(
     name,
     { ...(origin && isSpanContextValid(origin) ? { links: [{ context: origin }] } : {}) },
     ROOT_CONTEXT,

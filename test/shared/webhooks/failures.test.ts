@@ -14,7 +14,7 @@ import { getEndpoint, registerEndpoint } from '../../../shared/webhooks/endpoint
 import { fromNetworkError } from '../../../shared/webhooks/failures.js';
 import type { Resolver, SsrfPolicy } from '../../../shared/webhooks/ssrf.js';
 import { jobEvent, startHarness, type Harness } from './harness.js';
-import { SELF_SIGNED_CERT, SELF_SIGNED_KEY } from './tls-fixture.js';
+import { SELF_SIGNED_CERT, SELF_SIGNED_KEY } from '../../../bench/lib/self-signed-tls.js';
 
 let h: Harness;
 let tls: Server;

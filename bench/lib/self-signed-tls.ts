@@ -1,6 +1,7 @@
 /**
- * A self-signed certificate for hooks.example.test and localhost (EC P-256, valid 2000-2100), so a test can
- * run a TLS receiver that the platform must not trust. Test-only: the key protects nothing.
+ * A self-signed certificate for hooks.example.test and localhost (EC P-256, valid 2000-2100), for loopback
+ * TLS stand-ins: a webhook receiver the platform must not trust (tests), the Application Insights
+ * ingestion endpoint in the telemetry benchmark. The key protects nothing.
  * Made with: openssl ca -selfsign -startdate 20000101000000Z -enddate 21000101000000Z (SAN as above).
  */
 export const SELF_SIGNED_KEY = `
