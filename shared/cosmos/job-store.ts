@@ -83,14 +83,19 @@ export class CosmosJobStore implements JobStore {
    * Filtered on the indexed `status` and `deadlineAt` (range), projected to the two ids, TOP-bounded: the
    * charge grows with the stalled jobs found and the partitions visited, not with the jobs stored.
    */
-  async listStalled(beforeMs: number, limit: number): Promise<Array<{ tenantId: string; id: string }>> {
+  async listStalled(
+    beforeMs: number,
+    limit: number,
+    fromMs?: number,
+  ): Promise<Array<{ tenantId: string; id: string }>> {
+    const from = fromMs === undefined ? '' : ' AND c.deadlineAt >= @from';
     const { resources } = await this.container.items
       .query<{ tenantId: string; id: string }>({
-        query:
-          "SELECT TOP @limit c.tenantId, c.id FROM c WHERE c.status = 'queued' AND c.deadlineAt < @before ORDER BY c.deadlineAt",
+        query: `SELECT TOP @limit c.tenantId, c.id FROM c WHERE c.status = 'queued' AND c.deadlineAt < @before${from} ORDER BY c.deadlineAt`,
         parameters: [
           { name: '@limit', value: limit },
           { name: '@before', value: beforeMs },
+          ...(fromMs === undefined ? [] : [{ name: '@from', value: fromMs }]),
         ],
       })
       .fetchAll();

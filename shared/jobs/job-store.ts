@@ -53,11 +53,13 @@ export interface JobStore {
    */
   list(tenantId: string, query: ListJobsQuery): Promise<JobPage>;
   /**
-   * Up to `limit` jobs of any tenant still `queued` with a `deadlineAt` before `beforeMs`, oldest deadline
-   * first: the one cross-partition query, for reconciliation, bounded by `limit`.
+   * Up to `limit` jobs of any tenant still `queued` with a `deadlineAt` before `beforeMs` (and not before
+   * `fromMs`, when given), oldest deadline first: the one cross-partition query, for reconciliation,
+   * bounded by `limit`.
    */
   listStalled(
     beforeMs: number,
     limit: number,
+    fromMs?: number,
   ): Promise<Array<{ readonly tenantId: string; readonly id: string }>>;
 }

@@ -98,6 +98,29 @@ describe('reconcile', () => {
     expect((await listDeadLetters(admin, 'invoke', { limit: 10 }, operator())).deadLetters).toEqual([]);
   });
 
+  it('re-drives a job whose message is gone once, from invoke, and it finishes', async () => {
+    // Accepted 31 minutes ago, past the stages' allowance, with no message anywhere.
+    const createdAt = Date.now() - 31 * 60_000;
+    const job = await queuedJob('job-message-lost', createdAt + stack.config.JOB_DEADLINE_SECONDS * 1000);
+    await stack.services.jobs.replace(
+      { ...job, createdAt: new Date(createdAt).toISOString(), updatedAt: new Date(createdAt).toISOString() },
+      (await stack.services.jobs.get(job.tenantId, job.id))!.etag,
+    );
+    const invoked = () => stack.instances()[0]?.invocations.invoke ?? 0;
+    const before = invoked();
+    await stack.host.runTimer('reconcile');
+    const finished = await eventually(
+      async () => (await stack.services.jobs.get(job.tenantId, job.id))?.job,
+      (stored) => stored?.status === 'succeeded',
+    );
+    expect(finished?.status).toBe('succeeded');
+    expect(invoked()).toBe(before + 1);
+    // The next run sends the same message id again: duplicate detection drops it.
+    await stack.host.runTimer('reconcile');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(invoked()).toBe(before + 1);
+  });
+
   it('ends a job past its deadline stalled', async () => {
     const job = await queuedJob('job-stalled', Date.now() - 60 * 60_000);
     await stack.host.runTimer('reconcile');

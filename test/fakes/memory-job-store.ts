@@ -27,11 +27,21 @@ export class MemoryJobStore implements JobStore {
     return Promise.resolve({ created: true, stored: clone(stored) });
   }
 
-  listStalled(beforeMs: number, limit: number): Promise<Array<{ tenantId: string; id: string }>> {
+  listStalled(
+    beforeMs: number,
+    limit: number,
+    fromMs = -Infinity,
+  ): Promise<Array<{ tenantId: string; id: string }>> {
     this.operations.queries += 1;
     const stalled = [...this.items.values()]
       .map((stored) => stored.job)
-      .filter((job) => job.status === 'queued' && job.deadlineAt !== undefined && job.deadlineAt < beforeMs)
+      .filter(
+        (job) =>
+          job.status === 'queued' &&
+          job.deadlineAt !== undefined &&
+          job.deadlineAt < beforeMs &&
+          job.deadlineAt >= fromMs,
+      )
       .sort((a, b) => a.deadlineAt! - b.deadlineAt!)
       .slice(0, limit);
     return Promise.resolve(stalled.map((job) => ({ tenantId: job.tenantId, id: job.id })));

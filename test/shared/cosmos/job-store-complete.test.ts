@@ -200,5 +200,13 @@ describe('CosmosJobStore.listStalled', () => {
       { tenantId: 'stall-c', id: 'stalled-c' },
     ]);
     expect(await store.listStalled(at, 2)).toHaveLength(2);
+    // With a lower bound too (the re-drive's window): deadlines in [from, before).
+    const windowed = (await store.listStalled(at, 10, at - 2_000)).filter((j) =>
+      j.tenantId.startsWith('stall-'),
+    );
+    expect(windowed).toEqual([
+      { tenantId: 'stall-b', id: 'stalled-b' },
+      { tenantId: 'stall-c', id: 'stalled-c' },
+    ]);
   });
 });
