@@ -13,6 +13,8 @@ const ALONE = [
   // Measures the process's RSS while a 50 MB upload streams through: other files' work in this process's
   // neighbours makes garbage collection late and the figure noisy.
   'test/e2e/files.test.ts',
+  // Headless Chromium beside the whole stack: a browser's processes would compete with other files' stacks.
+  'test/local/dashboard/dashboard.browser.test.ts',
 ];
 
 export default defineConfig({

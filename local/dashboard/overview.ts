@@ -76,7 +76,7 @@ function statuses(last: Sample | undefined): Record<string, number> {
 }
 
 /**
- * One point per second from the first sample (or latency point) to the last closed second, null where a
+ * One point per second from the first sample (or latency point) to the last closable second, null where a
  * stage ran no span: the panel shares the other panels' time line, and a quiet second is a gap, not a
  * line drawn across it.
  */
@@ -84,8 +84,11 @@ function latencySeries(points: readonly LatencyPoint[], samples: readonly Sample
   const stages = ordered(points.flatMap((point) => Object.keys(point.stages)));
   const last = points.at(-1);
   if (!last) return { t: [], lines: {} };
-  const firstSample = samples[0]?.t ?? Infinity;
-  const from = Math.floor(Math.min(firstSample, points[0]!.t) / bucketMs) * bucketMs;
+  const floor = (ms: number) => Math.floor(ms / bucketMs) * bucketMs;
+  const from = floor(Math.min(samples[0]?.t ?? Infinity, points[0]!.t));
+  // Up to the second before the last sample's (the newest that can be closed), so a quiet spell shows.
+  const lastSample = samples.at(-1);
+  const to = Math.max(last.t, lastSample ? floor(lastSample.t) - bucketMs : -Infinity);
   const byTime = new Map(points.map((point) => [point.t, point]));
   const t: number[] = [];
   const lines: Record<string, Array<number | null>> = {};
@@ -93,7 +96,7 @@ function latencySeries(points: readonly LatencyPoint[], samples: readonly Sample
     lines[`${stage} p50`] = [];
     lines[`${stage} p99`] = [];
   }
-  for (let time = from; time <= last.t; time += bucketMs) {
+  for (let time = from; time <= to; time += bucketMs) {
     t.push(time / 1000);
     const point = byTime.get(time);
     for (const stage of stages) {

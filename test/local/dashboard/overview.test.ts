@@ -82,9 +82,9 @@ describe('the overview', () => {
     expect(overview.modelCalls.lines['429 (simulator)']).toEqual([0, 0, 0]);
   });
 
-  it('draws stage latency on a one-second grid from the first sample, with gaps where a stage ran nothing', () => {
+  it('draws stage latency on a one-second grid over the samples, with gaps where a stage ran nothing', () => {
     const overview = buildOverview(
-      input([sample(10_400, 0, 0, 0)], {
+      input([sample(10_400, 0, 0, 0), sample(15_400, 0, 0, 0)], {
         latencyPoints: [
           {
             t: 11_000,
@@ -95,12 +95,13 @@ describe('the overview', () => {
       }),
     );
     expect(overview.latency).toEqual({
-      t: [10, 11, 12, 13],
+      // To 14 s: the second before the last sample's, the newest the sampler can have closed.
+      t: [10, 11, 12, 13, 14],
       lines: {
-        'invoke p50': [null, 1, null, 3],
-        'invoke p99': [null, 2, null, 4],
-        'persist p50': [null, 5, null, null],
-        'persist p99': [null, 9, null, null],
+        'invoke p50': [null, 1, null, 3, null],
+        'invoke p99': [null, 2, null, 4, null],
+        'persist p50': [null, 5, null, null, null],
+        'persist p99': [null, 9, null, null, null],
       },
     });
   });
