@@ -5,7 +5,7 @@
  *
  *   node dist/bench/part-runner.js <part>
  * Parts: startup, cost, overhead, intake, throughput, unit-costs, profile, heavy-input, model-quota,
- * fleet-quota, servicebus, soak.
+ * fleet-quota, servicebus, soak, telemetry.
  * model-quota and servicebus (bench/model-quota.ts, bench/servicebus.ts) report rows of their own shape,
  * loaded by file name.
  */
@@ -81,6 +81,7 @@ export const PARTS: Readonly<Record<string, () => Promise<PartResult>>> = {
   profile: async () => (await import('./profile.js')).runProfile(),
   'heavy-input': async () => (await import('./heavy-input.js')).runHeavyInputBenchmark(),
   soak: async () => (await import('./soak.js')).runSoakBenchmark(),
+  telemetry: async () => (await import('./telemetry.js')).runTelemetryBenchmark(),
   'fleet-quota': async () => (await import('./fleet-quota.js')).runFleetQuotaBenchmark(),
   'model-quota': async () => {
     const run = await external('model-quota.js', 'runModelQuotaBenchmark');

@@ -18,6 +18,7 @@ import type { BenchRow } from './lib/rows.js';
 
 const ALL_PARTS = [
   'startup',
+  'telemetry',
   'cost',
   'overhead',
   'intake',

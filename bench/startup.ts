@@ -24,7 +24,7 @@ import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline } from './lib/rows.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ENTRY = pathToFileURL(fileURLToPath(new URL('../functions/index.js', import.meta.url))).href;
+export const ENTRY = pathToFileURL(fileURLToPath(new URL('../functions/index.js', import.meta.url))).href;
 
 interface Timing {
   /** From just before `import()` until it resolved. */
@@ -37,11 +37,13 @@ interface Timing {
   readonly registeredAtImport?: number;
 }
 
-function runScript(script: string): Promise<string> {
+/** Runs an ES module script in a fresh Node process (with `env` added); resolves with its stdout. */
+export function runScript(script: string, env: Readonly<Record<string, string>> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, ...env },
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -75,7 +77,7 @@ async function timeLibrary(how: 'require' | 'import'): Promise<number> {
  * library leaves test mode and really builds each function's metadata and registers it, so that work is
  * timed as in the host. Only the patch is installed before the clock starts; the library loads inside.
  */
-const CORE_STAND_IN = `
+export const CORE_STAND_IN = `
   const { default: Module } = await import('node:module');
   globalThis.registered = [];
   const core = {

@@ -31,7 +31,10 @@ export async function startIngestionStub(): Promise<IngestionStub> {
         if (request.url?.includes('/track')) {
           const body = Buffer.concat(chunks);
           const text = (request.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString();
-          received = text.split('\n').filter((line) => line.trim()).length;
+          // The exporter posts a JSON array of envelopes; newline-delimited JSON is accepted too.
+          received = text.trimStart().startsWith('[')
+            ? (JSON.parse(text) as unknown[]).length
+            : text.split('\n').filter((line) => line.trim()).length;
           items += received;
         }
         response.writeHead(200, { 'content-type': 'application/json' });
