@@ -6,7 +6,7 @@
  * conventions for Cosmos DB, with the request charge the service reported.
  *
  * A request made outside any span (start-up, a background refresh) starts no trace of its own: it is a
- * dependency of nothing a person would look for.
+ * dependency of nothing a person would look for. Nor does one under a trace the sampler dropped.
  */
 import {
   createDefaultHttpClient,
@@ -14,7 +14,7 @@ import {
   type PipelineRequest,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
-import { context, isSpanContextValid, trace, type Attributes } from '@opentelemetry/api';
+import { TraceFlags, context, isSpanContextValid, trace, type Attributes } from '@opentelemetry/api';
 import { SpanKind, SpanStatusCode, markFailed, platformTracer } from '../telemetry/tracing.js';
 
 export interface CosmosOperation {
@@ -81,7 +81,10 @@ export function createTracedHttpClient(inner: HttpClient = createDefaultHttpClie
     async sendRequest(request) {
       const parent = context.active();
       const active = trace.getSpanContext(parent);
-      if (!active || !isSpanContextValid(active)) return inner.sendRequest(request);
+      // A leaf span under a trace the sampler dropped would be dropped too: skip its cost (about ten
+      // requests per job) and go straight to the service.
+      if (!active || !isSpanContextValid(active) || (active.traceFlags & TraceFlags.SAMPLED) === 0)
+        return inner.sendRequest(request);
       const operation = cosmosOperationOf(request);
       const url = new URL(request.url);
       const span = platformTracer().startSpan(

@@ -1,5 +1,5 @@
 import { createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, TraceFlags, context, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosOperationOf, createTracedHttpClient } from '../../../shared/cosmos/traced-http-client.js';
 import { inSpan } from '../../../shared/telemetry/tracing.js';
@@ -112,6 +112,20 @@ describe('createTracedHttpClient', () => {
       ),
     ).rejects.toThrow('socket hang up');
     expect(named('read_item e')[0]?.attributes['error.type']).toBe('TypeError');
+  });
+
+  it('makes no span under a trace the sampler dropped', async () => {
+    const before = telemetry.spans().length;
+    const unsampled = trace.setSpanContext(context.active(), {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.NONE,
+    });
+    const response = await context.with(unsampled, () =>
+      createTracedHttpClient(answering(200)).sendRequest(request('GET', '/dbs/pp/colls/g/docs/x')),
+    );
+    expect(response.status).toBe(200);
+    expect(telemetry.spans().length).toBe(before);
   });
 
   it('starts no trace for a request made outside any span', async () => {
