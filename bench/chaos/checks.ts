@@ -199,17 +199,22 @@ export function checkModelCharges(
     // Calls that reached the model (not turned away by quota) against the attempts the job counted.
     const reached = jobCalls.filter((call) => call.outcome !== 429).length;
     if (job.final?.attempts !== undefined && reached > job.final.attempts) callsBeyondAttempts += 1;
+    const timeline = jobCalls
+      .map((c) => `${c.outcome}@${((c.at - startedAt) / 1000).toFixed(1)}s`)
+      .join(', ');
+    const ending = `${job.final?.status ?? '?'}${job.final?.error ? ` ${job.final.error.code}` : ''}`;
     if (charges.length > 1) {
       doubleCharged += 1;
       evidence.push(
         `${job.id}: ${charges.length} completions charged (attempts ${job.final?.attempts ?? '?'}, ` +
-          `status ${job.final?.status ?? '?'}, calls ${jobCalls.map((c) => `${c.outcome}@${((c.at - startedAt) / 1000).toFixed(1)}s`).join(', ')})`,
+          `status ${ending}, calls ${timeline})`,
       );
     }
     if (tokens !== recorded) {
       unrecorded += 1;
       evidence.push(
-        `${job.id}: model charged ${tokens} tokens, job records ${recorded} (status ${job.final?.status ?? '?'})`,
+        `${job.id}: model charged ${tokens} tokens, job records ${recorded} (status ${ending}, ` +
+          `attempts ${job.final?.attempts ?? '?'}, calls ${timeline})`,
       );
     }
   }
