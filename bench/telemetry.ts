@@ -16,7 +16,7 @@
  *
  *   npm run build && node dist/bench/part-runner.js telemetry
  * Environment: BENCH_TELEMETRY_RUNS (import runs, 7), BENCH_TELEMETRY_RATE (jobs/s, 40),
- * BENCH_TELEMETRY_SECONDS (15), BENCH_TELEMETRY_ROUNDS (off/on pairs for CPU, 2).
+ * BENCH_TELEMETRY_SECONDS (15), BENCH_TELEMETRY_ROUNDS (rounds of off, sampled, every trace, 3).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -133,7 +133,7 @@ export async function runTelemetryBenchmark(): Promise<PartResult> {
   const runs = Number(process.env.BENCH_TELEMETRY_RUNS) || 7;
   const rate = Number(process.env.BENCH_TELEMETRY_RATE) || 40;
   const seconds = Number(process.env.BENCH_TELEMETRY_SECONDS) || 15;
-  const rounds = Number(process.env.BENCH_TELEMETRY_ROUNDS) || 2;
+  const rounds = Number(process.env.BENCH_TELEMETRY_ROUNDS) || 3;
   const stub = await startIngestionStub();
   const off: ImportTiming[] = [];
   const on: ImportTiming[] = [];
