@@ -112,7 +112,7 @@ function generatedSection(
     '',
     'Commands: `npm run bench` (all parts, each in a fresh process), `npm run bench -- <part> ...` for some;',
     'after `npm run build`, each part alone: `node dist/bench/startup.js`, `cost.js`, `overhead.js`, `intake.js`,',
-    '`throughput.js`, `unit-costs.js`, `profile.js`, `heavy-input.js`, `model-quota.js`, `fleet-quota.js`, `servicebus.js`, `soak.js` (environment variables in',
+    '`throughput.js`, `unit-costs.js`, `profile.js`, `heavy-input.js`, `model-quota.js`, `fleet-quota.js`, `servicebus.js`, `soak.js`, `telemetry.js` (environment variables in',
     'each file header).',
     '',
     `Part run times: ${outcomes.map((o) => `${o.name} ${o.seconds} s${o.failure ? ' (FAILED)' : ''}`).join(', ')}.`,
