@@ -3,7 +3,7 @@
  * and, when the fleet coordinates, the instance's leased share of the deployment) and the virtual queue
  * that spreads paced jobs over time.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../time/clock.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { FleetShare } from './coordination/fleet-share.js';
@@ -39,7 +39,8 @@ export function defaultRenewMs(deployment: DeploymentSettings): number {
 export function buildPools(settings: ModelClientSettings, dependencies: PoolDependencies): Map<string, Pool> {
   const { clock } = dependencies;
   const coordination = dependencies.quotaLeases ? settings.coordination : undefined;
-  const instanceId = dependencies.instanceId ?? randomUUID();
+  // Short: every member's id is in the document each renewal reads.
+  const instanceId = dependencies.instanceId ?? randomBytes(6).toString('hex');
   // One lease per deployment name, even if several aliases route to it.
   const fleets = new Map<string, FleetShare>();
   const pools = new Map<string, Pool>();

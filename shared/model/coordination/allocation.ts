@@ -23,8 +23,6 @@ export interface Observation {
 export interface AllocationTimes {
   /** The service's longest counting window (tokens or requests), plus the pacer's expiry margin. */
   readonly windowMs: number;
-  /** A member whose `seq` has not changed for this long is no longer live. */
-  readonly leaseMs: number;
 }
 
 export interface PeerView {
@@ -46,7 +44,7 @@ export function claimAt(member: LeaseMember, ageMs: number, windowMs: number): n
  * Reads the other members of a lease document. `observations` is this reader's memory of when each
  * member's `seq` last changed; it is updated in place (new sequence numbers, forgotten members).
  *
- * A member is live while its entry changed within `leaseMs`. A member that stops renewing (it died, or
+ * A member is live while its entry changed within its own `leaseMs`. A member that stops renewing (it died, or
  * lost the store) keeps its claim until a whole window after its lease ran out: requests it sent before
  * then may still be in the service's window. Its last renewal was no later than when we first saw it,
  * so measuring from `firstSeenAt` only errs on the safe side.
@@ -69,11 +67,11 @@ export function observePeers(
       observations.set(id, seen);
     }
     const age = now - seen.firstSeenAt;
-    if (age >= times.leaseMs + times.windowMs) {
+    if (age >= member.leaseMs + times.windowMs) {
       expired.push(id);
       continue;
     }
-    if (age < times.leaseMs) liveDemands.push(member.demand);
+    if (age < member.leaseMs) liveDemands.push(member.demand);
     othersClaim += claimAt(member, age, times.windowMs);
   }
   for (const id of observations.keys()) if (!(id in members)) observations.delete(id);

@@ -12,7 +12,7 @@
 import type { Clock } from '../../time/clock.js';
 import { claimSchedule, decideShare, observePeers, type Observation } from './allocation.js';
 import { DemandMeter } from './demand-meter.js';
-import { emptyLeaseDocument } from './lease-document.js';
+import { emptyLeaseDocument, type LeaseMember } from './lease-document.js';
 import { LeaseConflictError, type QuotaLeaseStore } from './lease-store.js';
 
 export interface FleetShareOptions {
@@ -40,6 +40,16 @@ export interface FleetShareOptions {
 
 /** Renewals in a row that may lose the ETag race before this instance keeps its share until the next. */
 const WRITE_ROUNDS = 3;
+/**
+ * Each renewal reads the whole document, which grows with the fleet: beyond this many members the
+ * renewal interval grows in proportion, so the fleet's store cost grows with its size, not its square.
+ */
+const MEMBERS_AT_BASE_RATE = 8;
+/**
+ * Writes come at least every 1.5 renewal intervals; two more renewals may be missed (a slow store, a
+ * long GC pause) before the others stop counting us live.
+ */
+const LEASE_RENEWALS = 4;
 
 export interface FleetShareStatus {
   readonly share: number;
@@ -60,11 +70,11 @@ export class FleetShare {
   private left = false;
   private readonly observations = new Map<string, Observation>();
   private readonly demand: DemandMeter;
-  readonly leaseMs: number;
+  /** The renewal interval our entry in the document states (as its leaseMs / LEASE_RENEWALS). */
+  private publishedRenewMs: number;
 
   constructor(private readonly options: FleetShareOptions) {
-    // Three renewals may be missed (a slow store, a long GC pause) before the others stop counting us live.
-    this.leaseMs = options.renewMs * 3;
+    this.publishedRenewMs = options.renewMs;
     this.demand = new DemandMeter(options.windowMs, options.tokensPerWindow, options.requestsPerWindow);
     options.apply(0);
   }
@@ -103,16 +113,25 @@ export class FleetShare {
 
   /** Gives the share back: the entry stays with a decaying claim until what was sent leaves the window. */
   async leave(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.renewing;
     this.left = true;
     await this.renewOnce();
   }
 
+  /** The renewal interval for the fleet's current size. */
+  private renewMs(): number {
+    return Math.round(this.options.renewMs * Math.max(1, this.members / MEMBERS_AT_BASE_RATE));
+  }
+
   private startTimer(): void {
     if (this.options.timer === false || this.left) return;
-    this.timer = setInterval(() => void this.renew(), this.options.renewMs);
+    // Never later than the interval our entry states: a longer one takes effect once it is published.
+    this.timer = setTimeout(
+      () => void this.renew().then(() => this.startTimer()),
+      Math.min(this.renewMs(), this.publishedRenewMs),
+    );
     this.timer.unref();
   }
 
@@ -133,24 +152,31 @@ export class FleetShare {
       }
       const now = clock();
       const document = stored?.document ?? emptyLeaseDocument(deployment);
-      const peers = observePeers(document.members, instanceId, this.observations, now, {
-        windowMs,
-        leaseMs: this.leaseMs,
-      });
+      const peers = observePeers(document.members, instanceId, this.observations, now, { windowMs });
       const demand = this.left ? 0 : this.demand.fraction(now);
       const decision = this.left
         ? { target: 0, share: 0 }
         : decideShare(demand, peers, this.options.upperBound);
       // Lowering needs nobody's agreement; raising waits for the write that records it.
       if (decision.share < this.granted) this.setGranted(decision.share);
-      const members = { ...document.members };
-      for (const id of peers.expired) delete members[id];
-      members[instanceId] = {
-        seq: (document.members[instanceId]?.seq ?? 0) + 1,
+      const previous = document.members[instanceId];
+      const renewMs = Math.round(
+        this.options.renewMs * Math.max(1, (1 + peers.liveDemands.length) / MEMBERS_AT_BASE_RATE),
+      );
+      const entry = {
+        seq: (previous?.seq ?? 0) + 1,
+        leaseMs: renewMs * LEASE_RENEWALS,
         share: decision.share,
         demand,
         claims: claimSchedule(decision.share, (offset) => this.options.usageAt(now + offset), windowMs),
       };
+      if (!this.mustWrite(previous, entry, peers.expired.length > 0, now)) {
+        this.settle(decision.target, peers.liveDemands.length);
+        return;
+      }
+      const members = { ...document.members };
+      for (const id of peers.expired) delete members[id];
+      members[instanceId] = entry;
       const next = { ...document, members };
       try {
         if (stored) await store.replace(next, stored.etag);
@@ -161,13 +187,37 @@ export class FleetShare {
         return;
       }
       this.lastWrittenAt = now;
-      this.degraded = false;
-      this.target = decision.target;
-      this.members = 1 + peers.liveDemands.length;
+      this.publishedRenewMs = renewMs;
+      this.settle(decision.target, peers.liveDemands.length);
       this.setGranted(decision.share);
       return;
     }
     // Every round lost the race to other writers: keep the (possibly lowered) share until the next renewal.
+  }
+
+  private settle(target: number, livePeers: number): void {
+    this.degraded = false;
+    this.target = target;
+    this.members = 1 + livePeers;
+  }
+
+  /**
+   * A write (about ten times a read's RU) only when the entry would say something new: another share,
+   * a demand or claim that moved, expired members to clear, or a heartbeat due (at least every
+   * 1.5 renewals, so readers see a change well within the lease of four renewals).
+   */
+  private mustWrite(
+    previous: LeaseMember | undefined,
+    entry: LeaseMember,
+    expired: boolean,
+    now: number,
+  ): boolean {
+    if (!previous || expired || this.left || this.lastWrittenAt === undefined) return true;
+    if (now - this.lastWrittenAt >= this.publishedRenewMs * 1.5) return true;
+    if (entry.leaseMs !== previous.leaseMs) return true;
+    if (entry.share !== previous.share || entry.share !== this.granted) return true;
+    if (Math.abs(entry.demand - previous.demand) > 0.05) return true;
+    return entry.claims.some((claim, i) => Math.abs(claim - (previous.claims[i] ?? 0)) > 0.01);
   }
 
   private onStoreFailure(error: unknown): void {
@@ -177,7 +227,7 @@ export class FleetShare {
     const keepUntil =
       this.lastWrittenAt === undefined
         ? now
-        : this.lastWrittenAt + this.leaseMs + this.options.windowMs - 2 * this.options.renewMs;
+        : this.lastWrittenAt + this.publishedRenewMs * (LEASE_RENEWALS - 2) + this.options.windowMs;
     if (now < keepUntil) return;
     const fallback = Math.min(this.options.fallbackShare, this.options.upperBound);
     const share = this.lastWrittenAt === undefined ? fallback : Math.min(this.granted, fallback);

@@ -14,6 +14,11 @@ export const LeaseMemberSchema = z.object({
    * own clock, never by a timestamp written with the member's clock, so clock skew cannot expire a lease.
    */
   seq: z.number().int().nonnegative(),
+  /**
+   * How long readers may see the same `seq` before this member no longer counts as live: a few of its
+   * renewal intervals, which grow with the fleet (fleet-share.ts), so each member states its own.
+   */
+  leaseMs: z.number().int().positive(),
   /** The fraction of the deployment's quota (tokens and requests) this instance may use now. */
   share: z.number().min(0).max(1),
   /** The fraction it asked for over the last window (admitted and paced calls), for the fair split. */

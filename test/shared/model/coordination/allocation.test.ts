@@ -9,13 +9,14 @@ import {
 } from '../../../../shared/model/coordination/allocation.js';
 import type { LeaseMember } from '../../../../shared/model/coordination/lease-document.js';
 
-const member = (share: number, demand: number, seq = 1, claims?: number[]): LeaseMember => ({
+const member = (share: number, demand: number, seq = 1, claims?: number[], leaseMs = 300): LeaseMember => ({
   seq,
+  leaseMs,
   share,
   demand,
   claims: claims ?? [share, share, share, share, share],
 });
-const times = { windowMs: 1_000, leaseMs: 300 };
+const times = { windowMs: 1_000 };
 
 describe('fair shares', () => {
   it('gives small demands what they ask and splits the rest equally', () => {
@@ -69,6 +70,15 @@ describe('liveness on the reader clock', () => {
     expect(dead.othersClaim).toBe(0.5); // but what it sent may still be in the service's window
     expect(at(250 + 1_299, 2).expired).toEqual([]);
     expect(at(250 + 1_300, 2)).toEqual({ liveDemands: [], othersClaim: 0, expired: ['a'] });
+  });
+
+  it('judges each member by the lease it states: a member of a large fleet renews less often', () => {
+    const observations = new Map<string, Observation>();
+    const members = { small: member(0.5, 1, 1), large: member(0.5, 1, 1, undefined, 1_200) };
+    observePeers(members, 'me', observations, 0, times);
+    expect(observePeers(members, 'me', observations, 1_000, times).liveDemands).toEqual([1]);
+    expect(observePeers(members, 'me', observations, 2_199, times).expired).toEqual(['small']);
+    expect(observePeers(members, 'me', observations, 2_200, times).expired).toEqual(['small', 'large']);
   });
 
   it('forgets members that left the document', () => {

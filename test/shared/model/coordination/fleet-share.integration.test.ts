@@ -78,7 +78,7 @@ class Instance {
     this.fleet = new FleetShare({
       store: this.store,
       deployment: world.deployment,
-      instanceId: randomUUID(),
+      instanceId: randomUUID().slice(0, 12),
       windowMs: WINDOW_MS,
       renewMs: RENEW_MS,
       upperBound: 1,
