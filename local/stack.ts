@@ -179,13 +179,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const closers: Array<() => Promise<void>> = [];
   let instancesStarting: Promise<unknown> | undefined;
   let storageStarting: Promise<AzuriteEmulator> | undefined;
+  let telemetryStarting: Promise<DashboardTelemetry> | undefined;
   const platform = loadPlatform();
   // Awaited below; if the emulators fail first, their error is the one reported.
   platform.catch(() => undefined);
   try {
     const deployments = options.deployments ?? DEFAULT_DEPLOYMENTS;
-    // Before any client exists, so the Azure SDKs' spans are traced from their first call.
-    const telemetry = options.dashboard ? await startDashboardTelemetry(closers) : undefined;
+    // Its imports load while the emulators start; awaited before any client exists, so the Azure
+    // SDKs' spans are traced from their first call.
+    telemetryStarting = options.dashboard ? startDashboardTelemetry(closers) : undefined;
+    telemetryStarting?.catch(() => undefined);
     const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     // Its own process: it starts on the other core while this one starts the rest.
@@ -227,6 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startDevHost,
     } = await platform;
     const storage = await storageStarting;
+    const telemetry = await telemetryStarting;
     const env = localEnvironment({
       cosmos,
       serviceBus,
@@ -346,6 +350,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await closeAll(closers);
     // Azurite may have started after the failure that brought us here: its closer came too late.
     await storageStarting?.then((storage) => storage.close()).catch(() => undefined);
+    // So may the dashboard's telemetry (uninstall is idempotent).
+    await telemetryStarting?.then((telemetry) => telemetry.uninstall()).catch(() => undefined);
     throw error;
   }
 }
