@@ -2,7 +2,6 @@
  * Operators' dead-letter routes under /api/v1/admin/dead-letters/{queue} (platform admin role): list
  * (peek, paged by sequence number), redrive and purge. The use cases are in shared/recovery/operator.ts.
  */
-import { z } from 'zod';
 import {
   DeadLetterQueueSchema,
   DeadLetterSelectorSchema,
@@ -14,16 +13,8 @@ import {
 } from '../../shared/recovery/operator.js';
 import { parseOrThrow } from '../../shared/pipeline/validation.js';
 import type { AppServices } from '../app-services.js';
+import { ListDeadLettersQuerySchema } from './admin-docs.js';
 import { adminRoute, json, pathParam, readJsonBody } from './context.js';
-
-export const ListDeadLettersQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  /** The previous page's `next`. */
-  from: z
-    .string()
-    .regex(/^\d{1,20}$/, 'a sequence number (decimal digits)')
-    .optional(),
-});
 
 function operatorDeps(services: AppServices): OperatorDeps {
   return { deadLetters: services.deadLetters, jobs: services.jobs, logger: services.logger };

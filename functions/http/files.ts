@@ -4,13 +4,13 @@
  * routes. Uploads are streamed: the body reaches the handler as it arrives (HTTP streams in Azure, a
  * streamed request in the dev host), is checked line by line and staged to Blob Storage block by block.
  */
-import { z } from 'zod';
-import { FILE_PURPOSES, FileIdSchema, toFileObject } from '../../shared/files/file.js';
+import { FileIdSchema, toFileObject } from '../../shared/files/file.js';
 import { FileTooLargeError } from '../../shared/files/jsonl.js';
 import * as reads from '../../shared/files/reads.js';
 import { cleanFilename, uploadFile } from '../../shared/files/upload.js';
 import { parseOrThrow } from '../../shared/pipeline/validation.js';
 import { json, pathParam, tenantRoute } from './context.js';
+import { FileListQuerySchema } from './files-docs.js';
 import { readFileUpload } from './multipart.js';
 import { withOpenAiErrors } from './openai-error.js';
 
@@ -81,13 +81,6 @@ export const deleteFile = withOpenAiErrors(
     return json(200, { id, object: 'file', deleted: true });
   }),
 );
-
-export const FileListQuerySchema = z.strictObject({
-  purpose: z.enum(FILE_PURPOSES).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(10_000),
-  order: z.enum(['asc', 'desc']).default('desc'),
-  after: FileIdSchema.optional(),
-});
 
 export const listFiles = withOpenAiErrors(
   tenantRoute(async (scope) => {

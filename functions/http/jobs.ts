@@ -1,10 +1,8 @@
 /**
  * Producer routes: submit, submit a batch, read, list, cancel. Each is parse -> use case -> response.
  */
-import { z } from 'zod';
 import { ValidationError } from '../../shared/errors/index.js';
 import { JobIdSchema } from '../../shared/jobs/ids.js';
-import { JOB_STATUSES } from '../../shared/jobs/job.js';
 import { BatchEnvelopeSchema, BatchItemSchema, IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { recordJobAccepted } from '../../shared/telemetry/metrics.js';
 import { acceptJob } from '../../shared/pipeline/accept.js';
@@ -15,6 +13,7 @@ import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } f
 import { problemResponse } from './problem.js';
 import { admitSubmission, admittedOrThrow } from '../admission.js';
 import { toJobView } from './job-view.js';
+import { ListJobsQuerySchema } from './jobs-docs.js';
 import { recordJobFinished } from '../../shared/telemetry/metrics.js';
 import { inNewTrace } from '../../shared/telemetry/tracing.js';
 import type { TraceContext } from '../../shared/telemetry/trace-context.js';
@@ -108,15 +107,12 @@ export const getJob = tenantRoute(async (scope) => {
   return json(200, toJobView(job));
 });
 
-const ListQuerySchema = z.strictObject({
-  status: z.enum(JOB_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  /** Opaque: as the previous page returned it (shared/jobs/continuation-token.ts). */
-  continuationToken: z.string().min(1).max(8192).optional(),
-});
-
 export const listJobs = tenantRoute(async (scope) => {
-  const query = parseOrThrow(ListQuerySchema, Object.fromEntries(scope.request.query.entries()), 'The query');
+  const query = parseOrThrow(
+    ListJobsQuerySchema,
+    Object.fromEntries(scope.request.query.entries()),
+    'The query',
+  );
   const page = await reads.listJobs(scope.services.jobs, scope.principal.tenantId, query);
   return json(200, {
     jobs: page.jobs.map(toJobView),

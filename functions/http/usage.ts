@@ -1,18 +1,13 @@
 /**
  * `GET /api/v1/usage`: the caller's token and cost totals over a range (default: this UTC month so far).
  */
-import { z } from 'zod';
 import { ValidationError } from '../../shared/errors/index.js';
 import { parseOrThrow } from '../../shared/pipeline/validation.js';
 import { dayOf } from '../../shared/tenancy/usage-rollup.js';
 import { json, tenantRoute } from './context.js';
+import { DailyUsageQuerySchema, UsageQuerySchema } from './usage-docs.js';
 
 const MAX_RANGE_MS = 366 * 24 * 60 * 60 * 1000;
-
-export const UsageQuerySchema = z.strictObject({
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
-});
 
 function startOfUtcMonth(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -39,11 +34,6 @@ export const getUsage = tenantRoute(async (scope) => {
     until: until.toISOString(),
     ...totals,
   });
-});
-
-export const DailyUsageQuerySchema = z.strictObject({
-  since: z.iso.date(),
-  until: z.iso.date().optional(),
 });
 
 /**

@@ -2,13 +2,11 @@
  * Webhook routes for tenants: register, list, read, rotate the secret, re-enable, read attempts, replay.
  * Each is parse -> use case -> response; replays publish to the `deliver` queue.
  */
-import { z } from 'zod';
 import { NotFoundError } from '../../shared/errors/index.js';
 import { EndpointIdSchema, JobIdSchema } from '../../shared/jobs/ids.js';
 import { parseOrThrow } from '../../shared/pipeline/validation.js';
 import { toDeliveryOutbound } from '../../shared/pipeline/deliver.js';
 import type { DeliveryMessage } from '../../shared/webhooks/delivery-message.js';
-import { DeliveryIdSchema } from '../../shared/webhooks/ids.js';
 import {
   enableEndpoint,
   getEndpoint,
@@ -18,6 +16,7 @@ import {
 } from '../../shared/webhooks/endpoints.js';
 import { replayFailedSince, replayJob } from '../../shared/webhooks/replay.js';
 import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } from './context.js';
+import { AttemptsQuerySchema, ReplayFailedSchema, ReplayJobSchema } from './webhooks-docs.js';
 
 function endpointLocation(scope: AuthenticatedScope, endpointId: string): string {
   return new URL(
@@ -94,11 +93,6 @@ export const enableWebhookEndpoint = tenantRoute(async (scope) => {
   return json(200, endpoint);
 });
 
-export const AttemptsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  deliveryId: DeliveryIdSchema.optional(),
-});
-
 export const listWebhookAttempts = tenantRoute(async (scope) => {
   const runtime = scope.services.webhooks;
   const endpointId = pathParam(scope, 'id', EndpointIdSchema);
@@ -115,8 +109,6 @@ export const listWebhookAttempts = tenantRoute(async (scope) => {
   });
 });
 
-export const ReplayFailedSchema = z.strictObject({ since: z.iso.datetime({ offset: true }) });
-
 export const replayFailedWebhooks = tenantRoute(async (scope) => {
   const endpointId = pathParam(scope, 'id', EndpointIdSchema);
   const { since } = parseOrThrow(ReplayFailedSchema, (await readJsonBody(scope)).value, 'The body');
@@ -128,8 +120,6 @@ export const replayFailedWebhooks = tenantRoute(async (scope) => {
   );
   return publishReplays(scope, messages);
 });
-
-export const ReplayJobSchema = z.strictObject({ endpointId: EndpointIdSchema.optional() });
 
 export const replayJobWebhook = tenantRoute(async (scope) => {
   const jobId = pathParam(scope, 'jobId', JobIdSchema);

@@ -142,7 +142,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 /** A label so humans can tell keys apart in listings, e.g. "ci-pipeline". */
-const IssueKeyInputSchema = z.strictObject({ name: z.string().min(1).max(100) });
+export const IssueKeyInputSchema = z.strictObject({ name: z.string().min(1).max(100) });
 
 export async function issueApiKey(
   principal: Principal,
