@@ -29,7 +29,7 @@ import {
   type RouteDoc,
 } from './route-docs.js';
 import { USAGE_DOCS } from './usage-docs.js';
-import { WEBHOOKS_DOCS } from './webhooks-docs.js';
+import { WEBHOOKS_DOCS, WebhookDeliveryHeadersSchema, WebhookEventSchema } from './webhooks-docs.js';
 
 type HttpEntry = Extract<(typeof functionManifest)[number], { kind: 'http' }>;
 export type HttpRouteName = HttpEntry['name'];
@@ -173,5 +173,19 @@ export function buildOpenApiDocument(routes: readonly HttpEntry[] = httpRoutes):
       },
     },
     paths,
+    webhooks: {
+      jobEvent: {
+        post: {
+          operationId: 'jobEvent',
+          summary: "A job's terminal event, POSTed to each subscribed endpoint",
+          description:
+            'Verify the signature before trusting the body (Standard Webhooks; the client package has verifyWebhook). Answer 2xx within the timeout; anything else is retried.',
+          security: [],
+          requestParams: { header: WebhookDeliveryHeadersSchema },
+          requestBody: { required: true, content: { 'application/json': { schema: WebhookEventSchema } } },
+          responses: { '200': { description: 'Received (any 2xx)' } },
+        },
+      },
+    },
   }) as oas31.OpenAPIObject;
 }

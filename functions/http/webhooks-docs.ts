@@ -5,7 +5,13 @@ import { z } from 'zod';
 import { EndpointIdSchema, JobIdSchema } from '../../shared/jobs/ids.js';
 import { DeliveryErrorCodeSchema } from '../../shared/webhooks/failures.js';
 import { DeliveryIdSchema } from '../../shared/webhooks/ids.js';
-import { WEBHOOK_EVENT_TYPES } from '../../shared/webhooks/events.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from '../../shared/webhooks/events.js';
+import {
+  JobErrorSchema,
+  JobResultSchema,
+  JobUsageSchema,
+  TerminalStatusSchema,
+} from '../../shared/jobs/job.js';
 import { RegisterEndpointSchema, RotateSecretSchema } from '../../shared/webhooks/endpoints.js';
 import type { AttemptRecord, EndpointView } from '../../shared/webhooks/records.js';
 import { fits, LocationHeader, type RouteDoc } from './route-docs.js';
@@ -82,6 +88,37 @@ export const ReplayResultSchema = z
     deliveries: z.array(z.object({ deliveryId: z.string(), endpointId: z.string(), webhookId: z.string() })),
   })
   .meta({ id: 'WebhookReplay' });
+
+/** What a webhook delivery's body is (shared/webhooks/events.ts), signed per Standard Webhooks. */
+export const WebhookEventSchema = fits<WebhookEvent>()(
+  z
+    .object({
+      type: z.enum(WEBHOOK_EVENT_TYPES),
+      /** When the job reached this state; the same across retries and replays. */
+      timestamp: z.string(),
+      data: z.object({
+        jobId: z.string(),
+        status: TerminalStatusSchema,
+        result: JobResultSchema.optional(),
+        /** Instead of `result` when the event would be too large: GET it with your API key. */
+        resultUrl: z.string().optional(),
+        error: JobErrorSchema.optional(),
+        usage: JobUsageSchema.optional(),
+        metadata: z.record(z.string(), z.string()),
+        traceId: z.string(),
+      }),
+    })
+    .meta({ id: 'WebhookEvent' }),
+);
+
+/** The headers every delivery carries (Standard Webhooks). */
+export const WebhookDeliveryHeadersSchema = z.object({
+  'webhook-id': z.string().meta({ description: 'evt_...: the same for retries and replays of one event' }),
+  'webhook-timestamp': z.string().meta({ description: 'Unix seconds when this attempt was signed' }),
+  'webhook-signature': z
+    .string()
+    .meta({ description: 'v1,<base64 HMAC-SHA256>, one per active secret, space-separated' }),
+});
 
 const endpoint = { description: 'The endpoint', schema: WebhookEndpointSchema } as const;
 const replayed = { description: 'Queued for delivery', schema: ReplayResultSchema } as const;
