@@ -91,7 +91,7 @@ param existingOpenAiResourceId string = ''
 @description('MODEL_POOLS JSON to use verbatim instead of the one built from openAiDeployments (e.g. several regions).')
 param modelPoolsJson string = ''
 
-@description('MODEL_INSTANCE_SHARE: each instance paces to this share of every deployment quota (see docs/model-layer.md).')
+@description('MODEL_INSTANCE_SHARE: the most one instance may lease of a deployment quota; instances share each quota through leases in Cosmos DB (see docs/model-layer.md).')
 param modelInstanceShare string = '1'
 
 // ── Function app (Flex Consumption) ───────────────────────────────────────────────────────────────

@@ -39,8 +39,9 @@ param openAiDeployments = [
     capacity: 100
   }
 ]
-// Up to 10 instances may run `invoke` at once: each paces to a tenth of every deployment's quota.
-param modelInstanceShare = '0.1'
+// Instances lease shares of each deployment's quota from Cosmos DB (MODEL_QUOTA_COORDINATION, on in
+// Azure); this only caps what one instance may lease, so a fleet of any size can use the whole quota.
+param modelInstanceShare = '1'
 
 param functionMaximumInstanceCount = 100
 param functionInstanceMemoryMB = 2048
