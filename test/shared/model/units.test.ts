@@ -100,6 +100,40 @@ describe('quota budget', () => {
   });
 });
 
+describe('quota budget share from the fleet', () => {
+  const budget = () =>
+    new QuotaBudget({
+      tokensPerMinute: 60_000,
+      requestsPerMinute: 600,
+      tokenWindowMs: 1_000,
+      requestWindowMs: 1_000,
+      share: 1,
+      expiryMarginMs: 0,
+      zeroShareRetryMs: 250,
+    });
+
+  it('paces to a leased share and lets even an empty window admit nothing at share 0', () => {
+    const b = budget(); // 1,000 tokens per 1 s window
+    b.setShare(0.3);
+    b.reserve(250, 0);
+    expect(b.waitMs(100, 10)).toBe(990); // 350 > 300
+    expect(b.waitMs(50, 10)).toBe(0);
+    b.setShare(0);
+    expect(b.waitMs(1, 2_000)).toBe(250); // asks again when the share may have grown
+    b.setShare(1);
+    expect(b.waitMs(900, 2_000)).toBe(0);
+  });
+
+  it('says how much of the quota its own requests still occupy at a later time', () => {
+    const b = budget();
+    b.reserve(400, 0);
+    b.reserve(200, 500);
+    expect(b.ownUsageAt(600)).toBeCloseTo(0.6);
+    expect(b.ownUsageAt(1_000)).toBeCloseTo(0.2); // the first charge has left the window
+    expect(b.ownUsageAt(1_500)).toBe(0);
+  });
+});
+
 describe('router', () => {
   const routed = (
     name: string,

@@ -159,6 +159,29 @@ describe('fleet-wide pacing through Cosmos DB leases', () => {
     expect(inUse).toBeGreaterThan(0.95);
   });
 
+  it('mostly reads once the split is steady: a renewal writes only what changed, or a heartbeat', async () => {
+    const world = new World();
+    for (let i = 0; i < 4; i += 1) world.add();
+    await world.run(3_000);
+    const totals = () =>
+      world.instances.reduce(
+        (sum, i) => {
+          const stats = i.store.stats();
+          return { reads: sum.reads + stats.reads, writes: sum.writes + stats.writes };
+        },
+        { reads: 0, writes: 0 },
+      );
+    const before = totals();
+    await world.run(2_000);
+    const after = totals();
+    const reads = after.reads - before.reads;
+    const writes = after.writes - before.writes;
+    expect(reads).toBeGreaterThanOrEqual(4 * 19); // every instance renews every 100 ms
+    // A heartbeat is due every 1.5 renewals, so about every other renewal writes; each used to.
+    expect(writes / reads).toBeLessThan(0.7);
+    expect(world.shares()).toEqual([0.25, 0.25, 0.25, 0.25]);
+  });
+
   it('gives a leaving instance’s share to the others once its requests have left the window', async () => {
     const world = new World();
     const [a, b] = [world.add(), world.add()];
