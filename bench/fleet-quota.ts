@@ -10,7 +10,7 @@
  *
  *   npm run build && node dist/bench/fleet-quota.js
  * Environment: BENCH_FLEET_INSTANCES (1,2,4,8), BENCH_FLEET_FIXED_SHARES (0.125; a comma list runs
- * several), BENCH_FLEET_WINDOWS (4 measured windows after one warm-up), BENCH_FLEET_WINDOW_MS (3000),
+ * several), BENCH_FLEET_WINDOWS (3 measured windows after one warm-up), BENCH_FLEET_WINDOW_MS (3000),
  * BENCH_FLEET_TPM (360000), BENCH_FLEET_LOAD_FACTOR (3).
  */
 import { loadavg } from 'node:os';
@@ -48,7 +48,7 @@ function settingsFromEnv(): Settings {
   return {
     instances: list('BENCH_FLEET_INSTANCES', [1, 2, 4, 8]),
     fixedShares: list('BENCH_FLEET_FIXED_SHARES', [0.125]),
-    windows: number('BENCH_FLEET_WINDOWS', 4),
+    windows: number('BENCH_FLEET_WINDOWS', 3),
     windowMs: number('BENCH_FLEET_WINDOW_MS', 3_000),
     tpm: number('BENCH_FLEET_TPM', 360_000),
     loadFactor: number('BENCH_FLEET_LOAD_FACTOR', 3),

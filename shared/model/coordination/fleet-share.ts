@@ -81,8 +81,29 @@ export class FleetShare {
 
   /** Resolves once the first lease was asked for (granted, or the fallback applied). */
   ready(): Promise<void> {
-    this.joined ??= this.renew().then(() => this.startTimer());
+    this.joined ??= this.join();
     return this.joined;
+  }
+
+  /**
+   * The first lease, waited for at most ten renewal intervals (0.5-5 s): a store that does not answer
+   * is an outage like one that fails, so the first call goes on at the fallback share.
+   */
+  private async join(): Promise<void> {
+    const waitMs = Math.min(5_000, Math.max(500, this.options.renewMs * 10));
+    let timer: NodeJS.Timeout | undefined;
+    const first = this.renew();
+    const answered = await Promise.race([
+      first.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (!answered) {
+      this.onStoreFailure(new Error(`The quota lease store did not answer within ${waitMs} ms`));
+      void first.then(() => this.startTimer());
+      return;
+    }
+    this.startTimer();
   }
 
   share(): number {

@@ -154,4 +154,29 @@ describe('model clients sharing a deployment through quota leases', () => {
     // A fifth of 500 tokens per 2 s window is one ~79-token job per window: four jobs need three more windows.
     expect(Date.now() - started).toBeGreaterThan(WINDOW_MS * 2);
   });
+
+  it('does not wait on a store that never answers: the first call goes on at the fallback share', async () => {
+    const simulator = await startDeployment();
+    const hung: QuotaLeaseStore = {
+      read: () => new Promise(() => undefined),
+      create: () => new Promise(() => undefined),
+      replace: () => new Promise(() => undefined),
+      stats: () => ({
+        reads: 0,
+        writes: 0,
+        conflicts: 0,
+        failures: 0,
+        requestCharge: 0,
+        bytesRead: 0,
+        bytesWritten: 0,
+      }),
+    };
+    const client = instance(simulator, hung, `hung-${Date.now()}`);
+    const started = Date.now();
+    await client.complete(request(1), context('hung-1'));
+    // The join waits ten renewal intervals (1 s here), then the call is made at the fallback share.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(client.status()[0]!.fleet?.degraded).toBe(true);
+    expect(client.status()[0]!.share).toBe(0.2);
+  });
 });
