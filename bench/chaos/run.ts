@@ -389,6 +389,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     checkDeadLetters(deadLetters, jobs),
   ];
   const runMs = elapsed();
+  // Before the stack closes (about 40 s after cut connections): a caller out of time still has them.
+  for (const check of checks) options.log(`${check.passed ? 'PASS' : 'FAIL'} ${check.name}`);
   await intake.close();
   await producer.close();
   await killable?.kill();
