@@ -19,6 +19,8 @@ import type { UsageReader } from '../shared/cosmos/usage-reader.js';
 import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
 import type { FileStore } from '../shared/files/store.js';
 import type { FilesDeps } from '../shared/files/upload.js';
+import type { BatchDeps } from '../shared/batches/deps.js';
+import type { BulkSender } from '../shared/batches/ports.js';
 
 export interface AppServices {
   readonly config: Config;
@@ -41,6 +43,10 @@ export interface AppServices {
   readonly fileStore: FileStore;
   /** The Files API: the store with the configured limits. */
   readonly files: FilesDeps;
+  /** Batched Service Bus sends (batch fan-out); absent where a host wires its own core without one. */
+  readonly bulkSender?: BulkSender;
+  /** The Batches API and its sweep (shared/batches). */
+  readonly batches: BatchDeps;
   /** Model aliases the router serves: a job asking for another is refused at submission. */
   modelAliases(): readonly string[];
   /** Dependencies of each use case, assembled once. */
@@ -69,4 +75,4 @@ export interface AppServices {
  * (composition.ts) derives the rest from it, so tests that wire their own clients get the same domain
  * services as production.
  */
-export type CoreServices = Omit<AppServices, 'accept' | 'events' | 'security' | 'webhooks' | 'files'>;
+export type CoreServices = Omit<AppServices, 'accept' | 'events' | 'security' | 'webhooks' | 'files' | 'batches'>;

@@ -41,6 +41,8 @@ import { webhookSubscribers } from '../shared/webhooks/subscribers.js';
 import { createBlobServiceClient } from '../shared/blob/blob-service.js';
 import { BlobFileStore } from '../shared/blob/file-store.js';
 import type { AppServices, CoreServices } from './app-services.js';
+import { batchDeps } from './batch-services.js';
+import { ServiceBusBulkSender } from '../shared/batches/servicebus-bulk-sender.js';
 import { invocationLogSink } from './invocation-log.js';
 
 /** Must equal the queues' duplicateDetectionHistoryTimeWindow (infra/definitions/queues.json). */
@@ -65,6 +67,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
   const jobs = new CosmosJobStore(database.container('jobs'));
   const payloads = new CosmosPayloadStore(database.container('payloads'));
   const publisher = new ServiceBusPublisher(serviceBus, payloads, config.CLAIM_CHECK_THRESHOLD_BYTES);
+  const bulkSender = new ServiceBusBulkSender(serviceBus, payloads, config.CLAIM_CHECK_THRESHOLD_BYTES);
   const heavyWork = new HeavyWorkPool({
     threads: config.HEAVY_WORK_THREADS ?? Math.max(1, availableParallelism() - 1),
     perTenant: config.HEAVY_WORK_PER_TENANT,
@@ -109,6 +112,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     jobs,
     payloads,
     publisher,
+    bulkSender,
     deadLetters: new ServiceBusDeadLetters(serviceBus),
     authenticator: createAuthenticator({ apiKeys, ...(entra ? { entra } : {}) }),
     usage: new CosmosUsageReader(database.container('jobs')),
@@ -127,6 +131,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     // A model without a configured price is flagged on the job (costUnknown), never priced at 0 silently.
     postprocess: { ...stage, costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) },
     async close() {
+      await bulkSender.close();
       await publisher.close();
       await serviceBus.close();
       await model.leave();
@@ -183,9 +188,13 @@ export function composeServices(core: CoreServices): AppServices {
     },
     clock: Date.now,
   };
+  const batches = lazy(() => batchDeps(core, files, webhooks, events));
   return {
     ...core,
     files,
+    get batches() {
+      return batches();
+    },
     get security() {
       return security();
     },

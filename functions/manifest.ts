@@ -32,6 +32,8 @@ export const HANDLER_GROUPS = [
   'recovery',
   'operations',
   'files',
+  'batches',
+  'batchSweep',
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
@@ -226,6 +228,13 @@ export const functionManifest = [
     methods: ['GET'],
     group: 'files',
   },
+
+  // OpenAI-compatible Batches API (docs/batches.md); the sweep moves every open batch along.
+  { kind: 'http', name: 'createBatch', route: 'v1/batches', methods: ['POST'], group: 'batches' },
+  { kind: 'http', name: 'listBatches', route: 'v1/batches', methods: ['GET'], group: 'batches' },
+  { kind: 'http', name: 'getBatch', route: 'v1/batches/{id}', methods: ['GET'], group: 'batches' },
+  { kind: 'http', name: 'cancelBatch', route: 'v1/batches/{id}/cancel', methods: ['POST'], group: 'batches' },
+  { kind: 'timer', name: 'batchSweep', schedule: '30 * * * * *', group: 'batchSweep' },
 ] as const satisfies readonly FunctionManifestEntry[];
 
 type Entry = (typeof functionManifest)[number];

@@ -61,6 +61,8 @@ const loaders = {
   recovery: () => import('./timer/reconcile.js'),
   operations: () => import('./http/dead-letters.js'),
   files: () => import('./http/files.js'),
+  batches: () => import('./http/batches.js'),
+  batchSweep: () => import('./timer/batch-sweep.js'),
 } satisfies { readonly [G in HandlerGroup]: () => Promise<GroupHandlers<G>> };
 
 export const handlerLoader: HandlerLoader<HandlerGroup> = createHandlerLoader<HandlerGroup>(loaders);

@@ -20,6 +20,7 @@ import {
 import { functionManifest, type HttpFunctionManifest } from '../manifest.js';
 import { ADMIN_DOCS } from './admin-docs.js';
 import { FILES_DOCS } from './files-docs.js';
+import { BATCHES_DOCS } from './batches-docs.js';
 import { JOBS_DOCS } from './jobs-docs.js';
 import {
   COMMON_PROBLEMS,
@@ -57,6 +58,7 @@ export const ROUTE_DOCS = {
   ...ADMIN_DOCS,
   ...WEBHOOKS_DOCS,
   ...FILES_DOCS,
+  ...BATCHES_DOCS,
 } satisfies Record<HttpRouteName, RouteDoc>;
 const _noExtraDocs: Exclude<keyof typeof ROUTE_DOCS, HttpRouteName> extends never ? true : never = true;
 

@@ -134,6 +134,13 @@ export const EnvironmentSchema = z.object({
   FILES_MAX_LINES: positiveInt.default(100_000),
   /** Longest single line: a line is parsed whole, so this bounds the memory one upload can take. */
   FILES_MAX_LINE_BYTES: positiveInt.default(8 * 1024 * 1024),
+  /**
+   * Shortest batch `completion_window` accepted, in seconds. OpenAI's is `24h` only (86,400, the default);
+   * tests lower it to see a window close (shared/batches, docs/batches.md).
+   */
+  BATCH_MIN_WINDOW_SECONDS: positiveInt.max(86_400).default(86_400),
+  /** Batch lines per bulk Cosmos DB create and batched Service Bus send (and per fan-out checkpoint). */
+  BATCH_CHUNK_LINES: positiveInt.max(5_000).default(500),
   // ── end files ────────────────────────────────────────────────────────────────────────────────────
 
   // ── Webhooks (shared/webhooks/settings.ts; documented in docs/webhooks.md) ──────────────────────

@@ -106,6 +106,8 @@ export const JobDocumentSchema = z.object({
   retentionSeconds: z.number().optional(),
   /** Cosmos TTL in seconds, set with the terminal state (retention). */
   ttl: z.number().optional(),
+  /** The batch line this job runs (shared/batches): the batch is assembled from its jobs by this id. */
+  batch: z.object({ id: z.string(), customId: z.string() }).optional(),
 });
 export type JobDocument = z.infer<typeof JobDocumentSchema>;
 

@@ -5,11 +5,15 @@
  * same id and consumers can de-duplicate on it.
  */
 import { createHash } from 'node:crypto';
+import { BATCH_EVENT_TYPES, type BatchEventType } from '../batches/event-types.js';
 import { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from '../jobs/events.js';
 
-/** Event types a webhook endpoint can subscribe to; new job event types become available automatically. */
-export const WEBHOOK_EVENT_TYPES = JOB_EVENT_TYPES;
-export type WebhookEventType = JobEventType;
+/**
+ * Event types a webhook endpoint can subscribe to: the job events, then the batch events (a batch
+ * finished: shared/batches/events.ts). New types of either become available automatically.
+ */
+export const WEBHOOK_EVENT_TYPES = [...JOB_EVENT_TYPES, ...BATCH_EVENT_TYPES] as const;
+export type WebhookEventType = JobEventType | BatchEventType;
 export type { JobEvent };
 
 export interface WebhookEventData {

@@ -76,6 +76,10 @@ const PLANS: Record<HttpEntry['name'], Plan> = {
   getFile: { prefer: 'tenant', runs: 200 },
   deleteFile: { prefer: 'tenant', runs: 200 },
   getFileContent: { prefer: 'tenant', runs: 200 },
+  createBatch: { prefer: 'tenant', runs: 200 },
+  listBatches: { prefer: 'tenant', runs: 200 },
+  getBatch: { prefer: 'tenant', runs: 200 },
+  cancelBatch: { prefer: 'tenant', runs: 200 },
 };
 
 const httpRoutes = functionManifest.filter((entry): entry is HttpEntry => entry.kind === 'http');

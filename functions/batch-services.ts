@@ -1,0 +1,70 @@
+/**
+ * The Batches API's dependencies, derived from the core services by the composition root
+ * (composition.ts): the `batches` container, the line jobs in `jobs`, the files, batched sends, the
+ * existing job cancel and the webhook events. Its own module so the composition root stays one page.
+ */
+import { ConflictError } from '../shared/errors/index.js';
+import type { BatchDeps } from '../shared/batches/deps.js';
+import { emitBatchEvent } from '../shared/batches/events.js';
+import type { BulkSender } from '../shared/batches/ports.js';
+import { CosmosLineJobStore } from '../shared/cosmos/batch-line-jobs.js';
+import { CosmosBatchStore } from '../shared/cosmos/batch-store.js';
+import type { FilesDeps } from '../shared/files/upload.js';
+import type { OutboundMessage } from '../shared/messaging/publisher.js';
+import { cancelJob } from '../shared/pipeline/cancel.js';
+import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
+import type { StageDeps } from '../shared/pipeline/deps.js';
+import { newTrace } from '../shared/telemetry/trace-context.js';
+import type { CoreServices } from './app-services.js';
+
+/** Bytes of line requests per fan-out chunk at most: memory per chunk stays a few MB whatever the lines. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+export function batchDeps(
+  core: CoreServices,
+  files: FilesDeps,
+  webhooks: () => DeliverStageDeps,
+  events: () => StageDeps,
+): BatchDeps {
+  const { config } = core;
+  return {
+    batches: new CosmosBatchStore(core.database.container('batches')),
+    lineJobs: new CosmosLineJobStore(core.database.container('jobs')),
+    files: files.files,
+    sender: core.bulkSender ?? oneByOne(core.publisher.send.bind(core.publisher)),
+    logger: core.logger.child({ component: 'batches' }),
+    clock: Date.now,
+    settings: {
+      minWindowSeconds: config.BATCH_MIN_WINDOW_SECONDS,
+      maxWindowSeconds: 86_400,
+      maxLines: config.FILES_MAX_LINES,
+      maxLineBytes: config.FILES_MAX_LINE_BYTES,
+      chunkLines: config.BATCH_CHUNK_LINES,
+      chunkBytes: CHUNK_BYTES,
+      deadlineMs: core.stage.settings.deadlineMs,
+      duplicateWindowMs: core.stage.settings.duplicateWindowMs,
+      retentionSeconds: core.stage.settings.retentionSeconds,
+    },
+    knownModel: (model) => core.modelAliases().includes(model),
+    async cancelJob(tenantId, jobId) {
+      try {
+        await cancelJob(events(), tenantId, jobId, newTrace());
+      } catch (error) {
+        // Finished between the scan and the cancel: it stays as it ended (kept in the output).
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    },
+    async emitEvent(batch) {
+      await emitBatchEvent(webhooks(), batch, newTrace());
+    },
+  };
+}
+
+/** For hosts that wire a core without batched sends (test harnesses): the stage publisher, in order. */
+function oneByOne(send: (message: OutboundMessage) => Promise<void>): BulkSender {
+  return {
+    async sendAll(messages) {
+      for (const message of messages) await send(message);
+    },
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Fan-out, the second pass over the input file (status `in_progress`): each valid line becomes a job of
+ * the tenant, at bounded cost. Lines are taken in chunks (BatchSettings.chunkLines, or fewer when their
+ * bytes reach chunkBytes); each chunk is one bulk create of its jobs (shared/cosmos/batch-line-jobs.ts)
+ * and batched sends of their invoke messages, then one checkpoint write of the batch document
+ * (`acceptedThrough`). A crash resumes after the last checkpoint.
+ *
+ * Idempotent per line: the job id derives from the batch id and the custom_id (jobIdFor, as the
+ * Idempotency-Key does), so a repeated chunk finds its jobs (`exists`) instead of making new ones, and
+ * the invoke message id is the job's, so a re-send within the queue's duplicate-detection window is
+ * dropped. A job found existing is re-sent only inside that window (its first send may have been lost);
+ * past it, the reconcile timer re-drives a job whose message was lost (shared/recovery/stalled.ts).
+ */
+import { jobIdFor, requestHashOf } from '../jobs/ids.js';
+import type { JobDocument } from '../jobs/job.js';
+import type { ChatRequest } from '../jobs/schema.js';
+import type { OutboundMessage } from '../messaging/publisher.js';
+import { invokeMessage } from '../pipeline/outbound.js';
+import { newTrace } from '../telemetry/trace-context.js';
+import type { BatchDocument, StoredBatch } from './batch.js';
+import type { BatchDeps } from './deps.js';
+import { readLines } from './line-reader.js';
+import { checkLine } from './lines.js';
+import { parse } from './validate.js';
+
+export interface ValidLine {
+  readonly number: number;
+  readonly customId: string;
+  readonly request: ChatRequest;
+}
+
+/** The idempotency key of a line's job: batch id + custom_id, unique within the tenant. */
+export function lineKey(batchId: string, customId: string): string {
+  return `batch:${batchId}:${customId}`;
+}
+
+/** The job a line becomes: queued, its own trace, expiring when the batch's window closes. */
+export function lineJob(batch: BatchDocument, line: ValidLine, now: number, deadlineMs: number): JobDocument {
+  const key = lineKey(batch.id, line.customId);
+  const at = new Date(now).toISOString();
+  return {
+    id: jobIdFor(batch.tenantId, key),
+    tenantId: batch.tenantId,
+    status: 'queued',
+    idempotencyKey: key,
+    requestHash: requestHashOf(line.request),
+    request: line.request,
+    metadata: { batch_id: batch.id, custom_id: line.customId },
+    source: 'http',
+    traceId: newTrace().traceId,
+    createdAt: at,
+    updatedAt: at,
+    deadlineAt: Math.min(now + deadlineMs, batch.expiresAtMs),
+    expiresAt: batch.expiresAtMs,
+    batch: { id: batch.id, customId: line.customId },
+  };
+}
+
+export function lineInvoke(job: JobDocument): OutboundMessage {
+  return invokeMessage(
+    {
+      kind: 'invoke',
+      jobId: job.id,
+      tenantId: job.tenantId,
+      metadata: job.metadata,
+      traceId: job.traceId,
+      timings: { acceptedAt: Date.parse(job.createdAt) },
+      deadlineAt: job.deadlineAt ?? Date.parse(job.createdAt),
+      ...(job.expiresAt !== undefined ? { expiresAt: job.expiresAt } : {}),
+      attempt: 0,
+      hop: 0,
+      request: job.request,
+    },
+    // The line's own trace: the invoke message's span is a child of it, as accept's is of the request's.
+    { traceId: job.traceId, spanId: job.traceId.slice(16), sampled: true },
+  );
+}
+
+export type FanoutResult = 'done' | 'stopped';
+
+/**
+ * Runs (or resumes) the fan-out of `stored`. Returns `stopped` when the batch left `in_progress` meanwhile
+ * (cancelled): the remaining lines are never made into jobs.
+ */
+export async function fanOut(deps: BatchDeps, stored: StoredBatch): Promise<FanoutResult> {
+  let current = stored;
+  const start = current.batch.acceptedThrough ?? 0;
+  const content = await deps.files.content(current.batch.tenantId, current.batch.inputFileId);
+  if (!content) throw new Error(`batch ${current.batch.id}: input file ${current.batch.inputFileId} is gone`);
+  const firstRunAt = current.batch.fanoutStartedAt ?? deps.clock();
+  let chunk: ValidLine[] = [];
+  let chunkBytes = 0;
+  let last = start;
+  const flush = async (through: number): Promise<boolean> => {
+    await acceptChunk(deps, current.batch, chunk, firstRunAt);
+    chunk = [];
+    chunkBytes = 0;
+    const next = await checkpoint(deps, current, through, firstRunAt);
+    if (!next) return false;
+    current = next;
+    return true;
+  };
+  for await (const line of readLines(content.stream, deps.settings.maxLineBytes)) {
+    last = line.number;
+    if (line.number <= start) continue;
+    const verdict = checkLine(parse(line.text), current.batch.endpoint, deps.knownModel);
+    if (!verdict.ok) continue;
+    chunk.push({ number: line.number, customId: verdict.customId, request: verdict.request });
+    chunkBytes += line.text?.length ?? 0;
+    if (chunk.length >= deps.settings.chunkLines || chunkBytes >= deps.settings.chunkBytes) {
+      if (!(await flush(line.number))) return 'stopped';
+    }
+  }
+  if (last > start && !(await flush(last))) return 'stopped';
+  return 'done';
+}
+
+async function acceptChunk(
+  deps: BatchDeps,
+  batch: BatchDocument,
+  lines: readonly ValidLine[],
+  firstRunAt: number,
+): Promise<void> {
+  if (lines.length === 0) return;
+  const now = deps.clock();
+  const jobs = lines.map((line) => lineJob(batch, line, now, deps.settings.deadlineMs));
+  const outcomes = await deps.lineJobs.createMany(jobs);
+  const resendExisting = now - firstRunAt < deps.settings.duplicateWindowMs;
+  const messages = jobs.filter((_, i) => outcomes[i] === 'created' || resendExisting).map(lineInvoke);
+  await deps.sender.sendAll(messages);
+  deps.logger.info('batch.lines_accepted', {
+    batchId: batch.id,
+    tenantId: batch.tenantId,
+    lines: jobs.length,
+    created: outcomes.filter((o) => o === 'created').length,
+    sent: messages.length,
+  });
+}
+
+/**
+ * Records progress, also when the batch left `in_progress` meanwhile (a cancel): the jobs of this chunk
+ * exist, and finalization reports the lines past the checkpoint as never run. Undefined then: stop.
+ */
+async function checkpoint(
+  deps: BatchDeps,
+  stored: StoredBatch,
+  through: number,
+  firstRunAt: number,
+): Promise<StoredBatch | undefined> {
+  let current = stored;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const written = await deps.batches.replace(
+      { ...current.batch, acceptedThrough: through, fanoutStartedAt: firstRunAt },
+      current.etag,
+    );
+    if (written !== 'stale') return written.batch.status === 'in_progress' ? written : undefined;
+    const fresh = await deps.batches.get(current.batch.tenantId, current.batch.id);
+    if (!fresh) return undefined;
+    current = fresh;
+  }
+  throw new Error(`batch ${stored.batch.id}: checkpoint kept conflicting`);
+}
