@@ -131,10 +131,11 @@ export const ADMIN_DOCS = {
   },
   adminListKeys: {
     summary: "A tenant's API keys (admin); never their secrets",
+    description: 'An unknown tenant has none: an empty list.',
     access: 'admin',
     path: TenantPath,
     responses: { 200: { description: 'The keys', schema: z.object({ keys: z.array(ApiKeySchema) }) } },
-    problems: [400, 404],
+    problems: [400],
   },
   adminRevokeKey: {
     summary: 'Revoke an API key (admin); it stops working within 10 s',

@@ -136,7 +136,7 @@ export const WEBHOOKS_DOCS = {
         headers: LocationHeader,
       },
     },
-    problems: [400, 409],
+    problems: [400],
   },
   listWebhookEndpoints: {
     summary: "The tenant's webhook endpoints",

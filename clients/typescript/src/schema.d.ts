@@ -202,7 +202,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A tenant's API keys (admin); never their secrets */
+        /**
+         * A tenant's API keys (admin); never their secrets
+         * @description An unknown tenant has none: an empty list.
+         */
         get: operations["adminListKeys"];
         put?: never;
         /** Issue an API key for a tenant (admin); the key is shown once */
@@ -2291,17 +2294,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not found for this tenant */
-            404: {
-                headers: {
-                    /** @description The request's trace id (W3C), also in logs */
-                    "x-trace-id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Request body or headers too large */
             413: {
                 headers: {
@@ -2711,17 +2703,6 @@ export interface operations {
             };
             /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
             403: {
-                headers: {
-                    /** @description The request's trace id (W3C), also in logs */
-                    "x-trace-id"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict with the current state (see detail) */
-            409: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
                     "x-trace-id"?: string;

@@ -34,6 +34,13 @@ let adminAuth = '';
 const ids = { job: '', cancelled: '', endpoint: '', disabled: '', keyId: '', file: '' };
 const observed = new Map<HttpRouteName, Set<number>>();
 const failures: string[] = [];
+/** Routes whose 409 comes only from a concurrent change of the same record (an ETag-guarded replace). */
+const CONCURRENT_WRITES = new Set<string>([
+  'adminUpdateTenant',
+  'adminRevokeKey',
+  'rotateWebhookSecret',
+  'enableWebhookEndpoint',
+]);
 
 function multipart(purpose: string, content: string): string {
   return [
@@ -249,6 +256,7 @@ describe('driving every route', () => {
     await ok('enableWebhookEndpoint', { path: `/v1/webhooks/endpoints/${ids.disabled}/enable` });
     await send('enableWebhookEndpoint', { path: `/v1/webhooks/endpoints/${ids.disabled}/enable` });
     await send('enableWebhookEndpoint', { path: `/v1/webhooks/endpoints/${unknownEndpoint}/enable` });
+    await send('enableWebhookEndpoint', { path: '/v1/webhooks/endpoints/ep_x/enable' });
   });
 
   test('admin', async () => {
@@ -270,6 +278,7 @@ describe('driving every route', () => {
     await send('adminIssueKey', { path: '/v1/admin/tenants/docs-missing/keys', body: { name: 'k' } });
     await ok('adminListKeys', { path: '/v1/admin/tenants/docs-new/keys' });
     await send('adminListKeys', { path: '/v1/admin/tenants/docs-missing/keys' });
+    await send('adminListKeys', { path: '/v1/admin/tenants/-bad-/keys' });
     await ok('adminRevokeKey', { path: `/v1/admin/tenants/docs-new/keys/${ids.keyId}/revoke` });
     await send('adminRevokeKey', { path: `/v1/admin/tenants/docs-new/keys/${'0'.repeat(24)}/revoke` });
     await send('adminRevokeKey', { path: '/v1/admin/tenants/docs-new/keys/zz/revoke' });
@@ -314,6 +323,8 @@ describe('driving every route', () => {
     await send('getFile', { path: '/v1/files/file-x' });
     await ok('getFileContent', { path: `/v1/files/${ids.file}/content` });
     await send('getFileContent', { path: `/v1/files/${unknownFile}/content` });
+    await send('getFileContent', { path: '/v1/files/file-x/content' });
+    await send('deleteFile', { path: '/v1/files/file-x' });
     await ok('deleteFile', { path: `/v1/files/${ids.file}` });
     await send('deleteFile', { path: `/v1/files/${ids.file}` });
   });
@@ -341,7 +352,7 @@ test('every answer was documented, with the documented content type and body', (
   expect(failures).toEqual([]);
 });
 
-test('every documented success status was seen, and what was seen of the rest', () => {
+test('every documented status was seen, but for 500, 503 and races', () => {
   const report: Record<string, { seen: number[]; notSeen: number[] }> = {};
   for (const route of functionManifest) {
     if (route.kind !== 'http') continue;
@@ -350,7 +361,15 @@ test('every documented success status was seen, and what was seen of the rest', 
     for (const success of Object.keys(doc.responses).map(Number)) {
       expect(seen, `${route.name} never answered ${success}`).toContain(success);
     }
-    report[route.name] = { seen, notSeen: documentedStatuses(doc).filter((s) => !seen.includes(s)) };
+    const notSeen = documentedStatuses(doc).filter((s) => !seen.includes(s));
+    report[route.name] = { seen, notSeen };
+    // Not provoked here: a failure of ours (500), a host draining or a dependency away (503), and the 409
+    // of a write that lost an ETag race. Any other documented status must show up, or it is not real.
+    const unprovokable = [500, 503, ...(CONCURRENT_WRITES.has(route.name) ? [409] : [])];
+    expect(
+      notSeen.filter((s) => !unprovokable.includes(s)),
+      `${route.name}: documented, never seen`,
+    ).toEqual([]);
   }
   console.info('statuses seen per operation, and documented ones not provoked here', report);
 });
