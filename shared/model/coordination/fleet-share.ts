@@ -134,10 +134,11 @@ export class FleetShare {
 
   /** Gives the share back: the entry stays with a decaying claim until what was sent leaves the window. */
   async leave(): Promise<void> {
+    // Set first: a renewal in flight then neither re-arms the timer nor keeps a share.
+    this.left = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.renewing;
-    this.left = true;
     await this.renewOnce();
   }
 
