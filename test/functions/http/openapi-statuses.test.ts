@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { functionManifest } from '../../../functions/manifest.js';
 import { ROUTE_DOCS, type HttpRouteName } from '../../../functions/http/openapi-document.js';
+import { sweepBatches } from '../../../shared/batches/sweep.js';
 import { documentedStatuses, responseSchemaOf } from '../../../functions/http/route-docs.js';
 import { disableEndpoint } from '../../../shared/webhooks/endpoints.js';
 import { jobBody, startHarness, type Harness } from '../../security/http-harness.js';
@@ -26,6 +27,7 @@ const BOUNDARY = 'openapi-statuses-boundary';
 const unknownJob = `job_${'0'.repeat(32)}`;
 const unknownEndpoint = `ep_${'0'.repeat(32)}`;
 const unknownFile = `file-${'0'.repeat(32)}`;
+const unknownBatch = `batch_${'0'.repeat(32)}`;
 const oversize = { 'x-filler': 'x'.repeat(9000) };
 
 let h: Harness;
@@ -327,6 +329,43 @@ describe('driving every route', () => {
     await send('deleteFile', { path: '/v1/files/file-x' });
     await ok('deleteFile', { path: `/v1/files/${ids.file}` });
     await send('deleteFile', { path: `/v1/files/${ids.file}` });
+  });
+
+  test('batches', async () => {
+    const upload = (body: string) => ({
+      path: '/v1/files',
+      body,
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
+    });
+    const line = JSON.stringify({
+      custom_id: 'same',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: JSON.parse(jobBody()) as unknown,
+    });
+    // Two lines with one custom_id: the sweep fails the batch, which then cannot be cancelled (409).
+    const file = String((await ok('createFile', upload(multipart('batch', `${line}\n${line}\n`)))).id);
+    const body = { input_file_id: file, endpoint: '/v1/chat/completions', completion_window: '24h' };
+    const key = (value: string) => ({ 'idempotency-key': value });
+    const batch = String((await ok('createBatch', { path: '/v1/batches', body, headers: key('b-1') })).id);
+    await send('createBatch', {
+      path: '/v1/batches',
+      body: { ...body, metadata: { a: 'b' } },
+      headers: key('b-1'),
+    });
+    await send('createBatch', { path: '/v1/batches', body: { ...body, completion_window: '48h' } });
+    await ok('listBatches', { path: '/v1/batches?limit=2' });
+    await send('listBatches', { path: '/v1/batches?limit=0' });
+    await send('listBatches', { path: `/v1/batches?after=${unknownBatch}` });
+    await ok('getBatch', { path: `/v1/batches/${batch}` });
+    await send('getBatch', { path: `/v1/batches/${unknownBatch}` });
+    await send('getBatch', { path: '/v1/batches/batch-x' });
+    const other = String((await ok('createBatch', { path: '/v1/batches', body, headers: key('b-2') })).id);
+    await ok('cancelBatch', { path: `/v1/batches/${other}/cancel` });
+    await sweepBatches(h.services.batches, { limit: 10 });
+    await send('cancelBatch', { path: `/v1/batches/${batch}/cancel` });
+    await send('cancelBatch', { path: `/v1/batches/${unknownBatch}/cancel` });
+    await send('cancelBatch', { path: '/v1/batches/batch-x/cancel' });
   });
 
   test('service routes, and every route without a credential, with the wrong role and oversize headers', async () => {
