@@ -93,7 +93,7 @@ const client = createModelClient(
     apiVersion: '2024-10-21',
     timeoutMs: 30_000,
     defaultMaxTokens: init.maxTokens,
-    instanceShare: leases ? 1 : (init.mode),
+    instanceShare: leases ? 1 : init.mode,
     breakerFailures: 5,
     breakerOpenMs: 30_000,
     ...(leases ? { coordination: { fallbackShare: 0.1 } } : {}),
