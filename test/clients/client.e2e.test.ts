@@ -1,7 +1,8 @@
 /**
  * The published client (clients/typescript) against the whole local stack (startLocalStack, port 0):
  * submit (new and repeated key), get, wait, list, batch, cancel, usage, webhook endpoints, and a real
- * delivery verified with the client's verifyWebhook (standardwebhooks), as a consumer would.
+ * delivery verified with the client's verifyWebhook (standardwebhooks), as a consumer would; and the
+ * example producer (examples/producer), which is built on it.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
   WebhookVerificationError,
   type PromptPipelineClient,
 } from '../../clients/typescript/src/index.js';
+import { runPrompts } from '../../examples/producer/producer.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../local/webhook-receiver/index.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
@@ -151,5 +153,16 @@ describe('webhooks', () => {
     const replay = await tenant.webhooks.replayJob(job.id);
     expect(replay.replayed).toBe(1);
     expect((await tenant.webhooks.replayFailed(endpoint.id, new Date(0).toISOString())).replayed).toBe(0);
+  });
+});
+
+describe('the example producer', () => {
+  test('submits its prompts, waits, and a rerun finds the same jobs', async () => {
+    const options = { baseUrl: stack.apiUrl, apiKey: stack.apiKey, pollMs: 50 };
+    const jobs = await runPrompts(options, ['one prompt', 'another prompt']);
+    expect(jobs.map((job) => job.status)).toEqual(['succeeded', 'succeeded']);
+    expect(jobs[0]?.metadata).toEqual({ source: 'example-producer' });
+    const again = await runPrompts(options, ['one prompt']);
+    expect(again[0]?.id).toBe(jobs[0]?.id);
   });
 });
