@@ -10,6 +10,7 @@
  * receiving and in-flight messages finish or return to their queues.
  * Data is in memory unless `--data-dir <folder>` is given: then documents and queued messages are
  * written there on stop and restored on the next start.
+ * The live dashboard is at <API host>/dashboard (local/dashboard/) unless `--no-dashboard` is given.
  */
 import { performance } from 'node:perf_hooks';
 import { createLogger, type Logger } from '../shared/telemetry/logger.js';
@@ -20,6 +21,9 @@ const json = process.env.LOG_FORMAT === 'json';
 const logger = createLogger({ level: 'info', ...(json ? {} : { sink: prettySink() }) });
 const port = Number(process.env.PORT ?? 7071);
 const dataDir = dataDirArgument(process.argv.slice(2));
+// The dashboard registers the OpenTelemetry SDK: its spans and context tracking cost about 2 ms of CPU
+// per job (docs/observability.md); `--no-dashboard` runs without it.
+const dashboard = !process.argv.slice(2).includes('--no-dashboard');
 // performance.now() counts from process start, so module loading is included.
 const elapsed = () => (performance.now() / 1000).toFixed(1);
 
@@ -55,7 +59,7 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
     // Cosmos DB, Service Bus and the model run beside the dev host like the services they stand for.
     emulatorThreads: true,
     // The live dashboard on the API's port, fed by the OpenTelemetry SDK registered in process.
-    dashboard: true,
+    dashboard,
     ...(dataDir ? { dataDir } : {}),
   });
   // A receiver registered as the dev tenant's endpoint: completions arrive signed and verified here.
@@ -74,7 +78,7 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
 prompt-pipeline is running locally (started in ${elapsed()} s)
 
   API            ${stack.apiUrl}  (OpenAPI: ${stack.apiUrl}/openapi.json)
-  Dashboard      ${stack.dashboardUrl ?? '(off)'}  (live: throughput, stage latency, queues, quota, traces)
+  Dashboard      ${stack.dashboardUrl ? `${stack.dashboardUrl}  (live: throughput, stage latency, queues, quota, traces)` : 'off (--no-dashboard)'}
   Service Bus    ${stack.serviceBus.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=<local emulator key>')}
   Cosmos DB      ${stack.cosmos.endpoint} (embedded)
   Blob Storage   ${stack.storage.blobEndpoint} (Azurite; files of the Files API)

@@ -96,8 +96,13 @@ async function poll() {
 }
 
 find('#search', HTMLFormElement).addEventListener('submit', (event) => event.preventDefault());
+// Answers can arrive out of order while someone types: only the latest query's may fill the table.
+let latestSearch = 0;
 search.addEventListener('input', () => {
   const query = search.value.trim();
-  void (query ? searchJobs(query) : fetchOverview().then((overview) => overview.recentJobs)).then(showJobs);
+  const asked = (latestSearch += 1);
+  void (query ? searchJobs(query) : fetchOverview().then((overview) => overview.recentJobs)).then((jobs) => {
+    if (asked === latestSearch) showJobs(jobs);
+  });
 });
 void poll();
