@@ -41,44 +41,46 @@ export function buildPools(settings: ModelClientSettings, dependencies: PoolDepe
   const coordination = dependencies.quotaLeases ? settings.coordination : undefined;
   // Short: every member's id is in the document each renewal reads.
   const instanceId = dependencies.instanceId ?? randomBytes(6).toString('hex');
-  // One lease per deployment name, even if several aliases route to it.
-  const fleets = new Map<string, FleetShare>();
+  const pace = (deployment: DeploymentSettings): { budget: QuotaBudget; fleet?: FleetShare } => {
+    const requestsPerMinute = deployment.rpm ?? (deployment.tpm / 1000) * 6;
+    const renewMs = coordination?.renewMs ?? defaultRenewMs(deployment);
+    const budget = new QuotaBudget({
+      tokensPerMinute: deployment.tpm,
+      requestsPerMinute,
+      tokenWindowMs: deployment.tokenWindowMs,
+      requestWindowMs: deployment.requestWindowMs,
+      share: settings.instanceShare,
+      zeroShareRetryMs: renewMs,
+    });
+    if (!coordination || !dependencies.quotaLeases) return { budget };
+    const windowMs = Math.max(deployment.tokenWindowMs, deployment.requestWindowMs);
+    const fleet = new FleetShare({
+      store: dependencies.quotaLeases,
+      deployment: deployment.name,
+      instanceId,
+      // The pacer's expiry margin lets charges live up to a tenth longer than the service's window.
+      windowMs: Math.ceil(windowMs * 1.1),
+      renewMs,
+      upperBound: settings.instanceShare,
+      fallbackShare: coordination.fallbackShare,
+      tokensPerWindow: (deployment.tpm * windowMs) / 60_000,
+      requestsPerWindow: (requestsPerMinute * windowMs) / 60_000,
+      clock,
+      usageAt: (time) => budget.ownUsageAt(time),
+      apply: (share) => budget.setShare(share),
+      onDegraded: (error) => dependencies.onCoordinationDegraded?.(deployment.name, error),
+    });
+    return { budget, fleet };
+  };
+  // One budget and one lease per deployment name, even if several aliases route to it: the service
+  // counts one quota per deployment.
+  const shared = new Map<string, { budget: QuotaBudget; fleet?: FleetShare }>();
   const pools = new Map<string, Pool>();
   for (const [alias, deploymentSettings] of Object.entries(settings.pools)) {
     const routed = deploymentSettings.map((deployment): RoutedDeployment => {
-      const requestsPerMinute = deployment.rpm ?? (deployment.tpm / 1000) * 6;
-      const renewMs = coordination?.renewMs ?? defaultRenewMs(deployment);
-      const budget = new QuotaBudget({
-        tokensPerMinute: deployment.tpm,
-        requestsPerMinute,
-        tokenWindowMs: deployment.tokenWindowMs,
-        requestWindowMs: deployment.requestWindowMs,
-        share: settings.instanceShare,
-        zeroShareRetryMs: renewMs,
-      });
-      let fleet: FleetShare | undefined;
-      if (coordination && dependencies.quotaLeases) {
-        const windowMs = Math.max(deployment.tokenWindowMs, deployment.requestWindowMs);
-        fleet =
-          fleets.get(deployment.name) ??
-          new FleetShare({
-            store: dependencies.quotaLeases,
-            deployment: deployment.name,
-            instanceId,
-            // The pacer's expiry margin lets charges live up to a tenth longer than the service's window.
-            windowMs: Math.ceil(windowMs * 1.1),
-            renewMs,
-            upperBound: settings.instanceShare,
-            fallbackShare: coordination.fallbackShare,
-            tokensPerWindow: (deployment.tpm * windowMs) / 60_000,
-            requestsPerWindow: (requestsPerMinute * windowMs) / 60_000,
-            clock,
-            usageAt: (time) => budget.ownUsageAt(time),
-            apply: (share) => budget.setShare(share),
-            onDegraded: (error) => dependencies.onCoordinationDegraded?.(deployment.name, error),
-          });
-        fleets.set(deployment.name, fleet);
-      }
+      const existing = shared.get(deployment.name);
+      const { budget, fleet } = existing ?? pace(deployment);
+      shared.set(deployment.name, { budget, ...(fleet ? { fleet } : {}) });
       return {
         settings: deployment,
         endpoint: createChatEndpoint(deployment, dependencies.authFor(deployment), {

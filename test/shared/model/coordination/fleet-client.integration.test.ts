@@ -179,4 +179,35 @@ describe('model clients sharing a deployment through quota leases', () => {
     expect(client.status()[0]!.fleet?.degraded).toBe(true);
     expect(client.status()[0]!.share).toBe(0.2);
   });
+
+  it('keeps one budget and one lease for a deployment that several aliases route to', async () => {
+    const simulator = await startDeployment();
+    const name = `shared-${Date.now()}`;
+    const target = deployment({
+      name,
+      deployment: 'd',
+      endpoint: simulator.url,
+      tpm: TPM,
+      rpm: 60_000,
+      windowMs: WINDOW_MS,
+    });
+    const store = leaseStore();
+    const client = createModelClient(
+      modelConfig(
+        { chat: [target], summary: [target] },
+        { coordination: { renewMs: 100, fallbackShare: 0.2 } },
+      ),
+      { logger: silentLogger, quotaLeases: store },
+    );
+    modelClients.push(client);
+    await client.complete(request(1), context('alias-1'));
+    await client.complete({ ...request(2), model: 'summary' }, context('alias-2'));
+    const [chat, summary] = client.status();
+    // Both calls are in the one budget the deployment's quota is paced by, whichever alias sent them.
+    expect(chat!.usedTokens).toBe(summary!.usedTokens);
+    expect(chat!.usedRequests).toBe(2);
+    // One lease entry for the instance, not one per alias.
+    const lease = await store.read(name);
+    expect(Object.keys(lease!.document.members)).toHaveLength(1);
+  });
 });
