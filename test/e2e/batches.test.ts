@@ -8,6 +8,7 @@ import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { startWebhookReceiver } from '../../local/webhook-receiver/index.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 
 let stack: LocalStack;
@@ -322,5 +323,53 @@ describe('Batches API through the openai SDK', () => {
         error: expect.objectContaining({ code: 'batch_expired' }),
       }),
     ]);
+  });
+});
+
+describe('batch webhook events', () => {
+  it('delivers a signed batch.completed with the counts and file ids to a subscribed endpoint', async () => {
+    const secrets: string[] = [];
+    const receiver = await startWebhookReceiver({ secrets, log: () => {} });
+    try {
+      const key = await stack.addTenant('batches-webhooks');
+      const registered = await fetch(`${stack.apiUrl}/v1/webhooks/endpoints`, {
+        method: 'POST',
+        headers: { 'api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: receiver.url, description: 'batches', eventTypes: ['batch.completed'] }),
+      });
+      expect(registered.status).toBe(201);
+      secrets.push(((await registered.json()) as { secret: string }).secret);
+      const tenant = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: key, maxRetries: 0 });
+      const file = await tenant.files.create({
+        file: await toFile(Buffer.from(`${line('only', 'Say hi')}\n`), 'in.jsonl'),
+        purpose: 'batch',
+      });
+      const created = await tenant.batches.create({
+        input_file_id: file.id,
+        endpoint: '/v1/chat/completions',
+        completion_window: '24h',
+      });
+      const deadline = Date.now() + 30_000;
+      while (receiver.received.length === 0 && Date.now() < deadline) {
+        await stack.host.runTimer('batchSweep');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const [event] = receiver.received;
+      expect(event?.verificationError).toBeUndefined();
+      const done = await tenant.batches.retrieve(created.id);
+      expect(JSON.parse(event?.body ?? '{}')).toMatchObject({
+        type: 'batch.completed',
+        data: {
+          batchId: created.id,
+          status: 'completed',
+          output_file_id: done.output_file_id,
+          request_counts: { total: 1, completed: 1, failed: 0 },
+        },
+      });
+      // Subscribed to batch.completed only: the line's own job.succeeded was not sent there.
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
   });
 });
