@@ -1,8 +1,7 @@
 /**
  * The dashboard's SDK registration against the real global API: what the platform records through
- * shared/telemetry reaches the stores. One install per file: shared/telemetry's tracer binds to the
- * first provider registered in the process (the API's proxy tracer keeps its delegate), so a second
- * SDK in the same worker would not receive (telemetry-conflict.test.ts has the other case).
+ * shared/telemetry reaches the stores, and after an uninstall (a stack closed) a new install (the next
+ * stack in the same process) receives again. telemetry-conflict.test.ts has an SDK registered first.
  */
 import { SpanKind, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
@@ -37,5 +36,15 @@ describe("the dashboard's telemetry", () => {
     }
     // Unregistered: the API is a no-op again, and nothing reaches the stores.
     expect(trace.getTracer('x').startSpan('after').isRecording()).toBe(false);
+  });
+
+  it('installs again after an uninstall, and the new stores receive', async () => {
+    const telemetry = await installDashboardTelemetry();
+    try {
+      await stage('persist');
+      expect(telemetry.traces.recent(10).map((job) => job.stages)).toEqual([['persist']]);
+    } finally {
+      await telemetry.uninstall();
+    }
   });
 });
