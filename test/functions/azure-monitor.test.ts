@@ -37,7 +37,7 @@ describe('startAzureMonitor', () => {
     );
     expect(after).toBe(true);
     const provider = trace.getTracerProvider() as ProxyTracerProvider;
-    await (provider.getDelegate() as { forceFlush(): Promise<void> }).forceFlush();
+    await (provider.getDelegate() as unknown as { forceFlush(): Promise<void> }).forceFlush();
     expect(stub.items()).toBeGreaterThan(0);
   }, 30_000);
 });
