@@ -12,8 +12,13 @@ export interface CredentialOptions {
   readonly acceptBearerTokens?: readonly string[];
 }
 
+const SEEN_LIMIT = 1000;
+
 export class CredentialCheck {
-  /** Keys and tokens seen, in arrival order. */
+  /**
+   * The last keys and tokens seen, in arrival order. Bounded like the traceparents: the stack's dashboard
+   * reads the simulator's stats every second, and a soak makes hundreds of thousands of requests.
+   */
   readonly seen: string[] = [];
 
   constructor(private readonly options: CredentialOptions) {}
@@ -22,7 +27,10 @@ export class CredentialCheck {
     const apiKey = header(req, 'api-key');
     const bearer = /^Bearer (.+)$/i.exec(header(req, 'authorization') ?? '')?.[1];
     const presented = apiKey ?? bearer;
-    if (presented !== undefined) this.seen.push(presented);
+    if (presented !== undefined) {
+      this.seen.push(presented);
+      if (this.seen.length > SEEN_LIMIT) this.seen.shift();
+    }
     if (this.options.apiKey === undefined && this.options.acceptBearerTokens === undefined) return true;
     if (this.options.apiKey !== undefined && presented === this.options.apiKey) return true;
     return bearer !== undefined && (this.options.acceptBearerTokens ?? []).includes(bearer);
