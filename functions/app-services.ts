@@ -75,4 +75,7 @@ export interface AppServices {
  * (composition.ts) derives the rest from it, so tests that wire their own clients get the same domain
  * services as production.
  */
-export type CoreServices = Omit<AppServices, 'accept' | 'events' | 'security' | 'webhooks' | 'files' | 'batches'>;
+export type CoreServices = Omit<
+  AppServices,
+  'accept' | 'events' | 'security' | 'webhooks' | 'files' | 'batches'
+>;
