@@ -478,6 +478,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's batches, newest first (OpenAI's `limit`, `after`) */
+        get: operations["listBatches"];
+        put?: never;
+        /**
+         * Create a batch on an uploaded batch file (OpenAI-compatible)
+         * @description Starts `validating`; the lines become jobs, and the output and error files are written when the last line ends. Idempotent with an Idempotency-Key, and for the same request repeated within ten minutes.
+         */
+        post: operations["createBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the tenant's batches */
+        get: operations["getBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a batch: `cancelling`, then `cancelled` once its queued lines are stopped */
+        post: operations["cancelBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     jobEvent: {
@@ -609,7 +664,7 @@ export interface components {
             url: string;
             /** @default  */
             description?: string;
-            eventTypes?: ("job.succeeded" | "job.failed" | "job.cancelled" | "job.expired")[];
+            eventTypes?: ("job.succeeded" | "job.failed" | "job.cancelled" | "job.expired" | "batch.completed" | "batch.failed" | "batch.expired" | "batch.cancelled")[];
         };
         RotateWebhookSecret: {
             overlapSeconds?: number;
@@ -641,7 +696,7 @@ export interface components {
         };
         WebhookEvent: {
             /** @enum {string} */
-            type: "job.succeeded" | "job.failed" | "job.cancelled" | "job.expired";
+            type: "job.succeeded" | "job.failed" | "job.cancelled" | "job.expired" | "batch.completed" | "batch.failed" | "batch.expired" | "batch.cancelled";
             timestamp: string;
             data: {
                 jobId: string;
@@ -824,7 +879,7 @@ export interface components {
             id: string;
             url: string;
             description: string;
-            eventTypes: ("job.succeeded" | "job.failed" | "job.cancelled" | "job.expired")[];
+            eventTypes: ("job.succeeded" | "job.failed" | "job.cancelled" | "job.expired" | "batch.completed" | "batch.failed" | "batch.expired" | "batch.cancelled")[];
             enabled: boolean;
             disabledReason?: string;
             disabledAt?: string;
@@ -843,7 +898,7 @@ export interface components {
             id: string;
             url: string;
             description: string;
-            eventTypes: ("job.succeeded" | "job.failed" | "job.cancelled" | "job.expired")[];
+            eventTypes: ("job.succeeded" | "job.failed" | "job.cancelled" | "job.expired" | "batch.completed" | "batch.failed" | "batch.expired" | "batch.cancelled")[];
             enabled: boolean;
             disabledReason?: string;
             disabledAt?: string;
@@ -941,6 +996,53 @@ export interface components {
             /** @constant */
             object: "list";
             data: components["schemas"]["File"][];
+            first_id: string | null;
+            last_id: string | null;
+            has_more: boolean;
+        };
+        Batch: {
+            id: string;
+            /** @constant */
+            object: "batch";
+            endpoint: string;
+            errors: {
+                /** @constant */
+                object: "list";
+                data: {
+                    code: string;
+                    message: string;
+                    param: string | null;
+                    line: number | null;
+                }[];
+            } | null;
+            input_file_id: string;
+            completion_window: string;
+            /** @enum {string} */
+            status: "validating" | "failed" | "in_progress" | "finalizing" | "completed" | "expired" | "cancelling" | "cancelled";
+            output_file_id: string | null;
+            error_file_id: string | null;
+            created_at: number;
+            in_progress_at: number | null;
+            expires_at: number | null;
+            finalizing_at: number | null;
+            completed_at: number | null;
+            failed_at: number | null;
+            expired_at: number | null;
+            cancelling_at: number | null;
+            cancelled_at: number | null;
+            request_counts: {
+                total: number;
+                completed: number;
+                failed: number;
+            };
+            metadata: {
+                [key: string]: string;
+            } | null;
+        };
+        BatchList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["Batch"][];
             first_id: string | null;
             last_id: string | null;
             has_more: boolean;
@@ -4211,6 +4313,449 @@ export interface operations {
             };
             /** @description Not found for this tenant */
             404: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Request body or headers too large */
+            413: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Something went wrong on our side; safe to retry with the same Idempotency-Key */
+            500: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Temporarily unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+        };
+    };
+    listBatches: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The last id of the previous page (OpenAI's `after`) */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of batches */
+            200: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchList"];
+                };
+            };
+            /** @description Invalid request; `errors` names each offending field */
+            400: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Missing or invalid API key or token (WWW-Authenticate says which scheme) */
+            401: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description The schemes accepted */
+                    "www-authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            403: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Not found for this tenant */
+            404: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Request body or headers too large */
+            413: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Something went wrong on our side; safe to retry with the same Idempotency-Key */
+            500: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Temporarily unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+        };
+    };
+    createBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    input_file_id: string;
+                    /** @enum {string} */
+                    endpoint: "/v1/chat/completions";
+                    completion_window: string;
+                    metadata?: {
+                        [key: string]: string;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The batch */
+            200: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description Invalid request; `errors` names each offending field */
+            400: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Missing or invalid API key or token (WWW-Authenticate says which scheme) */
+            401: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description The schemes accepted */
+                    "www-authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            403: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Conflict with the current state (see detail) */
+            409: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Request body or headers too large */
+            413: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Something went wrong on our side; safe to retry with the same Idempotency-Key */
+            500: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Temporarily unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+        };
+    };
+    getBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch */
+            200: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description Invalid request; `errors` names each offending field */
+            400: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Missing or invalid API key or token (WWW-Authenticate says which scheme) */
+            401: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description The schemes accepted */
+                    "www-authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            403: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Not found for this tenant */
+            404: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Request body or headers too large */
+            413: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Something went wrong on our side; safe to retry with the same Idempotency-Key */
+            500: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Temporarily unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+        };
+    };
+    cancelBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The batch */
+            200: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            /** @description Invalid request; `errors` names each offending field */
+            400: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Missing or invalid API key or token (WWW-Authenticate says which scheme) */
+            401: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description The schemes accepted */
+                    "www-authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            403: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Not found for this tenant */
+            404: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["OpenAiProblem"];
+                };
+            };
+            /** @description Conflict with the current state (see detail) */
+            409: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
                     "x-trace-id"?: string;
