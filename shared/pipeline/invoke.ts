@@ -135,7 +135,8 @@ async function keepAndPassOn(
     reason: 'another delivery of this attempt kept its completion first',
     responseId: record.completion.responseId,
   });
-  await passOn(deps, message, first, trace);
+  // The charge first: should the send then fail, the message comes back and passes the kept one on,
+  // but nothing would bring these tokens back.
   await recordExtraCharge(
     deps,
     message,
@@ -148,6 +149,7 @@ async function keepAndPassOn(
     trace,
     log,
   );
+  await passOn(deps, message, first, trace);
 }
 
 function priced(deps: InvokeDeps, completion: ModelCompletion) {
