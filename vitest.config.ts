@@ -15,6 +15,8 @@ const ALONE = [
   'test/e2e/files.test.ts',
   // Headless Chromium beside the whole stack: a browser's processes would compete with other files' stacks.
   'test/local/dashboard/dashboard.browser.test.ts',
+  // A 20,000-line fan-out timed against the single-job floor: throughput needs the box to itself.
+  'test/e2e/batches-scale.test.ts',
 ];
 
 export default defineConfig({
