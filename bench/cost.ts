@@ -39,14 +39,16 @@ export async function runCostBenchmark(options: CostBenchmarkOptions = {}): Prom
       withBaseline(
         {
           part: PART,
-          metric: `${label}: Cosmos writes per job (create + terminal patch)`,
+          metric: `${label}: Cosmos writes per job (create, the kept completion, terminal patch)`,
           value: summary.pipeline.writes,
           unit: 'ops',
-          target: '<= 2',
-          met: summary.pipeline.writes <= 2,
+          // The kept completion (shared/pipeline/completion-records.ts) is the price of at most one model
+          // charge per attempt: docs/reliability.md, finding 1.
+          target: '<= 3',
+          met: summary.pipeline.writes <= 3,
         },
         'floor',
-        2,
+        3,
       ),
       withBaseline(
         {
