@@ -20,6 +20,7 @@ import type { DevHostLogger } from './logger.js';
 import { consoleLogger, describeError } from './logger.js';
 import { startQueueRunner } from './queue-runner.js';
 import { startTimers } from './timer-runner.js';
+import { closeWithin } from './bounded-close.js';
 import { createTriggerClient, type ServiceBusConnection } from './service-bus-client.js';
 import { startQueueListener } from '../threads/queue-listener.js';
 
@@ -232,7 +233,9 @@ async function startQueueTriggers(
   return {
     async close(graceMs) {
       await Promise.all(runners.map((runner) => runner.close(graceMs)));
-      await client.close();
+      await closeWithin(client.close(), (outcome) =>
+        logger.warn('queue.client_close_abandoned', { outcome }),
+      );
     },
   };
 }

@@ -6,6 +6,8 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
 import type { QueueFunctionDefinition } from '../../functions/definitions.js';
 import type { ServiceBusHostSettings } from './host-settings.js';
+import { CLOSE_WITHIN_MS, closeWithin } from './bounded-close.js';
+import { settleOnLiveLink } from './delivery-link.js';
 import { invokeQueueFunction, type MessageSettlement } from './queue-invocation.js';
 import type { DevHostLogger } from './logger.js';
 import { describeError } from './logger.js';
@@ -44,7 +46,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
   async function settle(message: ServiceBusReceivedMessage, action: string, settleCall: () => Promise<void>) {
     if (released.has(message)) return;
     try {
-      await settleCall();
+      await settleOnLiveLink(message, settleCall);
     } catch (error) {
       // Typically MessageLockLost: the lock expired and the message is already back on the queue.
       logger.warn('queue.settle_failed', {
@@ -68,6 +70,12 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
       ),
   });
   const invocation = { definition, settings, logger };
+  const bounded = (closing: Promise<void>, what: string, ms = CLOSE_WITHIN_MS) =>
+    closeWithin(
+      closing,
+      (outcome) => logger.warn('queue.close_abandoned', { queue: queueName, what, outcome }),
+      ms,
+    );
   const invoke = (message: ServiceBusReceivedMessage) =>
     invokeQueueFunction(invocation, fromServiceBusReceivedMessage(message), settlementOf(message));
 
@@ -102,7 +110,7 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
     inFlight: () => running.size,
     async close(graceMs) {
       closing = true;
-      await subscription.close();
+      const linkAlive = await bounded(subscription.close(), 'subscription');
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>(
         (resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)),
@@ -117,7 +125,8 @@ export function startQueueRunner(options: QueueRunnerOptions): QueueRunner {
           released.add(message);
         }
       }
-      await receiver.close();
+      // After a wedged subscription close, the receiver's would wait the same way: not waited for.
+      await bounded(receiver.close(), 'receiver', linkAlive ? CLOSE_WITHIN_MS : 0);
     },
   };
 }

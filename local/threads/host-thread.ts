@@ -72,8 +72,13 @@ export async function startHostThread(options: HostThreadOptions): Promise<HostT
     // The instance's own close takes at most the grace time plus closing its clients.
     const timer = setTimeout(() => void worker.terminate(), graceMs + 10_000);
     const answered = await reply;
+    // Closed: anything still holding the thread is a timer of a dropped connection's client (a
+    // settlement awaiting an acknowledgement that cannot come keeps it up to the 60 s try timeout).
+    // The instance has closed what it owns, so the thread is ended rather than waited for.
+    const ending = answered ? setTimeout(() => void worker.terminate(), 1_000) : undefined;
     await exited;
     clearTimeout(timer);
+    clearTimeout(ending);
     if (answered?.error) throw new Error(`Host instance ${options.instance} closed with ${answered.error}`);
     if (!answered && failure) throw new Error(`Host instance ${options.instance} failed: ${failure}`);
   };

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
+import { settleOnLiveLink } from '../devhost/delivery-link.js';
 import { describeError } from '../devhost/logger.js';
 import { fromServiceBusReceivedMessage } from '../devhost/queue-message.js';
 import { createTriggerClient } from '../devhost/service-bus-client.js';
@@ -38,13 +39,14 @@ let stopping = false;
 async function settle(entry: Held, settleAction: SettleAction): Promise<void> {
   const { receiver, message } = entry;
   try {
-    if (settleAction.action === 'complete') await receiver.completeMessage(message);
-    else if (settleAction.action === 'abandon') await receiver.abandonMessage(message);
-    else
-      await receiver.deadLetterMessage(message, {
+    await settleOnLiveLink(message, () => {
+      if (settleAction.action === 'complete') return receiver.completeMessage(message);
+      if (settleAction.action === 'abandon') return receiver.abandonMessage(message);
+      return receiver.deadLetterMessage(message, {
         deadLetterReason: settleAction.reason,
         deadLetterErrorDescription: settleAction.description,
       });
+    });
   } catch (error) {
     // Typically MessageLockLost: the lock expired and the message is already back on the queue.
     post({

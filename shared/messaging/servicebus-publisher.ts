@@ -1,8 +1,18 @@
 /**
  * MessagePublisher over @azure/service-bus. Senders are created lazily per queue and reused: creating a
  * link per message would cost an attach and a CBS token round trip each time.
+ *
+ * Each send is bounded: a send in flight when its connection drops waits for an acknowledgement that
+ * never comes, for the client's whole try timeout (30 s), and then again per retry: the SDK does not
+ * fail sends pending on a connection that is gone (the chaos suite saw a submission answered after
+ * 30.7 s; cutting connections every 0.4 s, submissions were answered 500 after 94-122 s). So a try that
+ * has not been acknowledged in TRY_MS is abandoned and made once more, by then on the reconnected link;
+ * duplicate detection drops the copy if the first one did arrive. Still unacknowledged, or refused for a
+ * transient reason, the send fails as RetryAfterError: a 503 with Retry-After on the HTTP path, an
+ * abandoned (redelivered) message in a stage.
  */
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from '@azure/service-bus';
+import { RetryAfterError } from '../errors/index.js';
 import { SpanKind, formatTraceparentOf, inSpan, type Span } from '../telemetry/tracing.js';
 import { checkIn, type PayloadStore } from './claim-check.js';
 import type { MessagePublisher, OutboundMessage, QueueName } from './publisher.js';
@@ -17,6 +27,12 @@ export function toServiceBusMessage(message: OutboundMessage, body: unknown): Se
   };
 }
 
+/** How long one try of a send may wait for its acknowledgement (sends take milliseconds when healthy). */
+const TRY_MS = 4_000;
+const TRIES = 2;
+/** What a caller is told to wait: about as long as the client takes to reconnect and re-attach. */
+const RETRY_AFTER_MS = 2_000;
+
 export class ServiceBusPublisher implements MessagePublisher {
   private readonly senders = new Map<QueueName, ServiceBusSender>();
 
@@ -28,13 +44,19 @@ export class ServiceBusPublisher implements MessagePublisher {
 
   send(message: OutboundMessage): Promise<void> {
     return inSpan(`send ${message.queue}`, producerSpan(message, 'send'), async (span) => {
-      await this.sender(message.queue).sendMessages(await this.encode(message, span));
+      const encoded = await this.encode(message, span);
+      await bounded(message, (abortSignal) =>
+        this.sender(message.queue).sendMessages(encoded, { abortSignal }),
+      );
     });
   }
 
   schedule(message: OutboundMessage, at: Date): Promise<void> {
     return inSpan(`schedule ${message.queue}`, producerSpan(message, 'schedule'), async (span) => {
-      await this.sender(message.queue).scheduleMessages(await this.encode(message, span), at);
+      const encoded = await this.encode(message, span);
+      await bounded(message, async (abortSignal) => {
+        await this.sender(message.queue).scheduleMessages(encoded, at, { abortSignal });
+      });
     });
   }
 
@@ -65,6 +87,43 @@ export class ServiceBusPublisher implements MessagePublisher {
     }
     return sender;
   }
+}
+
+/** Up to TRIES tries of TRY_MS each; transient failures end as RetryAfterError. */
+async function bounded(
+  message: OutboundMessage,
+  operation: (abortSignal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await operation(AbortSignal.timeout(TRY_MS));
+      return;
+    } catch (error) {
+      if (!isTransient(error)) throw error;
+      if (attempt >= TRIES) {
+        throw new RetryAfterError(
+          `Service Bus did not take the ${message.queue} message in time; retry shortly.`,
+          RETRY_AFTER_MS,
+          'servicebus_unavailable',
+          { cause: error },
+        );
+      }
+    }
+  }
+}
+
+/** Socket errors the SDK passes on as they are (not marked retryable) when a connection drops mid-send. */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN']);
+
+/** Our own bound, a dropped connection, or an SDK error marked worth retrying (busy, timeout). */
+function isTransient(error: unknown): boolean {
+  const { name, retryable, code } = (error ?? {}) as { name?: unknown; retryable?: unknown; code?: unknown };
+  return (
+    name === 'AbortError' ||
+    name === 'TimeoutError' ||
+    retryable === true ||
+    (typeof code === 'string' && CONNECTION_LOST.has(code))
+  );
 }
 
 function producerSpan(message: OutboundMessage, operation: 'send' | 'schedule') {
