@@ -107,6 +107,8 @@ describe('Service Bus connections cut under the local stack', () => {
     stack = undefined;
     const closeMs = performance.now() - closing;
     process.stderr.write(`reconnect: close took ${Math.round(closeMs)} ms\n`);
-    expect(closeMs).toBeLessThan(8_000);
+    // 1-7 s in most runs; the worst case is a handler caught in a send (two 4 s tries) plus the 2 s
+    // bounds on closing the links and the client.
+    expect(closeMs).toBeLessThan(15_000);
   }, 150_000);
 });
