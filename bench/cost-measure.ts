@@ -119,7 +119,9 @@ export function cosmosCategory(op: CosmosOperation): string {
   }
   // The tenant's endpoint list, read by persist's subscriber check and by deliver (one cache for both).
   if (op.container === 'webhooks') return 'webhooks: endpoint list';
-  if (op.container === 'payloads') return 'claim check';
+  // invoke keeps each completion before passing it on (one model charge per attempt).
+  if (op.container === 'payloads')
+    return op.target.includes(':completion:') ? 'kept completion' : 'claim check';
   return op.container;
 }
 

@@ -4,7 +4,7 @@
  * has the Standard Webhooks shape of the job events, `{ type, timestamp, data }`, with the Batch object's
  * fields a consumer acts on (status, counts, the output and error file ids).
  */
-import { type BatchEventType } from './event-types.js';
+import { type BatchEventType } from '../webhooks/batch-event-types.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import { publisherScheduler, type DeliverStageDeps } from '../pipeline/deliver.js';
 import { receives, toDeliveryMessage } from '../webhooks/delivery.js';

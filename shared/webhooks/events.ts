@@ -5,7 +5,7 @@
  * same id and consumers can de-duplicate on it.
  */
 import { createHash } from 'node:crypto';
-import { BATCH_EVENT_TYPES, type BatchEventType } from '../batches/event-types.js';
+import { BATCH_EVENT_TYPES, type BatchEventType } from './batch-event-types.js';
 import { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from '../jobs/events.js';
 
 /**

@@ -34,12 +34,14 @@ describe('every job succeeds and is delivered once', () => {
   });
 });
 
-describe('Cosmos DB per job (the job document)', () => {
-  it('creates once and patches the terminal state once, reading nothing, whichever the front door', () => {
+describe('Cosmos DB per job (the job document, the kept completion)', () => {
+  it('creates the job, keeps its completion and patches the terminal state, reading nothing', () => {
     // persist writes with one conditional patch whose response is the written document: no point read.
+    // invoke keeps the completion before postprocess, so a redelivery never pays the model twice.
     for (const summary of [http, queue]) {
       expect(summary.byCategory['job document']).toEqual({ create: 1, patch: 1 });
-      expect(summary.pipeline.writes).toBe(2);
+      expect(summary.byCategory['kept completion']).toEqual({ create: 1 });
+      expect(summary.pipeline.writes).toBe(3);
       expect(summary.pipeline.patches).toBe(1);
       expect(summary.pipeline.pointReads).toBe(0);
     }

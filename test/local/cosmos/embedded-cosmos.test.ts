@@ -62,7 +62,7 @@ describe('embedded Cosmos DB', () => {
     await ensureCosmosResources(client);
     const database = client.database(defaultCosmosDefinitions.database);
     const { resources } = await database.containers.readAll().fetchAll();
-    expect(resources.map((c) => c.id).sort()).toEqual(['jobs', 'payloads', 'tenants', 'webhooks']);
+    expect(resources.map((c) => c.id).sort()).toEqual(['batches', 'jobs', 'payloads', 'tenants', 'webhooks']);
     for (const definition of defaultCosmosDefinitions.containers) {
       const { resource } = await database.container(definition.name).read();
       expect(resource?.partitionKey?.paths).toEqual(definition.partitionKeyPaths);

@@ -1,6 +1,6 @@
 /**
- * The `batch.*` webhook event types, apart from their emitter (./events.ts) so the webhook event
- * catalogue (shared/webhooks/events.ts) can list them without importing the delivery code.
+ * The `batch.*` webhook event types. They live with the webhook event catalogue (./events.ts), which lists
+ * them, rather than with their emitter (shared/batches/events.ts): batches use webhooks, not the reverse.
  */
 import { z } from 'zod';
 
