@@ -99,7 +99,7 @@ async function bounded(
       await operation(AbortSignal.timeout(TRY_MS));
       return;
     } catch (error) {
-      if (!isTransient(error)) throw error;
+      if (!isTransientSendError(error)) throw error;
       if (attempt >= TRIES) {
         throw new RetryAfterError(
           `Service Bus did not take the ${message.queue} message in time; retry shortly.`,
@@ -114,15 +114,29 @@ async function bounded(
 
 /** Socket errors the SDK passes on as they are (not marked retryable) when a connection drops mid-send. */
 const CONNECTION_LOST = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTCONN']);
+/** The same, when the SDK wrapped the socket's error in one of its own and kept only its text. */
+const CONNECTION_LOST_TEXT = /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTCONN)\b/;
+/** core-amqp's codes for a connection that went away, not all of them marked retryable. */
+const CONNECTION_CODES = new Set([
+  'ServiceCommunicationError',
+  'ConnectionForcedError',
+  'ConnectionLostError',
+]);
 
 /** Our own bound, a dropped connection, or an SDK error marked worth retrying (busy, timeout). */
-function isTransient(error: unknown): boolean {
-  const { name, retryable, code } = (error ?? {}) as { name?: unknown; retryable?: unknown; code?: unknown };
+export function isTransientSendError(error: unknown): boolean {
+  const { name, retryable, code, message } = (error ?? {}) as {
+    name?: unknown;
+    retryable?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
   return (
     name === 'AbortError' ||
     name === 'TimeoutError' ||
     retryable === true ||
-    (typeof code === 'string' && CONNECTION_LOST.has(code))
+    (typeof code === 'string' && (CONNECTION_LOST.has(code) || CONNECTION_CODES.has(code))) ||
+    (typeof message === 'string' && CONNECTION_LOST_TEXT.test(message))
   );
 }
 

@@ -53,7 +53,11 @@ async function submit(stack: LocalStack, key: string): Promise<Answer> {
 
 describe('Ctrl-C on the local stack', () => {
   it('refuses new submissions once the shutdown began and keeps every job it answered 202', async () => {
-    const stack = await startLocalStack({ port: 0, logger: quiet, dataDir, drainMs: 0 });
+    // A job whose invoke message comes back after the restart waits out the model call bound (the model
+    // timeout per deployment, shared/pipeline/invoke-repeat.ts) before it calls again: a short timeout
+    // keeps that wait inside the test's deadline.
+    const env = { MODEL_TIMEOUT_MS: '3000' };
+    const stack = await startLocalStack({ port: 0, logger: quiet, dataDir, drainMs: 0, env });
     const answers: Answer[] = [];
     let next = 0;
     let shutdownAt = Number.POSITIVE_INFINITY;
@@ -81,7 +85,7 @@ describe('Ctrl-C on the local stack', () => {
     expect(afterShutdown.every((a) => a.status === 503 || a.status === 0)).toBe(true);
 
     const accepted = answers.filter((a) => a.status === 202).map((a) => a.id ?? '');
-    const restarted = await startLocalStack({ port: 0, logger: quiet, dataDir });
+    const restarted = await startLocalStack({ port: 0, logger: quiet, dataDir, env });
     stacks.push(restarted);
     expect(restarted.apiKey).toBe(stack.apiKey);
     for (const id of accepted) {
