@@ -3,7 +3,7 @@
  * (idempotent create, ETag guard, tenant-scoped paging) and the Service Bus publisher (claim check,
  * scheduled messages, duplicate detection).
  */
-import { CosmosClient, type Database } from '@azure/cosmos';
+import type { Database } from '@azure/cosmos';
 import { ServiceBusClient } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDocument } from '../../../shared/jobs/job.js';
@@ -11,28 +11,17 @@ import { checkOut, isClaimCheckReference } from '../../../shared/messaging/claim
 import { ServiceBusPublisher } from '../../../shared/messaging/servicebus-publisher.js';
 import { CosmosJobStore } from '../../../shared/cosmos/job-store.js';
 import { CosmosPayloadStore } from '../../../shared/cosmos/payload-store.js';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../local/cosmos/index.js';
+import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../../local/servicebus/index.js';
 
-let cosmos: EmbeddedCosmos;
-let client: CosmosClient;
+let cosmos: TestDatabase;
 let database: Database;
 let emulator: ServiceBusEmulator;
 let serviceBus: ServiceBusClient;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  await ensureCosmosResources(client);
-  database = client.database('prompt-pipeline');
+  cosmos = await startTestDatabase();
+  ({ database } = cosmos);
   emulator = await startServiceBusEmulator();
   serviceBus = new ServiceBusClient(emulator.connectionString);
 });
@@ -40,7 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await serviceBus?.close();
   await emulator?.close();
-  client?.dispose();
   await cosmos?.close();
 });
 

@@ -3,38 +3,25 @@
  * (idempotent create, ETag-guarded replace, newest-first cursor paging inside the tenant, the sweep's open
  * batches) and the line jobs (bulk creates with per-job outcomes, COUNT and paged scans by batch id).
  */
-import { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../local/cosmos/index.js';
+import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
 import { batchIdFor, type BatchDocument } from '../../../shared/batches/batch.js';
 import { lineJob } from '../../../shared/batches/fanout.js';
 import { CosmosLineJobStore } from '../../../shared/cosmos/batch-line-jobs.js';
 import { CosmosBatchStore } from '../../../shared/cosmos/batch-store.js';
 
-let cosmos: EmbeddedCosmos;
-let client: CosmosClient;
+let cosmos: TestDatabase;
 let batches: CosmosBatchStore;
 let lineJobs: CosmosLineJobStore;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  await ensureCosmosResources(client);
-  const database = client.database('prompt-pipeline');
+  cosmos = await startTestDatabase();
+  const { database } = cosmos;
   batches = new CosmosBatchStore(database.container('batches'));
   lineJobs = new CosmosLineJobStore(database.container('jobs'));
 });
 
 afterAll(async () => {
-  client?.dispose();
   await cosmos?.close();
 });
 

@@ -3,34 +3,22 @@
  * wins and a later one is told it came second; a point read finds it, or nothing; the claim-check
  * payloads in the same container are not taken for it.
  */
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { Container } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosCompletionRecords, completionRecordId } from '../../../shared/cosmos/completion-records.js';
 import { CosmosPayloadStore } from '../../../shared/cosmos/payload-store.js';
 import type { CompletionRecord } from '../../../shared/pipeline/completion-records.js';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../local/cosmos/index.js';
+import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
 
-let cosmos: EmbeddedCosmos;
-let client: CosmosClient;
+let cosmos: TestDatabase;
 let payloads: Container;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  await ensureCosmosResources(client);
-  payloads = client.database('prompt-pipeline').container('payloads');
+  cosmos = await startTestDatabase();
+  payloads = cosmos.database.container('payloads');
 });
 
 afterAll(async () => {
-  client?.dispose();
   await cosmos?.close();
 });
 

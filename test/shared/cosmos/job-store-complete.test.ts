@@ -3,36 +3,24 @@
  * terminal state is one conditional patch (filter `c.status = 'queued'`), answered with the whole patched
  * document; 412 (the job already terminal) is `not-open`, 404 is undefined.
  */
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { Container } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDocument } from '../../../shared/jobs/job.js';
 import { CosmosJobStore } from '../../../shared/cosmos/job-store.js';
 import type { TerminalFields } from '../../../shared/jobs/job-store.js';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../local/cosmos/index.js';
+import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
 
-let cosmos: EmbeddedCosmos;
-let client: CosmosClient;
+let cosmos: TestDatabase;
 let container: Container;
 let store: CosmosJobStore;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  await ensureCosmosResources(client);
-  container = client.database('prompt-pipeline').container('jobs');
+  cosmos = await startTestDatabase();
+  container = cosmos.database.container('jobs');
   store = new CosmosJobStore(container);
 });
 
 afterAll(async () => {
-  client?.dispose();
   await cosmos?.close();
 });
 
