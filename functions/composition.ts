@@ -3,9 +3,10 @@
  * Service Bus and Azure OpenAI; keys and connection strings exist only for the local emulators.
  */
 import { availableParallelism } from 'node:os';
-import { CosmosClient } from '@azure/cosmos';
+import { CosmosClient, type Database } from '@azure/cosmos';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { ServiceBusClient } from '@azure/service-bus';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { createAuthenticator } from '../shared/auth/authenticate.js';
 import { apiKeyEnvLabel, createApiKeyVerifier } from '../shared/auth/api-keys.js';
 import { CosmosApiKeyStore } from '../shared/cosmos/api-key-store.js';
@@ -13,12 +14,15 @@ import { entraVerifierFromConfig } from '../shared/auth/entra-config.js';
 import { getConfig, type Config } from '../shared/config/index.js';
 import { ServiceBusDeadLetters } from '../shared/messaging/servicebus-dead-letters.js';
 import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
+import { closeWithin } from '../shared/messaging/bounded-close.js';
 import { modelSettingsFromConfig } from '../shared/config/model-settings.js';
 import { createModelClient } from '../shared/model/client.js';
 import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
-import { CosmosPayloadStore } from '../shared/cosmos/payload-store.js';
+import { CosmosFinishedJobs } from '../shared/cosmos/finished-jobs.js';
+import { JobWatcher } from '../shared/watch/job-watcher.js';
+import { watchedJobStore } from '../shared/watch/watched-job-store.js';
 import { CosmosCompletionRecords } from '../shared/cosmos/completion-records.js';
 import { modelCallBoundMs } from '../shared/pipeline/invoke-repeat.js';
 import { CosmosQuotaLeaseStore } from '../shared/cosmos/quota-lease-store.js';
@@ -40,6 +44,7 @@ import { webhookSettingsFromConfig } from '../shared/webhooks/settings.js';
 import { webhookSubscribers } from '../shared/webhooks/subscribers.js';
 import { createBlobServiceClient } from '../shared/blob/blob-service.js';
 import { BlobFileStore } from '../shared/blob/file-store.js';
+import { BlobPayloadStore } from '../shared/blob/payload-store.js';
 import type { AppServices, CoreServices } from './app-services.js';
 import { batchDeps } from './batch-services.js';
 import { ServiceBusBulkSender } from '../shared/batches/servicebus-bulk-sender.js';
@@ -64,8 +69,14 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
   const cosmos = createCosmosClient(config, azureCredential);
   const database = cosmos.database(config.cosmos.database);
   const serviceBus = createServiceBusClient(config, azureCredential);
-  const jobs = new CosmosJobStore(database.container('jobs'));
-  const payloads = new CosmosPayloadStore(database.container('payloads'));
+  // Terminal states written here reach this host's waiting clients at once; the rest by its shared poll.
+  const jobWatcher = jobWatcherOf(config, database, logger);
+  const jobs = watchedJobStore(new CosmosJobStore(database.container('jobs')), jobWatcher);
+  // Keyless in Azure (STORAGE_BLOB_ENDPOINT + the identity); the client is made on the first blob call, so
+  // without Blob Storage configured only the Files API and bodies over the claim-check threshold fail.
+  let blobService: BlobServiceClient | undefined;
+  const blobs = () => (blobService ??= createBlobServiceClient(config.storage, azureCredential));
+  const payloads = new BlobPayloadStore(blobs);
   const publisher = new ServiceBusPublisher(serviceBus, payloads, config.CLAIM_CHECK_THRESHOLD_BYTES);
   const bulkSender = new ServiceBusBulkSender(serviceBus, payloads, config.CLAIM_CHECK_THRESHOLD_BYTES);
   const heavyWork = new HeavyWorkPool({
@@ -110,6 +121,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     credential: azureCredential,
     database,
     jobs,
+    jobWatcher,
     payloads,
     publisher,
     bulkSender,
@@ -117,8 +129,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     authenticator: createAuthenticator({ apiKeys, ...(entra ? { entra } : {}) }),
     usage: new CosmosUsageReader(database.container('jobs')),
     usageRollups: new CosmosUsageRollups(database.container('tenants'), database.container('jobs')),
-    // Keyless in Azure (STORAGE_BLOB_ENDPOINT + the identity); the client is made on the first file call.
-    fileStore: new BlobFileStore(() => createBlobServiceClient(config.storage, azureCredential)),
+    fileStore: new BlobFileStore(blobs),
     modelAliases: () => model.aliases(),
     stage,
     invoke: {
@@ -131,9 +142,12 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     // A model without a configured price is flagged on the job (costUnknown), never priced at 0 silently.
     postprocess: { ...stage, costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) },
     async close() {
+      jobWatcher.close();
       await bulkSender.close();
       await publisher.close();
-      await serviceBus.close();
+      await closeWithin(serviceBus.close(), (outcome) =>
+        logger.warn('servicebus.close_abandoned', { outcome }),
+      );
       await model.leave();
       cosmos.dispose();
       model.close();
@@ -189,8 +203,13 @@ export function composeServices(core: CoreServices): AppServices {
     clock: Date.now,
   };
   const batches = lazy(() => batchDeps(core, files, webhooks, events));
+  // A host that wires its own core without a watcher gets one that learns only by its shared poll.
+  const jobWatcher = lazy(() => core.jobWatcher ?? jobWatcherOf(config, core.database, core.logger));
   return {
     ...core,
+    get jobWatcher() {
+      return jobWatcher();
+    },
     files,
     get batches() {
       return batches();
@@ -214,6 +233,13 @@ export function composeServices(core: CoreServices): AppServices {
 function lazy<T>(create: () => T): () => T {
   let created: { readonly value: T } | undefined;
   return () => (created ??= { value: create() }).value;
+}
+
+function jobWatcherOf(config: Config, database: Database, logger: Logger): JobWatcher {
+  return new JobWatcher(new CosmosFinishedJobs(database.container('jobs')), {
+    intervalMs: config.JOB_WATCH_INTERVAL_MS,
+    logger: logger.child({ component: 'job-watch' }),
+  });
 }
 
 function createCosmosClient(config: Config, credential: () => TokenCredential): CosmosClient {

@@ -19,6 +19,10 @@ param principalId string
 @minValue(1)
 param filesRetentionDays int = 30
 
+@description('Days after which claim-check bodies (container claim-checks) are deleted: past the 14-day time-to-live of the queue messages.')
+@minValue(15)
+param claimCheckRetentionDays int = 15
+
 @allowed([
   'Standard_LRS'
   'Standard_ZRS'
@@ -29,9 +33,9 @@ param skuName string = 'Standard_LRS'
 // Queue and Table roles are not granted: no function uses storage queues, tables or Durable Functions.
 var blobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 
-// Storage Blob Data Contributor on the Files API's containers only: read, write and delete blobs there.
-// The host's Data Owner above covers them too today; this grant states what the Files API needs on its
-// own, and keeps working if host storage moves to an account of its own.
+// Storage Blob Data Contributor on the Files API's and the claim checks' containers only: read, write and
+// delete blobs there. The host's Data Owner above covers them too today; this grant states what the app
+// needs on its own, and keeps working if host storage moves to an account of its own.
 var blobDataContributorRoleId = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 
 // One container per file purpose (shared/files/file.ts: FILE_CONTAINERS); `_` is not allowed in names.
@@ -39,6 +43,11 @@ var fileContainerNames = [
   'batch'
   'batch-output'
 ]
+
+// Message bodies over the claim-check threshold (shared/blob/payload-store.ts: CLAIM_CHECK_CONTAINER).
+var claimCheckContainerName = 'claim-checks'
+
+var appContainerNames = concat(fileContainerNames, [claimCheckContainerName])
 
 resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
@@ -101,14 +110,37 @@ resource account 'Microsoft.Storage/storageAccounts@2026-09-01' = {
               }
             }
           }
+          {
+            // A body is read while its message lives (14 days at most); after that nothing refers to it.
+            name: 'expire-claim-checks'
+            enabled: true
+            type: 'Lifecycle'
+            definition: {
+              filters: {
+                blobTypes: [
+                  'blockBlob'
+                ]
+                prefixMatch: [
+                  '${claimCheckContainerName}/'
+                ]
+              }
+              actions: {
+                baseBlob: {
+                  delete: {
+                    daysAfterCreationGreaterThan: claimCheckRetentionDays
+                  }
+                }
+              }
+            }
+          }
         ]
       }
     }
   }
 }
 
-resource fileContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = [
-  for container in fileContainerNames: {
+resource appContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-09-01' = [
+  for container in appContainerNames: {
     parent: account::blobService
     name: container
     properties: {
@@ -117,10 +149,10 @@ resource fileContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
   }
 ]
 
-resource filesContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (container, index) in fileContainerNames: {
-    name: guid(fileContainers[index].id, principalId, blobDataContributorRoleId)
-    scope: fileContainers[index]
+resource appContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (container, index) in appContainerNames: {
+    name: guid(appContainers[index].id, principalId, blobDataContributorRoleId)
+    scope: appContainers[index]
     properties: {
       principalId: principalId
       principalType: 'ServicePrincipal'

@@ -12,7 +12,7 @@ interface CompletionDocument extends CompletionRecord {
   readonly ttl: number;
 }
 
-/** Its own prefix, apart from the claim-check ids (`<job>:<stage>:<attempt>`) in the same container. */
+/** `<job>:completion:<attempt>`: one record per attempt, so a second keep of the same attempt is a 409. */
 export function completionRecordId(jobId: string, attempt: number): string {
   return `${jobId}:completion:${attempt}`;
 }

@@ -125,7 +125,7 @@ export const ROLES: ReadonlyArray<{ id: string; name: string; scope: string; why
     id: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
     name: 'Storage Blob Data Contributor',
     scope: 'Microsoft.Storage/storageAccounts/blobServices/containers',
-    why: "the Files API: read, write and delete blobs in the files' containers (batch, batch-output) only",
+    why: 'the Files API and claim checks: read, write and delete blobs in their containers (batch, batch-output, claim-checks) only',
   },
   {
     id: '3913510d-42f4-4e42-8a64-420c390055eb',

@@ -1,25 +1,31 @@
 /**
  * The pipeline's own adapters against the emulators, through the real SDKs: the Cosmos job store
- * (idempotent create, ETag guard, tenant-scoped paging) and the Service Bus publisher (claim check,
- * scheduled messages, duplicate detection).
+ * (idempotent create, ETag guard, tenant-scoped paging) and the Service Bus publisher (claim check in
+ * Blob Storage, scheduled messages, duplicate detection).
  */
 import type { Database } from '@azure/cosmos';
 import { ServiceBusClient } from '@azure/service-bus';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobDocument } from '../../../shared/jobs/job.js';
 import { checkOut, isClaimCheckReference } from '../../../shared/messaging/claim-check.js';
 import { ServiceBusPublisher } from '../../../shared/messaging/servicebus-publisher.js';
 import { CosmosJobStore } from '../../../shared/cosmos/job-store.js';
-import { CosmosPayloadStore } from '../../../shared/cosmos/payload-store.js';
+import { BlobPayloadStore } from '../../../shared/blob/payload-store.js';
 import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../../local/servicebus/index.js';
+import { startAzurite, type AzuriteEmulator } from '../../../local/azurite/index.js';
 
 let cosmos: TestDatabase;
 let database: Database;
 let emulator: ServiceBusEmulator;
 let serviceBus: ServiceBusClient;
+let azurite: AzuriteEmulator;
+let payloads: BlobPayloadStore;
 
 beforeAll(async () => {
+  azurite = await startAzurite();
+  payloads = new BlobPayloadStore(() => BlobServiceClient.fromConnectionString(azurite.connectionString));
   cosmos = await startTestDatabase();
   ({ database } = cosmos);
   emulator = await startServiceBusEmulator();
@@ -30,6 +36,7 @@ afterAll(async () => {
   await serviceBus?.close();
   await emulator?.close();
   await cosmos?.close();
+  await azurite?.close();
 });
 
 function job(
@@ -100,7 +107,6 @@ describe('CosmosJobStore', () => {
 
 describe('ServiceBusPublisher', () => {
   it('sends a large body by claim check and the receiver gets the original back', async () => {
-    const payloads = new CosmosPayloadStore(database.container('payloads'));
     const publisher = new ServiceBusPublisher(serviceBus, payloads, 1024);
     const big = { kind: 'invoke', text: 'y'.repeat(4096) };
     await publisher.send({
@@ -119,11 +125,7 @@ describe('ServiceBusPublisher', () => {
   });
 
   it('schedules a message for later and drops a duplicate id', async () => {
-    const publisher = new ServiceBusPublisher(
-      serviceBus,
-      new CosmosPayloadStore(database.container('payloads')),
-      1024,
-    );
+    const publisher = new ServiceBusPublisher(serviceBus, payloads, 1024);
     const at = new Date(Date.now() + 1_500);
     const message = {
       queue: 'persist' as const,

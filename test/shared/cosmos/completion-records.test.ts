@@ -1,12 +1,10 @@
 /**
  * Kept completions in the embedded Cosmos DB, through the real SDK: the first keep of a job's attempt
- * wins and a later one is told it came second; a point read finds it, or nothing; the claim-check
- * payloads in the same container are not taken for it.
+ * wins and a later one is told it came second; a point read finds it, or nothing.
  */
 import type { Container } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosCompletionRecords, completionRecordId } from '../../../shared/cosmos/completion-records.js';
-import { CosmosPayloadStore } from '../../../shared/cosmos/payload-store.js';
 import type { CompletionRecord } from '../../../shared/pipeline/completion-records.js';
 import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
 
@@ -54,14 +52,5 @@ describe('CosmosCompletionRecords', () => {
       .item(completionRecordId('job_a', 0), completionRecordId('job_a', 0))
       .read<{ ttl: number }>();
     expect(resource?.ttl).toBe(600);
-  });
-
-  it('is apart from the claim-check payloads of the same job', async () => {
-    const claims = new CosmosPayloadStore(payloads);
-    await claims.put('job_b:postprocess:1', { large: true });
-    const store = new CosmosCompletionRecords(payloads);
-    expect(await store.find('job_b', 0)).toBeUndefined();
-    expect(await store.keep(record('job_b', 0, 'r1'), 600)).toBe('kept');
-    expect(await claims.get('job_b:postprocess:1')).toEqual({ large: true });
   });
 });
