@@ -13,6 +13,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { countPromptTokens } from '../../shared/model/tokens.js';
 import { CredentialCheck } from './auth.js';
 import { badRequest, deploymentNotFound, unauthorized } from './azure-errors.js';
+import { BatchLineAnswers } from './batch-answers.js';
+import { SimulatedFiles } from './batch-files.js';
+import { DEFAULT_GLOBAL_BATCH_TIMING, SimulatedBatches } from './batch-jobs.js';
+import { handleBatchApi, isBatchApiPath } from './batch-routes.js';
 import { contentText, parseChatBody, promptTextOf, routeOf, type ChatBody } from './chat-request.js';
 import { CompletionGenerator, toChatCompletionBody } from './completion.js';
 import { Deployments } from './deployments.js';
@@ -28,6 +32,8 @@ export { SIMULATED_PREFIX } from './content.js';
 export { DEFAULT_SIMULATED_DEPLOYMENTS } from './types.js';
 export type {
   DeploymentStats,
+  GlobalBatchStats,
+  GlobalBatchTiming,
   ModelSimulator,
   ModelSimulatorOptions,
   SimulatedDeployment,
@@ -48,11 +54,27 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
   const timers = new PendingTimers();
   let startedAt = Date.now();
   const traceparents: string[] = [];
+  const files = new SimulatedFiles();
+  const batches = new SimulatedBatches(
+    files,
+    new BatchLineAnswers(completions, faults, defaultMaxTokens),
+    timers,
+    (name) => {
+      const found = (options.deployments ?? []).find((d) => d.name === name && d.sku === 'GlobalBatch');
+      return found && { name, model: found.model ?? name, enqueuedTokens: found.enqueuedTokens ?? 5_000_000 };
+    },
+  );
+  batches.timing = { ...DEFAULT_GLOBAL_BATCH_TIMING, ...options.globalBatch };
 
   function handle(req: IncomingMessage, res: ServerResponse, rawBody: string): void {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const route = routeOf(url.pathname);
     if (route.kind === 'health') return sendJson(res, 200, { status: 'ok', simulated: true });
+    if (isBatchApiPath(url.pathname)) {
+      if (!credentials.authorized(req)) return send(res, unauthorized());
+      void handleBatchApi(req, res, rawBody, url, files, batches);
+      return;
+    }
     if (req.method !== 'POST' || route.kind === 'unknown') {
       return send(res, { status: 404, body: { error: { code: '404', message: 'Resource not found' } } });
     }
@@ -149,6 +171,12 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
     },
     setFaults(settings) {
       faults.set(settings);
+    },
+    batchStats() {
+      return { ...batches.stats };
+    },
+    setBatchTiming(timing) {
+      batches.timing = { ...batches.timing, ...timing };
     },
   };
 }

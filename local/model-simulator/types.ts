@@ -14,6 +14,10 @@ export interface SimulatedDeployment {
   readonly rpm?: number;
   /** Context window in tokens (prompt + max_tokens); 128,000 by default. */
   readonly contextWindow?: number;
+  /** `GlobalBatch`: serves the Files and Batches APIs (local/model-simulator/batch-jobs.ts), not chat calls. */
+  readonly sku?: 'Standard' | 'GlobalBatch';
+  /** GlobalBatch: the enqueued-token quota (prompt tokens of unfinished batches); 5,000,000 by default. */
+  readonly enqueuedTokens?: number;
 }
 
 export interface ModelSimulatorOptions {
@@ -37,6 +41,28 @@ export interface ModelSimulatorOptions {
   /** `max_tokens` charged when a request omits it. */
   readonly defaultMaxTokens?: number;
   readonly faults?: FaultSettings;
+  /** Global Batch time: how long validation, answering a batch, finalizing and a `24h` window take. */
+  readonly globalBatch?: Partial<GlobalBatchTiming>;
+}
+
+export interface GlobalBatchTiming {
+  readonly validatingMs: number;
+  /** Time to answer every line of a batch, spread evenly over its lines. */
+  readonly processingMs: number;
+  readonly finalizingMs: number;
+  readonly cancellingMs: number;
+  /** What a `24h` completion window lasts here. */
+  readonly windowMs: number;
+}
+
+export interface GlobalBatchStats {
+  created: number;
+  completed: number;
+  failed: number;
+  expired: number;
+  cancelled: number;
+  tokenLimitRefusals: number;
+  linesAnswered: number;
 }
 
 /** Simulated model speed: time to the first token, then a fixed time per generated token. */
@@ -82,6 +108,9 @@ export interface ModelSimulator {
   occupancy(): { usedTokens: number; tokenBudget: number };
   resetStats(): void;
   setFaults(settings: FaultSettings): void;
+  /** Global Batch jobs created, finished and refused, and lines answered. */
+  batchStats(): GlobalBatchStats;
+  setBatchTiming(timing: Partial<GlobalBatchTiming>): void;
 }
 
 export const DEFAULT_SIMULATED_DEPLOYMENTS: readonly SimulatedDeployment[] = [

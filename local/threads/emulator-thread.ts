@@ -132,6 +132,8 @@ export async function startEmulatorThread(
     occupancy: () => call({ op: 'model.occupancy' }) as ReturnType<ModelSimulator['occupancy']>,
     resetStats: () => void call({ op: 'model.resetStats' }),
     setFaults: (settings) => void call({ op: 'model.setFaults', settings }),
+    batchStats: () => call({ op: 'model.batchStats' }) as ReturnType<ModelSimulator['batchStats']>,
+    setBatchTiming: (timing) => void call({ op: 'model.setBatchTiming', timing }),
     close: () => closeOne('model'),
   };
 

@@ -87,6 +87,10 @@ function serve(emulators: Running): void {
         return running('model').resetStats();
       case 'model.setFaults':
         return running('model').setFaults(request.settings);
+      case 'model.batchStats':
+        return running('model').batchStats();
+      case 'model.setBatchTiming':
+        return running('model').setBatchTiming(request.timing);
     }
   });
 

@@ -1,6 +1,6 @@
 /** Messages between the main thread and an emulator worker (emulator-worker.ts). */
 import type { EmbeddedCosmos, EmbeddedCosmosOptions } from '../cosmos/index.js';
-import type { FaultSettings, ModelSimulatorOptions } from '../model-simulator/index.js';
+import type { FaultSettings, GlobalBatchTiming, ModelSimulatorOptions } from '../model-simulator/index.js';
 import type { ServiceBusEmulator, ServiceBusEmulatorOptions } from '../servicebus/index.js';
 import type { MessagePort } from 'node:worker_threads';
 
@@ -45,7 +45,9 @@ export type SyncRequest =
   | { readonly op: 'model.stats' }
   | { readonly op: 'model.occupancy' }
   | { readonly op: 'model.resetStats' }
-  | { readonly op: 'model.setFaults'; readonly settings: FaultSettings };
+  | { readonly op: 'model.setFaults'; readonly settings: FaultSettings }
+  | { readonly op: 'model.batchStats' }
+  | { readonly op: 'model.setBatchTiming'; readonly timing: Partial<GlobalBatchTiming> };
 
 /** Closing is asynchronous in every emulator; answered on the worker's parent port. */
 export interface CloseRequest {
