@@ -4,7 +4,13 @@
  * not thrown: HTTP answers with its error, the queue decides per reason.
  */
 import { notAllowed, type Refusal } from '../shared/tenancy/admission-decision.js';
-import { retentionTtlSeconds } from '../shared/tenancy/tenant.js';
+import type { TenantJobScheduling } from '../shared/pipeline/accept.js';
+import {
+  modelTokensPerMinute,
+  retentionTtlSeconds,
+  schedulingOf,
+  type Tenant,
+} from '../shared/tenancy/tenant.js';
 import type { AppServices } from './app-services.js';
 
 export interface Admitted {
@@ -13,6 +19,8 @@ export interface Admitted {
   readonly notBeforeMs?: number;
   /** The tenant's retention, applied as the job's TTL once it is finished. */
   readonly retentionSeconds: number;
+  /** The tenant's default priority, weight and token limit for the job's model. */
+  readonly scheduling: TenantJobScheduling;
 }
 
 export async function admitSubmission(
@@ -31,6 +39,7 @@ export async function admitSubmission(
   return {
     kind: 'admit',
     retentionSeconds: retentionTtlSeconds(tenant),
+    scheduling: jobSchedulingOf(tenant, body),
     ...(decision.kind === 'hold' ? { notBeforeMs: decision.untilMs } : {}),
   };
 }
@@ -45,10 +54,21 @@ export function admittedOrThrow(decision: Admitted | Refusal): Omit<Admitted, 'k
   return fields;
 }
 
+function jobSchedulingOf(tenant: Tenant, body: unknown): TenantJobScheduling {
+  const { defaultPriority, weight } = schedulingOf(tenant);
+  const tokensPerMinute = modelTokensPerMinute(tenant, modelOf(body) ?? '');
+  return { defaultPriority, weight, ...(tokensPerMinute !== undefined ? { tokensPerMinute } : {}) };
+}
+
+function modelOf(body: unknown): string | undefined {
+  const model = typeof body === 'object' && body !== null ? (body as { model?: unknown }).model : undefined;
+  return typeof model === 'string' ? model : undefined;
+}
+
 /** A job for an alias the router does not serve could only fail later; say so now, naming the field. */
 function refuseUnknownModel(services: AppServices, body: unknown): Refusal | undefined {
-  const model = typeof body === 'object' && body !== null ? (body as { model?: unknown }).model : undefined;
-  if (typeof model !== 'string') return undefined; // the schema check names a missing or mistyped model
+  const model = modelOf(body);
+  if (model === undefined) return undefined; // the schema check names a missing or mistyped model
   const aliases = services.modelAliases();
   if (aliases.includes(model)) return undefined;
   return notAllowed(`Unknown model "${model}"; this platform serves: ${aliases.join(', ')}.`, [

@@ -10,6 +10,7 @@ import {
   JobUsageSchema,
   type JobDocument,
 } from '../../shared/jobs/job.js';
+import { JobPrioritySchema } from '../../shared/jobs/submission.js';
 
 export const JobViewSchema = z
   .object({
@@ -19,6 +20,7 @@ export const JobViewSchema = z
     idempotencyKey: z.string(),
     metadata: z.record(z.string(), z.string()),
     webhookEndpointId: z.string().optional(),
+    priority: JobPrioritySchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     completedAt: z.string().optional(),
@@ -40,6 +42,7 @@ export function toJobView(job: JobDocument): JobView {
     idempotencyKey: job.idempotencyKey,
     metadata: job.metadata,
     ...(job.webhookEndpointId ? { webhookEndpointId: job.webhookEndpointId } : {}),
+    ...(job.priority ? { priority: job.priority } : {}),
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     ...(job.completedAt ? { completedAt: job.completedAt } : {}),

@@ -11,7 +11,7 @@ import { ConflictError, ValidationError } from '../../shared/errors/index.js';
 import { IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { parseJsonSafely } from '../http/safe-json.js';
 import { TenantIdSchema } from '../../shared/tenancy/tenant.js';
-import { acceptJob, rejectQueuedSubmission } from '../../shared/pipeline/accept.js';
+import { acceptJob, rejectQueuedSubmission, type TenantJobScheduling } from '../../shared/pipeline/accept.js';
 import { recordJobAccepted } from '../../shared/telemetry/metrics.js';
 import { traceContextOf, type Span } from '../../shared/telemetry/tracing.js';
 import type { QueueMessage, QueueOutcome } from '../definitions.js';
@@ -66,6 +66,7 @@ async function accept(message: QueueMessage, span: Span): Promise<QueueOutcome> 
       trace,
       ...(admission.retentionSeconds !== undefined ? { retentionSeconds: admission.retentionSeconds } : {}),
       ...(admission.notBeforeMs !== undefined ? { notBeforeMs: admission.notBeforeMs } : {}),
+      ...(admission.scheduling ? { scheduling: admission.scheduling } : {}),
     });
     if (created) recordJobAccepted(tenantId, 'queue');
     return { settle: 'complete' };
@@ -79,7 +80,12 @@ async function accept(message: QueueMessage, span: Span): Promise<QueueOutcome> 
 }
 
 type QueueAdmission =
-  | { readonly kind: 'admitted'; readonly notBeforeMs?: number; readonly retentionSeconds?: number }
+  | {
+      readonly kind: 'admitted';
+      readonly notBeforeMs?: number;
+      readonly retentionSeconds?: number;
+      readonly scheduling?: TenantJobScheduling;
+    }
   | { readonly kind: 'refused'; readonly reason: string; readonly detail: string }
   | { readonly kind: 'failed'; readonly error: ValidationError };
 
@@ -107,6 +113,9 @@ async function admit(services: AppServices, tenantId: string, body: unknown): Pr
     }
     case 'not_allowed':
       return { kind: 'failed', error: decision.error };
+    case 'priority_not_allowed':
+      // A job ties it to the producer's key: it fails naming the field, as the HTTP 403 does.
+      return { kind: 'failed', error: new ValidationError(decision.error.detail, decision.error.issues) };
   }
 }
 

@@ -50,6 +50,13 @@ export class UnauthorizedError extends PlatformError {
 
 export class ForbiddenError extends PlatformError {
   readonly code = 'forbidden';
+  constructor(
+    detail: string,
+    /** The fields whose values the caller may not use (e.g. a job's `priority`), when a field is why. */
+    readonly issues: readonly FieldIssue[] = [],
+  ) {
+    super(detail);
+  }
 }
 
 /** Also used for another tenant's resources, so their existence is not revealed. */

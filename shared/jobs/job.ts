@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { AcceptedChatRequestSchema } from './schema.js';
+import { JobPrioritySchema } from './submission.js';
 
 export const JOB_STATUSES = ['queued', 'succeeded', 'failed', 'cancelled', 'expired'] as const;
 export const JobStatusSchema = z.enum(JOB_STATUSES);
@@ -106,6 +107,8 @@ export const JobDocumentSchema = z.object({
   retentionSeconds: z.number().optional(),
   /** Cosmos TTL in seconds, set with the terminal state (retention). */
   ttl: z.number().optional(),
+  /** The job's priority as accepted (its own, or the tenant's default); absent on older jobs: standard. */
+  priority: JobPrioritySchema.optional(),
   /** The batch line this job runs (shared/batches): the batch is assembled from its jobs by this id. */
   batch: z.object({ id: z.string(), customId: z.string() }).optional(),
 });

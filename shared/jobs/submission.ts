@@ -10,6 +10,11 @@ import { ChatRequestSchema, MetadataSchema } from './schema.js';
 export const MIN_EXPIRES_AFTER_SECONDS = 60;
 export const MAX_EXPIRES_AFTER_SECONDS = 7 * 24 * 60 * 60;
 
+/** Which of a tenant's jobs go first when model quota is scarce (shared/model/fairness/). */
+export const JOB_PRIORITIES = ['interactive', 'standard', 'background'] as const;
+export const JobPrioritySchema = z.enum(JOB_PRIORITIES);
+export type JobPriority = z.infer<typeof JobPrioritySchema>;
+
 export const SubmitJobSchema = ChatRequestSchema.extend({
   metadata: MetadataSchema.optional(),
   /**
@@ -22,6 +27,12 @@ export const SubmitJobSchema = ChatRequestSchema.extend({
    * (event `job.expired`) and its model is not called. Default: JOB_EXPIRES_AFTER_SECONDS, if set.
    */
   expires_after: z.number().int().min(MIN_EXPIRES_AFTER_SECONDS).max(MAX_EXPIRES_AFTER_SECONDS).optional(),
+  /**
+   * When model quota is scarce, a tenant's interactive jobs go before its standard ones, and those before
+   * background ones (which still run before their deadline). Default: the tenant's default priority. One
+   * the tenant may not use is refused with 403.
+   */
+  priority: JobPrioritySchema.optional(),
 }).meta({ id: 'SubmitJob' });
 export type SubmitJob = z.infer<typeof SubmitJobSchema>;
 

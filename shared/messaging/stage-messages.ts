@@ -6,6 +6,18 @@ import { z } from 'zod';
 import { JobEventSchema } from '../jobs/events.js';
 import { JobErrorSchema, JobResultSchema, JobTimingsSchema, JobUsageSchema } from '../jobs/job.js';
 import { AcceptedChatRequestSchema } from '../jobs/schema.js';
+import { JobPrioritySchema } from '../jobs/submission.js';
+
+/**
+ * What the model layer's fair scheduler needs of a job (shared/model/fairness/): its priority and its
+ * tenant's weight and token limit for the job's model alias, as they were when the job was accepted.
+ */
+export const InvokeSchedulingSchema = z.object({
+  priority: JobPrioritySchema,
+  weight: z.number().positive(),
+  tokensPerMinute: z.number().int().positive().optional(),
+});
+export type InvokeScheduling = z.infer<typeof InvokeSchedulingSchema>;
 
 const JobRefSchema = {
   jobId: z.string().min(1),
@@ -36,6 +48,8 @@ export const InvokeMessageSchema = z.object({
    */
   hop: z.number().int().min(0).default(0),
   request: AcceptedChatRequestSchema,
+  /** Absent on messages from before priorities (and on jobs made elsewhere): standard, weight 1. */
+  scheduling: InvokeSchedulingSchema.optional(),
 });
 export type InvokeMessage = z.infer<typeof InvokeMessageSchema>;
 

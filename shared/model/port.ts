@@ -22,10 +22,22 @@ export interface ModelCompletion {
   readonly responseId: string;
 }
 
+/** What the fair scheduler weighs a call by (shared/model/fairness/); absent: standard, weight 1. */
+export interface CallScheduling {
+  readonly priority: 'interactive' | 'standard' | 'background';
+  /** The tenant's weight against other tenants on a saturated deployment. */
+  readonly weight: number;
+  /** The tenant's model tokens per minute for this alias, fleet-wide. */
+  readonly tokensPerMinute?: number;
+  /** Epoch ms by which the job must have been called (its deadline or expiry, whichever is first). */
+  readonly deadlineAt?: number;
+}
+
 export interface ModelCallContext {
   readonly jobId: string;
   readonly tenantId: string;
   readonly attempt: number;
+  readonly scheduling?: CallScheduling;
   readonly traceparent?: string;
   readonly signal?: AbortSignal;
 }

@@ -5,7 +5,8 @@
 import { ConflictError, ValidationError } from '../errors/index.js';
 import { jobIdFor, newIdempotencyKey, requestHashOf } from '../jobs/ids.js';
 import type { JobDocument } from '../jobs/job.js';
-import { SubmitJobSchema, type SubmitJob } from '../jobs/submission.js';
+import { SubmitJobSchema, type JobPriority, type SubmitJob } from '../jobs/submission.js';
+import type { InvokeScheduling } from '../messaging/stage-messages.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { AcceptDeps, StageDeps } from './deps.js';
 import { deliverMessage, invokeMessage } from './outbound.js';
@@ -22,6 +23,16 @@ export interface AcceptInput {
   readonly notBeforeMs?: number;
   /** The tenant's retention; defaults to JOB_RETENTION_DAYS. */
   readonly retentionSeconds?: number;
+  /** The tenant's scheduling settings for this job (absent: standard priority, weight 1, no token limit). */
+  readonly scheduling?: TenantJobScheduling;
+}
+
+export interface TenantJobScheduling {
+  /** The tenant's default priority, for a job that names none. */
+  readonly defaultPriority: JobPriority;
+  readonly weight: number;
+  /** The tenant's model tokens per minute for the job's alias, if it has a limit. */
+  readonly tokensPerMinute?: number;
 }
 
 export interface AcceptResult {
@@ -64,6 +75,7 @@ export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<A
         attempt: 0,
         hop: 0,
         request: stored.job.request,
+        scheduling: schedulingOf(stored.job, input.scheduling),
       },
       input.trace,
     );
@@ -124,6 +136,7 @@ function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob, dead
     metadata,
     webhook_endpoint_id: webhookEndpointId,
     expires_after: _expiresAfter,
+    priority,
     ...request
   } = submission;
   return {
@@ -142,6 +155,16 @@ function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob, dead
     deadlineAt,
     ...(expiresAfterMs !== undefined ? { expiresAt: Date.parse(now) + expiresAfterMs } : {}),
     ...(input.retentionSeconds !== undefined ? { retentionSeconds: input.retentionSeconds } : {}),
+    priority: priority ?? input.scheduling?.defaultPriority ?? 'standard',
+  };
+}
+
+/** The stored job's priority (a repeat keeps the first one's) with the tenant's weight and limit. */
+function schedulingOf(job: JobDocument, tenant: TenantJobScheduling | undefined): InvokeScheduling {
+  return {
+    priority: job.priority ?? tenant?.defaultPriority ?? 'standard',
+    weight: tenant?.weight ?? 1,
+    ...(tenant?.tokensPerMinute !== undefined ? { tokensPerMinute: tenant.tokensPerMinute } : {}),
   };
 }
 

@@ -66,6 +66,10 @@ export async function invokeModel(
       jobId: message.jobId,
       tenantId: message.tenantId,
       attempt: message.attempt,
+      scheduling: {
+        ...(message.scheduling ?? { priority: 'standard', weight: 1 }),
+        deadlineAt: Math.min(message.deadlineAt, message.expiresAt ?? Number.POSITIVE_INFINITY),
+      },
       signal: watch.signal,
       ...(traceparent ? { traceparent } : {}),
     });

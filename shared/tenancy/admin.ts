@@ -13,7 +13,9 @@ import {
   CreateTenantInputSchema,
   TenantIdSchema,
   TenantQuotasSchema,
+  TenantSchedulingSchema,
   UpdateTenantInputSchema,
+  schedulingOf,
   type Tenant,
 } from './tenant.js';
 import type { Clock } from '../time/clock.js';
@@ -80,6 +82,7 @@ export async function createTenant(
     status: 'active',
     allowedModels: parsed.allowedModels,
     quotas: TenantQuotasSchema.parse(parsed.quotas),
+    scheduling: TenantSchedulingSchema.parse(parsed.scheduling),
     webhookEndpointIds: parsed.webhookEndpointIds,
     retentionDays: parsed.retentionDays,
     createdAt: now,
@@ -126,6 +129,12 @@ export async function updateTenant(
       ...(patch.webhookEndpointIds !== undefined ? { webhookEndpointIds: patch.webhookEndpointIds } : {}),
       ...(patch.retentionDays !== undefined ? { retentionDays: patch.retentionDays } : {}),
       quotas: { ...current.quotas, ...stripUndefined(patch.quotas ?? {}) },
+      // Checked again merged: a new default must be among the allowed priorities, old or new.
+      scheduling: parse(
+        TenantSchedulingSchema,
+        { ...schedulingOf(current), ...stripUndefined(patch.scheduling ?? {}) },
+        'tenant update',
+      ),
       updatedAt: new Date(deps.clock()).toISOString(),
     };
     try {

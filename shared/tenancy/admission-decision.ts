@@ -20,6 +20,8 @@ export type Admission =
 export type Refusal =
   /** No such tenant, or it is suspended. */
   | { readonly kind: 'refuse'; readonly reason: 'tenant_disabled'; readonly error: ForbiddenError }
+  /** The job asks for a priority the tenant may not use (403 naming the field). */
+  | { readonly kind: 'refuse'; readonly reason: 'priority_not_allowed'; readonly error: ForbiddenError }
   /** The request breaks a tenant rule a retry cannot fix: model, message count. */
   | { readonly kind: 'refuse'; readonly reason: 'not_allowed'; readonly error: ValidationError }
   | { readonly kind: 'refuse'; readonly reason: 'too_large'; readonly error: PayloadTooLargeError }
@@ -32,6 +34,10 @@ export function tenantDisabled(detail: string): Refusal {
 
 export function notAllowed(detail: string, issues: readonly FieldIssue[]): Refusal {
   return { kind: 'refuse', reason: 'not_allowed', error: new ValidationError(detail, issues) };
+}
+
+export function priorityNotAllowed(detail: string, issues: readonly FieldIssue[]): Refusal {
+  return { kind: 'refuse', reason: 'priority_not_allowed', error: new ForbiddenError(detail, issues) };
 }
 
 export function tooLarge(detail: string, limitBytes: number): Refusal {

@@ -4,8 +4,16 @@
  * shared check, and the one that protects the others from a flood), then jobs in flight, then the
  * daily budget. Answers admit, hold (until the budget resets) or refuse, as a value.
  */
-import { allowsModel, type Tenant } from './tenant.js';
-import { notAllowed, tenantDisabled, tooLarge, type Admission, type Refusal } from './admission-decision.js';
+import type { JobPriority } from '../jobs/submission.js';
+import { allowsModel, allowsPriority, schedulingOf, type Tenant } from './tenant.js';
+import {
+  notAllowed,
+  priorityNotAllowed,
+  tenantDisabled,
+  tooLarge,
+  type Admission,
+  type Refusal,
+} from './admission-decision.js';
 import { checkDailyBudget, type TokenUsageReader } from './budget.js';
 import { checkInFlightLimit, type InFlightCounter } from './in-flight.js';
 import { checkSubmissionRate, type RateLimiter } from './rate-limiter.js';
@@ -21,6 +29,8 @@ export interface SubmissionShape {
   readonly messageCount: number;
   /** Size of the request body as received (bytes), before parsing. */
   readonly requestBytes: number;
+  /** The priority the job names, if it names one. */
+  readonly priority?: JobPriority;
 }
 
 /** Size and count limits alone: usable before parsing the full schema, and by the intake queue. */
@@ -53,6 +63,13 @@ export async function admitSubmission(
     return notAllowed('This model is not enabled for the tenant.', [
       { field: 'model', message: 'not enabled for this tenant' },
     ]);
+  }
+  if (submission.priority !== undefined && !allowsPriority(tenant, submission.priority)) {
+    const allowed = schedulingOf(tenant).allowedPriorities.join(', ');
+    return priorityNotAllowed(
+      `This tenant may not submit ${submission.priority} jobs; allowed: ${allowed}.`,
+      [{ field: 'priority', message: `not allowed for this tenant (allowed: ${allowed})` }],
+    );
   }
   return (
     checkRequestLimits(tenant, submission) ??

@@ -8,7 +8,7 @@
 import { ForbiddenError } from '../errors/index.js';
 import { SubmitJobSchema } from '../jobs/submission.js';
 import { ADMIT, tenantDisabled, type Admission } from './admission-decision.js';
-import { admitSubmission, type AdmissionDeps } from './admission.js';
+import { admitSubmission, type AdmissionDeps, type SubmissionShape } from './admission.js';
 import type { Tenant } from './tenant.js';
 import type { Clock } from '../time/clock.js';
 
@@ -49,7 +49,9 @@ export function createSubmissionGate(
   };
 }
 
-function shapeOf(body: unknown): { model: string; messageCount: number } | undefined {
+function shapeOf(body: unknown): Omit<SubmissionShape, 'requestBytes'> | undefined {
   const parsed = SubmitJobSchema.safeParse(body);
-  return parsed.success ? { model: parsed.data.model, messageCount: parsed.data.messages.length } : undefined;
+  if (!parsed.success) return undefined;
+  const { model, messages, priority } = parsed.data;
+  return { model, messageCount: messages.length, ...(priority ? { priority } : {}) };
 }

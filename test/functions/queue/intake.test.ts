@@ -93,6 +93,17 @@ describe('intake queue admission', () => {
     }
   });
 
+  test('a priority the tenant may not use: a failed job naming the field', async () => {
+    const { stage, security } = await setup();
+    await updateTenant(admin, 'team-a', { scheduling: { allowedPriorities: ['standard'] } }, security.admin);
+    expect(await acceptQueue(message('p1', { ...request, priority: 'interactive' }), context)).toEqual({
+      settle: 'complete',
+    });
+    const job = await stage.jobs.get('team-a', jobIdFor('team-a', 'p1'));
+    expect(job?.job.status).toBe('failed');
+    expect(job?.job.error?.message).toMatch(/may not submit interactive jobs/);
+  });
+
   test('a suspended tenant cannot own a job: dead-lettered as TenantNotAllowed', async () => {
     const { stage, security } = await setup();
     await updateTenant(admin, 'team-a', { status: 'suspended' }, security.admin);
