@@ -109,7 +109,7 @@ describe('model simulator: Azure OpenAI Global Batch', () => {
     for (const line of lines) {
       expect(line.error).toBeNull();
       expect(line.response.status_code).toBe(200);
-      expect(line.response.body.choices[0].message.content).toMatch(/^\[simulated\]/);
+      expect(line.response.body.choices[0]!.message.content).toMatch(/^\[simulated\]/);
       expect(line.response.body.usage.prompt_tokens).toBeGreaterThan(0);
     }
     const errors = (await (await client.files.content(batch.error_file_id!)).text()).trim().split('\n');
