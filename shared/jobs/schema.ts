@@ -3,7 +3,10 @@
  * stages all derive from these, so a field means the same thing everywhere.
  */
 import { z } from 'zod';
-import { submitIssues } from '../schemas/check.js';
+import { AcceptedChatMessageSchema, ChatMessageSchema } from './chat-messages.js';
+import { SchemaObjectSchema, TenantJsonSchemaSchema } from './json-schema-field.js';
+import { checkChatRequest } from './request-checks.js';
+import { AcceptedToolSchema, MAX_TOOLS, ToolChoiceSchema, ToolSchema } from './tools.js';
 
 /** OpenAI metadata rule: at most 16 pairs, keys up to 64 characters, values up to 512. */
 export const MetadataSchema = z
@@ -11,43 +14,7 @@ export const MetadataSchema = z
   .refine((value) => Object.keys(value).length <= 16, { message: 'at most 16 metadata pairs' })
   .describe('Up to 16 key/value pairs echoed back on the job and its webhook events.');
 
-const TextPartSchema = z.strictObject({ type: z.literal('text'), text: z.string() });
-
-export const ChatMessageSchema = z.discriminatedUnion('role', [
-  z.strictObject({
-    role: z.literal('system'),
-    content: z.string().min(1),
-    name: z.string().max(64).optional(),
-  }),
-  z.strictObject({
-    role: z.literal('developer'),
-    content: z.string().min(1),
-    name: z.string().max(64).optional(),
-  }),
-  z.strictObject({
-    role: z.literal('user'),
-    content: z.union([z.string().min(1), z.array(TextPartSchema).min(1)]),
-    name: z.string().max(64).optional(),
-  }),
-  z.strictObject({ role: z.literal('assistant'), content: z.string(), name: z.string().max(64).optional() }),
-]);
-export type ChatMessage = z.infer<typeof ChatMessageSchema>;
-
-const SchemaObjectSchema = z.record(z.string(), z.unknown());
-
-/**
- * A tenant's JSON schema, checked where it is submitted (HTTP, batch, intake queue) before any spend:
- * limits, patterns that must run on RE2, references that must stay inside the schema, the 2020-12
- * meta-schema. Each problem is an issue at its path (`response_format/json_schema/schema/properties/x/pattern`).
- * An ordinary schema is checked here in a few ms. A heavy one (schemaCost) could take ~700 ms: here only
- * what is cheap is checked, and the accept use case runs the rest on the heavy-work pool
- * (shared/pipeline/submitted-schema.ts).
- */
-const TenantJsonSchemaSchema = SchemaObjectSchema.superRefine((schema, ctx) => {
-  for (const issue of submitIssues(schema)) {
-    ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
-  }
-});
+export { ChatMessageSchema, type ChatMessage } from './chat-messages.js';
 
 const jsonSchemaFormat = (schema: typeof SchemaObjectSchema) =>
   z.strictObject({
@@ -79,8 +46,12 @@ export const AcceptedResponseFormatSchema = z.discriminatedUnion('type', [
   jsonSchemaFormat(SchemaObjectSchema),
 ]);
 
-/** An OpenAI chat-completions shaped request; `model` is a platform model alias routed to deployments. */
-export const ChatRequestSchema = z.strictObject({
+/**
+ * An OpenAI chat-completions shaped request; `model` is a platform model alias routed to deployments.
+ * Names and limits are OpenAI's. Of the two completion limits the deployment gets the one its model
+ * takes (shared/model/endpoint.ts): reasoning models (o-series, gpt-5) take `max_completion_tokens`.
+ */
+const chatRequestShape = {
   model: z
     .string()
     .min(1)
@@ -90,13 +61,32 @@ export const ChatRequestSchema = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),
   max_tokens: z.number().int().min(1).max(128_000).optional(),
+  max_completion_tokens: z.number().int().min(1).max(128_000).optional(),
+  presence_penalty: z.number().min(-2).max(2).optional(),
+  frequency_penalty: z.number().min(-2).max(2).optional(),
+  /** Token id (as a string) -> bias from -100 (ban) to 100 (force). */
+  logit_bias: z
+    .record(z.string().regex(/^\d{1,7}$/, 'a token id'), z.number().min(-100).max(100))
+    .refine((value) => Object.keys(value).length <= 300, { message: 'at most 300 tokens' })
+    .optional(),
+  reasoning_effort: z.enum(['none', 'minimal', 'low', 'medium', 'high']).optional(),
+  /** The end user, for the provider's abuse monitoring. */
+  user: z.string().max(256).optional(),
   response_format: ResponseFormatSchema.optional(),
   seed: z.number().int().optional(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
-});
+  tools: z.array(ToolSchema).min(1).max(MAX_TOOLS).optional(),
+  tool_choice: ToolChoiceSchema.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+};
+
+export const ChatRequestSchema = z.strictObject(chatRequestShape).superRefine(checkChatRequest);
 export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
 /** ChatRequestSchema as carried between stages (see AcceptedResponseFormatSchema). */
-export const AcceptedChatRequestSchema = ChatRequestSchema.extend({
+export const AcceptedChatRequestSchema = z.strictObject({
+  ...chatRequestShape,
+  messages: z.array(AcceptedChatMessageSchema).min(1).max(256),
   response_format: AcceptedResponseFormatSchema.optional(),
+  tools: z.array(AcceptedToolSchema).min(1).max(MAX_TOOLS).optional(),
 });

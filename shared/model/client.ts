@@ -24,6 +24,7 @@ import {
 import type { ModelCallContext, ModelClient, ModelCompletion } from './port.js';
 import { inlinePromptTokenCounter, type PromptTokenCounter } from './prompt-tokens.js';
 import { isQuarantined } from './quarantine.js';
+import { completionLimit, countableMessages } from './tokens.js';
 import { buildPools, type Pool } from './pools.js';
 import { QUOTA_PACED_REASON } from './reasons.js';
 import { planRoute, type RoutedDeployment } from './router.js';
@@ -155,8 +156,8 @@ export function createModelClient(
         'unknown_model',
       );
     }
-    const maxTokens = request.max_tokens ?? settings.defaultMaxTokens;
-    const cost = (await promptTokens(request.messages, context.tenantId)) + maxTokens;
+    const maxTokens = completionLimit(request, settings.defaultMaxTokens);
+    const cost = (await promptTokens(countableMessages(request), context.tenantId)) + maxTokens;
     await pool.ready();
     const tried = new Set<RoutedDeployment>();
     const failures: ModelFailure[] = [];

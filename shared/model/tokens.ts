@@ -10,7 +10,8 @@
  * the count stays an upper bound of the service's (test/shared/model/tokens.test.ts checks both).
  */
 import { countTokens } from 'gpt-tokenizer';
-import type { ChatMessage, ChatRequest } from '../jobs/schema.js';
+import type { ChatRequest } from '../jobs/schema.js';
+import { imageTokens, type CountableImage } from './image-tokens.js';
 
 /**
  * OpenAI's published chat accounting (cookbook "How to count tokens"): every message costs 3 tokens of
@@ -24,17 +25,56 @@ const REPLY_PRIMING_TOKENS = 3;
 /** Longest piece handed to the tokenizer; bounds its quadratic part to a constant per chunk. */
 export const CHUNK_CHARS = 256;
 
-/** The shape counted: the platform's ChatMessage, or any OpenAI-style message with text content. */
+export type CountablePart =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'image_url'; readonly image_url: CountableImage };
+
+/** The shape counted: the platform's ChatMessage, or any OpenAI-style message. */
 export interface CountableMessage {
   readonly role: string;
-  readonly content: ChatMessage['content'];
+  readonly content?: string | null | readonly CountablePart[] | undefined;
   readonly name?: string | undefined;
+  readonly tool_calls?:
+    | ReadonlyArray<{
+        readonly id: string;
+        readonly function: { readonly name: string; readonly arguments: string };
+      }>
+    | undefined;
+  readonly tool_call_id?: string | undefined;
 }
 
-export function messageText(message: Pick<CountableMessage, 'content'>): string {
+/**
+ * The text of a message the tokenizer counts: its text parts, and the calls it made or answers (ids,
+ * names and arguments are tokens the service reads too). Image parts are priced by their own formula.
+ */
+export function messageText(message: CountableMessage): string {
   const content = message.content;
-  if (typeof content === 'string') return content;
-  return content.map((part) => part.text).join('');
+  let text = '';
+  if (typeof content === 'string') text = content;
+  else if (content) for (const part of content) if (part.type === 'text') text += part.text;
+  for (const call of message.tool_calls ?? []) text += call.id + call.function.name + call.function.arguments;
+  return message.tool_call_id === undefined ? text : message.tool_call_id + text;
+}
+
+function imagesOf(message: CountableMessage): number {
+  if (!Array.isArray(message.content)) return 0;
+  let total = 0;
+  for (const part of message.content as readonly CountablePart[]) {
+    if (part.type === 'image_url') total += imageTokens(part.image_url);
+  }
+  return total;
+}
+
+/**
+ * The messages the service reads for `request`: its function definitions are rendered into the prompt
+ * ahead of the messages, so they are counted as one more system message. Their JSON is counted, which
+ * is longer than the service's compact rendering: the charge stays an upper bound.
+ */
+export function countableMessages(
+  request: Pick<ChatRequest, 'messages' | 'tools'>,
+): readonly CountableMessage[] {
+  if (!request.tools) return request.messages;
+  return [{ role: 'system', content: JSON.stringify(request.tools) }, ...request.messages];
 }
 
 export function countPromptTokens(messages: readonly CountableMessage[]): number {
@@ -45,7 +85,7 @@ export function countPromptTokens(messages: readonly CountableMessage[]): number
 function chatTokens(messages: readonly CountableMessage[], tokensOf: (text: string) => number): number {
   let total = REPLY_PRIMING_TOKENS;
   for (const message of messages) {
-    total += TOKENS_PER_MESSAGE + tokensOf(message.role) + tokensOf(messageText(message));
+    total += TOKENS_PER_MESSAGE + tokensOf(message.role) + tokensOf(messageText(message)) + imagesOf(message);
     if (message.name !== undefined) total += TOKENS_PER_NAME + tokensOf(message.name);
   }
   return total;
@@ -117,18 +157,23 @@ function utf8Length(text: string): number {
 export function promptChars(messages: readonly CountableMessage[]): number {
   let total = 0;
   for (const message of messages) {
-    const content = message.content;
-    total += message.role.length + (message.name?.length ?? 0);
-    if (typeof content === 'string') total += content.length;
-    else for (const part of content) total += part.text.length;
+    total += message.role.length + (message.name?.length ?? 0) + messageText(message).length;
   }
   return total;
 }
 
 /** What one request costs against TPM at arrival: prompt tokens plus the completion it may produce. */
 export function quotaCost(
-  request: Pick<ChatRequest, 'messages' | 'max_tokens'>,
+  request: Pick<ChatRequest, 'messages' | 'tools' | 'max_tokens' | 'max_completion_tokens'>,
   defaultMaxTokens: number,
 ): number {
-  return countPromptTokens(request.messages) + (request.max_tokens ?? defaultMaxTokens);
+  return countPromptTokens(countableMessages(request)) + completionLimit(request, defaultMaxTokens);
+}
+
+/** The completion tokens a request may produce: whichever limit it set, else the platform default. */
+export function completionLimit(
+  request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>,
+  defaultMaxTokens: number,
+): number {
+  return request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens;
 }

@@ -17,7 +17,7 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
     if (fields.length < MAX_FIELD_ISSUES) fields.push({ field, message });
     else omitted += 1;
   };
-  for (const issue of error.issues) {
+  for (const issue of error.issues.flatMap((issue) => explained(issue))) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) add([...issue.path, key].join('/'), 'unknown field');
     } else {
@@ -26,6 +26,21 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   }
   if (omitted > 0) fields.push({ field: '(body)', message: `${omitted} more problems not listed` });
   return fields;
+}
+
+/**
+ * A value that matches no member of a union (content as a string or as parts) is reported at the field
+ * that is wrong inside the one member whose shape it has (`messages/0/content/1/image_url/detail`),
+ * rather than as "invalid input" at the union.
+ */
+function explained(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const shaped = issue.errors.filter(
+    (branch) => !branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0),
+  );
+  const branch = shaped.length === 1 ? shaped[0]! : undefined;
+  if (!branch) return [issue];
+  return branch.flatMap((inner) => explained({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
