@@ -20,7 +20,7 @@ import type { DevHostLogger } from './logger.js';
 import { consoleLogger, describeError } from './logger.js';
 import { startQueueRunner } from './queue-runner.js';
 import { startTimers } from './timer-runner.js';
-import { closeWithin } from './bounded-close.js';
+import { closeWithin } from '../../shared/messaging/bounded-close.js';
 import { createTriggerClient, type ServiceBusConnection } from './service-bus-client.js';
 import { startQueueListener } from '../threads/queue-listener.js';
 

@@ -6,7 +6,7 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver } from '@azure/service-bus';
 import type { QueueFunctionDefinition } from '../../functions/definitions.js';
 import type { ServiceBusHostSettings } from './host-settings.js';
-import { CLOSE_WITHIN_MS, closeWithin } from './bounded-close.js';
+import { CLOSE_WITHIN_MS, closeWithin } from '../../shared/messaging/bounded-close.js';
 import { settleOnLiveLink } from './delivery-link.js';
 import { invokeQueueFunction, type MessageSettlement } from './queue-invocation.js';
 import type { DevHostLogger } from './logger.js';

@@ -8,6 +8,7 @@ import { checkIn, type PayloadStore } from '../messaging/claim-check.js';
 import type { OutboundMessage, QueueName } from '../messaging/publisher.js';
 import { toServiceBusMessage } from '../messaging/servicebus-publisher.js';
 import type { BulkSender } from './ports.js';
+import { closeWithin } from '../messaging/bounded-close.js';
 
 export class ServiceBusBulkSender implements BulkSender {
   private readonly senders = new Map<QueueName, ServiceBusSender>();
@@ -31,7 +32,8 @@ export class ServiceBusBulkSender implements BulkSender {
   async close(): Promise<void> {
     const senders = [...this.senders.values()];
     this.senders.clear();
-    await Promise.allSettled(senders.map((sender) => sender.close()));
+    // Bounded: a sender on a dropped connection would hold its host's shutdown for the try timeout.
+    await Promise.all(senders.map((sender) => closeWithin(sender.close())));
   }
 
   private async sendQueue(sender: ServiceBusSender, messages: readonly OutboundMessage[]): Promise<void> {

@@ -16,6 +16,7 @@ import { RetryAfterError } from '../errors/index.js';
 import { SpanKind, formatTraceparentOf, inSpan, type Span } from '../telemetry/tracing.js';
 import { checkIn, type PayloadStore } from './claim-check.js';
 import type { MessagePublisher, OutboundMessage, QueueName } from './publisher.js';
+import { closeWithin } from './bounded-close.js';
 
 export function toServiceBusMessage(message: OutboundMessage, body: unknown): ServiceBusMessage {
   return {
@@ -63,7 +64,8 @@ export class ServiceBusPublisher implements MessagePublisher {
   async close(): Promise<void> {
     const senders = [...this.senders.values()];
     this.senders.clear();
-    await Promise.allSettled(senders.map((sender) => sender.close()));
+    // Bounded: a sender on a dropped connection would hold its host's shutdown for the try timeout.
+    await Promise.all(senders.map((sender) => closeWithin(sender.close())));
   }
 
   private async encode(message: OutboundMessage, span: Span): Promise<ServiceBusMessage> {
