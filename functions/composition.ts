@@ -17,6 +17,8 @@ import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js
 import { closeWithin } from '../shared/messaging/bounded-close.js';
 import { modelSettingsFromConfig } from '../shared/config/model-settings.js';
 import { createModelClient } from '../shared/model/client.js';
+import type { ModelUsage } from '../shared/model/port.js';
+import { capacityOfDeployment } from '../shared/model/settings.js';
 import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
@@ -110,6 +112,9 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     ...(config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {}),
   });
   const entra = entraVerifierFromConfig(config);
+  // Priced at the capacity that answered: a Global Batch deployment's lines at its batch prices.
+  const priced = (usage: ModelUsage, modelName: string, deployment: string) =>
+    costOf(usage, modelName, config.MODEL_PRICES, capacityOfDeployment(config.MODEL_POOLS, deployment));
   return composeServices({
     config,
     logger,
@@ -130,11 +135,11 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
       ...stage,
       model,
       completions: new CosmosCompletionRecords(database.container('payloads')),
-      costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES),
+      costOf: priced,
       modelCallBoundMs: modelCallBoundMs(config.MODEL_TIMEOUT_MS, config.MODEL_POOLS),
     },
     // A model without a configured price is flagged on the job (costUnknown), never priced at 0 silently.
-    postprocess: { ...stage, costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) },
+    postprocess: { ...stage, costOf: priced },
     async close() {
       await bulkSender.close();
       await publisher.close();

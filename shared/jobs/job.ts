@@ -33,6 +33,8 @@ export const JobUsageSchema = z.object({
   costUsd: z.number().min(0),
   /** No price is configured for the model: `costUsd` is 0 because it is unknown, not because it was free. */
   costUnknown: z.literal(true).optional(),
+  /** The capacity that answered, priced as such: a real-time call, or a line of a Global Batch file. */
+  capacity: z.enum(['realtime', 'batch']).optional(),
 });
 export type JobUsage = z.infer<typeof JobUsageSchema>;
 

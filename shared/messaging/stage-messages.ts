@@ -62,6 +62,7 @@ export const CompletionSchema = z.object({
   deployment: z.string(),
   model: z.string(),
   responseId: z.string(),
+  capacity: JobUsageSchema.shape.capacity,
 });
 
 export const PostprocessMessageSchema = z.object({

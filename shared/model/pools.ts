@@ -12,7 +12,7 @@ import { DeferralSlots } from './deferral-slots.js';
 import { createChatEndpoint, type EndpointAuth } from './endpoint.js';
 import { QuotaBudget } from './quota-budget.js';
 import type { RoutedDeployment } from './router.js';
-import type { DeploymentSettings, ModelClientSettings } from './settings.js';
+import { isGlobalBatch, type DeploymentSettings, type ModelClientSettings } from './settings.js';
 
 export interface Pool {
   readonly deployments: readonly RoutedDeployment[];
@@ -76,7 +76,9 @@ export function buildPools(settings: ModelClientSettings, dependencies: PoolDepe
   // counts one quota per deployment.
   const shared = new Map<string, { budget: QuotaBudget; fleet?: FleetShare }>();
   const pools = new Map<string, Pool>();
-  for (const [alias, deploymentSettings] of Object.entries(settings.pools)) {
+  for (const [alias, configured] of Object.entries(settings.pools)) {
+    // Global Batch deployments take files, not calls: shared/capacity/ sends them their work.
+    const deploymentSettings = configured.filter((d) => !isGlobalBatch(d));
     const routed = deploymentSettings.map((deployment): RoutedDeployment => {
       const existing = shared.get(deployment.name);
       const { budget, fleet } = existing ?? pace(deployment);

@@ -20,6 +20,8 @@ export interface ModelCompletion {
   readonly deployment: string;
   readonly model: string;
   readonly responseId: string;
+  /** `batch` when a Global Batch deployment answered (shared/capacity/); absent: a real-time call. */
+  readonly capacity?: 'realtime' | 'batch';
 }
 
 /** What the fair scheduler weighs a call by (shared/model/fairness/); absent: standard, weight 1. */

@@ -34,19 +34,65 @@ export const DeploymentSettingsSchema = z.strictObject({
 });
 export type DeploymentSettings = z.infer<typeof DeploymentSettingsSchema>;
 
+/**
+ * An Azure OpenAI Global Batch deployment: requests go in JSONL files through the Files and Batches APIs
+ * (shared/capacity/), about half the real-time price, within a 24 h target turnaround. It has no TPM: its
+ * quota is the tokens it may hold enqueued at once.
+ */
+export const GlobalBatchDeploymentSchema = z.strictObject({
+  name: z.string().min(1).max(128),
+  kind: z.literal('globalBatch'),
+  endpoint: z.url(),
+  /** The Azure deployment name (defaults to `name`): the `model` of every line of its batch files. */
+  deployment: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  auth: z.enum(['entra', 'apiKey']).default('entra'),
+  /** The deployment's enqueued-token quota: prompt tokens of its unfinished batches, at most. */
+  enqueuedTokens: z.number().int().positive(),
+  /** How long a batch may take (Azure's target: 24 h): only work whose deadline is further out goes here. */
+  turnaroundSeconds: z.number().int().positive().default(86_400),
+});
+export type GlobalBatchDeployment = z.infer<typeof GlobalBatchDeploymentSchema>;
+
 /** Model alias (the `model` a job asks for) → the deployments that can serve it. */
 export const ModelPoolsSchema = z.record(
   z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/),
-  z.array(DeploymentSettingsSchema).min(1),
+  z
+    .array(z.union([DeploymentSettingsSchema, GlobalBatchDeploymentSchema]))
+    .min(1)
+    .refine((pool) => pool.some((d) => d.kind !== 'globalBatch'), {
+      message: 'a model needs at least one real-time deployment (interactive work and near deadlines)',
+    }),
 );
 export type ModelPools = z.infer<typeof ModelPoolsSchema>;
 
-/** USD per million tokens. Cached input is billed at its own (lower) rate when the provider reports it. */
-export const PriceSchema = z.strictObject({
+export function isGlobalBatch(
+  deployment: DeploymentSettings | GlobalBatchDeployment,
+): deployment is GlobalBatchDeployment {
+  return deployment.kind === 'globalBatch';
+}
+
+/** Which capacity a deployment sells: its price (batch about half) and what a job's usage records. */
+export type Capacity = 'realtime' | 'batch';
+
+export function capacityOfDeployment(pools: ModelPools, deploymentName: string): Capacity {
+  for (const pool of Object.values(pools)) {
+    if (pool.some((d) => d.name === deploymentName && isGlobalBatch(d))) return 'batch';
+  }
+  return 'realtime';
+}
+
+const TokenPricesSchema = z.strictObject({
   inputPer1M: z.number().min(0),
   cachedInputPer1M: z.number().min(0).optional(),
   outputPer1M: z.number().min(0),
 });
+/**
+ * USD per million tokens. Cached input is billed at its own (lower) rate when the provider reports it.
+ * `batch`: the Global Batch prices; without them batch usage costs half the real-time prices, Azure's
+ * published Global Batch discount.
+ */
+export const PriceSchema = TokenPricesSchema.extend({ batch: TokenPricesSchema.optional() });
 export type Price = z.infer<typeof PriceSchema>;
 export const PriceTableSchema = z.record(z.string().min(1), PriceSchema);
 export type PriceTable = z.infer<typeof PriceTableSchema>;
@@ -82,11 +128,36 @@ export const DEFAULT_MODEL_POOLS: ModelPools = ModelPoolsSchema.parse({
 
 /** Published list prices (USD / 1M tokens, global standard) at the time of writing; override per contract. */
 export const DEFAULT_PRICE_TABLE: PriceTable = {
-  'gpt-4o-mini': { inputPer1M: 0.15, cachedInputPer1M: 0.075, outputPer1M: 0.6 },
-  'gpt-4o': { inputPer1M: 2.5, cachedInputPer1M: 1.25, outputPer1M: 10 },
-  'gpt-4.1': { inputPer1M: 2, cachedInputPer1M: 0.5, outputPer1M: 8 },
-  'gpt-4.1-mini': { inputPer1M: 0.4, cachedInputPer1M: 0.1, outputPer1M: 1.6 },
-  'gpt-4.1-nano': { inputPer1M: 0.1, cachedInputPer1M: 0.025, outputPer1M: 0.4 },
+  'gpt-4o-mini': {
+    inputPer1M: 0.15,
+    cachedInputPer1M: 0.075,
+    outputPer1M: 0.6,
+    batch: { inputPer1M: 0.075, outputPer1M: 0.3 },
+  },
+  'gpt-4o': {
+    inputPer1M: 2.5,
+    cachedInputPer1M: 1.25,
+    outputPer1M: 10,
+    batch: { inputPer1M: 1.25, outputPer1M: 5 },
+  },
+  'gpt-4.1': {
+    inputPer1M: 2,
+    cachedInputPer1M: 0.5,
+    outputPer1M: 8,
+    batch: { inputPer1M: 1, outputPer1M: 4 },
+  },
+  'gpt-4.1-mini': {
+    inputPer1M: 0.4,
+    cachedInputPer1M: 0.1,
+    outputPer1M: 1.6,
+    batch: { inputPer1M: 0.2, outputPer1M: 0.8 },
+  },
+  'gpt-4.1-nano': {
+    inputPer1M: 0.1,
+    cachedInputPer1M: 0.025,
+    outputPer1M: 0.4,
+    batch: { inputPer1M: 0.05, outputPer1M: 0.2 },
+  },
 };
 
 /** What the model client needs from configuration (shared/config/model-settings.ts builds it). */

@@ -3,7 +3,7 @@
  * per-tenant totals the API exposes are summed by the store (shared/cosmos/usage-reader.ts).
  */
 import type { ModelUsage } from './port.js';
-import type { Price, PriceTable } from './settings.js';
+import type { Capacity, Price, PriceTable } from './settings.js';
 
 /**
  * The price for a model name. Azure reports versioned names (`gpt-4o-mini-2024-07-18`), so the longest
@@ -24,9 +24,15 @@ export function findPrice(model: string, priceTable: PriceTable): Price | undefi
  * the usage and flags the cost as unknown rather than pretending it was free). Cached prompt tokens are
  * part of `promptTokens` and billed at the cached rate when one is configured.
  */
-export function costOf(usage: ModelUsage, model: string, priceTable: PriceTable): number | undefined {
-  const price = findPrice(model, priceTable);
-  if (!price) return undefined;
+export function costOf(
+  usage: ModelUsage,
+  model: string,
+  priceTable: PriceTable,
+  capacity: Capacity = 'realtime',
+): number | undefined {
+  const listed = findPrice(model, priceTable);
+  if (!listed) return undefined;
+  const price = capacity === 'batch' ? (listed.batch ?? halved(listed)) : listed;
   const cached = Math.min(usage.cachedTokens, usage.promptTokens);
   const cachedRate = price.cachedInputPer1M ?? price.inputPer1M;
   const usd =
@@ -36,4 +42,13 @@ export function costOf(usage: ModelUsage, model: string, priceTable: PriceTable)
     1_000_000;
   // Round to a millionth of a cent so sums stay stable when stored as JSON numbers.
   return Math.round(usd * 1e8) / 1e8;
+}
+
+/** Azure's Global Batch discount (50%) when a price table names no batch prices of its own. */
+function halved(price: Price): Omit<Price, 'batch'> {
+  return {
+    inputPer1M: price.inputPer1M / 2,
+    ...(price.cachedInputPer1M !== undefined ? { cachedInputPer1M: price.cachedInputPer1M / 2 } : {}),
+    outputPer1M: price.outputPer1M / 2,
+  };
 }

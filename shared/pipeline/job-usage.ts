@@ -7,7 +7,11 @@ import type { JobUsage } from '../jobs/job.js';
 import type { ModelUsage } from '../model/port.js';
 
 /** `cost` undefined: the model has no price; recorded as 0 and flagged, never as free. */
-export function jobUsageOf(usage: ModelUsage, cost: number | undefined): JobUsage {
+export function jobUsageOf(
+  usage: ModelUsage,
+  cost: number | undefined,
+  capacity: JobUsage['capacity'] = 'realtime',
+): JobUsage {
   return {
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
@@ -15,6 +19,7 @@ export function jobUsageOf(usage: ModelUsage, cost: number | undefined): JobUsag
     totalTokens: usage.promptTokens + usage.completionTokens,
     costUsd: cost === undefined ? 0 : roundUsd(cost),
     ...(cost === undefined ? { costUnknown: true as const } : {}),
+    capacity,
   };
 }
 
@@ -26,6 +31,7 @@ export function addJobUsage(a: JobUsage, b: JobUsage): JobUsage {
     totalTokens: a.totalTokens + b.totalTokens,
     costUsd: roundUsd(a.costUsd + b.costUsd),
     ...(a.costUnknown || b.costUnknown ? { costUnknown: true as const } : {}),
+    ...(a.capacity ? { capacity: a.capacity } : {}),
   };
 }
 

@@ -33,7 +33,7 @@ export async function postprocessCompletion(
       tenantId: message.tenantId,
     });
   }
-  const usage = jobUsageOf(completion.usage, cost);
+  const usage = jobUsageOf(completion.usage, cost, completion.capacity);
   const verdict = await judge(deps, message);
   if (!verdict.ok) {
     await failJob(

@@ -55,7 +55,14 @@ describe('postprocessCompletion', () => {
         model: 'gpt-4o-mini',
         deployment: 'gpt-4o-mini-eastus',
       },
-      usage: { promptTokens: 10, completionTokens: 5, cachedTokens: 0, totalTokens: 15, costUsd: 0.00002 },
+      usage: {
+        promptTokens: 10,
+        completionTokens: 5,
+        cachedTokens: 0,
+        totalTokens: 15,
+        costUsd: 0.00002,
+        capacity: 'realtime',
+      },
     });
   });
 

@@ -37,6 +37,7 @@ describe('an unpriced model', () => {
       totalTokens: 9,
       costUsd: 0,
       costUnknown: true,
+      capacity: 'realtime',
     });
     expect(deps.logger.lines.find((l) => l.event === 'model.price_missing')).toMatchObject({
       model: 'llama-unpriced',
