@@ -7,6 +7,7 @@
  * a job is `queued` from acceptance until `persist` (or `cancel`) writes its terminal state.
  */
 import { z } from 'zod';
+import { ToolCallSchema } from './chat-messages.js';
 import { AcceptedChatRequestSchema } from './schema.js';
 import { JobPrioritySchema } from './submission.js';
 
@@ -29,6 +30,8 @@ export const JobUsageSchema = z.object({
   promptTokens: z.number().int().min(0),
   completionTokens: z.number().int().min(0),
   cachedTokens: z.number().int().min(0),
+  /** Of `completionTokens`, those a reasoning model spent thinking: billed as output, never shown. */
+  reasoningTokens: z.number().int().min(0).optional(),
   totalTokens: z.number().int().min(0),
   costUsd: z.number().min(0),
   /** No price is configured for the model: `costUsd` is 0 because it is unknown, not because it was free. */
@@ -48,6 +51,11 @@ export const JobResultSchema = z.object({
   deployment: z.string(),
 });
 export type JobResult = z.infer<typeof JobResultSchema>;
+  /**
+   * The functions the model asked to call (`finishReason` `tool_calls`), in OpenAI's shape: a follow-up
+   * job sends them back as the assistant message's `tool_calls`, with one `tool` message per call.
+   */
+  toolCalls: z.array(ToolCallSchema).optional(),
 
 export const JobErrorSchema = z.object({
   /** Machine-readable reason: `validation_failed`, `content_filter`, `attempts_exhausted`, ... */

@@ -58,9 +58,15 @@ export const CompletionSchema = z.object({
   refusal: z.string().nullable(),
   finishReason: z.string(),
   // The model's token counts; total and cost are added in postprocess.
-  usage: JobUsageSchema.pick({ promptTokens: true, completionTokens: true, cachedTokens: true }),
+  usage: JobUsageSchema.pick({
+    promptTokens: true,
+    completionTokens: true,
+    cachedTokens: true,
+    reasoningTokens: true,
+  }),
   deployment: z.string(),
   model: z.string(),
+  toolCalls: JobResultSchema.shape.toolCalls,
   responseId: z.string(),
   capacity: JobUsageSchema.shape.capacity,
 });

@@ -15,7 +15,7 @@ import { activeTraceparent } from '../telemetry/tracing.js';
 import { createNodeHttpFetch } from './node-http-fetch.js';
 import type { ModelCompletion } from './port.js';
 import { parseRateLimit, type RateLimitSnapshot } from './rate-limit-headers.js';
-import type { DeploymentSettings } from './settings.js';
+import { isReasoningDeployment, type DeploymentSettings } from './settings.js';
 
 export interface EndpointAuth {
   readonly apiKey?: string;
@@ -54,6 +54,7 @@ export function createChatEndpoint(
   options: EndpointOptions,
 ): ChatEndpoint {
   const deployment = settings.deployment ?? settings.name;
+  const reasoning = isReasoningDeployment(settings);
   const sendHooks = new Map<string, () => void>();
   // node:http with a keep-alive agent instead of the global fetch: undici cost ~1 ms of main-thread CPU
   // per call. One transport (and so one connection pool) per deployment.
@@ -88,7 +89,7 @@ export function createChatEndpoint(
   return {
     name: settings.name,
     async call(request, maxTokens, signal, onSend) {
-      const params = toChatParams(request, deployment, maxTokens);
+      const params = toChatParams(request, deployment, maxTokens, reasoning);
       const requestId = randomUUID();
       if (onSend) sendHooks.set(requestId, onSend);
       try {
@@ -113,34 +114,55 @@ export function createChatEndpoint(
   };
 }
 
+/**
+ * The request as the deployment takes it: every field the job set, under OpenAI's names, with the
+ * completion limit always sent (the quota cost, prompt + limit, must be known before the call to pace
+ * it) in the parameter the model expects: reasoning models refuse `max_tokens`.
+ */
 export function toChatParams(
   request: ChatRequest,
   model: string,
   maxTokens: number,
+  reasoning = false,
 ): ChatCompletionCreateParamsNonStreaming {
+  // The alias and both limits are replaced; every other field is OpenAI's and goes as it is.
+  const {
+    model: _alias,
+    max_tokens: _maxTokens,
+    max_completion_tokens: _maxCompletionTokens,
+    ...rest
+  } = request;
   return {
+    ...rest,
     model,
-    messages: request.messages,
-    // Always sent: the quota cost (prompt + max_tokens) must be known before the call to pace it.
-    max_tokens: maxTokens,
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-    ...(request.top_p !== undefined ? { top_p: request.top_p } : {}),
-    ...(request.response_format !== undefined ? { response_format: request.response_format } : {}),
-    ...(request.seed !== undefined ? { seed: request.seed } : {}),
-    ...(request.stop !== undefined ? { stop: request.stop } : {}),
+    ...(reasoning ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens }),
   };
 }
 
 export function fromChatCompletion(data: ChatCompletion, deployment: string): ModelCompletion {
   const choice = data.choices[0];
+  const toolCalls = (choice?.message.tool_calls ?? []).flatMap((call) =>
+    call.type === 'function'
+      ? [
+          {
+            id: call.id,
+            type: 'function' as const,
+            function: { name: call.function.name, arguments: call.function.arguments },
+          },
+        ]
+      : [],
+  );
+  const reasoningTokens = data.usage?.completion_tokens_details?.reasoning_tokens;
   return {
     content: choice?.message.content ?? null,
     refusal: choice?.message.refusal ?? null,
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
     finishReason: choice?.finish_reason ?? 'unknown',
     usage: {
       promptTokens: data.usage?.prompt_tokens ?? 0,
       completionTokens: data.usage?.completion_tokens ?? 0,
       cachedTokens: data.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+      ...(reasoningTokens ? { reasoningTokens } : {}),
     },
     deployment,
     model: data.model,

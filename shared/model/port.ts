@@ -2,18 +2,23 @@
  * The port the invoke stage calls. Implementations (shared/model/*) map every provider failure onto the
  * error vocabulary: PermanentError (job fails), RetryAfterError (message rescheduled), ConfigurationError.
  */
+import type { ToolCall } from '../jobs/chat-messages.js';
 import type { ChatRequest } from '../jobs/schema.js';
 
 export interface ModelUsage {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly cachedTokens: number;
+  /** Of `completionTokens`, those a reasoning model spent thinking (billed as output, never shown). */
+  readonly reasoningTokens?: number;
 }
 
 export interface ModelCompletion {
   /** The assistant message text; null when the model returned only a refusal or tool calls. */
   readonly content: string | null;
   readonly refusal: string | null;
+  /** The functions the model asked to call (`finishReason` is then `tool_calls`). */
+  readonly toolCalls?: ToolCall[];
   readonly finishReason: string;
   readonly usage: ModelUsage;
   /** Which concrete deployment answered (after routing), and the model name it reported. */

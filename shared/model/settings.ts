@@ -31,8 +31,24 @@ export const DeploymentSettingsSchema = z.strictObject({
    */
   tokenWindowMs: z.number().int().positive().default(60_000),
   requestWindowMs: z.number().int().positive().default(10_000),
+  /**
+   * A reasoning model (o-series, gpt-5): it takes `max_completion_tokens` (it refuses `max_tokens`) and
+   * reports reasoning tokens. Default: guessed from `model`, else the deployment name (isReasoningModel).
+   */
+  reasoning: z.boolean().optional(),
 });
 export type DeploymentSettings = z.infer<typeof DeploymentSettingsSchema>;
+
+/** The o-series (o1, o3, o4-mini, ...) and gpt-5 families are reasoning models. */
+export function isReasoningModel(model: string): boolean {
+  return /^(o\d|gpt-5)/i.test(model);
+}
+
+export function isReasoningDeployment(
+  settings: Pick<DeploymentSettings, 'reasoning' | 'model' | 'deployment' | 'name'>,
+): boolean {
+  return settings.reasoning ?? isReasoningModel(settings.model ?? settings.deployment ?? settings.name);
+}
 
 /**
  * An Azure OpenAI Global Batch deployment: requests go in JSONL files through the Files and Batches APIs

@@ -16,6 +16,7 @@ export function jobUsageOf(
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
     cachedTokens: usage.cachedTokens,
+    ...(usage.reasoningTokens ? { reasoningTokens: usage.reasoningTokens } : {}),
     totalTokens: usage.promptTokens + usage.completionTokens,
     costUsd: cost === undefined ? 0 : roundUsd(cost),
     ...(cost === undefined ? { costUnknown: true as const } : {}),
@@ -28,6 +29,9 @@ export function addJobUsage(a: JobUsage, b: JobUsage): JobUsage {
     promptTokens: a.promptTokens + b.promptTokens,
     completionTokens: a.completionTokens + b.completionTokens,
     cachedTokens: a.cachedTokens + b.cachedTokens,
+    ...(a.reasoningTokens || b.reasoningTokens
+      ? { reasoningTokens: (a.reasoningTokens ?? 0) + (b.reasoningTokens ?? 0) }
+      : {}),
     totalTokens: a.totalTokens + b.totalTokens,
     costUsd: roundUsd(a.costUsd + b.costUsd),
     ...(a.costUnknown || b.costUnknown ? { costUnknown: true as const } : {}),

@@ -53,6 +53,7 @@ export async function postprocessCompletion(
     finishReason: completion.finishReason,
     model: completion.model,
     deployment: completion.deployment,
+    ...(completion.toolCalls ? { toolCalls: completion.toolCalls } : {}),
   };
   deps.logger.info('job.postprocessed', {
     stage: 'postprocess',
@@ -86,7 +87,8 @@ async function judge(deps: PostprocessDeps, message: PostprocessMessage): Promis
       message: 'The model output was withheld by the content filter.',
     };
   }
-  if (!responseFormat || responseFormat.type === 'text') return { ok: true };
+  // A turn of tool calls carries no answer yet: the format applies to the answer of a later turn.
+  if (!responseFormat || responseFormat.type === 'text' || completion.toolCalls) return { ok: true };
   if (completion.refusal !== null || completion.content === null) {
     return {
       ok: false,
