@@ -46,16 +46,16 @@ export const JobResultSchema = z.object({
   /** Present when the job asked for JSON output: the parsed and schema-checked value. */
   parsed: z.unknown().optional(),
   refusal: z.string().nullable(),
-  finishReason: z.string(),
-  model: z.string(),
-  deployment: z.string(),
-});
-export type JobResult = z.infer<typeof JobResultSchema>;
   /**
    * The functions the model asked to call (`finishReason` `tool_calls`), in OpenAI's shape: a follow-up
    * job sends them back as the assistant message's `tool_calls`, with one `tool` message per call.
    */
   toolCalls: z.array(ToolCallSchema).optional(),
+  finishReason: z.string(),
+  model: z.string(),
+  deployment: z.string(),
+});
+export type JobResult = z.infer<typeof JobResultSchema>;
 
 export const JobErrorSchema = z.object({
   /** Machine-readable reason: `validation_failed`, `content_filter`, `attempts_exhausted`, ... */
