@@ -30,12 +30,15 @@ const ALL_PARTS = [
   'fleet-quota',
   'servicebus',
   'soak',
+  'batches',
 ];
 const PART_TIMEOUT_MS = 240_000;
 /** The soak's own size is set by BENCH_SOAK_JOBS; a full-size run (50,000 jobs) takes over 10 minutes. */
 const SOAK_TIMEOUT_MS = 1_800_000;
 /** Eight scenarios, each starting up to eight instance threads: about 3 minutes on a busy 2-core machine. */
 const FLEET_TIMEOUT_MS = 360_000;
+/** A 50,000-line, 200 MB batch from upload to completed: about 20 minutes on a busy 2-core machine. */
+const BATCHES_TIMEOUT_MS = 2_400_000;
 const RUNNER = fileURLToPath(new URL('./part-runner.js', import.meta.url));
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 const START = '<!-- generated:start (npm run bench rewrites this part) -->';
@@ -60,7 +63,9 @@ function runPart(name: string): Promise<PartOutcome> {
         ? SOAK_TIMEOUT_MS
         : name === 'fleet-quota'
           ? FLEET_TIMEOUT_MS
-          : PART_TIMEOUT_MS;
+          : name === 'batches'
+            ? BATCHES_TIMEOUT_MS
+            : PART_TIMEOUT_MS;
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
