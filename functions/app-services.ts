@@ -12,6 +12,7 @@ import type { DeadLetterQueues } from '../shared/messaging/dead-letters.js';
 import type { MessagePublisher } from '../shared/messaging/publisher.js';
 import type { AcceptDeps, InvokeDeps, PostprocessDeps, StageDeps } from '../shared/pipeline/deps.js';
 import type { JobStore } from '../shared/jobs/job-store.js';
+import type { JobWatcher } from '../shared/watch/job-watcher.js';
 import type { Logger } from '../shared/telemetry/logger.js';
 import type { SecurityServices } from '../shared/tenancy/security-services.js';
 import type { UsageRollupStore } from '../shared/tenancy/usage-rollup.js';
@@ -20,6 +21,7 @@ import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
 import type { FileStore } from '../shared/files/store.js';
 import type { FilesDeps } from '../shared/files/upload.js';
 import type { BatchDeps } from '../shared/batches/deps.js';
+import type { CapacitySweepDeps } from '../shared/capacity/sweep.js';
 import type { BulkSender } from '../shared/batches/ports.js';
 
 export interface AppServices {
@@ -30,6 +32,8 @@ export interface AppServices {
   /** The Cosmos database whose containers the stores use; the domain services below are built on it. */
   readonly database: Database;
   readonly jobs: JobStore;
+  /** Clients waiting on jobs (long poll, event stream) learn of their end here (shared/watch/). */
+  readonly jobWatcher: JobWatcher;
   readonly payloads: PayloadStore;
   readonly publisher: MessagePublisher;
   /** The stage queues' dead-letter sub-queues: recovery and the operators' dead-letter routes. */
@@ -47,6 +51,8 @@ export interface AppServices {
   readonly bulkSender?: BulkSender;
   /** The Batches API and its sweep (shared/batches). */
   readonly batches: BatchDeps;
+  /** Routing by deadline: the capacity sweep's Global Batch deployments, providers and parked lines. */
+  readonly capacity: CapacitySweepDeps;
   /** Model aliases the router serves: a job asking for another is refused at submission. */
   modelAliases(): readonly string[];
   /** Dependencies of each use case, assembled once. */
@@ -77,5 +83,5 @@ export interface AppServices {
  */
 export type CoreServices = Omit<
   AppServices,
-  'accept' | 'events' | 'security' | 'webhooks' | 'files' | 'batches'
->;
+  'accept' | 'events' | 'security' | 'webhooks' | 'files' | 'batches' | 'capacity' | 'jobWatcher'
+> & { readonly jobWatcher?: JobWatcher };

@@ -3,7 +3,7 @@
  * Service Bus and Azure OpenAI; keys and connection strings exist only for the local emulators.
  */
 import { availableParallelism } from 'node:os';
-import { CosmosClient } from '@azure/cosmos';
+import { CosmosClient, type Database } from '@azure/cosmos';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { ServiceBusClient } from '@azure/service-bus';
 import type { BlobServiceClient } from '@azure/storage-blob';
@@ -14,14 +14,14 @@ import { entraVerifierFromConfig } from '../shared/auth/entra-config.js';
 import { getConfig, type Config } from '../shared/config/index.js';
 import { ServiceBusDeadLetters } from '../shared/messaging/servicebus-dead-letters.js';
 import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
-import { closeWithin } from '../shared/messaging/bounded-close.js';
 import { modelSettingsFromConfig } from '../shared/config/model-settings.js';
 import { createModelClient } from '../shared/model/client.js';
-import type { ModelUsage } from '../shared/model/port.js';
-import { capacityOfDeployment } from '../shared/model/settings.js';
 import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
+import { CosmosFinishedJobs } from '../shared/cosmos/finished-jobs.js';
+import { JobWatcher } from '../shared/watch/job-watcher.js';
+import { watchedJobStore } from '../shared/watch/watched-job-store.js';
 import { CosmosCompletionRecords } from '../shared/cosmos/completion-records.js';
 import { modelCallBoundMs } from '../shared/pipeline/invoke-repeat.js';
 import { CosmosQuotaLeaseStore } from '../shared/cosmos/quota-lease-store.js';
@@ -68,7 +68,9 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
   const cosmos = createCosmosClient(config, azureCredential);
   const database = cosmos.database(config.cosmos.database);
   const serviceBus = createServiceBusClient(config, azureCredential);
-  const jobs = new CosmosJobStore(database.container('jobs'));
+  // Terminal states written here reach this host's waiting clients at once; the rest by its shared poll.
+  const jobWatcher = jobWatcherOf(config, database, logger);
+  const jobs = watchedJobStore(new CosmosJobStore(database.container('jobs')), jobWatcher);
   // Keyless in Azure (STORAGE_BLOB_ENDPOINT + the identity); the client is made on the first blob call, so
   // without Blob Storage configured only the Files API and bodies over the claim-check threshold fail.
   let blobService: BlobServiceClient | undefined;
@@ -112,15 +114,13 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     ...(config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {}),
   });
   const entra = entraVerifierFromConfig(config);
-  // Priced at the capacity that answered: a Global Batch deployment's lines at its batch prices.
-  const priced = (usage: ModelUsage, modelName: string, deployment: string) =>
-    costOf(usage, modelName, config.MODEL_PRICES, capacityOfDeployment(config.MODEL_POOLS, deployment));
   return composeServices({
     config,
     logger,
     credential: azureCredential,
     database,
     jobs,
+    jobWatcher,
     payloads,
     publisher,
     bulkSender,
@@ -135,17 +135,16 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
       ...stage,
       model,
       completions: new CosmosCompletionRecords(database.container('payloads')),
-      costOf: priced,
+      costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES),
       modelCallBoundMs: modelCallBoundMs(config.MODEL_TIMEOUT_MS, config.MODEL_POOLS),
     },
     // A model without a configured price is flagged on the job (costUnknown), never priced at 0 silently.
-    postprocess: { ...stage, costOf: priced },
+    postprocess: { ...stage, costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) },
     async close() {
+      jobWatcher.close();
       await bulkSender.close();
       await publisher.close();
-      await closeWithin(serviceBus.close(), (outcome) =>
-        logger.warn('servicebus.close_abandoned', { outcome }),
-      );
+      await serviceBus.close();
       await model.leave();
       cosmos.dispose();
       model.close();
@@ -201,8 +200,13 @@ export function composeServices(core: CoreServices): AppServices {
     clock: Date.now,
   };
   const batches = lazy(() => batchDeps(core, files, webhooks, events));
+  // A host that wires its own core without a watcher gets one that learns only by its shared poll.
+  const jobWatcher = lazy(() => core.jobWatcher ?? jobWatcherOf(config, core.database, core.logger));
   return {
     ...core,
+    get jobWatcher() {
+      return jobWatcher();
+    },
     files,
     get batches() {
       return batches();
@@ -226,6 +230,13 @@ export function composeServices(core: CoreServices): AppServices {
 function lazy<T>(create: () => T): () => T {
   let created: { readonly value: T } | undefined;
   return () => (created ??= { value: create() }).value;
+}
+
+function jobWatcherOf(config: Config, database: Database, logger: Logger): JobWatcher {
+  return new JobWatcher(new CosmosFinishedJobs(database.container('jobs')), {
+    intervalMs: config.JOB_WATCH_INTERVAL_MS,
+    logger: logger.child({ component: 'job-watch' }),
+  });
 }
 
 function createCosmosClient(config: Config, credential: () => TokenCredential): CosmosClient {

@@ -78,6 +78,7 @@ export const functionManifest = [
   { kind: 'http', name: 'submitJobBatch', route: 'v1/jobs/batch', methods: ['POST'], group: 'jobs' },
   { kind: 'http', name: 'listJobs', route: 'v1/jobs', methods: ['GET'], group: 'jobs' },
   { kind: 'http', name: 'getJob', route: 'v1/jobs/{id}', methods: ['GET'], group: 'jobs' },
+  { kind: 'http', name: 'getJobEvents', route: 'v1/jobs/{id}/events', methods: ['GET'], group: 'jobs' },
   { kind: 'http', name: 'cancelJob', route: 'v1/jobs/{id}/cancel', methods: ['POST'], group: 'jobs' },
 
   { kind: 'http', name: 'getUsage', route: 'v1/usage', methods: ['GET'], group: 'usage' },

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { JobIdSchema } from '../../shared/jobs/ids.js';
-import { JOB_STATUSES } from '../../shared/jobs/job.js';
+import { JOB_STATUSES, JobStatusSchema } from '../../shared/jobs/job.js';
 import { BatchSubmitSchema, IdempotencyKeySchema, SubmitJobSchema } from '../../shared/jobs/submission.js';
 import { JobListSchema, JobViewSchema } from './job-view.js';
 import { LocationHeader, ProblemSchema, type RouteDoc } from './route-docs.js';
@@ -27,6 +27,35 @@ export const ListJobsQuerySchema = z.strictObject({
       "Opaque: the previous page's continuationToken, unchanged, with the same status filter. Any other value is a 400.",
   }),
 });
+
+/** Longest long poll: under every proxy's idle timeout, and short enough that a lost client costs little. */
+export const MAX_WAIT_SECONDS = 60;
+
+export const GetJobQuerySchema = z.strictObject({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WAIT_SECONDS)
+    .optional()
+    .meta({
+      description: `Long poll: answer as soon as the job has ended, or after this many seconds (at most ${MAX_WAIT_SECONDS}) with the job as it is then. 0 or absent: at once.`,
+    }),
+});
+
+/** The `data` of a `status` event of GET /v1/jobs/{id}/events. */
+export const JobStatusEventSchema = z
+  .object({ id: z.string(), status: JobStatusSchema, updatedAt: z.string() })
+  .meta({ id: 'JobStatusEvent' });
+export type JobStatusEvent = z.infer<typeof JobStatusEventSchema>;
+
+const JOB_EVENTS_DESCRIPTION = [
+  "Server-sent events (text/event-stream). The stream opens with the job's current status,",
+  '`event: status` with `data:` a JobStatusEvent; when the job ends, a `status` event with its terminal',
+  'status, then `event: result` with `data:` the whole Job, and the stream ends. A job already finished',
+  'gets both at once. Comment lines (`: heartbeat`) keep the connection alive; a stream that reaches',
+  'its bound (JOB_EVENTS_MAX_SECONDS) without a result ends, and the client reconnects.',
+].join(' ');
 
 /** One item's outcome in a batch: 202/200 with its job, or its own problem (4xx/5xx). */
 export const BatchItemResultSchema = z
@@ -83,7 +112,22 @@ export const JOBS_DOCS = {
       'Status, result (with `parsed` JSON when a schema was requested), usage and cost, error, trace id.',
     access: 'tenant',
     path: JobIdPathSchema,
+    query: GetJobQuerySchema,
     responses: { 200: { description: 'The job', schema: JobViewSchema } },
+    problems: [400, 404],
+  },
+  getJobEvents: {
+    summary: "Follow one job's status until its result",
+    description: JOB_EVENTS_DESCRIPTION,
+    access: 'tenant',
+    path: JobIdPathSchema,
+    responses: {
+      200: {
+        description: 'The event stream: `status` events (JobStatusEvent), then `result` (Job)',
+        schema: z.string(),
+        contentType: 'text/event-stream',
+      },
+    },
     problems: [400, 404],
   },
   cancelJob: {

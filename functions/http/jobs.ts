@@ -13,7 +13,9 @@ import { json, pathParam, readJsonBody, tenantRoute, type AuthenticatedScope } f
 import { problemResponse } from './problem.js';
 import { admitSubmission, admittedOrThrow } from '../admission.js';
 import { toJobView } from './job-view.js';
-import { ListJobsQuerySchema } from './jobs-docs.js';
+import { GetJobQuerySchema, ListJobsQuerySchema } from './jobs-docs.js';
+import { jobEventStream } from './job-events.js';
+import { watchJob } from '../../shared/watch/watch-job.js';
 import { recordJobFinished } from '../../shared/telemetry/metrics.js';
 import { inNewTrace } from '../../shared/telemetry/tracing.js';
 import type { TraceContext } from '../../shared/telemetry/trace-context.js';
@@ -103,9 +105,25 @@ async function submitBatchItem(
 
 export const getJob = tenantRoute(async (scope) => {
   const jobId = pathParam(scope, 'id', JobIdSchema);
-  const job = await reads.getJob(scope.services.jobs, scope.principal.tenantId, jobId);
-  return json(200, toJobView(job));
+  const { wait } = parseOrThrow(
+    GetJobQuerySchema,
+    Object.fromEntries(scope.request.query.entries()),
+    'The query',
+  );
+  if (!wait)
+    return json(200, toJobView(await reads.getJob(scope.services.jobs, scope.principal.tenantId, jobId)));
+  // Long poll: one read now; the end, if it comes within the bound, from the host's job watcher.
+  const { job, end } = await watchJob(
+    scope.services,
+    { tenantId: scope.principal.tenantId, id: jobId },
+    { timeoutMs: wait * 1000 },
+  );
+  return json(200, toJobView((await end) ?? job));
 });
+
+export const getJobEvents = tenantRoute(async (scope) =>
+  jobEventStream(scope, pathParam(scope, 'id', JobIdSchema)),
+);
 
 export const listJobs = tenantRoute(async (scope) => {
   const query = parseOrThrow(

@@ -42,8 +42,17 @@ export async function writeHttpResponse(res: ServerResponse, response: HttpRespo
   }
   // A handler that set Content-Length itself streams a body it knows the size of (a file download):
   // written as it is read, never whole in memory.
-  if (response.headers.has('content-length')) {
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), res);
+  // So does an event stream (text/event-stream), each event as it comes: the headers go at once, and a
+  // client that goes away cancels the handler's stream (pipeline destroys the source on close).
+  const eventStream = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+  if (response.headers.has('content-length') || eventStream) {
+    if (eventStream) res.flushHeaders();
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), res).catch(
+      (error: unknown) => {
+        // A client that left mid-stream is the end of an event stream, not the host's failure.
+        if (!(eventStream && res.destroyed)) throw error;
+      },
+    );
     return;
   }
   // Otherwise buffered: one write with a Content-Length instead of a chunked stream, which costs several

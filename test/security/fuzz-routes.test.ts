@@ -50,6 +50,8 @@ const PLANS: Record<HttpEntry['name'], Plan> = {
   submitJobBatch: { prefer: 'tenant', body: bodies.batchBody, runs: 400 },
   listJobs: { prefer: 'tenant', runs: 800 },
   getJob: { prefer: 'tenant', runs: 400 },
+  // The harness runs no stages, so a stream on a real (queued) id lasts JOB_EVENTS_MAX_SECONDS (1 s here).
+  getJobEvents: { prefer: 'tenant', runs: 60 },
   cancelJob: { prefer: 'tenant', runs: 300 },
   getUsage: { prefer: 'tenant', runs: 300 },
   getDailyUsage: { prefer: 'tenant', runs: 200 },
@@ -175,7 +177,11 @@ beforeAll(async () => {
   // 8 KB of headers: the app's own limit is reachable under node's 16 KB parser limit.
   // Heavy schemas on the worker pool as in production: the health figure is the product's, not the harness's.
   h = await startHarness(
-    { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost', HTTP_MAX_HEADER_BYTES: '8192' },
+    {
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost',
+      HTTP_MAX_HEADER_BYTES: '8192',
+      JOB_EVENTS_MAX_SECONDS: '1',
+    },
     { heavyWorkPool: true },
   );
   const quotas = { submissionsPerMinute: 100_000, maxJobsInFlight: 100_000, maxRequestBytes: 1024 * 1024 };

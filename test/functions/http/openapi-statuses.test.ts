@@ -157,11 +157,19 @@ describe('driving every route', () => {
     await send('listJobs', { path: '/v1/jobs?status=running' });
 
     await ok('getJob', { path: `/v1/jobs/${ids.job}` });
+    await ok('getJob', { path: `/v1/jobs/${ids.job}?wait=1` });
     await send('getJob', { path: `/v1/jobs/${unknownJob}` });
+    await send('getJob', { path: `/v1/jobs/${unknownJob}?wait=1` });
     await send('getJob', { path: '/v1/jobs/job_x' });
+    await send('getJob', { path: `/v1/jobs/${ids.job}?wait=61` });
 
     ids.cancelled = String((await ok('submitJob', { path: '/v1/jobs', body: jobBody('to cancel') })).id);
     await ok('cancelJob', { path: `/v1/jobs/${ids.cancelled}/cancel` });
+    // A finished job's stream: its status and result at once, then the end.
+    const events = await send('getJobEvents', { path: `/v1/jobs/${ids.cancelled}/events` });
+    expect(events.body).toMatch(/event: status\ndata: .*"cancelled"[\s\S]*event: result\n/);
+    await send('getJobEvents', { path: `/v1/jobs/${unknownJob}/events` });
+    await send('getJobEvents', { path: '/v1/jobs/job_x/events' });
     await send('cancelJob', { path: `/v1/jobs/${ids.cancelled}/cancel` });
     await send('cancelJob', { path: `/v1/jobs/${unknownJob}/cancel` });
     await send('cancelJob', { path: '/v1/jobs/nope/cancel' });
