@@ -99,6 +99,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow one job's status until its result
+         * @description Server-sent events (text/event-stream). The stream opens with the job's current status, `event: status` with `data:` a JobStatusEvent; when the job ends, a `status` event with its terminal status, then `event: result` with `data:` the whole Job, and the stream ends. A job already finished gets both at once. Comment lines (`: heartbeat`) keep the connection alive; a stream that reaches its bound (JOB_EVENTS_MAX_SECONDS) without a result ends, and the client reconnects.
+         */
+        get: operations["getJobEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{id}/cancel": {
         parameters: {
             query?: never;
@@ -563,16 +583,6 @@ export interface components {
             messages: ({
                 /** @constant */
                 role: "system";
-                content: string;
-                name?: string;
-            } | {
-                /** @constant */
-                role: "developer";
-                content: string;
-                name?: string;
-            } | {
-                /** @constant */
-                role: "user";
                 content: string | {
                     /** @constant */
                     type: "text";
@@ -581,13 +591,71 @@ export interface components {
                 name?: string;
             } | {
                 /** @constant */
-                role: "assistant";
-                content: string;
+                role: "developer";
+                content: string | {
+                    /** @constant */
+                    type: "text";
+                    text: string;
+                }[];
                 name?: string;
+            } | {
+                /** @constant */
+                role: "user";
+                content: string | ({
+                    /** @constant */
+                    type: "text";
+                    text: string;
+                } | {
+                    /** @constant */
+                    type: "image_url";
+                    image_url: {
+                        url: string;
+                        /** @enum {string} */
+                        detail?: "auto" | "low" | "high";
+                    };
+                })[];
+                name?: string;
+            } | {
+                /** @constant */
+                role: "assistant";
+                content?: (string | {
+                    /** @constant */
+                    type: "text";
+                    text: string;
+                }[]) | null;
+                refusal?: string | null;
+                name?: string;
+                tool_calls?: {
+                    id: string;
+                    /** @constant */
+                    type: "function";
+                    function: {
+                        name: string;
+                        arguments: string;
+                    };
+                }[];
+            } | {
+                /** @constant */
+                role: "tool";
+                tool_call_id: string;
+                content: string | {
+                    /** @constant */
+                    type: "text";
+                    text: string;
+                }[];
             })[];
             temperature?: number;
             top_p?: number;
             max_tokens?: number;
+            max_completion_tokens?: number;
+            presence_penalty?: number;
+            frequency_penalty?: number;
+            logit_bias?: {
+                [key: string]: number;
+            };
+            /** @enum {string} */
+            reasoning_effort?: "none" | "minimal" | "low" | "medium" | "high";
+            user?: string;
             response_format?: {
                 /** @constant */
                 type: "text";
@@ -608,12 +676,34 @@ export interface components {
             };
             seed?: number;
             stop?: string | string[];
+            tools?: {
+                /** @constant */
+                type: "function";
+                function: {
+                    name: string;
+                    description?: string;
+                    parameters?: {
+                        [key: string]: unknown;
+                    };
+                    strict?: boolean | null;
+                };
+            }[];
+            tool_choice?: ("none" | "auto" | "required") | {
+                /** @constant */
+                type: "function";
+                function: {
+                    name: string;
+                };
+            };
+            parallel_tool_calls?: boolean;
             /** @description Up to 16 key/value pairs echoed back on the job and its webhook events. */
             metadata?: {
                 [key: string]: string;
             };
             webhook_endpoint_id?: string;
             expires_after?: number;
+            /** @enum {string} */
+            priority?: "interactive" | "standard" | "background";
         };
         BatchSubmit: {
             jobs: {
@@ -634,6 +724,16 @@ export interface components {
                 budgetPolicy?: "refuse" | "hold";
                 maxRequestBytes?: number;
                 maxMessages?: number;
+                modelTokensPerMinute?: {
+                    [key: string]: number;
+                };
+            };
+            /** @default {} */
+            scheduling?: {
+                weight?: number;
+                allowedPriorities?: ("interactive" | "standard" | "background")[];
+                /** @enum {string} */
+                defaultPriority?: "interactive" | "standard" | "background";
             };
             /** @default [] */
             webhookEndpointIds?: string[];
@@ -653,6 +753,15 @@ export interface components {
                 budgetPolicy?: "refuse" | "hold";
                 maxRequestBytes?: number;
                 maxMessages?: number;
+                modelTokensPerMinute?: {
+                    [key: string]: number;
+                };
+            };
+            scheduling?: {
+                weight?: number;
+                allowedPriorities?: ("interactive" | "standard" | "background")[];
+                /** @enum {string} */
+                defaultPriority?: "interactive" | "standard" | "background";
             };
             webhookEndpointIds?: string[];
             retentionDays?: number;
@@ -706,6 +815,15 @@ export interface components {
                     content: string | null;
                     parsed?: unknown;
                     refusal: string | null;
+                    toolCalls?: {
+                        id: string;
+                        /** @constant */
+                        type: "function";
+                        function: {
+                            name: string;
+                            arguments: string;
+                        };
+                    }[];
                     finishReason: string;
                     model: string;
                     deployment: string;
@@ -719,10 +837,13 @@ export interface components {
                     promptTokens: number;
                     completionTokens: number;
                     cachedTokens: number;
+                    reasoningTokens?: number;
                     totalTokens: number;
                     costUsd: number;
                     /** @constant */
                     costUnknown?: true;
+                    /** @enum {string} */
+                    capacity?: "realtime" | "batch";
                 };
                 metadata: {
                     [key: string]: string;
@@ -754,6 +875,8 @@ export interface components {
                 [key: string]: string;
             };
             webhookEndpointId?: string;
+            /** @enum {string} */
+            priority?: "interactive" | "standard" | "background";
             createdAt: string;
             updatedAt: string;
             completedAt?: string;
@@ -762,6 +885,15 @@ export interface components {
                 content: string | null;
                 parsed?: unknown;
                 refusal: string | null;
+                toolCalls?: {
+                    id: string;
+                    /** @constant */
+                    type: "function";
+                    function: {
+                        name: string;
+                        arguments: string;
+                    };
+                }[];
                 finishReason: string;
                 model: string;
                 deployment: string;
@@ -770,10 +902,13 @@ export interface components {
                 promptTokens: number;
                 completionTokens: number;
                 cachedTokens: number;
+                reasoningTokens?: number;
                 totalTokens: number;
                 costUsd: number;
                 /** @constant */
                 costUnknown?: true;
+                /** @enum {string} */
+                capacity?: "realtime" | "batch";
             };
             error?: {
                 code: string;
@@ -849,6 +984,26 @@ export interface components {
                 maxRequestBytes: number;
                 /** @default 64 */
                 maxMessages: number;
+                modelTokensPerMinute?: {
+                    [key: string]: number;
+                };
+            };
+            scheduling?: {
+                /** @default 1 */
+                weight: number;
+                /**
+                 * @default [
+                 *       "interactive",
+                 *       "standard",
+                 *       "background"
+                 *     ]
+                 */
+                allowedPriorities: ("interactive" | "standard" | "background")[];
+                /**
+                 * @default standard
+                 * @enum {string}
+                 */
+                defaultPriority: "interactive" | "standard" | "background";
             };
             webhookEndpointIds: string[];
             retentionDays: number;
@@ -1510,7 +1665,10 @@ export interface operations {
     };
     getJob: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Long poll: answer as soon as the job has ended, or after this many seconds (at most 60) with the job as it is then. 0 or absent: at once. */
+                wait?: number;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1528,6 +1686,111 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Invalid request; `errors` names each offending field */
+            400: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key or token (WWW-Authenticate says which scheme) */
+            401: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description The schemes accepted */
+                    "www-authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            403: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found for this tenant */
+            404: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body or headers too large */
+            413: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something went wrong on our side; safe to retry with the same Idempotency-Key */
+            500: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable; see Retry-After */
+            503: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream: `status` events (JobStatusEvent), then `result` (Job) */
+            200: {
+                headers: {
+                    /** @description The request's trace id (W3C), also in logs */
+                    "x-trace-id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
                 };
             };
             /** @description Invalid request; `errors` names each offending field */
