@@ -117,3 +117,16 @@ export function serverError(status: 500 | 503): ErrorResponse {
     ...(status === 503 ? { headers: { 'retry-after': '1' } } : {}),
   };
 }
+
+/** What a reasoning model answers to `max_tokens` (and the service to a parameter a model does not take). */
+export function unsupportedParameter(param: string, message: string): ErrorResponse {
+  return {
+    status: 400,
+    body: { error: { message, type: 'invalid_request_error', param, code: 'unsupported_parameter' } },
+  };
+}
+
+/** What a model that does not reason answers to `reasoning_effort`. */
+export function unrecognizedArgument(param: string): ErrorResponse {
+  return badRequest(`Unrecognized request argument supplied: ${param}`, param);
+}

@@ -4,11 +4,24 @@
  * what the service refuses with 400 (no messages, a non-positive max_tokens), so clients see the same
  * errors locally as in Azure.
  */
+import type { CountableMessage, CountablePart } from '../../shared/model/tokens.js';
+import { unrecognizedArgument, unsupportedParameter, type ErrorResponse } from './azure-errors.js';
 
 export interface ChatBody {
   readonly model?: string;
-  readonly messages: Array<{ role: string; content: unknown; name?: string }>;
+  readonly messages: Array<{
+    role: string;
+    content: unknown;
+    name?: string;
+    tool_calls?: unknown;
+    tool_call_id?: unknown;
+  }>;
   readonly max_tokens?: number;
+  /** Which of the two limits the client sent: reasoning deployments refuse `max_tokens`. */
+  readonly limitParameter?: 'max_tokens' | 'max_completion_tokens';
+  readonly reasoning_effort?: string;
+  readonly tools?: unknown[];
+  readonly tool_choice?: string | { type?: string; function?: { name?: string } };
   readonly seed?: number;
   readonly stream?: boolean;
   readonly stream_options?: { include_usage?: boolean };
@@ -45,7 +58,15 @@ export function parseChatBody(raw: string): ChatBody {
   if (!Array.isArray(body['messages']) || body['messages'].length === 0) {
     throw new Error("'messages' must be a non-empty array");
   }
+  if (body['tools'] !== undefined && !Array.isArray(body['tools']))
+    throw new Error("'tools' must be an array");
   // Newer clients send max_completion_tokens instead; either one is the completion budget quota charges.
+  const limitParameter =
+    body['max_tokens'] !== undefined
+      ? 'max_tokens'
+      : body['max_completion_tokens'] !== undefined
+        ? 'max_completion_tokens'
+        : undefined;
   const maxTokens = body['max_tokens'] ?? body['max_completion_tokens'];
   if (
     maxTokens !== undefined &&
@@ -53,7 +74,11 @@ export function parseChatBody(raw: string): ChatBody {
   ) {
     throw new Error("'max_tokens' must be a positive integer");
   }
-  return { ...(body as unknown as ChatBody), ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}) };
+  return {
+    ...(body as unknown as ChatBody),
+    ...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
+    ...(limitParameter ? { limitParameter } : {}),
+  };
 }
 
 /** A message's content as text: a string, or the text parts of a content array. */
@@ -72,4 +97,57 @@ export function contentText(content: unknown): string {
 /** The whole prompt as one string: the key for fault markers, the prompt cache and deterministic output. */
 export function promptTextOf(body: ChatBody): string {
   return body.messages.map((m) => `${m.role}:${contentText(m.content)}`).join('\n');
+}
+
+/**
+ * The request as the service meters it: each message's text, image and tool-call parts (what does not
+ * have the documented shape is left out) and the tool definitions, priced by the same count as the
+ * platform's pacer (shared/model/tokens.ts), so the two agree.
+ */
+export function countableOf(body: ChatBody): CountableMessage[] {
+  const messages = body.messages.map((m): CountableMessage => ({
+    role: m.role,
+    content: countableContent(m.content),
+    ...(typeof m.name === 'string' ? { name: m.name } : {}),
+    ...(Array.isArray(m.tool_calls) ? { tool_calls: m.tool_calls.filter(isToolCall) } : {}),
+    ...(typeof m.tool_call_id === 'string' ? { tool_call_id: m.tool_call_id } : {}),
+  }));
+  const tools = body.tools ?? [];
+  return tools.length > 0 ? [{ role: 'system', content: JSON.stringify(tools) }, ...messages] : messages;
+}
+
+function countableContent(content: unknown): string | CountablePart[] {
+  if (!Array.isArray(content)) return contentText(content);
+  return content.flatMap((part: unknown): CountablePart[] => {
+    if (typeof part !== 'object' || part === null) return [];
+    const { type, text, image_url: image } = part as { type?: unknown; text?: unknown; image_url?: unknown };
+    if (type === 'text' && typeof text === 'string') return [{ type: 'text', text }];
+    const url = typeof image === 'object' && image !== null ? (image as { url?: unknown }).url : undefined;
+    if (type !== 'image_url' || typeof url !== 'string') return [];
+    const detail = (image as { detail?: unknown }).detail;
+    return [
+      { type: 'image_url', image_url: { url, ...(detail === 'low' || detail === 'high' ? { detail } : {}) } },
+    ];
+  });
+}
+
+function isToolCall(call: unknown): call is NonNullable<CountableMessage['tool_calls']>[number] {
+  if (typeof call !== 'object' || call === null) return false;
+  const { id, function: fn } = call as { id?: unknown; function?: { name?: unknown; arguments?: unknown } };
+  return typeof id === 'string' && typeof fn?.name === 'string' && typeof fn.arguments === 'string';
+}
+
+/**
+ * What the deployment's model refuses that another model takes, with the service's 400: `max_tokens` on
+ * a reasoning model, `reasoning_effort` on one that does not reason.
+ */
+export function parameterProblem(body: ChatBody, reasoning: boolean): ErrorResponse | undefined {
+  if (reasoning && body.limitParameter === 'max_tokens') {
+    return unsupportedParameter(
+      'max_tokens',
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+    );
+  }
+  if (!reasoning && body.reasoning_effort !== undefined) return unrecognizedArgument('reasoning_effort');
+  return undefined;
 }

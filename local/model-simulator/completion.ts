@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ChatBody } from './chat-request.js';
 import { generateJson, generateJsonObject, generateText, type GeneratedText } from './content.js';
+import { toolCallFor, toolCallTokens, type SimulatedToolCall } from './tool-calls.js';
 import type { CompletionRange } from './types.js';
 
 /** Azure prompt caching: prompts of 1,024+ tokens seen before hit the cache in 128-token increments. */
@@ -25,8 +26,20 @@ export interface Completion {
   readonly id: string;
   readonly model: string;
   readonly generated: GeneratedText;
-  readonly finishReason: 'length' | 'stop';
+  /** Set when the model calls a tool instead of answering (finish_reason `tool_calls`). */
+  readonly toolCall?: SimulatedToolCall;
+  readonly finishReason: 'length' | 'stop' | 'tool_calls';
   readonly usage: Usage;
+}
+
+/**
+ * Tokens a reasoning deployment thinks, by `reasoning_effort` (the service's default is medium), at most
+ * half the completion limit so an answer still fits. Billed as completion tokens, never shown.
+ */
+const REASONING_TOKENS: Record<string, number> = { none: 0, minimal: 0, low: 64, medium: 192, high: 512 };
+
+function reasoningTokensFor(effort: string | undefined, maxTokens: number): number {
+  return Math.min(REASONING_TOKENS[effort ?? 'medium'] ?? 0, Math.floor(maxTokens / 2));
 }
 
 export interface CompletionInput {
@@ -35,6 +48,8 @@ export interface CompletionInput {
   readonly promptText: string;
   readonly promptTokens: number;
   readonly maxTokens: number;
+  /** A reasoning deployment: part of the completion is reasoning tokens. */
+  readonly reasoning?: boolean;
 }
 
 export class CompletionGenerator {
@@ -46,7 +61,13 @@ export class CompletionGenerator {
   complete(input: CompletionInput): Completion {
     const { body, model, promptText, promptTokens, maxTokens } = input;
     const seed = `${model}\n${promptText}\n${body.seed ?? ''}`;
-    const generated = this.generate(body, seed, maxTokens);
+    const reasoningTokens =
+      input.reasoning === true ? reasoningTokensFor(body.reasoning_effort, maxTokens) : 0;
+    const toolCall = toolCallFor(body, seed);
+    const generated = toolCall
+      ? { text: '', tokens: toolCallTokens(toolCall), truncated: false }
+      : this.generate(body, seed, maxTokens - reasoningTokens);
+    const completionTokens = generated.tokens + reasoningTokens;
     const promptKey = createHash('sha256').update(promptText).digest('hex');
     const cachedTokens =
       promptTokens >= CACHE_MIN_TOKENS && this.promptCache.has(promptKey)
@@ -57,13 +78,14 @@ export class CompletionGenerator {
       id: `chatcmpl-sim-${createHash('sha256').update(seed).digest('hex').slice(0, 24)}`,
       model,
       generated,
-      finishReason: generated.truncated ? 'length' : 'stop',
+      ...(toolCall ? { toolCall } : {}),
+      finishReason: toolCall ? 'tool_calls' : generated.truncated ? 'length' : 'stop',
       usage: {
         prompt_tokens: promptTokens,
-        completion_tokens: generated.tokens,
-        total_tokens: promptTokens + generated.tokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
         prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0 },
       },
     };
   }
@@ -92,7 +114,9 @@ export function toChatCompletionBody(completion: Completion): Record<string, unk
         index: 0,
         finish_reason: completion.finishReason,
         logprobs: null,
-        message: { role: 'assistant', content: completion.generated.text, refusal: null },
+        message: completion.toolCall
+          ? { role: 'assistant', content: null, refusal: null, tool_calls: [completion.toolCall] }
+          : { role: 'assistant', content: completion.generated.text, refusal: null },
         content_filter_results: {},
       },
     ],

@@ -77,8 +77,15 @@ type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string
 /**
  * A value satisfying simple JSON Schemas (type, properties, required, items, enum, const), enough for
  * structured-output tests. Unknown constructs fall back to a string so the reply is still valid JSON.
+ * `minimal`: an object gets only its required properties (tool-call arguments, as small as valid).
  */
-export function valueForSchema(schema: unknown, random: () => number, path = 'value', depth = 0): JsonValue {
+export function valueForSchema(
+  schema: unknown,
+  random: () => number,
+  path = 'value',
+  depth = 0,
+  minimal = false,
+): JsonValue {
   if (typeof schema !== 'object' || schema === null || depth > 6) return `${SIMULATED_PREFIX} ${path}`;
   const node = schema as Record<string, unknown>;
   if ('const' in node) return node['const'] as JsonValue;
@@ -86,15 +93,18 @@ export function valueForSchema(schema: unknown, random: () => number, path = 'va
     return node['enum'][Math.floor(random() * node['enum'].length)] as JsonValue;
   }
   const anyOf = node['anyOf'] ?? node['oneOf'];
-  if (Array.isArray(anyOf) && anyOf.length > 0) return valueForSchema(anyOf[0], random, path, depth + 1);
+  if (Array.isArray(anyOf) && anyOf.length > 0)
+    return valueForSchema(anyOf[0], random, path, depth + 1, minimal);
   const declared = node['type'];
   const type = Array.isArray(declared) ? (declared.find((t) => t !== 'null') as unknown) : declared;
   switch (type) {
     case 'object': {
       const properties = (node['properties'] ?? {}) as Record<string, unknown>;
       const result: Record<string, JsonValue> = {};
+      const required = Array.isArray(node['required']) ? (node['required'] as unknown[]) : [];
       for (const [key, child] of Object.entries(properties)) {
-        result[key] = valueForSchema(child, random, key, depth + 1);
+        if (!minimal || required.includes(key))
+          result[key] = valueForSchema(child, random, key, depth + 1, minimal);
       }
       return result;
     }
@@ -102,7 +112,7 @@ export function valueForSchema(schema: unknown, random: () => number, path = 'va
       const minItems = typeof node['minItems'] === 'number' ? node['minItems'] : 1;
       const count = Math.max(minItems, 1);
       return Array.from({ length: count }, (_, i) =>
-        valueForSchema(node['items'], random, `${path}[${i}]`, depth + 1),
+        valueForSchema(node['items'], random, `${path}[${i}]`, depth + 1, minimal),
       );
     }
     case 'integer': {

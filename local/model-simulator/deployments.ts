@@ -3,6 +3,7 @@
  * `/v1` path where the body names a model, by model name. Counters are per deployment because Azure
  * meters quota per deployment; the totals are summed when read.
  */
+import { isReasoningModel } from '../../shared/model/settings.js';
 import { SlidingWindowLimiter, type LimiterWindows } from './rate-limiter.js';
 import type { DeploymentStats, SimulatedDeployment } from './types.js';
 
@@ -10,6 +11,7 @@ export interface DeploymentState {
   readonly config: SimulatedDeployment;
   readonly model: string;
   readonly contextWindow: number;
+  readonly reasoning: boolean;
   readonly limiter: SlidingWindowLimiter;
   stats: DeploymentStats;
 }
@@ -37,6 +39,7 @@ export class Deployments {
         config,
         model: config.model ?? config.name,
         contextWindow: config.contextWindow ?? 128_000,
+        reasoning: config.reasoning ?? isReasoningModel(config.model ?? config.name),
         // The service's rule when no RPM is given: 6 requests per minute per 1,000 TPM.
         limiter: new SlidingWindowLimiter(config.tpm, config.rpm ?? (config.tpm / 1000) * 6, windows),
         stats: emptyStats(),

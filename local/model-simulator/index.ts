@@ -17,7 +17,14 @@ import { BatchLineAnswers } from './batch-answers.js';
 import { SimulatedFiles } from './batch-files.js';
 import { DEFAULT_GLOBAL_BATCH_TIMING, SimulatedBatches } from './batch-jobs.js';
 import { handleBatchApi, isBatchApiPath } from './batch-routes.js';
-import { contentText, parseChatBody, promptTextOf, routeOf, type ChatBody } from './chat-request.js';
+import {
+  countableOf,
+  parameterProblem,
+  parseChatBody,
+  promptTextOf,
+  routeOf,
+  type ChatBody,
+} from './chat-request.js';
 import { CompletionGenerator, toChatCompletionBody } from './completion.js';
 import { Deployments } from './deployments.js';
 import { respondWithFault } from './fault-responses.js';
@@ -99,14 +106,14 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
       route.kind === 'azure' ? decodeURIComponent(route.encodedDeployment) : body.model,
     );
     if (!deployment) return send(res, deploymentNotFound());
+    const refused = parameterProblem(body, deployment.reasoning);
+    if (refused) return send(res, refused);
     // The counters of this request's arrival: a resetStats() while it is in flight starts new ones.
     const stats = deployment.stats;
     stats.requests += 1;
 
     const request: QuotaRequest = {
-      promptTokens: countPromptTokens(
-        body.messages.map((m) => ({ role: m.role, content: contentText(m.content), name: m.name })),
-      ),
+      promptTokens: countPromptTokens(countableOf(body)),
       maxTokens: body.max_tokens ?? defaultMaxTokens,
       apiVersion: apiVersion ?? 'v1',
     };
@@ -120,11 +127,18 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
       return respondWithFault(fault, req, res, decision.rateHeaders, deployment, request);
     }
 
-    const completion = completions.complete({ body, model: deployment.model, promptText, ...request });
+    const completion = completions.complete({
+      body,
+      model: deployment.model,
+      promptText,
+      reasoning: deployment.reasoning,
+      ...request,
+    });
+    const completionTokens = completion.usage.completion_tokens;
     const record = (): void => {
       stats.succeeded += 1;
       stats.promptTokens += request.promptTokens;
-      stats.completionTokens += completion.generated.tokens;
+      stats.completionTokens += completionTokens;
       stats.cachedTokens += completion.usage.prompt_tokens_details.cached_tokens;
     };
     if (body.stream) {
@@ -135,7 +149,7 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
         onDone: record,
       });
     }
-    timers.later(latency.timeToFirstTokenMs + latency.perTokenMs * completion.generated.tokens, () => {
+    timers.later(latency.timeToFirstTokenMs + latency.perTokenMs * completionTokens, () => {
       if (res.destroyed) return;
       record();
       sendJson(res, 200, toChatCompletionBody(completion), decision.rateHeaders);

@@ -14,6 +14,11 @@ export interface SimulatedDeployment {
   readonly rpm?: number;
   /** Context window in tokens (prompt + max_tokens); 128,000 by default. */
   readonly contextWindow?: number;
+  /**
+   * A reasoning model (o-series, gpt-5): refuses `max_tokens`, reports reasoning tokens. Default: guessed
+   * from the model name, as the platform's deployment settings do.
+   */
+  readonly reasoning?: boolean;
   /** `GlobalBatch`: serves the Files and Batches APIs (local/model-simulator/batch-jobs.ts), not chat calls. */
   readonly sku?: 'Standard' | 'GlobalBatch';
   /** GlobalBatch: the enqueued-token quota (prompt tokens of unfinished batches); 5,000,000 by default. */
