@@ -4,6 +4,18 @@
  * existing job cancel and the webhook events. Its own module so the composition root stays one page.
  */
 import { ConflictError } from '../shared/errors/index.js';
+import type { BatchAdmission } from '../shared/batches/admission.js';
+import { LINE_PRIORITY } from '../shared/batches/fanout.js';
+import { CosmosJobUsage } from '../shared/cosmos/job-usage.js';
+import { CosmosTenantStore } from '../shared/cosmos/tenant-store.js';
+import { CachedTokenUsageReader, startOfUtcDay } from '../shared/tenancy/budget.js';
+import { CachedTenantReader } from '../shared/tenancy/store.js';
+import {
+  allowsModel,
+  modelTokensPerMinute,
+  retentionTtlSeconds,
+  schedulingOf,
+} from '../shared/tenancy/tenant.js';
 import type { BatchDeps } from '../shared/batches/deps.js';
 import { emitBatchEvent } from '../shared/batches/events.js';
 import type { BulkSender } from '../shared/batches/ports.js';
@@ -19,6 +31,8 @@ import type { CoreServices } from './app-services.js';
 
 /** Bytes of line requests per fan-out chunk at most: memory per chunk stays a few MB whatever the lines. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/** One sweep's fan-out waits this long at most for a tenant's jobs in flight to make room (the sweep runs every minute). */
+const ADMISSION_WAIT_MS = 40_000;
 
 export function batchDeps(
   core: CoreServices,
@@ -44,7 +58,11 @@ export function batchDeps(
       deadlineMs: core.stage.settings.deadlineMs,
       duplicateWindowMs: core.stage.settings.duplicateWindowMs,
       retentionSeconds: core.stage.settings.retentionSeconds,
+      admissionWaitMs: ADMISSION_WAIT_MS,
+      admissionPollMs: 1_000,
     },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    admission: tenantBatchAdmission(core, config.BATCH_IN_FLIGHT_SHARE),
     knownModel: (model) => core.modelAliases().includes(model),
     async cancelJob(tenantId, jobId) {
       try {
@@ -56,6 +74,48 @@ export function batchDeps(
     },
     async emitEvent(batch) {
       await emitBatchEvent(webhooks(), batch, newTrace());
+    },
+  };
+}
+
+/**
+ * The tenant's limits as batch lines see them (shared/batches/admission.ts): its record cached 30 s as
+ * the submission gate caches it, a COUNT of its queued jobs each time the fan-out asks for room (once per
+ * chunk), its day's token use cached 10 s.
+ */
+function tenantBatchAdmission(core: CoreServices, share: number): BatchAdmission {
+  const tenants = new CachedTenantReader(new CosmosTenantStore(core.database.container('tenants')), 30_000);
+  const jobs = new CosmosJobUsage(core.database.container('jobs'));
+  const usage = new CachedTokenUsageReader(jobs, 10_000);
+  return {
+    async tenant(tenantId) {
+      const tenant = await tenants.get(tenantId);
+      if (!tenant) return undefined;
+      return {
+        active: tenant.status === 'active',
+        limits: {
+          allowsModel: (model) => allowsModel(tenant, model),
+          maxRequestBytes: tenant.quotas.maxRequestBytes,
+          maxMessages: tenant.quotas.maxMessages,
+        },
+        maxInFlight: Math.max(1, Math.floor(tenant.quotas.maxJobsInFlight * share)),
+        retentionSeconds: retentionTtlSeconds(tenant),
+        scheduling(model) {
+          const tokensPerMinute = modelTokensPerMinute(tenant, model);
+          return {
+            priority: LINE_PRIORITY,
+            weight: schedulingOf(tenant).weight,
+            ...(tokensPerMinute !== undefined ? { tokensPerMinute } : {}),
+          };
+        },
+      };
+    },
+    inFlight: (tenantId) => jobs.countInFlight(tenantId),
+    async budgetSpent(tenantId, nowMs) {
+      const tenant = await tenants.get(tenantId);
+      if (!tenant) return false;
+      const used = await usage.tokensUsedSince(tenantId, startOfUtcDay(nowMs));
+      return used >= tenant.quotas.dailyTokenBudget;
     },
   };
 }

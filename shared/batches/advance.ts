@@ -60,11 +60,14 @@ async function validate(deps: BatchDeps, stored: StoredBatch): Promise<StoredBat
 async function progress(deps: BatchDeps, stored: StoredBatch): Promise<StoredBatch | undefined> {
   const { batch } = stored;
   if (deps.clock() >= batch.expiresAtMs) return finalize(deps, stored, 'expired');
+  // Lines not yet jobs (the tenant had no room for them: admission.ts) keep the batch from finishing.
+  let accepting = false;
   if ((batch.acceptedThrough ?? 0) < batch.requestCounts.total) {
     const outcome = await fanOut(deps, stored);
     const fresh = await deps.batches.get(batch.tenantId, batch.id);
     if (outcome === 'stopped' || !fresh || fresh.batch.status !== 'in_progress') return fresh;
     stored = fresh;
+    accepting = outcome === 'paused';
   }
   const current = stored.batch;
   const [queued, succeeded] = await Promise.all([
@@ -78,7 +81,7 @@ async function progress(deps: BatchDeps, stored: StoredBatch): Promise<StoredBat
     completed: succeeded,
     failed: invalid + finished - succeeded,
   };
-  const done = queued === 0;
+  const done = queued === 0 && !accepting;
   const changed =
     done ||
     counts.completed !== current.requestCounts.completed ||

@@ -22,6 +22,8 @@ import type { BatchDeps } from './deps.js';
 import { readLines } from './line-reader.js';
 import { checkLine } from './lines.js';
 import { parse } from './validate.js';
+import { roomForLines, type BatchTenant } from './admission.js';
+import type { InvokeScheduling } from '../messaging/stage-messages.js';
 
 export interface ValidLine {
   readonly number: number;
@@ -34,8 +36,17 @@ export function lineKey(batchId: string, customId: string): string {
   return `batch:${batchId}:${customId}`;
 }
 
-/** The job a line becomes: queued, its own trace, expiring when the batch's window closes. */
-export function lineJob(batch: BatchDocument, line: ValidLine, now: number, deadlineMs: number): JobDocument {
+/**
+ * The job a line becomes: queued, its own trace, expiring when the batch's window closes; with the
+ * tenant, its retention and `background` priority (shared/batches/admission.ts).
+ */
+export function lineJob(
+  batch: BatchDocument,
+  line: ValidLine,
+  now: number,
+  deadlineMs: number,
+  tenant?: BatchTenant,
+): JobDocument {
   const key = lineKey(batch.id, line.customId);
   const at = new Date(now).toISOString();
   return {
@@ -53,10 +64,14 @@ export function lineJob(batch: BatchDocument, line: ValidLine, now: number, dead
     deadlineAt: Math.min(now + deadlineMs, batch.expiresAtMs),
     expiresAt: batch.expiresAtMs,
     batch: { id: batch.id, customId: line.customId },
+    ...(tenant ? { retentionSeconds: tenant.retentionSeconds, priority: LINE_PRIORITY } : {}),
   };
 }
 
-export function lineInvoke(job: JobDocument): OutboundMessage {
+/** Batch lines are offline work: at the model they yield to the tenant's interactive and standard jobs. */
+export const LINE_PRIORITY = 'background';
+
+export function lineInvoke(job: JobDocument, scheduling?: InvokeScheduling): OutboundMessage {
   return invokeMessage(
     {
       kind: 'invoke',
@@ -67,6 +82,9 @@ export function lineInvoke(job: JobDocument): OutboundMessage {
       timings: { acceptedAt: Date.parse(job.createdAt) },
       deadlineAt: job.deadlineAt ?? Date.parse(job.createdAt),
       ...(job.expiresAt !== undefined ? { expiresAt: job.expiresAt } : {}),
+      // Persist sets the TTL from it without reading the job first.
+      ...(job.retentionSeconds !== undefined ? { retentionSeconds: job.retentionSeconds } : {}),
+      ...(scheduling ? { scheduling } : {}),
       attempt: 0,
       hop: 0,
       request: job.request,
@@ -76,23 +94,32 @@ export function lineInvoke(job: JobDocument): OutboundMessage {
   );
 }
 
-export type FanoutResult = 'done' | 'stopped';
+/** `paused`: the tenant has no room for more lines now (admission.ts); the next sweep resumes. */
+export type FanoutResult = 'done' | 'stopped' | 'paused';
 
 /**
  * Runs (or resumes) the fan-out of `stored`. Returns `stopped` when the batch left `in_progress` meanwhile
- * (cancelled): the remaining lines are never made into jobs.
+ * (cancelled): the remaining lines are never made into jobs. A chunk is never larger than the room the
+ * tenant's jobs in flight leave (roomForLines); without room for `admissionWaitMs`, `paused`.
  */
 export async function fanOut(deps: BatchDeps, stored: StoredBatch): Promise<FanoutResult> {
   let current = stored;
+  const { tenantId, id } = current.batch;
   const start = current.batch.acceptedThrough ?? 0;
-  const content = await deps.files.content(current.batch.tenantId, current.batch.inputFileId);
-  if (!content) throw new Error(`batch ${current.batch.id}: input file ${current.batch.inputFileId} is gone`);
+  const waitUntil = deps.clock() + deps.settings.admissionWaitMs;
+  let room = await roomForLines(deps, tenantId, waitUntil, deps.settings.admissionPollMs);
+  if (!('tenant' in room)) return paused(deps, current.batch, room.reason);
+  let tenant = room.tenant;
+  let left = room.lines;
+  const content = await deps.files.content(tenantId, current.batch.inputFileId);
+  if (!content) throw new Error(`batch ${id}: input file ${current.batch.inputFileId} is gone`);
   const firstRunAt = current.batch.fanoutStartedAt ?? deps.clock();
   let chunk: ValidLine[] = [];
   let chunkBytes = 0;
   let last = start;
   const flush = async (through: number): Promise<boolean> => {
-    await acceptChunk(deps, current.batch, chunk, firstRunAt);
+    await acceptChunk(deps, current.batch, chunk, firstRunAt, tenant);
+    left -= chunk.length;
     chunk = [];
     chunkBytes = 0;
     const next = await checkpoint(deps, current, through, firstRunAt);
@@ -103,16 +130,32 @@ export async function fanOut(deps: BatchDeps, stored: StoredBatch): Promise<Fano
   for await (const line of readLines(content.stream, deps.settings.maxLineBytes)) {
     last = line.number;
     if (line.number <= start) continue;
-    const verdict = checkLine(parse(line.text), current.batch.endpoint, deps.knownModel);
+    const verdict = checkLine(parse(line.text), current.batch.endpoint, deps.knownModel, tenant.limits);
     if (!verdict.ok) continue;
     chunk.push({ number: line.number, customId: verdict.customId, request: verdict.request });
     chunkBytes += line.text?.length ?? 0;
-    if (chunk.length >= deps.settings.chunkLines || chunkBytes >= deps.settings.chunkBytes) {
+    const full = Math.min(deps.settings.chunkLines, left);
+    if (chunk.length >= full || chunkBytes >= deps.settings.chunkBytes) {
       if (!(await flush(line.number))) return 'stopped';
+      if (left > 0) continue;
+      room = await roomForLines(deps, tenantId, waitUntil, deps.settings.admissionPollMs);
+      if (!('tenant' in room)) return paused(deps, current.batch, room.reason);
+      tenant = room.tenant;
+      left = room.lines;
     }
   }
   if (last > start && !(await flush(last))) return 'stopped';
   return 'done';
+}
+
+function paused(deps: BatchDeps, batch: BatchDocument, reason: string): FanoutResult {
+  deps.logger.info('batch.fanout_paused', {
+    batchId: batch.id,
+    tenantId: batch.tenantId,
+    acceptedThrough: batch.acceptedThrough ?? 0,
+    reason,
+  });
+  return 'paused';
 }
 
 async function acceptChunk(
@@ -120,13 +163,16 @@ async function acceptChunk(
   batch: BatchDocument,
   lines: readonly ValidLine[],
   firstRunAt: number,
+  tenant: BatchTenant,
 ): Promise<void> {
   if (lines.length === 0) return;
   const now = deps.clock();
-  const jobs = lines.map((line) => lineJob(batch, line, now, deps.settings.deadlineMs));
+  const jobs = lines.map((line) => lineJob(batch, line, now, deps.settings.deadlineMs, tenant));
   const outcomes = await deps.lineJobs.createMany(jobs);
   const resendExisting = now - firstRunAt < deps.settings.duplicateWindowMs;
-  const messages = jobs.filter((_, i) => outcomes[i] === 'created' || resendExisting).map(lineInvoke);
+  const messages = jobs
+    .filter((_, i) => outcomes[i] === 'created' || resendExisting)
+    .map((job) => lineInvoke(job, { ...tenant.scheduling(job.request.model), priority: LINE_PRIORITY }));
   await deps.sender.sendAll(messages);
   deps.logger.info('batch.lines_accepted', {
     batchId: batch.id,

@@ -85,9 +85,10 @@ async function* unacceptedLines(
   const accepted = batch.acceptedThrough ?? 0;
   const content = await deps.files.content(batch.tenantId, batch.inputFileId);
   if (!content) return;
+  const limits = (await deps.admission.tenant(batch.tenantId))?.limits;
   for await (const line of readLines(content.stream, deps.settings.maxLineBytes)) {
     const value = parse(line.text);
-    const verdict = checkLine(value, batch.endpoint, deps.knownModel);
+    const verdict = checkLine(value, batch.endpoint, deps.knownModel, limits);
     if (!verdict.ok) yield invalidLine(batch.id, line.number, verdict.customId, verdict.error);
     else if (line.number > accepted && ended)
       yield invalidLine(batch.id, line.number, verdict.customId, {

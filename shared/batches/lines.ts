@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ChatRequestSchema, type ChatRequest } from '../jobs/schema.js';
+import type { LineLimits } from './admission.js';
 
 /** OpenAI does not publish a limit; 512 characters keeps a line's job key and error lines small. */
 export const MAX_CUSTOM_ID_LENGTH = 512;
@@ -33,10 +34,12 @@ export function customIdOf(value: unknown): string | null {
   return typeof id === 'string' && id.length > 0 ? id : null;
 }
 
+/** `limits`: the tenant's, as a submission of its own is held to them (shared/batches/admission.ts). */
 export function checkLine(
   value: unknown,
   endpoint: string,
   knownModel: (model: string) => boolean = () => true,
+  limits?: LineLimits,
 ): LineVerdict {
   const customId = customIdOf(value);
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -60,7 +63,29 @@ export function checkLine(
   }
   if (!knownModel(request.data.model))
     return invalid(customId, 'model_not_found', `body.model: no model ${request.data.model} is served here.`);
+  const refused = limits && tenantRefusal(body, request.data, limits);
+  if (refused) return invalid(customId, refused.code, refused.message);
   return { ok: true, customId: envelope.data.custom_id, request: request.data };
+}
+
+function tenantRefusal(body: unknown, request: ChatRequest, limits: LineLimits): LineError | undefined {
+  if (!limits.allowsModel(request.model))
+    return {
+      code: 'model_not_allowed',
+      message: `body.model: ${request.model} is not enabled for this tenant.`,
+    };
+  if (request.messages.length > limits.maxMessages)
+    return {
+      code: 'too_many_messages',
+      message: `body.messages: at most ${limits.maxMessages} messages per request for this tenant.`,
+    };
+  const bytes = Buffer.byteLength(JSON.stringify(body));
+  if (bytes > limits.maxRequestBytes)
+    return {
+      code: 'request_too_large',
+      message: `body: ${bytes} bytes, over this tenant's limit of ${limits.maxRequestBytes} bytes per request.`,
+    };
+  return undefined;
 }
 
 function invalid(customId: string | null, code: string, message: string): LineVerdict {

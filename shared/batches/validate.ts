@@ -17,13 +17,14 @@ export type Validation =
   | { readonly ok: false; readonly errors: BatchError[] };
 
 export async function validateInput(
-  deps: Pick<BatchDeps, 'files' | 'settings' | 'knownModel'>,
+  deps: Pick<BatchDeps, 'files' | 'settings' | 'knownModel' | 'admission'>,
   tenantId: string,
   fileId: string,
   endpoint: string,
 ): Promise<Validation> {
   const content = await deps.files.content(tenantId, fileId);
   if (!content) return fail('invalid_file', `The input file ${fileId} no longer exists.`, 'input_file_id');
+  const limits = (await deps.admission.tenant(tenantId))?.limits;
   const seen = new Set<string>();
   let total = 0;
   let valid = 0;
@@ -52,7 +53,7 @@ export async function validateInput(
           );
         seen.add(digest);
       }
-      if (checkLine(value, endpoint, deps.knownModel).ok) valid += 1;
+      if (checkLine(value, endpoint, deps.knownModel, limits).ok) valid += 1;
     }
   } catch (error) {
     if (error instanceof LineTooLongError)

@@ -144,6 +144,11 @@ export const EnvironmentSchema = z.object({
   /** Longest single line: a line is parsed whole, so this bounds the memory one upload can take. */
   FILES_MAX_LINE_BYTES: positiveInt.default(8 * 1024 * 1024),
   /**
+   * The share of a tenant's maxJobsInFlight its batch lines may fill: the fan-out makes no more lines jobs
+   * while the tenant's jobs in flight are at it, leaving the rest to its submissions (shared/batches/admission.ts).
+   */
+  BATCH_IN_FLIGHT_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /**
    * Shortest batch `completion_window` accepted, in seconds. OpenAI's is `24h` only (86,400, the default);
    * tests lower it to see a window close (shared/batches, docs/batches.md).
    */

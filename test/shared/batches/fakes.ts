@@ -1,6 +1,7 @@
 /** In-memory ports for the batch use cases: they record each call so tests can count round trips. */
 import type { BatchDocument, StoredBatch } from '../../../shared/batches/batch.js';
 import type { BatchDeps, BatchSettings } from '../../../shared/batches/deps.js';
+import type { BatchAdmission, BatchTenant } from '../../../shared/batches/admission.js';
 import type {
   BatchPage,
   BatchStore,
@@ -105,6 +106,50 @@ export class RecordingSender implements BulkSender {
   }
 }
 
+/**
+ * The tenant as batches see it, in memory: its limits, and jobs in flight = its queued line jobs plus
+ * `otherInFlight` (jobs it submitted on its own). Every question is recorded.
+ */
+export class MemoryAdmission implements BatchAdmission {
+  active = true;
+  maxInFlight = 1_000;
+  otherInFlight = 0;
+  spent = false;
+  allowed: readonly string[] = ['gpt-4o-mini'];
+  maxRequestBytes = 1_000_000;
+  maxMessages = 256;
+  readonly inFlightReads: number[] = [];
+
+  constructor(private readonly jobs: MemoryLineJobs) {}
+
+  tenant(tenantId: string): Promise<BatchTenant | undefined> {
+    if (tenantId === 'gone') return Promise.resolve(undefined);
+    return Promise.resolve({
+      active: this.active,
+      limits: {
+        allowsModel: (model) => this.allowed.includes(model),
+        maxRequestBytes: this.maxRequestBytes,
+        maxMessages: this.maxMessages,
+      },
+      maxInFlight: this.maxInFlight,
+      retentionSeconds: 7 * 86_400,
+      scheduling: () => ({ priority: 'background', weight: 3 }),
+    });
+  }
+
+  inFlight(tenantId: string): Promise<number> {
+    const queued = [...this.jobs.jobs.values()].filter(
+      (job) => job.tenantId === tenantId && job.status === 'queued',
+    ).length;
+    this.inFlightReads.push(queued + this.otherInFlight);
+    return Promise.resolve(queued + this.otherInFlight);
+  }
+
+  budgetSpent(): Promise<boolean> {
+    return Promise.resolve(this.spent);
+  }
+}
+
 export const SETTINGS: BatchSettings = {
   minWindowSeconds: 1,
   maxWindowSeconds: 86_400,
@@ -115,6 +160,8 @@ export const SETTINGS: BatchSettings = {
   deadlineMs: 3_600_000,
   duplicateWindowMs: 600_000,
   retentionSeconds: 86_400,
+  admissionWaitMs: 3_000,
+  admissionPollMs: 1_000,
 };
 
 export interface TestDeps extends BatchDeps {
@@ -125,6 +172,9 @@ export interface TestDeps extends BatchDeps {
   readonly now: { value: number };
   readonly cancelled: string[];
   readonly events: BatchDocument[];
+  readonly admission: MemoryAdmission;
+  /** Each sleep the fan-out took while it waited for room (the clock moves on by it). */
+  readonly slept: number[];
 }
 
 export function batchDeps(settings: Partial<BatchSettings> = {}): TestDeps {
@@ -132,7 +182,15 @@ export function batchDeps(settings: Partial<BatchSettings> = {}): TestDeps {
   const lineJobs = new MemoryLineJobs();
   const cancelled: string[] = [];
   const events: BatchDocument[] = [];
+  const slept: number[] = [];
   return {
+    admission: new MemoryAdmission(lineJobs),
+    slept,
+    sleep(ms) {
+      slept.push(ms);
+      now.value += ms;
+      return Promise.resolve();
+    },
     batches: new MemoryBatchStore(),
     lineJobs,
     files: new MemoryFileStore(),
