@@ -6,11 +6,12 @@
  * job deadline instead.
  */
 import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/index.js';
-import { QUOTA_PACED_REASON } from './reasons.js';
+import { QUOTA_PACED_REASON, TENANT_PACED_REASON } from './reasons.js';
 
 /** RetryAfterError reasons that mean "busy", not "broken". */
 export const WAITING_REASONS: ReadonlySet<string> = new Set([
   QUOTA_PACED_REASON,
+  TENANT_PACED_REASON,
   'model_rate_limited',
   'model_circuit_open',
 ]);

@@ -27,6 +27,7 @@ import { isQuarantined } from './quarantine.js';
 import { completionLimit, countableMessages } from './tokens.js';
 import { buildPools, type Pool } from './pools.js';
 import { QUOTA_PACED_REASON } from './reasons.js';
+import { heldBack } from './fairness/held-back.js';
 import { planRoute, type RoutedDeployment } from './router.js';
 import type { DeploymentSettings, ModelClientSettings } from './settings.js';
 import type { Clock } from '../time/clock.js';
@@ -159,6 +160,8 @@ export function createModelClient(
     const maxTokens = completionLimit(request, settings.defaultMaxTokens);
     const cost = (await promptTokens(countableMessages(request), context.tenantId)) + maxTokens;
     await pool.ready();
+    const fair = pool.fairness.admit(context, cost, clock());
+    if (fair.kind === 'wait') throw heldBack(pool.deployments, request.model, cost, fair, clock());
     const tried = new Set<RoutedDeployment>();
     const failures: ModelFailure[] = [];
     const quarantined = isQuarantined(context);
@@ -179,6 +182,7 @@ export function createModelClient(
       tried.add(target);
       const reservation = target.budget.reserve(cost, now);
       target.fleet?.recordDemand(cost, now);
+      if (tried.size === 1) pool.fairness.charge(context, cost, now);
       const ticket = target.breaker.onCallStart(quarantined);
       try {
         const attempt = { settings: target.settings, earlierTries: tried.size - 1 };
@@ -189,7 +193,6 @@ export function createModelClient(
         );
         target.breaker.onSuccess(ticket, clock());
         target.budget.onResponse(reservation, result.rateLimit, clock());
-        pool.slots.reset(clock());
         if (result.completion.finishReason === 'content_filter') {
           throw new PermanentError(
             "The model's answer was withheld by the provider's content filter; change the prompt and resubmit",
@@ -230,13 +233,13 @@ export function createModelClient(
         if (context.signal?.aborted) break;
       }
     }
-    const error = giveUp(pool, cost, failures);
+    const error = giveUp(pool, context, cost, failures);
     if (failures.length === 0 && error instanceof RetryAfterError)
       recordUnroutedCall(request.model, error.reason);
     throw error;
   }
 
-  function giveUp(pool: Pool, cost: number, failures: readonly ModelFailure[]): Error {
+  function giveUp(pool: Pool, call: ModelCallContext, cost: number, failures: ModelFailure[]): Error {
     const now = clock();
     if (failures.length > 0 && failures.every((f) => f.kind === 'configuration')) {
       return toPlatformError(failures[failures.length - 1]!);
@@ -246,7 +249,7 @@ export function createModelClient(
     if (failures.length === 0) {
       // Never called: no deployment has quota (or a closed circuit) for this request now. It still
       // counts as demand until it comes back, so that the fleet's split follows each instance's backlog.
-      const delay = pool.slots.delayFor(cost, waitMs, now);
+      const delay = pool.fairness.deferral(call, cost, waitMs, now);
       for (const d of pool.deployments) d.fleet?.recordDemand(cost, now, now + delay);
       const reason =
         plan.kind === 'wait' && plan.reason === 'circuit_open' ? 'model_circuit_open' : QUOTA_PACED_REASON;

@@ -1,22 +1,23 @@
 /**
  * The model client's pools: per model alias, its deployments (endpoint, circuit breaker, quota budget
- * and, when the fleet coordinates, the instance's leased share of the deployment) and the virtual queue
- * that spreads paced jobs over time.
+ * and, when the fleet coordinates, the instance's leased share of the deployment) and the fair scheduler
+ * that admits tenants' calls and spreads paced jobs over time.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../time/clock.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { FleetShare } from './coordination/fleet-share.js';
 import type { QuotaLeaseStore } from './coordination/lease-store.js';
-import { DeferralSlots } from './deferral-slots.js';
 import { createChatEndpoint, type EndpointAuth } from './endpoint.js';
+import { FairScheduler } from './fairness/fair-scheduler.js';
 import { QuotaBudget } from './quota-budget.js';
 import type { RoutedDeployment } from './router.js';
 import { isGlobalBatch, type DeploymentSettings, type ModelClientSettings } from './settings.js';
 
 export interface Pool {
   readonly deployments: readonly RoutedDeployment[];
-  readonly slots: DeferralSlots;
+  /** Tenant limits, weighted shares and priorities before a call, and the slots paced jobs return at. */
+  readonly fairness: FairScheduler;
   /** Resolves once every deployment of the pool has its first lease (at once without coordination). */
   ready(): Promise<void>;
 }
@@ -100,15 +101,28 @@ export function buildPools(settings: ModelClientSettings, dependencies: PoolDepe
       };
     });
     // Paced jobs are spread at the rate this instance may send at (its fleet target once it has one).
-    const tokensPerMs = () =>
-      routed.reduce(
-        (sum, d) => sum + d.settings.tpm * (d.fleet ? d.fleet.pacingShare() : settings.instanceShare),
-        0,
-      ) / 60_000;
+    const shareOf = (d: RoutedDeployment) => (d.fleet ? d.fleet.pacingShare() : settings.instanceShare);
+    const windowMs = Math.max(1, ...routed.map((d) => d.settings.tokenWindowMs));
+    const quota = routed.reduce((sum, d) => sum + d.settings.tpm, 0);
+    const fairness = new FairScheduler({
+      windowMs,
+      horizonMs: dependencies.deferralHorizonMs,
+      capacity: () =>
+        routed.reduce(
+          (sum, d) =>
+            sum + d.budget.limits().deployment.tokens * (windowMs / d.settings.tokenWindowMs) * shareOf(d),
+          0,
+        ),
+      fleetFraction: () =>
+        routed.reduce(
+          (sum, d) => sum + d.settings.tpm * (d.fleet ? d.fleet.share() : settings.instanceShare),
+          0,
+        ) / Math.max(1, quota),
+    });
     let ready: Promise<void> | undefined;
     pools.set(alias, {
       deployments: routed,
-      slots: new DeferralSlots(tokensPerMs, dependencies.deferralHorizonMs),
+      fairness,
       ready: () =>
         (ready ??= Promise.all(routed.flatMap((d) => (d.fleet ? [d.fleet.ready()] : []))).then(
           () => undefined,

@@ -7,3 +7,6 @@
 
 /** Reason on RetryAfterError when the call was never made because no deployment had quota for it. */
 export const QUOTA_PACED_REASON = 'quota_paced';
+
+/** Reason on RetryAfterError when the call was not made because its tenant is at its token limit. */
+export const TENANT_PACED_REASON = 'tenant_paced';

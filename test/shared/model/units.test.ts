@@ -5,7 +5,6 @@ import { ConfigurationError, PermanentError, RetryAfterError } from '../../../sh
 import { parseConfig } from '../../../shared/config/index.js';
 import { consumesAttempt, decideModelRetry } from '../../../shared/model/attempt-policy.js';
 import { CircuitBreaker } from '../../../shared/model/circuit-breaker.js';
-import { DeferralSlots } from '../../../shared/model/deferral-slots.js';
 import { classifyModelFailure, toPlatformError } from '../../../shared/model/failure.js';
 import { QuotaBudget } from '../../../shared/model/quota-budget.js';
 import { parseRateLimit, parseRetryAfterMs } from '../../../shared/model/rate-limit-headers.js';
@@ -188,17 +187,6 @@ describe('router', () => {
       if (orderByPriorityAndWeight(pool, random)[0]!.settings.name === 'heavy') heavy += 1;
     expect(heavy / 4_000).toBeGreaterThan(0.7);
     expect(heavy / 4_000).toBeLessThan(0.8);
-  });
-});
-
-describe('deferral slots', () => {
-  it('gives each paced job its own later slot at the pool token rate, capped by the horizon', () => {
-    const slots = new DeferralSlots(() => 1, 10_000); // 1 token per ms
-    expect(slots.delayFor(100, 50, 0)).toBe(50);
-    expect(slots.delayFor(100, 50, 0)).toBe(150);
-    expect(slots.delayFor(100, 50, 0)).toBe(250);
-    expect(slots.delayFor(100_000, 0, 0)).toBe(350);
-    expect(slots.delayFor(100, 0, 0)).toBe(10_000);
   });
 });
 
