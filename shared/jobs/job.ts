@@ -38,6 +38,11 @@ export const JobUsageSchema = z.object({
   costUnknown: z.literal(true).optional(),
   /** The capacity that answered, priced as such: a real-time call, or a line of a Global Batch file. */
   capacity: z.enum(['realtime', 'batch']).optional(),
+  /**
+   * Model calls of this job that may have been charged but whose answer no delivery saw (an instance
+   * stopped between the call and keeping its answer): their tokens are unknown and not in these totals.
+   */
+  unseenCalls: z.number().int().min(1).optional(),
 });
 export type JobUsage = z.infer<typeof JobUsageSchema>;
 

@@ -47,6 +47,11 @@ export const InvokeMessageSchema = z.object({
    * keeps `attempt`, and reusing its id would make duplicate detection drop the job.
    */
   hop: z.number().int().min(0).default(0),
+  /**
+   * Earlier calls of this job whose answer no delivery saw (an instance stopped mid-call): the model may
+   * have charged them. Each counts as an attempt, and the job's usage flags them (JobUsage.unseenCalls).
+   */
+  unseenCalls: z.number().int().min(1).optional(),
   request: AcceptedChatRequestSchema,
   /** Absent on messages from before priorities (and on jobs made elsewhere): standard, weight 1. */
   scheduling: InvokeSchedulingSchema.optional(),
@@ -75,6 +80,8 @@ export const PostprocessMessageSchema = z.object({
   kind: z.literal('postprocess'),
   ...JobRefSchema,
   attempts: z.number().int().min(1),
+  /** The invoke message's unseenCalls, for the job's usage. */
+  unseenCalls: z.number().int().min(1).optional(),
   responseFormat: AcceptedChatRequestSchema.shape.response_format,
   completion: CompletionSchema,
 });

@@ -8,6 +8,11 @@
  *   as the first send, so duplicate detection drops it when that send happened);
  * - otherwise does not call yet: it schedules a completion check for when any earlier call has ended
  *   (modelCallBoundMs), which passes on the completion kept by then, or calls the model when none is.
+ *   The earlier delivery's call may then have been answered (and charged) with nobody left to keep the
+ *   answer: an instance that stopped mid-call. Its tokens cannot be known, so the job counts it as an
+ *   attempt and its usage flags it (`unseenCalls`) rather than report a total that looks complete. The
+ *   new call keeps its answer under the same attempt, so an earlier call that answers after all is
+ *   still found to be extra, and charged to the job (shared/pipeline/extra-charge.ts).
  * The happy path pays one write for this (the completion, kept before it goes on) and no read.
  */
 import type { InvokeMessage } from '../messaging/stage-messages.js';
@@ -64,22 +69,22 @@ export function modelCallBoundMs(
 }
 
 /**
- * For a repeated delivery or a completion check: true when this delivery is done without a call (the job
- * is no longer queued, the kept completion was passed on, or a check was scheduled); false when it may
- * call the model. A repeated delivery past the job's deadline schedules its check too: the earlier
- * call may still answer, and the check passes that answer on before it ends the job.
+ * For a repeated delivery or a completion check: undefined when this delivery is done without a call
+ * (the job is no longer queued, the kept completion was passed on, or a check was scheduled), else the
+ * message to call the model with. A repeated delivery past the job's deadline schedules its check too:
+ * the earlier call may still answer, and the check passes that answer on before it ends the job.
  */
-export async function handledAsRepeat(
+export async function repeatedDelivery(
   deps: InvokeDeps,
   message: InvokeMessage,
   delivery: InvokeDelivery,
   nowMs: number,
   trace: TraceContext,
   log: InvokeDeps['logger'],
-): Promise<boolean> {
+): Promise<InvokeMessage | undefined> {
   if (!(await stillWanted(deps, message, nowMs, true))) {
     log.info('job.not_invoked', { reason: 'no longer queued' });
-    return true;
+    return undefined;
   }
   const kept = await deps.completions.find(message.jobId, message.attempt);
   if (kept) {
@@ -88,9 +93,15 @@ export async function handledAsRepeat(
       deployment: kept.completion.deployment,
     });
     await passOn(deps, message, kept, trace);
-    return true;
+    return undefined;
   }
-  if (!delivery.redelivered) return false;
+  if (!delivery.redelivered) {
+    // A completion check, and any earlier call has ended without a kept answer.
+    log.warn('model.earlier_call_unseen', {
+      reason: 'no answer was kept for the attempt; it may have been charged',
+    });
+    return { ...message, unseenCalls: (message.unseenCalls ?? 0) + 1 };
+  }
   const at = nowMs + deps.modelCallBoundMs;
   log.info('model.completion_check_scheduled', { reason: 'an earlier delivery may still be calling', at });
   const check = invokeMessage({ ...message, hop: message.hop + 1 }, trace);
@@ -101,7 +112,7 @@ export async function handledAsRepeat(
     },
     new Date(at),
   );
-  return true;
+  return undefined;
 }
 
 /** Hands the attempt's completion to postprocess: the same body and message id whoever sends it. */
@@ -121,7 +132,9 @@ export function passOn(
           invokeStartedAt: record.invokeStartedAt,
           modelCompletedAt: record.modelCompletedAt,
         },
-        attempts: message.attempt + 1,
+        // Calls made: this one, those before it, and any whose answer nobody saw.
+        attempts: message.attempt + 1 + (message.unseenCalls ?? 0),
+        ...(message.unseenCalls ? { unseenCalls: message.unseenCalls } : {}),
         responseFormat: message.request.response_format,
         completion: record.completion,
       },

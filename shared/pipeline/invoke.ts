@@ -15,16 +15,17 @@ import type { InvokeDeps } from './deps.js';
 import { stillWanted, watchForCancel } from './cancel-watch.js';
 import { recordExtraCharge } from './extra-charge.js';
 import { expireJob, failJob } from './fail.js';
-import { FIRST_DELIVERY, handledAsRepeat, passOn, type InvokeDelivery } from './invoke-repeat.js';
+import { FIRST_DELIVERY, passOn, repeatedDelivery, type InvokeDelivery } from './invoke-repeat.js';
 import { jobUsageOf } from './job-usage.js';
 import { invokeMessage } from './outbound.js';
 
 export async function invokeModel(
   deps: InvokeDeps,
-  message: InvokeMessage,
+  delivered: InvokeMessage,
   traceparent?: string,
   delivery: InvokeDelivery = FIRST_DELIVERY,
 ): Promise<void> {
+  let message = delivered;
   const trace = parseTraceparent(traceparent) ?? { ...newTrace(), traceId: message.traceId };
   const log = deps.logger.child({
     stage: 'invoke',
@@ -40,7 +41,11 @@ export async function invokeModel(
   const startedAt = deps.clock();
   const repeated = delivery.redelivered || delivery.completionCheck;
   // Before the deadline and expiry: a completion kept by an earlier delivery was paid for in time.
-  if (repeated && (await handledAsRepeat(deps, message, delivery, startedAt, trace, log))) return;
+  if (repeated) {
+    const next = await repeatedDelivery(deps, message, delivery, startedAt, trace, log);
+    if (!next) return;
+    message = next;
+  }
   if (message.expiresAt !== undefined && startedAt >= message.expiresAt) {
     await expireJob(deps, message, trace);
     return;

@@ -36,6 +36,7 @@ export function addJobUsage(a: JobUsage, b: JobUsage): JobUsage {
     costUsd: roundUsd(a.costUsd + b.costUsd),
     ...(a.costUnknown || b.costUnknown ? { costUnknown: true as const } : {}),
     ...(a.capacity ? { capacity: a.capacity } : {}),
+    ...(a.unseenCalls || b.unseenCalls ? { unseenCalls: (a.unseenCalls ?? 0) + (b.unseenCalls ?? 0) } : {}),
   };
 }
 

@@ -33,7 +33,10 @@ export async function postprocessCompletion(
       tenantId: message.tenantId,
     });
   }
-  const usage = jobUsageOf(completion.usage, cost, completion.capacity);
+  const usage = {
+    ...jobUsageOf(completion.usage, cost, completion.capacity),
+    ...(message.unseenCalls ? { unseenCalls: message.unseenCalls } : {}),
+  };
   const verdict = await judge(deps, message);
   if (!verdict.ok) {
     await failJob(

@@ -4,9 +4,15 @@
  * finds none waits for any earlier call to end (a scheduled completion check) before calling itself.
  */
 import { describe, expect, it } from 'vitest';
-import type { InvokeMessage, PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
+import type {
+  InvokeMessage,
+  PersistMessage,
+  PostprocessMessage,
+} from '../../../shared/messaging/stage-messages.js';
 import type { ModelClient, ModelCompletion } from '../../../shared/model/port.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
+import { persistOutcome } from '../../../shared/pipeline/persist.js';
+import { postprocessCompletion } from '../../../shared/pipeline/postprocess.js';
 import {
   COMPLETION_CHECK_PROPERTY,
   invokeDeliveryOf,
@@ -139,7 +145,7 @@ describe('a repeated invoke delivery', () => {
     expect((sent?.body as PostprocessMessage).attempts).toBe(1);
   });
 
-  it('with nothing kept, waits for any earlier call to end, then calls once', async () => {
+  it('with nothing kept, waits for any earlier call to end, then calls once and flags the unseen call', async () => {
     const model = countingModel(answer('r1'));
     const deps = fakeStage(model);
     const message = await acceptedInvokeMessage(deps);
@@ -157,7 +163,16 @@ describe('a repeated invoke delivery', () => {
     await deliver(deps, check);
     expect(model.calls).toBe(1);
     const [sent] = deps.publisher.on('postprocess');
-    expect((sent?.body as PostprocessMessage).completion.responseId).toBe('r1');
+    const handed = sent?.body as PostprocessMessage;
+    expect(handed.completion.responseId).toBe('r1');
+    // The first delivery may have been answered and charged with nobody left to keep the answer: it
+    // counts as an attempt, and the job's usage says one call's tokens are unknown.
+    expect(handed).toMatchObject({ attempts: 2, unseenCalls: 1 });
+    await postprocessCompletion(deps, handed);
+    await persistOutcome(deps, deps.publisher.on('persist')[0]!.body as PersistMessage);
+    const job = (await deps.jobs.get('t1', message.jobId))?.job;
+    expect(job).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(job?.usage).toMatchObject({ totalTokens: 9, unseenCalls: 1 });
   });
 
   it('does not call while the first delivery, its lock lost, is still calling', async () => {
