@@ -61,6 +61,7 @@ export type InvokeMessage = z.infer<typeof InvokeMessageSchema>;
 export const CompletionSchema = z.object({
   content: z.string().nullable(),
   refusal: z.string().nullable(),
+  toolCalls: JobResultSchema.shape.toolCalls,
   finishReason: z.string(),
   // The model's token counts; total and cost are added in postprocess.
   usage: JobUsageSchema.pick({
@@ -71,7 +72,6 @@ export const CompletionSchema = z.object({
   }),
   deployment: z.string(),
   model: z.string(),
-  toolCalls: JobResultSchema.shape.toolCalls,
   responseId: z.string(),
   capacity: JobUsageSchema.shape.capacity,
 });

@@ -53,10 +53,10 @@ export async function postprocessCompletion(
     content: completion.content,
     ...(verdict.parsed !== undefined ? { parsed: verdict.parsed } : {}),
     refusal: completion.refusal,
+    ...(completion.toolCalls ? { toolCalls: completion.toolCalls } : {}),
     finishReason: completion.finishReason,
     model: completion.model,
     deployment: completion.deployment,
-    ...(completion.toolCalls ? { toolCalls: completion.toolCalls } : {}),
   };
   deps.logger.info('job.postprocessed', {
     stage: 'postprocess',
