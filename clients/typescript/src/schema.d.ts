@@ -844,6 +844,7 @@ export interface components {
                     costUnknown?: true;
                     /** @enum {string} */
                     capacity?: "realtime" | "batch";
+                    unseenCalls?: number;
                 };
                 metadata: {
                     [key: string]: string;
@@ -909,6 +910,7 @@ export interface components {
                 costUnknown?: true;
                 /** @enum {string} */
                 capacity?: "realtime" | "batch";
+                unseenCalls?: number;
             };
             error?: {
                 code: string;
