@@ -35,18 +35,24 @@ export interface ChatBody {
  */
 export type ChatRoute =
   | { readonly kind: 'health' }
-  | { readonly kind: 'azure'; readonly encodedDeployment: string }
-  | { readonly kind: 'openai' }
+  | { readonly kind: 'azure'; readonly encodedDeployment: string; readonly operation: Operation }
+  | { readonly kind: 'openai'; readonly operation: Operation }
   | { readonly kind: 'unknown' };
+
+/** The two inference operations served: chat completions and embeddings. */
+export type Operation = 'chat' | 'embeddings';
 
 export function routeOf(pathname: string): ChatRoute {
   if (pathname === '/health') return { kind: 'health' };
-  const azure = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(pathname);
-  if (azure) return { kind: 'azure', encodedDeployment: azure[1]! };
-  if (pathname === '/v1/chat/completions' || pathname === '/openai/v1/chat/completions') {
-    return { kind: 'openai' };
-  }
+  const azure = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(pathname);
+  if (azure) return { kind: 'azure', encodedDeployment: azure[1]!, operation: operationOf(azure[2]!) };
+  const openai = /^(?:\/openai)?\/v1\/(chat\/completions|embeddings)$/.exec(pathname);
+  if (openai) return { kind: 'openai', operation: operationOf(openai[1]!) };
   return { kind: 'unknown' };
+}
+
+function operationOf(path: string): Operation {
+  return path === 'embeddings' ? 'embeddings' : 'chat';
 }
 
 /** Parses and checks the body; throws an Error whose message is the 400 the service would send. */

@@ -27,6 +27,13 @@ import {
 } from './chat-request.js';
 import { CompletionGenerator, toChatCompletionBody } from './completion.js';
 import { Deployments } from './deployments.js';
+import {
+  embeddingsProblem,
+  isErrorResponse,
+  parseEmbeddingsBody,
+  promptTokensOf,
+  toEmbeddingsResponse,
+} from './embeddings.js';
 import { respondWithFault } from './fault-responses.js';
 import { FaultInjector } from './faults.js';
 import { listen, PendingTimers, send, sendJson } from './http.js';
@@ -96,6 +103,10 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
       if (traceparents.length > 1000) traceparents.shift();
     }
 
+    if (route.operation === 'embeddings') {
+      const routed = route.kind === 'azure' ? decodeURIComponent(route.encodedDeployment) : undefined;
+      return answerEmbeddings(res, rawBody, routed, apiVersion ?? 'v1');
+    }
     let body: ChatBody;
     try {
       body = parseChatBody(rawBody);
@@ -153,6 +164,32 @@ export async function startModelSimulator(options: ModelSimulatorOptions = {}): 
       if (res.destroyed) return;
       record();
       sendJson(res, 200, toChatCompletionBody(completion), decision.rateHeaders);
+    });
+  }
+
+  /** An embeddings request: parsed, routed, charged its prompt tokens (no completion), answered. */
+  function answerEmbeddings(
+    res: ServerResponse,
+    rawBody: string,
+    routed: string | undefined,
+    apiVersion: string,
+  ) {
+    const body = parseEmbeddingsBody(rawBody);
+    if (isErrorResponse(body)) return send(res, body);
+    const deployment = deployments.find(routed ?? body.model);
+    if (!deployment) return send(res, deploymentNotFound());
+    deployment.stats.requests += 1;
+    const refused = embeddingsProblem(body, deployment.model);
+    if (refused) return send(res, refused);
+    const request: QuotaRequest = { promptTokens: promptTokensOf(body), maxTokens: 0, apiVersion };
+    const decision = admit(deployment, request, faults.rateLimitHeaders, Date.now());
+    if (!decision.admitted) return send(res, decision.response, decision.headers);
+    const stats = deployment.stats;
+    timers.later(latency.timeToFirstTokenMs, () => {
+      if (res.destroyed) return;
+      stats.succeeded += 1;
+      stats.promptTokens += request.promptTokens;
+      sendJson(res, 200, toEmbeddingsResponse(body, deployment.model), decision.rateHeaders);
     });
   }
 
