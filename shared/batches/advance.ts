@@ -17,14 +17,16 @@ import { fanOut } from './fanout.js';
 import { finalize } from './finalize.js';
 import { validateInput } from './validate.js';
 
+/** `waitUntilMs`: until when the fan-out may wait for the tenant's room (default: admissionWaitMs from now). */
 export async function advanceBatch(
   deps: BatchDeps,
   tenantId: string,
   id: string,
+  waitUntilMs = deps.clock() + deps.settings.admissionWaitMs,
 ): Promise<StoredBatch | undefined> {
   let stored = await deps.batches.get(tenantId, id);
   if (stored?.batch.status === 'validating') stored = await validate(deps, stored);
-  if (stored?.batch.status === 'in_progress') stored = await progress(deps, stored);
+  if (stored?.batch.status === 'in_progress') stored = await progress(deps, stored, waitUntilMs);
   if (stored?.batch.status === 'finalizing') stored = await finalize(deps, stored, 'completed');
   if (stored?.batch.status === 'cancelling') stored = await cancelLines(deps, stored);
   return stored;
@@ -57,13 +59,17 @@ async function validate(deps: BatchDeps, stored: StoredBatch): Promise<StoredBat
   return deps.batches.get(batch.tenantId, batch.id);
 }
 
-async function progress(deps: BatchDeps, stored: StoredBatch): Promise<StoredBatch | undefined> {
+async function progress(
+  deps: BatchDeps,
+  stored: StoredBatch,
+  waitUntilMs: number,
+): Promise<StoredBatch | undefined> {
   const { batch } = stored;
   if (deps.clock() >= batch.expiresAtMs) return finalize(deps, stored, 'expired');
   // Lines not yet jobs (the tenant had no room for them: admission.ts) keep the batch from finishing.
   let accepting = false;
   if ((batch.acceptedThrough ?? 0) < batch.requestCounts.total) {
-    const outcome = await fanOut(deps, stored);
+    const outcome = await fanOut(deps, stored, waitUntilMs);
     const fresh = await deps.batches.get(batch.tenantId, batch.id);
     if (outcome === 'stopped' || !fresh || fresh.batch.status !== 'in_progress') return fresh;
     stored = fresh;

@@ -100,13 +100,16 @@ export type FanoutResult = 'done' | 'stopped' | 'paused';
 /**
  * Runs (or resumes) the fan-out of `stored`. Returns `stopped` when the batch left `in_progress` meanwhile
  * (cancelled): the remaining lines are never made into jobs. A chunk is never larger than the room the
- * tenant's jobs in flight leave (roomForLines); without room for `admissionWaitMs`, `paused`.
+ * tenant's jobs in flight leave (roomForLines); without room by `waitUntil`, `paused`.
  */
-export async function fanOut(deps: BatchDeps, stored: StoredBatch): Promise<FanoutResult> {
+export async function fanOut(
+  deps: BatchDeps,
+  stored: StoredBatch,
+  waitUntil = deps.clock() + deps.settings.admissionWaitMs,
+): Promise<FanoutResult> {
   let current = stored;
   const { tenantId, id } = current.batch;
   const start = current.batch.acceptedThrough ?? 0;
-  const waitUntil = deps.clock() + deps.settings.admissionWaitMs;
   let room = await roomForLines(deps, tenantId, waitUntil, deps.settings.admissionPollMs);
   if (!('tenant' in room)) return paused(deps, current.batch, room.reason);
   let tenant = room.tenant;

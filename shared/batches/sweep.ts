@@ -18,10 +18,13 @@ export async function sweepBatches(
   options: { readonly limit: number },
 ): Promise<SweepResult> {
   const open = await deps.batches.listOpen(options.limit);
+  // One wait budget for the whole run: a tenant without room for its lines delays the batches after it
+  // by at most this much, then they are taken without waiting (shared/batches/admission.ts).
+  const waitUntilMs = deps.clock() + deps.settings.admissionWaitMs;
   let failed = 0;
   for (const { tenantId, id } of open) {
     try {
-      await advanceBatch(deps, tenantId, id);
+      await advanceBatch(deps, tenantId, id, waitUntilMs);
     } catch (error) {
       failed += 1;
       deps.logger.error('batch.step_failed', { batchId: id, tenantId, ...errorFields(error) });

@@ -8,13 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { advanceBatch } from '../../../shared/batches/advance.js';
 import { createBatch } from '../../../shared/batches/create.js';
+import { sweepBatches } from '../../../shared/batches/sweep.js';
 import type { InvokeMessage } from '../../../shared/messaging/stage-messages.js';
 import { batchDeps, line, storeInput, type TestDeps } from './fakes.js';
 
-async function start(deps: TestDeps, lines: readonly string[], window = '24h') {
-  const file = await storeInput(deps, 't1', lines);
+async function start(deps: TestDeps, lines: readonly string[], window = '24h', tenantId = 't1') {
+  const file = await storeInput(deps, tenantId, lines);
   const { batch } = await createBatch(deps, {
-    tenantId: 't1',
+    tenantId,
     body: { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: window },
     traceId: 'a'.repeat(32),
   });
@@ -98,6 +99,27 @@ describe('batch lines under the tenant limits', () => {
     finishQueued(deps);
     stored = await advanceBatch(deps, 't1', batch.id);
     expect(stored?.batch).toMatchObject({ status: 'completed', requestCounts: { total: 5, failed: 5 } });
+  });
+
+  it('waits once per sweep: a tenant without room delays the batches after it by that much, not each', async () => {
+    const deps = batchDeps();
+    deps.admission.maxInFlight = 1;
+    const first = await start(deps, lines('ab'));
+    const second = await start(deps, lines('cd'), '24h', 't2');
+    await advanceBatch(deps, 't1', first.id);
+    await advanceBatch(deps, 't2', second.id);
+    // Each tenant has one line in flight, its limit: the sweep waits 3 s for the first, not for the second.
+    deps.slept.length = 0;
+    await sweepBatches(deps, { limit: 10 });
+    expect(deps.slept).toEqual([1_000, 1_000, 1_000]);
+    for (const [tenantId, id] of [
+      ['t1', first.id],
+      ['t2', second.id],
+    ] as const)
+      expect((await deps.batches.get(tenantId, id))?.batch).toMatchObject({
+        status: 'in_progress',
+        acceptedThrough: 1,
+      });
   });
 
   it('pauses at once, without waiting, when the budget is spent or the tenant suspended', async () => {
