@@ -7,7 +7,8 @@
  *    after a timeout then finds the job it already created (`created: false`) instead of paying twice.
  * 2. Handle refusals by status: 400 names the fields (`problem.errors`), 429 says when to come back
  *    (Retry-After), 5xx is safe to retry with the same key.
- * 3. Wait without hammering the API: poll every second or so, or register a webhook endpoint instead.
+ * 3. Wait without hammering the API: `waitForJob` long-polls (`GET /v1/jobs/{id}?wait=60`, answered as
+ *    soon as the job ends), `jobEvents` follows its event stream; or register a webhook endpoint instead.
  */
 import { createHash } from 'node:crypto';
 import { createClient, PromptPipelineError, type Job } from '../../clients/typescript/src/index.js';
@@ -17,7 +18,6 @@ export interface ProducerOptions {
   readonly baseUrl: string;
   readonly apiKey: string;
   readonly model?: string;
-  readonly pollMs?: number;
 }
 
 /** Submits one job per prompt (keyed by the prompt's hash), then waits for all of them. */
@@ -36,11 +36,7 @@ export async function runPrompts(options: ProducerOptions, prompts: readonly str
       ),
     ),
   );
-  return Promise.all(
-    submitted.map(({ job }) =>
-      client.waitForJob(job.id, { intervalMs: options.pollMs ?? 1000, timeoutMs: 300_000 }),
-    ),
-  );
+  return Promise.all(submitted.map(({ job }) => client.waitForJob(job.id, { timeoutMs: 300_000 })));
 }
 
 /** `PP_API_URL=... PP_API_KEY=... node dist/examples/producer/producer.js "prompt" ["prompt" ...]` */

@@ -58,7 +58,7 @@ describe('jobs', () => {
     expect(again).toMatchObject({ created: false, job: { id: first.job.id } });
 
     expect((await client.getJob(first.job.id)).id).toBe(first.job.id);
-    const done = await client.waitForJob(first.job.id, { intervalMs: 50, timeoutMs: 20_000 });
+    const done = await client.waitForJob(first.job.id, { timeoutMs: 20_000 });
     expect(done.status).toBe('succeeded');
     expect(done.result?.content).toEqual(expect.any(String));
     expect(done.usage?.totalTokens).toBeGreaterThan(0);
@@ -67,6 +67,18 @@ describe('jobs', () => {
     expect(page.jobs).toHaveLength(1);
     const all = await client.listJobs({ status: 'succeeded' });
     expect(all.jobs.map((job) => job.id)).toContain(first.job.id);
+  });
+
+  test('jobEvents: the status, then the result; getJob with a long poll', async () => {
+    const { job } = await client.submitJob({ ...request, metadata: { via: 'events' } });
+    const events = [];
+    for await (const event of client.jobEvents(job.id)) events.push(event);
+    expect(events.map((event) => event.type)).toEqual(['status', 'status', 'result']);
+    expect(events[0]).toMatchObject({ type: 'status', status: { id: job.id, status: 'queued' } });
+    expect(events[2]).toMatchObject({ type: 'result', job: { id: job.id, status: 'succeeded' } });
+    expect((await client.getJob(job.id, { wait: 5 })).status).toBe('succeeded');
+    const missing = client.jobEvents(`job_${'0'.repeat(32)}`).next();
+    await expect(missing).rejects.toMatchObject({ status: 404 });
   });
 
   test('a refused call throws PromptPipelineError with the problem', async () => {
@@ -158,7 +170,7 @@ describe('webhooks', () => {
 
 describe('the example producer', () => {
   test('submits its prompts, waits, and a rerun finds the same jobs', async () => {
-    const options = { baseUrl: stack.apiUrl, apiKey: stack.apiKey, pollMs: 50 };
+    const options = { baseUrl: stack.apiUrl, apiKey: stack.apiKey };
     const jobs = await runPrompts(options, ['one prompt', 'another prompt']);
     expect(jobs.map((job) => job.status)).toEqual(['succeeded', 'succeeded']);
     expect(jobs[0]?.metadata).toEqual({ source: 'example-producer' });

@@ -5,6 +5,8 @@
  * `http` is the underlying openapi-fetch client for every other operation, typed by path and method.
  */
 import createFetchClient, { type Client } from 'openapi-fetch';
+import { followJobEvents, type JobEvent, type JobEventsOptions } from './events.js';
+import { adminOf, batchesOf, filesOf, type Outcome, type Plumbing } from './resources.js';
 import type { components, operations, paths } from './schema.js';
 
 export type { components, operations, paths };
@@ -14,6 +16,15 @@ export {
   type WebhookEvent,
   type WebhookHeaders,
 } from './webhooks.js';
+export type { JobEvent, JobEventsOptions, JobStatusEvent } from './events.js';
+export type { UploadOptions, UploadSource } from './upload.js';
+export {
+  FINISHED_BATCH_STATUSES,
+  type Batch,
+  type DeadLetterQueue,
+  type FileObject,
+  type WaitForBatchOptions,
+} from './resources.js';
 
 type Schemas = components['schemas'];
 export type Job = Schemas['Job'];
@@ -29,6 +40,15 @@ export type WebhookEndpointWithSecret = Schemas['WebhookEndpointWithSecret'];
 export type WebhookAttempt = Schemas['WebhookAttempt'];
 export type WebhookReplay = Schemas['WebhookReplay'];
 export type JobStatus = Job['status'];
+
+/** The longest long poll the API holds (`GET /v1/jobs/{id}?wait=`). */
+export const MAX_WAIT_SECONDS = 60;
+
+export interface WaitOptions {
+  /** Give up after this long (default 10 minutes): throws. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
 
 type Query<O extends keyof operations> = NonNullable<operations[O]['parameters']['query']>;
 
@@ -70,12 +90,6 @@ export interface Submitted {
   readonly location: string | undefined;
 }
 
-interface Outcome<T> {
-  readonly data?: T;
-  readonly error?: unknown;
-  readonly response: Response;
-}
-
 async function unwrap<T>(call: Promise<Outcome<T>>): Promise<T> {
   const { data, error, response } = await call;
   if (!response.ok || data === undefined) {
@@ -91,20 +105,45 @@ async function unwrap<T>(call: Promise<Outcome<T>>): Promise<T> {
 export type PromptPipelineClient = ReturnType<typeof createClient>;
 
 export function createClient(options: ClientOptions) {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const http: Client<paths> = createFetchClient<paths>({
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    baseUrl,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.headers ? { headers: { ...options.headers } } : {}),
   });
+  const authorize = async (headers: Headers) => {
+    if (options.apiKey) headers.set('api-key', options.apiKey);
+    const token = typeof options.token === 'function' ? await options.token() : options.token;
+    if (token) headers.set('authorization', `Bearer ${token}`);
+  };
   http.use({
     async onRequest({ request }) {
-      if (options.apiKey) request.headers.set('api-key', options.apiKey);
-      const token = typeof options.token === 'function' ? await options.token() : options.token;
-      if (token) request.headers.set('authorization', `Bearer ${token}`);
+      await authorize(request.headers);
       return request;
     },
   });
   const id = (value: string) => ({ params: { path: { id: value } } });
+  const plumbing: Plumbing = {
+    http,
+    unwrap,
+    async send(path, init) {
+      const request = new Request(`${baseUrl}${path}`, init);
+      for (const [name, value] of Object.entries(options.headers ?? {})) request.headers.set(name, value);
+      await authorize(request.headers);
+      return (options.fetch ?? fetch)(request);
+    },
+    async check(response) {
+      if (response.ok) return response;
+      const problem = (await response.json().catch(() => undefined)) as Problem | undefined;
+      throw new PromptPipelineError(
+        response.status,
+        problem,
+        response.headers.get('x-trace-id') ?? undefined,
+      );
+    },
+  };
+  const getJob = (jobId: string, query: Query<'getJob'> = {}): Promise<Job> =>
+    unwrap(http.GET('/v1/jobs/{id}', { params: { path: { id: jobId }, query } }));
 
   return {
     http,
@@ -128,7 +167,8 @@ export function createClient(options: ClientOptions) {
     },
     submitBatch: (body: BatchSubmitRequest): Promise<BatchResult> =>
       unwrap(http.POST('/v1/jobs/batch', { body })),
-    getJob: (jobId: string): Promise<Job> => unwrap(http.GET('/v1/jobs/{id}', id(jobId))),
+    /** Reads the job; with `{ wait: seconds }` (at most 60) answers as soon as it ends, or then. */
+    getJob,
     listJobs: (query: Query<'listJobs'> = {}): Promise<JobList> =>
       unwrap(http.GET('/v1/jobs', { params: { query } })),
     cancelJob: (jobId: string): Promise<Job> => unwrap(http.POST('/v1/jobs/{id}/cancel', id(jobId))),
@@ -137,17 +177,44 @@ export function createClient(options: ClientOptions) {
     getDailyUsage: (query: Query<'getDailyUsage'>): Promise<DailyUsageList> =>
       unwrap(http.GET('/v1/usage/daily', { params: { query } })),
 
-    /** Polls GET /v1/jobs/{id} until the job has left `queued` (or `timeoutMs` passes: throws). */
-    async waitForJob(jobId: string, wait: { intervalMs?: number; timeoutMs?: number } = {}): Promise<Job> {
-      const deadline = Date.now() + (wait.timeoutMs ?? 60_000);
+    /**
+     * Waits for the job to end by long polls (`?wait=`, 60 s each): one request a minute at most while
+     * it runs, answered as soon as it ends. Throws after `timeoutMs` (default 10 minutes).
+     */
+    async waitForJob(jobId: string, wait: WaitOptions = {}): Promise<Job> {
+      const timeoutMs = wait.timeoutMs ?? 600_000;
+      const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const job = await unwrap(http.GET('/v1/jobs/{id}', id(jobId)));
+        wait.signal?.throwIfAborted();
+        const left = Math.ceil((deadline - Date.now()) / 1000);
+        const job = await getJob(jobId, { wait: Math.max(1, Math.min(MAX_WAIT_SECONDS, left)) });
         if (job.status !== 'queued') return job;
-        if (Date.now() > deadline)
-          throw new Error(`Job ${jobId} is still queued after ${wait.timeoutMs ?? 60_000} ms`);
-        await new Promise((resolve) => setTimeout(resolve, wait.intervalMs ?? 500));
+        if (Date.now() >= deadline) throw new Error(`Job ${jobId} is still queued after ${timeoutMs} ms`);
       }
     },
+
+    /**
+     * Follows the job's event stream (`GET /v1/jobs/{id}/events`): its status now, status changes, then
+     * the result (`{ type: 'result', job }`), after which the iteration ends.
+     */
+    jobEvents(jobId: string, follow: JobEventsOptions = {}): AsyncGenerator<JobEvent, void, undefined> {
+      return followJobEvents(async (signal) => {
+        const response = await plumbing.check(
+          await plumbing.send(`/v1/jobs/${encodeURIComponent(jobId)}/events`, {
+            headers: { accept: 'text/event-stream' },
+            signal,
+          }),
+        );
+        return response.body as ReadableStream<Uint8Array>;
+      }, follow);
+    },
+
+    /** The Files API: upload (streamed, with progress), get, list, delete, content. */
+    files: filesOf(plumbing),
+    /** The Batches API: create, get, list, cancel, and wait until finished. */
+    batches: batchesOf(plumbing),
+    /** Operators (platform admin role): dead letters (list, redrive, purge) and tenants. */
+    admin: adminOf(plumbing),
 
     webhooks: {
       register: (body: Schemas['RegisterWebhookEndpoint']): Promise<WebhookEndpointWithSecret> =>
