@@ -21,6 +21,7 @@ import type { DeliverStageDeps } from '../shared/pipeline/deliver.js';
 import type { FileStore } from '../shared/files/store.js';
 import type { FilesDeps } from '../shared/files/upload.js';
 import type { BatchDeps } from '../shared/batches/deps.js';
+import type { CapacitySweepDeps } from '../shared/capacity/sweep.js';
 import type { BulkSender } from '../shared/batches/ports.js';
 
 export interface AppServices {
@@ -50,6 +51,8 @@ export interface AppServices {
   readonly bulkSender?: BulkSender;
   /** The Batches API and its sweep (shared/batches). */
   readonly batches: BatchDeps;
+  /** Routing by deadline: the capacity sweep's Global Batch deployments, providers and parked lines. */
+  readonly capacity: CapacitySweepDeps;
   /** Model aliases the router serves: a job asking for another is refused at submission. */
   modelAliases(): readonly string[];
   /** Dependencies of each use case, assembled once. */
@@ -80,5 +83,5 @@ export interface AppServices {
  */
 export type CoreServices = Omit<
   AppServices,
-  'accept' | 'events' | 'security' | 'webhooks' | 'files' | 'batches' | 'jobWatcher'
+  'accept' | 'events' | 'security' | 'webhooks' | 'files' | 'batches' | 'capacity' | 'jobWatcher'
 > & { readonly jobWatcher?: JobWatcher };

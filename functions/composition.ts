@@ -16,6 +16,9 @@ import { ServiceBusDeadLetters } from '../shared/messaging/servicebus-dead-lette
 import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
 import { modelSettingsFromConfig } from '../shared/config/model-settings.js';
 import { createModelClient } from '../shared/model/client.js';
+import type { ModelUsage } from '../shared/model/port.js';
+import { capacityOfDeployment } from '../shared/model/settings.js';
+import { capacitySweepDeps, invokeWithCapacity } from './capacity-services.js';
 import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
@@ -114,6 +117,9 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     ...(config.API_KEY_PEPPER ? { pepper: config.API_KEY_PEPPER } : {}),
   });
   const entra = entraVerifierFromConfig(config);
+  // Priced at the capacity that answered: a Global Batch deployment's lines at its batch prices.
+  const priced = (usage: ModelUsage, modelName: string, deployment: string) =>
+    costOf(usage, modelName, config.MODEL_PRICES, capacityOfDeployment(config.MODEL_POOLS, deployment));
   return composeServices({
     config,
     logger,
@@ -135,11 +141,11 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
       ...stage,
       model,
       completions: new CosmosCompletionRecords(database.container('payloads')),
-      costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES),
+      costOf: priced,
       modelCallBoundMs: modelCallBoundMs(config.MODEL_TIMEOUT_MS, config.MODEL_POOLS),
     },
     // A model without a configured price is flagged on the job (costUnknown), never priced at 0 silently.
-    postprocess: { ...stage, costOf: (usage, modelName) => costOf(usage, modelName, config.MODEL_PRICES) },
+    postprocess: { ...stage, costOf: priced },
     async close() {
       jobWatcher.close();
       await bulkSender.close();
@@ -200,6 +206,9 @@ export function composeServices(core: CoreServices): AppServices {
     clock: Date.now,
   };
   const batches = lazy(() => batchDeps(core, files, webhooks, events));
+  const capacity = lazy(() => capacitySweepDeps(core));
+  // With a Global Batch deployment configured, the invoke stage routes each job by its deadline.
+  const invoke = invokeWithCapacity(core);
   // A host that wires its own core without a watcher gets one that learns only by its shared poll.
   const jobWatcher = lazy(() => core.jobWatcher ?? jobWatcherOf(config, core.database, core.logger));
   return {
@@ -210,6 +219,10 @@ export function composeServices(core: CoreServices): AppServices {
     files,
     get batches() {
       return batches();
+    },
+    invoke,
+    get capacity() {
+      return capacity();
     },
     get security() {
       return security();

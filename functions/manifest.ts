@@ -34,6 +34,7 @@ export const HANDLER_GROUPS = [
   'files',
   'batches',
   'batchSweep',
+  'capacitySweep',
 ] as const;
 export type HandlerGroup = (typeof HANDLER_GROUPS)[number];
 
@@ -236,6 +237,7 @@ export const functionManifest = [
   { kind: 'http', name: 'getBatch', route: 'v1/batches/{id}', methods: ['GET'], group: 'batches' },
   { kind: 'http', name: 'cancelBatch', route: 'v1/batches/{id}/cancel', methods: ['POST'], group: 'batches' },
   { kind: 'timer', name: 'batchSweep', schedule: '30 * * * * *', group: 'batchSweep' },
+  { kind: 'timer', name: 'capacitySweep', schedule: '45 * * * * *', group: 'capacitySweep' },
 ] as const satisfies readonly FunctionManifestEntry[];
 
 type Entry = (typeof functionManifest)[number];

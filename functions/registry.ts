@@ -63,6 +63,7 @@ const loaders = {
   files: () => import('./http/files.js'),
   batches: () => import('./http/batches.js'),
   batchSweep: () => import('./timer/batch-sweep.js'),
+  capacitySweep: () => import('./timer/capacity-sweep.js'),
 } satisfies { readonly [G in HandlerGroup]: () => Promise<GroupHandlers<G>> };
 
 export const handlerLoader: HandlerLoader<HandlerGroup> = createHandlerLoader<HandlerGroup>(loaders);

@@ -9,7 +9,7 @@ import type { Logger } from '../shared/telemetry/logger.js';
 import type { AppServices } from '../functions/app-services.js';
 import type { EmbeddedCosmos } from './cosmos/server.js';
 import type { DevHost } from './devhost/index.js';
-import type { ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
+import type { GlobalBatchTiming, ModelSimulator, SimulatedDeployment } from './model-simulator/index.js';
 import type { QueueDefinition, ServiceBusEmulator } from './servicebus/index.js';
 import type { DashboardTelemetry } from './dashboard/index.js';
 import { startAzurite, type AzuriteEmulator } from './azurite/index.js';
@@ -81,6 +81,8 @@ export interface LocalStackOptions {
    */
   readonly serviceBusQueues?: readonly QueueDefinition[];
   readonly deployments?: readonly SimulatedDeployment[];
+  /** A Global Batch deployment of one model alias, so work with a far deadline is routed to it. */
+  readonly globalBatch?: LocalGlobalBatch;
   readonly modelLatency?: { readonly timeToFirstTokenMs: number; readonly perTokenMs: number };
   /** Extra environment for the platform's config (e.g. JOB_MAX_ATTEMPTS for a test). */
   readonly env?: Readonly<Record<string, string>>;
@@ -208,7 +210,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
         model: {
           apiKey: SIMULATOR_KEY,
-          deployments,
+          deployments: [...deployments, ...simulatedBatchDeployments(options.globalBatch, deployments)],
+          ...(options.globalBatch?.timing ? { globalBatch: options.globalBatch.timing } : {}),
           ...(options.modelLatency ? { latency: options.modelLatency } : {}),
         },
       },
@@ -237,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       model,
       storage,
       deployments,
+      ...(options.globalBatch ? { globalBatch: options.globalBatch } : {}),
       extra: options.env ?? {},
     });
     const config = parseConfig(env);
@@ -404,12 +408,28 @@ function localEnvironment(input: {
   model: ModelSimulator;
   storage: AzuriteEmulator;
   deployments: readonly SimulatedDeployment[];
+  globalBatch?: LocalGlobalBatch;
   extra: Readonly<Record<string, string>>;
 }): Record<string, string> {
+  const batch = input.globalBatch;
   const pools = Object.fromEntries(
     input.deployments.map((deployment) => [
       deployment.name,
       [
+        ...(batch?.alias === deployment.name
+          ? [
+              {
+                name: `local-${deployment.name}-batch`,
+                kind: 'globalBatch',
+                endpoint: input.model.url,
+                deployment: `${deployment.name}-batch`,
+                model: deployment.model ?? deployment.name,
+                auth: 'apiKey',
+                enqueuedTokens: batch.enqueuedTokens ?? DEFAULT_ENQUEUED_TOKENS,
+                ...(batch.turnaroundSeconds ? { turnaroundSeconds: batch.turnaroundSeconds } : {}),
+              },
+            ]
+          : []),
         {
           name: `local-${deployment.name}`,
           kind: 'azure',
@@ -437,6 +457,36 @@ function localEnvironment(input: {
     PUBLIC_BASE_URL: 'http://localhost:7071',
     ...input.extra,
   };
+}
+
+export interface LocalGlobalBatch {
+  /** The model alias (a simulated deployment's name) it serves. */
+  readonly alias: string;
+  readonly enqueuedTokens?: number;
+  /** How long a batch may take before its lines fall back to real-time (default: the platform's). */
+  readonly turnaroundSeconds?: number;
+  /** The simulator's batch time (validating, processing, finalizing; what `24h` lasts). */
+  readonly timing?: Partial<GlobalBatchTiming>;
+}
+
+const DEFAULT_ENQUEUED_TOKENS = 5_000_000;
+
+/** The simulator's GlobalBatch deployment `<alias>-batch`, of the same model as the alias's deployment. */
+function simulatedBatchDeployments(
+  batch: LocalGlobalBatch | undefined,
+  deployments: readonly SimulatedDeployment[],
+): SimulatedDeployment[] {
+  const of = batch && deployments.find((d) => d.name === batch.alias);
+  if (!batch || !of) return [];
+  return [
+    {
+      name: `${batch.alias}-batch`,
+      model: of.model ?? of.name,
+      tpm: 1,
+      sku: 'GlobalBatch',
+      enqueuedTokens: batch.enqueuedTokens ?? DEFAULT_ENQUEUED_TOKENS,
+    },
+  ];
 }
 
 function devTenant(tenantId: string, now: Date): Tenant {

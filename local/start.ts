@@ -58,6 +58,8 @@ async function runEmbedded(log: Logger): Promise<() => Promise<void>> {
     logger: log,
     // Cosmos DB, Service Bus and the model run beside the dev host like the services they stand for.
     emulatorThreads: true,
+    // A Global Batch deployment of the model: work with a far deadline (batch lines) runs there.
+    globalBatch: { alias: 'gpt-4o-mini' },
     // The live dashboard on the API's port, fed by the OpenTelemetry SDK registered in process.
     dashboard,
     ...(dataDir ? { dataDir } : {}),

@@ -155,6 +155,18 @@ export const EnvironmentSchema = z.object({
   BATCH_MIN_WINDOW_SECONDS: positiveInt.max(86_400).default(86_400),
   /** Batch lines per bulk Cosmos DB create and batched Service Bus send (and per fan-out checkpoint). */
   BATCH_CHUNK_LINES: positiveInt.max(5_000).default(500),
+  /**
+   * Routing by deadline (shared/capacity; docs/batches.md): within this of its deadline a job calls
+   * real-time deployments whatever their load; a Global Batch deployment takes only work whose deadline
+   * is its turnaround plus this away.
+   */
+  CAPACITY_NEAR_DEADLINE_SECONDS: positiveInt.default(900),
+  /** Background work (a window too short for batch) waits this long while real-time deployments are busy. */
+  CAPACITY_BACKGROUND_RETRY_SECONDS: positiveInt.default(60),
+  /** Real-time deployments count as idle below this fraction of their token window. */
+  CAPACITY_IDLE_FRACTION: z.coerce.number().min(0).max(1).default(0.5),
+  /** Lines per Global Batch file at most (Azure's limit: 100,000); bounds the sweep's memory too. */
+  CAPACITY_MAX_LINES_PER_FILE: positiveInt.max(100_000).default(10_000),
   // ── end files ────────────────────────────────────────────────────────────────────────────────────
 
   // ── Webhooks (shared/webhooks/settings.ts; documented in docs/webhooks.md) ──────────────────────

@@ -65,8 +65,12 @@ export const GlobalBatchDeploymentSchema = z.strictObject({
   auth: z.enum(['entra', 'apiKey']).default('entra'),
   /** The deployment's enqueued-token quota: prompt tokens of its unfinished batches, at most. */
   enqueuedTokens: z.number().int().positive(),
-  /** How long a batch may take (Azure's target: 24 h): only work whose deadline is further out goes here. */
-  turnaroundSeconds: z.number().int().positive().default(86_400),
+  /**
+   * The time a batch is given: only work whose deadline is this (plus the near-deadline margin) away goes
+   * here. Azure's target is 24 h, so a 24 h window would never qualify; batches mostly finish in hours,
+   * and one still running when its lines' deadline nears is cancelled and the rest run real-time.
+   */
+  turnaroundSeconds: z.number().int().positive().default(21_600),
 });
 export type GlobalBatchDeployment = z.infer<typeof GlobalBatchDeploymentSchema>;
 

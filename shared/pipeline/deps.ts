@@ -8,6 +8,8 @@ import type { JobStore } from '../jobs/job-store.js';
 import type { MessagePublisher } from '../messaging/publisher.js';
 import type { ModelClient } from '../model/port.js';
 import type { ModelUsage } from '../model/port.js';
+import type { InvokeMessage } from '../messaging/stage-messages.js';
+import type { TraceContext } from '../telemetry/trace-context.js';
 import type { CompletionRecords } from './completion-records.js';
 import type { SchemaWork } from '../schemas/schema-work.js';
 import type { WebhookEndpointCheck } from '../webhooks/endpoint-check.js';
@@ -57,6 +59,11 @@ export interface InvokeDeps extends StageDeps {
    * call the model itself (modelCallBoundMs in shared/pipeline/invoke-repeat.ts).
    */
   readonly modelCallBoundMs: number;
+  /**
+   * Routing by deadline (shared/capacity): true when the call went elsewhere (parked for a Global Batch
+   * deployment, or background work deferred while real-time deployments are busy). Absent: call now.
+   */
+  readonly routeCapacity?: (message: InvokeMessage, trace: TraceContext, now: number) => Promise<boolean>;
 }
 
 export interface PostprocessDeps extends StageDeps {

@@ -64,6 +64,7 @@ export async function invokeModel(
     log.info('job.not_invoked', { reason: 'no longer queued' });
     return;
   }
+  if (deps.routeCapacity && (await deps.routeCapacity(message, trace, startedAt))) return;
   const watch = watchForCancel(deps, message);
   let completion: ModelCompletion;
   try {

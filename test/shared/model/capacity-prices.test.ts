@@ -31,7 +31,7 @@ describe('Global Batch capacity and prices', () => {
         { name: 'gb', kind: 'globalBatch', endpoint: 'https://a.openai.azure.com', enqueuedTokens: 5_000_000 },
       ],
     });
-    expect(pools['gpt-4o-mini']![1]).toMatchObject({ kind: 'globalBatch', turnaroundSeconds: 86_400 });
+    expect(pools['gpt-4o-mini']![1]).toMatchObject({ kind: 'globalBatch', turnaroundSeconds: 21_600 });
     expect(capacityOfDeployment(pools, 'gb')).toBe('batch');
     expect(capacityOfDeployment(pools, 'rt')).toBe('realtime');
   });
