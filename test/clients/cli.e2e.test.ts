@@ -14,16 +14,30 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
+import {
+  ADMIN_APP,
+  CLIENT_ID,
+  TID,
+  newSigningKey,
+  signToken,
+  startJwksServer,
+  type JwksServer,
+} from '../shared/auth/jwks-server.js';
 
 const root = resolve(import.meta.dirname, '../..');
 let dir: string;
 let bin: string;
 let stack: LocalStack;
+let jwks: JwksServer;
+let adminToken: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pp-cli-'));
   await symlink(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+  const signing = await newSigningKey('cli');
+  jwks = await startJwksServer([signing]);
+  adminToken = await signToken(signing, { azp: ADMIN_APP, roles: ['Platform.Admin'], oid: 'oid-cli' });
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const build = join(root, 'clients', 'typescript', 'tsconfig.build.json');
   const [built] = await Promise.all([
@@ -32,7 +46,15 @@ beforeAll(async () => {
       port: 0,
       logger: createLogger({ level: 'error' }),
       modelLatency: { timeToFirstTokenMs: 300, perTokenMs: 1 },
-      env: { BATCH_MIN_WINDOW_SECONDS: '1', JOB_WATCH_INTERVAL_MS: '200' },
+      env: {
+        BATCH_MIN_WINDOW_SECONDS: '1',
+        JOB_WATCH_INTERVAL_MS: '200',
+        // Operators: Entra tokens with the admin role, from a local JWKS (docs/security.md).
+        ENTRA_TENANT_ID: TID,
+        ENTRA_AUDIENCE: CLIENT_ID,
+        ENTRA_JWKS_URL: jwks.url,
+        ENTRA_TENANT_MAP: JSON.stringify([{ tid: TID, appId: ADMIN_APP, tenantId: 'platform-ops' }]),
+      },
     }).then((started) => (stack = started)),
   ]);
   expect(built).toBeDefined();
@@ -41,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
+  await jwks?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -206,4 +229,35 @@ describe('batch', () => {
     const ids = lines.map((text) => (JSON.parse(text) as { custom_id: string }).custom_id).sort();
     expect(ids).toEqual(['one', 'two']);
   }, 60_000);
+});
+
+describe('operators', () => {
+  test('dead letters: list, redrive, purge only with --yes; a tenant key is refused', async () => {
+    // The token by flag: the environment's API key is not sent with it.
+    const asAdmin = ['--token', adminToken];
+    const list = await cli(['dead-letters', 'list', 'invoke', ...asAdmin]);
+    expect(list.stderr).toBe('');
+    expect(list.stdout).toBe('(none)\n');
+    const listed = json<{ deadLetters: unknown[] }>(
+      await cli(['dead-letters', 'list', 'invoke', '--json', ...asAdmin]),
+    );
+    expect(listed.deadLetters).toEqual([]);
+    const redriven = json<{ redriven: number; more: boolean }>(
+      await cli(['dead-letters', 'redrive', 'intake', '--all', '--json', ...asAdmin]),
+    );
+    expect(redriven).toMatchObject({ redriven: 0, more: false });
+    const unconfirmed = await cli(['dead-letters', 'purge', 'intake', '--all', ...asAdmin]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain('--yes');
+    const purged = json<{ purged: number }>(
+      await cli(['dead-letters', 'purge', 'intake', '--all', '--yes', '--json', ...asAdmin]),
+    );
+    expect(purged.purged).toBe(0);
+    const noSelector = await cli(['dead-letters', 'redrive', 'intake', ...asAdmin]);
+    expect(noSelector.code).toBe(1);
+    expect(noSelector.stderr).toContain('--seq, --reason, --tenant or --all');
+    const tenant = await cli(['dead-letters', 'list', 'invoke']);
+    expect(tenant.code).toBe(1);
+    expect(tenant.stderr).toMatch(/^Error 403 /);
+  });
 });
