@@ -346,20 +346,35 @@ module keyVault 'modules/keyvault.bicep' = {
 // The module exists exactly when openAiMode is 'create', so the assertion holds where it is evaluated.
 var openAiEndpoint = openAiMode == 'create' ? openAi!.outputs.endpoint : existingOpenAiEndpoint
 
-// MODEL_POOLS (shared/model/settings.ts): alias → deployments, Entra auth, quota from the capacity.
-// groupBy/mapValues need Bicep 0.29 or later.
+// MODEL_POOLS (shared/model/settings.ts): alias → deployments, Entra auth, quota from the capacity. A
+// GlobalBatch deployment becomes kind `globalBatch` (routing by deadline, shared/capacity): its capacity is
+// the enqueued-token quota. groupBy/mapValues need Bicep 0.29 or later.
 var generatedModelPools = mapValues(
   groupBy(openAiDeployments, d => d.alias),
   pool =>
-    map(pool, d => {
-      name: d.name
-      kind: 'azure'
-      endpoint: openAiEndpoint
-      deployment: d.name
-      model: d.model
-      auth: 'entra'
-      tpm: d.capacity * 1000
-    })
+    map(
+      pool,
+      d =>
+        d.skuName == 'GlobalBatch'
+          ? {
+              name: d.name
+              kind: 'globalBatch'
+              endpoint: openAiEndpoint
+              deployment: d.name
+              model: d.model
+              auth: 'entra'
+              enqueuedTokens: d.capacity * 1000
+            }
+          : {
+              name: d.name
+              kind: 'azure'
+              endpoint: openAiEndpoint
+              deployment: d.name
+              model: d.model
+              auth: 'entra'
+              tpm: d.capacity * 1000
+            }
+    )
 )
 
 // Entra sign-in (shared/auth/entra-config.ts): the directory is this deployment's tenant; every admin is

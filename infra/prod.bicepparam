@@ -31,6 +31,15 @@ param openAiDeployments = [
     capacity: 200
   }
   {
+    // Global Batch (half the price, 24 h target): work with a far deadline is routed here (docs/batches.md).
+    alias: 'gpt-4o-mini'
+    name: 'gpt-4o-mini-batch'
+    model: 'gpt-4o-mini'
+    version: '2024-07-18'
+    skuName: 'GlobalBatch'
+    capacity: 5000
+  }
+  {
     alias: 'gpt-4o'
     name: 'gpt-4o'
     model: 'gpt-4o'

@@ -10,8 +10,8 @@ type modelDeployment = {
   name: string
   model: string
   version: string
-  skuName: 'GlobalStandard' | 'Standard' | 'DataZoneStandard' | 'ProvisionedManaged'
-  @description('Thousands of tokens per minute (PTUs for ProvisionedManaged).')
+  skuName: 'GlobalStandard' | 'Standard' | 'DataZoneStandard' | 'ProvisionedManaged' | 'GlobalBatch'
+  @description('Thousands of tokens per minute (PTUs for ProvisionedManaged; for GlobalBatch, thousands of enqueued tokens).')
   @minValue(1)
   capacity: int
 }
