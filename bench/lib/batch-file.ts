@@ -7,6 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+const CHUNK_BYTES = 64 * 1024;
+
 /** A chat request whose user message is `contentChars` characters of words, numbered by `n`. */
 export function paddedRequest(n: number, contentChars: number) {
   const words = 'lorem ipsum dolor sit amet ';
@@ -55,7 +57,7 @@ export function batchFile(lines: number, lineBytes: number): BatchFile {
 
 /**
  * Uploads the file as `POST /v1/files` (purpose batch) with the body generated as it is written: a few
- * hundred lines per chunk, each chunk written when the socket takes it.
+ * 64 KB at a time, each chunk made when the socket takes the one before.
  */
 export async function uploadBatchFile(
   apiUrl: string,
@@ -70,13 +72,22 @@ export async function uploadBatchFile(
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const length = head.length + file.lines * file.lineBytes + tail.length;
+  // Chunks of about 64 KB, and a byte stream (not object mode, whose buffer counts chunks, not bytes):
+  // the client holds about one socket buffer of the file, whatever the line length.
   function* body(): Generator<Buffer> {
     yield head;
-    for (let n = 0; n < file.lines; n += 256) {
-      const parts: string[] = [];
-      for (let each = n; each < Math.min(n + 256, file.lines); each += 1) parts.push(file.line(each));
-      yield Buffer.from(parts.join(''));
+    let parts: string[] = [];
+    let bytes = 0;
+    for (let n = 0; n < file.lines; n += 1) {
+      parts.push(file.line(n));
+      bytes += file.lineBytes;
+      if (bytes >= CHUNK_BYTES) {
+        yield Buffer.from(parts.join(''));
+        parts = [];
+        bytes = 0;
+      }
     }
+    if (parts.length > 0) yield Buffer.from(parts.join(''));
     yield tail;
   }
   const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -99,7 +110,7 @@ export async function uploadBatchFile(
       },
     );
     req.on('error', reject);
-    pipeline(Readable.from(body()), req).catch(reject);
+    pipeline(Readable.from(body(), { objectMode: false, highWaterMark: CHUNK_BYTES }), req).catch(reject);
   });
   const { status, text } = await answer;
   if (status !== 200) throw new Error(`POST /v1/files answered ${status}: ${text.slice(0, 300)}`);
