@@ -3,28 +3,21 @@
  *
  * What a consumer must do, in order:
  * 1. Read the raw body: the signature covers the exact bytes, so never verify a re-serialised JSON.parse.
- * 2. Verify with `verifyWebhook` (or any Standard Webhooks library): signature, and a timestamp within
- *    5 minutes so an old captured request cannot be replayed.
+ * 2. Verify with the client's `verifyWebhook` (`@prompt-pipeline/client`, on the `standardwebhooks`
+ *    package; any Standard Webhooks library does): signature, and a timestamp within 5 minutes so an old
+ *    captured request cannot be replayed.
  * 3. De-duplicate on `webhook-id`: retries and replays of one event carry the same id.
  * 4. Answer 2xx quickly and do slow work afterwards: we wait 15 s at most, then retry on a schedule.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { verifyWebhook, WebhookVerificationError } from '../../shared/webhooks/signing.js';
+import {
+  verifyWebhook,
+  WebhookVerificationError,
+  type WebhookEvent,
+} from '../../clients/typescript/src/index.js';
 
-export interface JobEventPayload {
-  readonly type: 'job.succeeded' | 'job.failed' | 'job.cancelled' | (string & {});
-  readonly timestamp: string;
-  readonly data: {
-    readonly jobId: string;
-    readonly status: string;
-    readonly result?: { readonly content: string | null; readonly parsed?: unknown };
-    /** Set instead of `result` for large results: GET it with your API key. */
-    readonly resultUrl?: string;
-    readonly error?: { readonly code: string; readonly message: string };
-    readonly traceId: string;
-    readonly metadata: Readonly<Record<string, string>>;
-  };
-}
+/** A delivery's body (the API document's WebhookEvent): a job's or a batch's terminal event. */
+export type JobEventPayload = WebhookEvent;
 
 export interface ConsumerOptions {
   /** Your endpoint's `whsec_` secret; during a rotation, both the new and the old one. */
@@ -61,17 +54,19 @@ export function createConsumer(options: ConsumerOptions): Server {
         res.writeHead(413).end();
         return;
       }
-      let webhookId: string;
+      let event: JobEventPayload;
       try {
-        webhookId = verifyWebhook({ payload: body, headers: req.headers, secrets: options.secrets }).id;
+        event = verifyWebhook(body, req.headers, options.secrets);
       } catch (error) {
         if (error instanceof WebhookVerificationError) {
           // 4xx makes the sender retry on its schedule: fine if your secret is being rotated right now.
-          res.writeHead(401, { 'content-type': 'text/plain' }).end(error.reason);
+          res.writeHead(401, { 'content-type': 'text/plain' }).end(error.message);
           return;
         }
         throw error;
       }
+      // Covered by the signature: the same for every retry and replay of one event.
+      const webhookId = String(req.headers['webhook-id']);
       const now = Date.now();
       for (const [id, at] of seen) if (now - at > dedupeForMs) seen.delete(id);
       if (seen.has(webhookId)) {
@@ -80,7 +75,6 @@ export function createConsumer(options: ConsumerOptions): Server {
         return;
       }
       seen.set(webhookId, now);
-      const event = JSON.parse(body.toString('utf8')) as JobEventPayload;
       res.writeHead(204).end();
       await options.onEvent(event, webhookId);
     })().catch(() => {

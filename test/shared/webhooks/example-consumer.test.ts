@@ -49,7 +49,7 @@ describe('example consumer', () => {
     });
     expect(await client.send({ url, headers: { ...wrong }, body })).toMatchObject({
       status: 401,
-      bodySnippet: 'no_matching_signature',
+      bodySnippet: 'No matching signature found',
     });
     const old = signWebhook({
       id: 'evt_3',
@@ -59,7 +59,7 @@ describe('example consumer', () => {
     });
     expect(await client.send({ url, headers: { ...old }, body })).toMatchObject({
       status: 401,
-      bodySnippet: 'timestamp_too_old',
+      bodySnippet: 'Message timestamp too old',
     });
     expect(events.map((e) => e.id)).toEqual(['evt_1']);
   });
