@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { JobIdSchema } from '../../shared/jobs/ids.js';
 import { JOB_STATUSES, JobStatusSchema } from '../../shared/jobs/job.js';
-import { BatchSubmitSchema, IdempotencyKeySchema, SubmitJobSchema } from '../../shared/jobs/submission.js';
+import { AnySubmitJobSchema, BatchSubmitSchema, IdempotencyKeySchema } from '../../shared/jobs/submission.js';
 import { JobListSchema, JobViewSchema } from './job-view.js';
 import { LocationHeader, ProblemSchema, type RouteDoc } from './route-docs.js';
 
@@ -76,10 +76,10 @@ export const JOBS_DOCS = {
   submitJob: {
     summary: 'Submit a job',
     description:
-      'An OpenAI chat-completions shaped body. 202 + Location for a new job; 200 with the same job for a repeated Idempotency-Key and body; 409 for the same key with another body.',
+      'An OpenAI chat-completions shaped body (`messages`), or an embeddings one (`input`). 202 + Location for a new job; 200 with the same job for a repeated Idempotency-Key and body; 409 for the same key with another body.',
     access: 'tenant',
     headers: SubmitHeadersSchema,
-    body: { schema: SubmitJobSchema },
+    body: { schema: AnySubmitJobSchema },
     responses: {
       202: { description: 'Accepted: the new job, queued', schema: JobViewSchema, headers: LocationHeader },
       200: {

@@ -3,7 +3,11 @@
  */
 import { ValidationError } from '../../shared/errors/index.js';
 import { JobIdSchema } from '../../shared/jobs/ids.js';
-import { BatchEnvelopeSchema, BatchItemSchema, IdempotencyKeySchema } from '../../shared/jobs/submission.js';
+import {
+  BatchEnvelopeSchema,
+  batchItemSchemaFor,
+  IdempotencyKeySchema,
+} from '../../shared/jobs/submission.js';
 import { recordJobAccepted } from '../../shared/telemetry/metrics.js';
 import { acceptJob } from '../../shared/pipeline/accept.js';
 import * as cancellation from '../../shared/pipeline/cancel.js';
@@ -78,7 +82,7 @@ async function submitBatchItem(
   trace: TraceContext,
 ): Promise<Record<string, unknown>> {
   try {
-    const item = parseOrThrow(BatchItemSchema, raw, `Item ${index}`);
+    const item = parseOrThrow(batchItemSchemaFor(raw), raw, `Item ${index}`);
     const admission = admittedOrThrow(
       await admitSubmission(
         scope.services,

@@ -31,7 +31,10 @@ export async function routedElsewhere(
   now: number,
 ): Promise<boolean> {
   const { capacity } = deps;
-  const alias = message.request.model;
+  const { request } = message;
+  // Global Batch files here hold chat completions; other requests (embeddings) are called as before.
+  if (!('messages' in request)) return false;
+  const alias = request.model;
   const choice = chooseCapacity(
     {
       now,
@@ -65,7 +68,7 @@ export async function routedElsewhere(
         state: 'pending',
         parkedAt: now,
         dueAt: choice.dueAt,
-        promptTokens: promptTokenUpperBound(countableMessages(message.request)),
+        promptTokens: promptTokenUpperBound(countableMessages(request)),
         traceparent: formatTraceparent(trace),
         message,
       });

@@ -109,18 +109,17 @@ async function submit(
   const model = lines[0]!.message.request.model;
   const target = deps.deployments.find((d) => d.name === group.deployment);
   const jsonl = lines
-    .map((line) =>
-      JSON.stringify({
-        custom_id: line.id,
-        method: 'POST',
-        url: '/chat/completions',
-        body: toChatParams(
-          line.message.request,
-          target?.deployment ?? group.deployment,
-          line.message.request.max_tokens ?? deps.settings.defaultMaxTokens,
-        ),
-      }),
-    )
+    .flatMap((line) => {
+      const { request } = line.message;
+      // Only chat completions are parked (route.ts); anything else would not be a line of this file.
+      if (!('messages' in request)) return [];
+      const body = toChatParams(
+        request,
+        target?.deployment ?? group.deployment,
+        request.max_tokens ?? deps.settings.defaultMaxTokens,
+      );
+      return [JSON.stringify({ custom_id: line.id, method: 'POST', url: '/chat/completions', body })];
+    })
     .join('\n');
   const { fileId, batchId } = await provider.submit(`${jsonl}\n`);
   await deps.store.saveGroup({

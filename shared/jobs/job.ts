@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { ToolCallSchema } from './chat-messages.js';
-import { AcceptedChatRequestSchema } from './schema.js';
+import { AcceptedJobRequestSchema } from './job-request.js';
 import { JobPrioritySchema } from './submission.js';
 
 export const JOB_STATUSES = ['queued', 'succeeded', 'failed', 'cancelled', 'expired'] as const;
@@ -56,6 +56,8 @@ export const JobResultSchema = z.object({
    * job sends them back as the assistant message's `tool_calls`, with one `tool` message per call.
    */
   toolCalls: z.array(ToolCallSchema).optional(),
+  /** An embeddings job's vectors, one per input in order (`content` is then null). */
+  embeddings: z.array(z.array(z.number())).optional(),
   finishReason: z.string(),
   model: z.string(),
   deployment: z.string(),
@@ -89,7 +91,7 @@ export const JobDocumentSchema = z.object({
   requestHash: z.string(),
   // The request as accepted: it passed the submit checks once, and a stored job stays readable when a
   // later limit would refuse its schema (see AcceptedResponseFormatSchema).
-  request: AcceptedChatRequestSchema,
+  request: AcceptedJobRequestSchema,
   metadata: z.record(z.string(), z.string()),
   webhookEndpointId: z.string().optional(),
   source: z.enum(['http', 'queue']),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { AcceptedChatMessageSchema, ChatMessageSchema } from './chat-messages.js';
+import { ModelAliasSchema } from './model-alias.js';
 import { SchemaObjectSchema, TenantJsonSchemaSchema } from './json-schema-field.js';
 import { checkChatRequest } from './request-checks.js';
 import { AcceptedToolSchema, MAX_TOOLS, ToolChoiceSchema, ToolSchema } from './tools.js';
@@ -52,11 +53,7 @@ export const AcceptedResponseFormatSchema = z.discriminatedUnion('type', [
  * takes (shared/model/endpoint.ts): reasoning models (o-series, gpt-5) take `max_completion_tokens`.
  */
 const chatRequestShape = {
-  model: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, ., _ and -'),
+  model: ModelAliasSchema,
   messages: z.array(ChatMessageSchema).min(1).max(256),
   temperature: z.number().min(0).max(2).optional(),
   top_p: z.number().min(0).max(1).optional(),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { EndpointIdSchema } from './ids.js';
+import { EmbeddingsRequestSchema, isEmbeddingsBody } from './embeddings.js';
 import { ChatRequestSchema, MetadataSchema } from './schema.js';
 
 /** A minute at least (a job needs time to run at all), a week at most (the longest deadline). */
@@ -15,7 +16,8 @@ export const JOB_PRIORITIES = ['interactive', 'standard', 'background'] as const
 export const JobPrioritySchema = z.enum(JOB_PRIORITIES);
 export type JobPriority = z.infer<typeof JobPrioritySchema>;
 
-export const SubmitJobSchema = ChatRequestSchema.extend({
+/** The job options both kinds of job take beside their model request. */
+const jobOptionsShape = {
   metadata: MetadataSchema.optional(),
   /**
    * Send this job's events to one registered endpoint instead of every matching one. Its format is checked
@@ -33,8 +35,29 @@ export const SubmitJobSchema = ChatRequestSchema.extend({
    * the tenant may not use is refused with 403.
    */
   priority: JobPrioritySchema.optional(),
-}).meta({ id: 'SubmitJob' });
+};
+
+/** A chat job. */
+export const SubmitJobSchema = ChatRequestSchema.extend(jobOptionsShape).meta({ id: 'SubmitJob' });
 export type SubmitJob = z.infer<typeof SubmitJobSchema>;
+
+/** An embeddings job: `input` instead of `messages` (shared/jobs/embeddings.ts). */
+export const SubmitEmbeddingsJobSchema = EmbeddingsRequestSchema.extend(jobOptionsShape).meta({
+  id: 'SubmitEmbeddingsJob',
+});
+export type SubmitEmbeddingsJob = z.infer<typeof SubmitEmbeddingsJobSchema>;
+export type AnySubmitJob = SubmitJob | SubmitEmbeddingsJob;
+
+/** Either kind, as the API documents a job body. */
+export const AnySubmitJobSchema = z.union([SubmitJobSchema, SubmitEmbeddingsJobSchema]);
+
+/**
+ * The schema a body is checked with: the embeddings one when it has `input` and no `messages`, else the
+ * chat one. Each names its own fields in its problems, where a union would report "no member matched".
+ */
+export function submitSchemaFor(body: unknown): z.ZodType<AnySubmitJob> {
+  return isEmbeddingsBody(body) ? SubmitEmbeddingsJobSchema : SubmitJobSchema;
+}
 
 /** Idempotency keys follow the IETF draft's spirit: opaque, client-chosen, bounded. */
 export const IdempotencyKeySchema = z
@@ -43,10 +66,17 @@ export const IdempotencyKeySchema = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
-export const BatchItemSchema = z.strictObject({
-  idempotency_key: IdempotencyKeySchema.optional(),
-  job: SubmitJobSchema,
-});
+const batchItem = <T extends z.ZodType>(job: T) =>
+  z.strictObject({ idempotency_key: IdempotencyKeySchema.optional(), job });
+
+/** A batch item as documented: either kind of job. */
+export const BatchItemSchema = batchItem(AnySubmitJobSchema);
+
+/** The schema an item is checked with: its job's own kind (submitSchemaFor), so problems name its fields. */
+export function batchItemSchemaFor(item: unknown): z.ZodType<z.infer<typeof BatchItemSchema>> {
+  const job = typeof item === 'object' && item !== null ? (item as { job?: unknown }).job : undefined;
+  return batchItem(submitSchemaFor(job));
+}
 
 /** The documented shape of `POST /api/v1/jobs/batch`. */
 export const BatchSubmitSchema = z

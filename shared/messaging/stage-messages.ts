@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { JobEventSchema } from '../jobs/events.js';
 import { JobErrorSchema, JobResultSchema, JobTimingsSchema, JobUsageSchema } from '../jobs/job.js';
+import { AcceptedJobRequestSchema } from '../jobs/job-request.js';
 import { AcceptedChatRequestSchema } from '../jobs/schema.js';
 import { JobPrioritySchema } from '../jobs/submission.js';
 
@@ -52,7 +53,7 @@ export const InvokeMessageSchema = z.object({
    * have charged them. Each counts as an attempt, and the job's usage flags them (JobUsage.unseenCalls).
    */
   unseenCalls: z.number().int().min(1).optional(),
-  request: AcceptedChatRequestSchema,
+  request: AcceptedJobRequestSchema,
   /** Absent on messages from before priorities (and on jobs made elsewhere): standard, weight 1. */
   scheduling: InvokeSchedulingSchema.optional(),
 });
@@ -62,6 +63,7 @@ export const CompletionSchema = z.object({
   content: z.string().nullable(),
   refusal: z.string().nullable(),
   toolCalls: JobResultSchema.shape.toolCalls,
+  embeddings: JobResultSchema.shape.embeddings,
   finishReason: z.string(),
   // The model's token counts; total and cost are added in postprocess.
   usage: JobUsageSchema.pick({

@@ -3,7 +3,8 @@
  * generative AI: `chat {model}`, `gen_ai.*` attributes) under which the HTTP request leaves with its
  * `traceparent`, and the call and token metrics. Kept apart from the router so routing reads as routing.
  */
-import type { ChatRequest } from '../jobs/schema.js';
+import { isEmbeddingsRequest } from '../jobs/embeddings.js';
+import type { JobRequest } from '../jobs/job-request.js';
 import { recordModelCall, recordTokens, type ModelCallOutcome } from '../telemetry/metrics.js';
 import { SpanKind, inSpan, parentContext, type Span } from '../telemetry/tracing.js';
 import type { EndpointResult } from './endpoint.js';
@@ -19,7 +20,7 @@ export interface TriedDeployment {
 
 export function observedCall(
   target: TriedDeployment,
-  request: ChatRequest,
+  request: JobRequest,
   maxTokens: number,
   context: ModelCallContext,
   call: () => Promise<EndpointResult>,
@@ -28,13 +29,13 @@ export function observedCall(
   const serverAddress = hostOf(target.settings.endpoint);
   if (target.earlierTries > 0) recordModelCall(request.model, deployment, 'failed_over');
   return inSpan(
-    `chat ${request.model}`,
+    `${isEmbeddingsRequest(request) ? 'embeddings' : 'chat'} ${request.model}`,
     {
       kind: SpanKind.CLIENT,
       // Invoke hands its traceparent down; the active span wins when it is of the same trace.
       parent: parentContext(context.traceparent),
       attributes: {
-        'gen_ai.operation.name': 'chat',
+        'gen_ai.operation.name': isEmbeddingsRequest(request) ? 'embeddings' : 'chat',
         'gen_ai.provider.name': target.settings.kind === 'azure' ? 'azure.ai.openai' : 'openai',
         'gen_ai.request.model': request.model,
         'gen_ai.request.max_tokens': maxTokens,

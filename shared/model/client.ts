@@ -6,14 +6,14 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { ConfigurationError, PermanentError, RetryAfterError } from '../errors/index.js';
-import type { ChatRequest } from '../jobs/schema.js';
+import type { JobRequest } from '../jobs/job-request.js';
 import { observedCall, recordUnroutedCall } from './call-telemetry.js';
 import { sendCanaryIfDue } from './canary.js';
 import type { BreakerSnapshot } from './circuit-breaker.js';
 import type { FleetShare, FleetShareStatus } from './coordination/fleet-share.js';
 import type { QuotaLeaseStore } from './coordination/lease-store.js';
 import { defaultModelCredential, entraTokenProvider } from './credentials.js';
-import type { EndpointAuth } from './endpoint.js';
+import { callEndpoint, type EndpointAuth } from './endpoint.js';
 import {
   CONFIGURATION_RETRY_MS,
   DEFAULT_TRANSIENT_RETRY_MS,
@@ -149,7 +149,7 @@ export function createModelClient(
       }),
   });
 
-  async function complete(request: ChatRequest, context: ModelCallContext): Promise<ModelCompletion> {
+  async function complete(request: JobRequest, context: ModelCallContext): Promise<ModelCompletion> {
     const pool = pools.get(request.model);
     if (!pool) {
       throw new PermanentError(
@@ -187,7 +187,7 @@ export function createModelClient(
       try {
         const attempt = { settings: target.settings, earlierTries: tried.size - 1 };
         const result = await observedCall(attempt, request, maxTokens, context, () =>
-          target.endpoint.call(request, maxTokens, context.signal, () =>
+          callEndpoint(target.endpoint, request, maxTokens, context.signal, () =>
             target.budget.restamp(reservation, clock()),
           ),
         );

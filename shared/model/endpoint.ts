@@ -10,6 +10,10 @@ import type {
   ChatCompletion,
   ChatCompletionCreateParamsNonStreaming,
 } from 'openai/resources/chat/completions';
+import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
+import { PermanentError } from '../errors/index.js';
+import { isEmbeddingsRequest, type EmbeddingsRequest } from '../jobs/embeddings.js';
+import type { JobRequest } from '../jobs/job-request.js';
 import type { ChatRequest } from '../jobs/schema.js';
 import { activeTraceparent } from '../telemetry/tracing.js';
 import { createNodeHttpFetch } from './node-http-fetch.js';
@@ -41,6 +45,8 @@ export interface ChatEndpoint {
     signal?: AbortSignal,
     onSend?: () => void,
   ): Promise<EndpointResult>;
+  /** The embeddings operation on the same deployment; fakes that never see embeddings jobs need none. */
+  embed?(request: EmbeddingsRequest, signal?: AbortSignal, onSend?: () => void): Promise<EndpointResult>;
   /** Closes the endpoint's kept-alive connections; a later call opens new ones. Fakes need none. */
   close?(): void;
 }
@@ -110,7 +116,71 @@ export function createChatEndpoint(
         sendHooks.delete(requestId);
       }
     },
+    async embed(request, signal, onSend) {
+      const requestId = randomUUID();
+      if (onSend) sendHooks.set(requestId, onSend);
+      try {
+        // The SDK asks for base64 (a third of the bytes of JSON floats) and decodes it to numbers.
+        const { data, response } = await client.embeddings
+          .create(
+            {
+              model: deployment,
+              input: request.input,
+              ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+              ...(request.user !== undefined ? { user: request.user } : {}),
+            },
+            {
+              ...(signal ? { signal } : {}),
+              timeout: options.timeoutMs,
+              maxRetries: 0,
+              headers: { [CLIENT_REQUEST_ID]: requestId, ...traceHeaders() },
+            },
+          )
+          .withResponse();
+        return {
+          completion: fromEmbeddings(data, settings.name, requestId),
+          rateLimit: parseRateLimit(response.headers),
+        };
+      } finally {
+        sendHooks.delete(requestId);
+      }
+    },
     close: () => transport.close(),
+  };
+}
+
+/** Sends a job's request by its kind: a chat completion, or embeddings. */
+export function callEndpoint(
+  endpoint: ChatEndpoint,
+  request: JobRequest,
+  maxTokens: number,
+  signal?: AbortSignal,
+  onSend?: () => void,
+): Promise<EndpointResult> {
+  if (!isEmbeddingsRequest(request)) return endpoint.call(request, maxTokens, signal, onSend);
+  if (!endpoint.embed) {
+    throw new PermanentError(`Deployment ${endpoint.name} does not serve embeddings`, 'unsupported_request');
+  }
+  return endpoint.embed(request, signal, onSend);
+}
+
+/** Embeddings as a completion: the vectors in input order, usage in prompt tokens only. */
+export function fromEmbeddings(
+  data: CreateEmbeddingResponse,
+  deployment: string,
+  requestId: string,
+): ModelCompletion {
+  const ordered = [...data.data].sort((a, b) => a.index - b.index);
+  return {
+    content: null,
+    refusal: null,
+    embeddings: ordered.map((item) => item.embedding),
+    finishReason: 'stop',
+    usage: { promptTokens: data.usage.prompt_tokens, completionTokens: 0, cachedTokens: 0 },
+    deployment,
+    model: data.model,
+    // The embeddings response has no id: ours names it (it keys an extra charge, if any).
+    responseId: `embd-${requestId}`,
   };
 }
 

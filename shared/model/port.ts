@@ -3,7 +3,7 @@
  * error vocabulary: PermanentError (job fails), RetryAfterError (message rescheduled), ConfigurationError.
  */
 import type { ToolCall } from '../jobs/chat-messages.js';
-import type { ChatRequest } from '../jobs/schema.js';
+import type { JobRequest } from '../jobs/job-request.js';
 
 export interface ModelUsage {
   readonly promptTokens: number;
@@ -19,6 +19,8 @@ export interface ModelCompletion {
   readonly refusal: string | null;
   /** The functions the model asked to call (`finishReason` is then `tool_calls`). */
   readonly toolCalls?: ToolCall[];
+  /** An embeddings job's vectors, one per input in order. */
+  readonly embeddings?: number[][];
   readonly finishReason: string;
   readonly usage: ModelUsage;
   /** Which concrete deployment answered (after routing), and the model name it reported. */
@@ -50,5 +52,6 @@ export interface ModelCallContext {
 }
 
 export interface ModelClient {
-  complete(request: ChatRequest, context: ModelCallContext): Promise<ModelCompletion>;
+  /** A chat completion, or an embeddings job's vectors (`embeddings`, with `content` null). */
+  complete(request: JobRequest, context: ModelCallContext): Promise<ModelCompletion>;
 }

@@ -178,6 +178,10 @@ export const DEFAULT_PRICE_TABLE: PriceTable = {
     outputPer1M: 0.4,
     batch: { inputPer1M: 0.05, outputPer1M: 0.2 },
   },
+  // Embeddings: input tokens only.
+  'text-embedding-3-small': { inputPer1M: 0.02, outputPer1M: 0 },
+  'text-embedding-3-large': { inputPer1M: 0.13, outputPer1M: 0 },
+  'text-embedding-ada-002': { inputPer1M: 0.1, outputPer1M: 0 },
 };
 
 /** What the model client needs from configuration (shared/config/model-settings.ts builds it). */

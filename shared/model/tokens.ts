@@ -10,6 +10,7 @@
  * the count stays an upper bound of the service's (test/shared/model/tokens.test.ts checks both).
  */
 import { countTokens } from 'gpt-tokenizer';
+import { embeddingInputs, isEmbeddingsRequest, type EmbeddingsRequest } from '../jobs/embeddings.js';
 import type { ChatRequest } from '../jobs/schema.js';
 import { imageTokens, type CountableImage } from './image-tokens.js';
 
@@ -71,8 +72,11 @@ function imagesOf(message: CountableMessage): number {
  * is longer than the service's compact rendering: the charge stays an upper bound.
  */
 export function countableMessages(
-  request: Pick<ChatRequest, 'messages' | 'tools'>,
+  request: Pick<ChatRequest, 'messages' | 'tools'> | EmbeddingsRequest,
 ): readonly CountableMessage[] {
+  // Each input of an embeddings job counted as a message: its framing is an over-count, never under.
+  if (isEmbeddingsRequest(request))
+    return embeddingInputs(request).map((text) => ({ role: 'user', content: text }));
   if (!request.tools) return request.messages;
   return [{ role: 'system', content: JSON.stringify(request.tools) }, ...request.messages];
 }
@@ -164,7 +168,8 @@ export function promptChars(messages: readonly CountableMessage[]): number {
 
 /** What one request costs against TPM at arrival: prompt tokens plus the completion it may produce. */
 export function quotaCost(
-  request: Pick<ChatRequest, 'messages' | 'tools' | 'max_tokens' | 'max_completion_tokens'>,
+  request:
+    Pick<ChatRequest, 'messages' | 'tools' | 'max_tokens' | 'max_completion_tokens'> | EmbeddingsRequest,
   defaultMaxTokens: number,
 ): number {
   return countPromptTokens(countableMessages(request)) + completionLimit(request, defaultMaxTokens);
@@ -172,8 +177,9 @@ export function quotaCost(
 
 /** The completion tokens a request may produce: whichever limit it set, else the platform default. */
 export function completionLimit(
-  request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'>,
+  request: Pick<ChatRequest, 'max_tokens' | 'max_completion_tokens'> | EmbeddingsRequest,
   defaultMaxTokens: number,
 ): number {
+  if (isEmbeddingsRequest(request)) return 0;
   return request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens;
 }

@@ -5,7 +5,7 @@
 import { ConflictError, ValidationError } from '../errors/index.js';
 import { jobIdFor, newIdempotencyKey, requestHashOf } from '../jobs/ids.js';
 import type { JobDocument } from '../jobs/job.js';
-import { SubmitJobSchema, type JobPriority, type SubmitJob } from '../jobs/submission.js';
+import { submitSchemaFor, type AnySubmitJob, type JobPriority } from '../jobs/submission.js';
 import type { InvokeScheduling } from '../messaging/stage-messages.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { AcceptDeps, StageDeps } from './deps.js';
@@ -42,8 +42,9 @@ export interface AcceptResult {
 }
 
 export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<AcceptResult> {
-  const submission = parseOrThrow(SubmitJobSchema, input.body, 'The job request');
-  await requireHeavySchemaChecked(deps, input.tenantId, submission, input.source);
+  const submission = parseOrThrow(submitSchemaFor(input.body), input.body, 'The job request');
+  if ('messages' in submission)
+    await requireHeavySchemaChecked(deps, input.tenantId, submission, input.source);
   // A held job's invoke is a scheduled message (a delay is a message); its deadline starts then.
   const holdUntil =
     input.notBeforeMs !== undefined && input.notBeforeMs > deps.clock() ? input.notBeforeMs : undefined;
@@ -125,7 +126,12 @@ function shouldResendInvoke(deps: StageDeps, job: JobDocument): boolean {
   );
 }
 
-function newJob(deps: StageDeps, input: AcceptInput, submission: SubmitJob, deadlineAt: number): JobDocument {
+function newJob(
+  deps: StageDeps,
+  input: AcceptInput,
+  submission: AnySubmitJob,
+  deadlineAt: number,
+): JobDocument {
   const idempotencyKey = input.idempotencyKey ?? newIdempotencyKey();
   const now = new Date(deps.clock()).toISOString();
   const expiresAfterMs =

@@ -15,6 +15,7 @@
  *   still found to be extra, and charged to the job (shared/pipeline/extra-charge.ts).
  * The happy path pays one write for this (the completion, kept before it goes on) and no read.
  */
+import { responseFormatOf } from '../jobs/job-request.js';
 import type { InvokeMessage } from '../messaging/stage-messages.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { CompletionRecord } from './completion-records.js';
@@ -135,7 +136,7 @@ export function passOn(
         // Calls made: this one, those before it, and any whose answer nobody saw.
         attempts: message.attempt + 1 + (message.unseenCalls ?? 0),
         ...(message.unseenCalls ? { unseenCalls: message.unseenCalls } : {}),
-        responseFormat: message.request.response_format,
+        responseFormat: responseFormatOf(message.request),
         completion: record.completion,
       },
       trace,

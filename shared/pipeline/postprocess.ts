@@ -54,6 +54,8 @@ export async function postprocessCompletion(
     ...(verdict.parsed !== undefined ? { parsed: verdict.parsed } : {}),
     refusal: completion.refusal,
     ...(completion.toolCalls ? { toolCalls: completion.toolCalls } : {}),
+    // Vectors pass through as the model gave them: an embeddings job has no output format to check.
+    ...(completion.embeddings ? { embeddings: completion.embeddings } : {}),
     finishReason: completion.finishReason,
     model: completion.model,
     deployment: completion.deployment,

@@ -31,14 +31,18 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
 /**
  * A value that matches no member of a union (content as a string or as parts) is reported at the field
  * that is wrong inside the one member whose shape it has (`messages/0/content/1/image_url/detail`),
- * rather than as "invalid input" at the union.
+ * rather than as "invalid input" at the union: of the members whose shape it has, the one it misses by the
+ * fewest issues.
  */
 function explained(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   if (issue.code !== 'invalid_union') return [issue];
   const shaped = issue.errors.filter(
     (branch) => !branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0),
   );
-  const branch = shaped.length === 1 ? shaped[0]! : undefined;
+  // Of members it has the shape of (a chat or an embeddings job), the one it misses by the fewest issues.
+  const fewest = Math.min(...shaped.map((b) => b.length));
+  const closest = shaped.filter((b) => b.length === fewest);
+  const branch = closest.length === 1 ? closest[0]! : undefined;
   if (!branch) return [issue];
   return branch.flatMap((inner) => explained({ ...inner, path: [...issue.path, ...inner.path] }));
 }

@@ -6,7 +6,8 @@
  * token or a Cosmos query, so accept's schema gives the one canonical 400 and junk stays cheap.
  */
 import { ForbiddenError } from '../errors/index.js';
-import { SubmitJobSchema } from '../jobs/submission.js';
+import { embeddingInputs } from '../jobs/embeddings.js';
+import { submitSchemaFor } from '../jobs/submission.js';
 import { ADMIT, tenantDisabled, type Admission } from './admission-decision.js';
 import { admitSubmission, type AdmissionDeps, type SubmissionShape } from './admission.js';
 import type { Tenant } from './tenant.js';
@@ -50,8 +51,10 @@ export function createSubmissionGate(
 }
 
 function shapeOf(body: unknown): Omit<SubmissionShape, 'requestBytes'> | undefined {
-  const parsed = SubmitJobSchema.safeParse(body);
+  const parsed = submitSchemaFor(body).safeParse(body);
   if (!parsed.success) return undefined;
-  const { model, messages, priority } = parsed.data;
-  return { model, messageCount: messages.length, ...(priority ? { priority } : {}) };
+  const { model, priority } = parsed.data;
+  // An embeddings job's inputs count as its messages.
+  const count = 'messages' in parsed.data ? parsed.data.messages.length : embeddingInputs(parsed.data).length;
+  return { model, messageCount: count, ...(priority ? { priority } : {}) };
 }

@@ -20,6 +20,7 @@ beforeAll(async () => {
     deployments: [
       { name: 'gpt-4o-mini', model: 'gpt-4o-mini', tpm: 1_000_000 },
       { name: 'o4-mini', model: 'o4-mini', tpm: 1_000_000 },
+      { name: 'text-embedding-3-small', model: 'text-embedding-3-small', tpm: 1_000_000 },
     ],
   });
 }, 60_000);
@@ -35,6 +36,7 @@ interface Job {
     content: string | null;
     finishReason: string;
     toolCalls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+    embeddings?: number[][];
   };
   usage?: { promptTokens: number; completionTokens: number; reasoningTokens?: number; costUsd: number };
   error?: { code: string; message: string };
@@ -157,6 +159,51 @@ describe('reasoning deployments', () => {
     const job = await run({ model: 'gpt-4o-mini', messages: [ask], reasoning_effort: 'low' });
     expect(job.status).toBe('failed');
     expect(job.error?.message).toMatch(/reasoning_effort/);
+  });
+});
+
+describe('embeddings', () => {
+  it('an embeddings job returns its vectors and its usage (prompt tokens only, priced)', async () => {
+    const job = await run({
+      model: 'text-embedding-3-small',
+      input: ['queues', 'quotas and tenants'],
+      dimensions: 64,
+    });
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    const vectors = job.result!.embeddings!;
+    expect(vectors).toHaveLength(2);
+    for (const vector of vectors) {
+      expect(vector).toHaveLength(64);
+      expect(Math.hypot(...vector)).toBeCloseTo(1, 5);
+    }
+    expect(job.result?.content).toBeNull();
+    expect(job.usage!.promptTokens).toBeGreaterThan(0);
+    expect(job.usage!.completionTokens).toBe(0);
+    // text-embedding-3-small: $0.02 per million input tokens.
+    expect(job.usage!.costUsd).toBeCloseTo((job.usage!.promptTokens * 0.02) / 1_000_000, 12);
+
+    const again = await run({ model: 'text-embedding-3-small', input: 'queues', dimensions: 64 });
+    again.result!.embeddings![0]!.forEach((value, i) => expect(value).toBeCloseTo(vectors[0]![i]!, 6));
+  });
+
+  it('vectors larger than a Service Bus message go through the stages by claim check', async () => {
+    // 42 x 1,536 values: ~1 MB of JSON between invoke, postprocess and persist, under the job bound.
+    const input = Array.from({ length: 42 }, (_, i) => `input number ${i}`);
+    const job = await run({ model: 'text-embedding-3-small', input, dimensions: 1536 });
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    expect(job.result!.embeddings!.map((vector) => vector.length)).toEqual(input.map(() => 1536));
+  });
+
+  it.each([
+    ['an empty input list', { input: [] }, 'input'],
+    ['too many values for one job', { input: Array.from({ length: 22 }, () => 'x') }, 'input'],
+    ['a bad dimensions', { input: 'x', dimensions: 0 }, 'dimensions'],
+    ['a chat field', { input: 'x', max_tokens: 5 }, 'max_tokens'],
+  ])('%s is a 400 naming the field', async (_what, extra, field) => {
+    const response = await submit({ model: 'text-embedding-3-small', ...extra });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: Array<{ field: string }> };
+    expect(problem.errors.map((e) => e.field)).toContain(field);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Builders for stage messages in unit tests, starting from an accepted job.
  */
+import { responseFormatOf } from '../../shared/jobs/job-request.js';
 import type { InvokeMessage, PostprocessMessage } from '../../shared/messaging/stage-messages.js';
 import { acceptJob } from '../../shared/pipeline/accept.js';
 import { newTrace } from '../../shared/telemetry/trace-context.js';
@@ -40,7 +41,7 @@ export function completionFor(
     deadlineAt: invoke.deadlineAt,
     ...(invoke.retentionSeconds !== undefined ? { retentionSeconds: invoke.retentionSeconds } : {}),
     attempts: 1,
-    responseFormat: invoke.request.response_format,
+    responseFormat: responseFormatOf(invoke.request),
     completion: {
       content,
       refusal: null,
