@@ -50,7 +50,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a job
-         * @description An OpenAI chat-completions shaped body. 202 + Location for a new job; 200 with the same job for a repeated Idempotency-Key and body; 409 for the same key with another body.
+         * @description An OpenAI chat-completions shaped body (`messages`), or an embeddings one (`input`). 202 + Location for a new job; 200 with the same job for a repeated Idempotency-Key and body; 409 for the same key with another body.
          */
         post: operations["submitJob"];
         delete?: never;
@@ -705,10 +705,26 @@ export interface components {
             /** @enum {string} */
             priority?: "interactive" | "standard" | "background";
         };
+        SubmitEmbeddingsJob: {
+            model: string;
+            input: string | string[];
+            dimensions?: number;
+            /** @constant */
+            encoding_format?: "float";
+            user?: string;
+            /** @description Up to 16 key/value pairs echoed back on the job and its webhook events. */
+            metadata?: {
+                [key: string]: string;
+            };
+            webhook_endpoint_id?: string;
+            expires_after?: number;
+            /** @enum {string} */
+            priority?: "interactive" | "standard" | "background";
+        };
         BatchSubmit: {
             jobs: {
                 idempotency_key?: string;
-                job: components["schemas"]["SubmitJob"];
+                job: components["schemas"]["SubmitJob"] | components["schemas"]["SubmitEmbeddingsJob"];
             }[];
         };
         CreateTenant: {
@@ -824,6 +840,7 @@ export interface components {
                             arguments: string;
                         };
                     }[];
+                    embeddings?: number[][];
                     finishReason: string;
                     model: string;
                     deployment: string;
@@ -895,6 +912,7 @@ export interface components {
                         arguments: string;
                     };
                 }[];
+                embeddings?: number[][];
                 finishReason: string;
                 model: string;
                 deployment: string;
@@ -1443,7 +1461,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SubmitJob"];
+                "application/json": components["schemas"]["SubmitJob"] | components["schemas"]["SubmitEmbeddingsJob"];
             };
         };
         responses: {
