@@ -5,7 +5,7 @@
  *
  *   node dist/bench/part-runner.js <part>
  * Parts: startup, cost, overhead, intake, throughput, unit-costs, profile, heavy-input, model-quota,
- * fleet-quota, servicebus, soak, telemetry, batches.
+ * fleet-quota, servicebus, soak, telemetry, batches, routing.
  * model-quota and servicebus (bench/model-quota.ts, bench/servicebus.ts) report rows of their own shape,
  * loaded by file name.
  */
@@ -84,6 +84,7 @@ export const PARTS: Readonly<Record<string, () => Promise<PartResult>>> = {
   telemetry: async () => (await import('./telemetry.js')).runTelemetryBenchmark(),
   'fleet-quota': async () => (await import('./fleet-quota.js')).runFleetQuotaBenchmark(),
   batches: async () => (await import('./batches.js')).runBatchBenchmark(),
+  routing: async () => (await import('./routing.js')).runRoutingBenchmark(),
   'model-quota': async () => {
     const run = await external('model-quota.js', 'runModelQuotaBenchmark');
     if (!run) return absent('Model quota', 'model-quota.js', 'runModelQuotaBenchmark');

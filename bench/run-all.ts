@@ -31,6 +31,7 @@ const ALL_PARTS = [
   'servicebus',
   'soak',
   'batches',
+  'routing',
 ];
 const PART_TIMEOUT_MS = 240_000;
 /** The soak's own size is set by BENCH_SOAK_JOBS; a full-size run (50,000 jobs) takes over 10 minutes. */
