@@ -25,7 +25,13 @@ beforeAll(async () => {
     logger: createLogger({ level: 'error' }),
     // Jobs stay queued about 1.5 s: long enough to be waited on.
     modelLatency: { timeToFirstTokenMs: 1500, perTokenMs: 1 },
-    env: { JOB_WATCH_INTERVAL_MS: String(INTERVAL_MS), JOB_EVENTS_HEARTBEAT_SECONDS: '1' },
+    // A `[[simulate:hang]]` prompt keeps its job queued until cancelled; its model call gives up after 5 s.
+    env: {
+      JOB_WATCH_INTERVAL_MS: String(INTERVAL_MS),
+      JOB_EVENTS_HEARTBEAT_SECONDS: '1',
+      MODEL_TIMEOUT_MS: '5000',
+      JOB_MAX_ATTEMPTS: '1',
+    },
   });
 }, 90_000);
 
@@ -56,12 +62,21 @@ async function getJob(id: string, query = ''): Promise<{ status: string; result?
   return (await response.json()) as { status: string };
 }
 
-/** Reads an event stream to its end (or until `stopAfter` says so), with the comments it carried. */
+interface Seen {
+  readonly events: EventSourceMessage[];
+  readonly comments: string[];
+}
+
+/**
+ * Reads an event stream to its end, or until `stopAfter` says so; `onRead` runs after each chunk (an
+ * action in the middle of a stream).
+ */
 async function readEvents(
   id: string,
-  stopAfter?: (events: EventSourceMessage[]) => boolean,
+  stopAfter?: (seen: Seen) => boolean,
   signal?: AbortSignal,
-): Promise<{ events: EventSourceMessage[]; comments: string[]; ended: boolean }> {
+  onRead?: (seen: Seen) => Promise<void>,
+): Promise<Seen & { ended: boolean }> {
   const response = await fetch(`${stack.apiUrl}/v1/jobs/${id}/events`, {
     headers: headers(),
     ...(signal ? { signal } : {}),
@@ -80,7 +95,8 @@ async function readEvents(
     const { value, done } = await reader.read();
     if (done) return { events, comments, ended: true };
     parser.feed(decoder.decode(value, { stream: true }));
-    if (stopAfter?.(events)) {
+    await onRead?.({ events, comments });
+    if (stopAfter?.({ events, comments })) {
       await reader.cancel();
       return { events, comments, ended: false };
     }
@@ -117,27 +133,55 @@ describe('long poll', () => {
   });
 });
 
+const hanging = '[[simulate:hang]] wait for me';
+
 describe('event stream', () => {
-  test('the status, heartbeats, the terminal status and the result, then the end', async () => {
+  test('the status, then the terminal status and the result, then the end', async () => {
     const id = await submit('event stream');
-    const { events, comments, ended } = await readEvents(id);
+    const { events, ended } = await readEvents(id);
     expect(ended).toBe(true);
-    expect(events.map((event) => event.event)).toEqual(['status', 'status', 'result']);
+    const kinds = events.map((event) => event.event);
+    // Queued when the stream opened (the model takes 1.5 s), then its end from the other instance.
+    expect(kinds).toEqual(['status', 'status', 'result']);
     expect(JSON.parse(events[0]!.data)).toMatchObject({ id, status: 'queued' });
     expect(JSON.parse(events[1]!.data)).toMatchObject({ id, status: 'succeeded' });
     const result = JSON.parse(events[2]!.data) as { id: string; status: string; result: { content: string } };
     expect(result).toMatchObject({ id, status: 'succeeded', result: { content: expect.any(String) } });
-    expect(comments.filter((comment) => comment.trim() === 'heartbeat').length).toBeGreaterThanOrEqual(1);
     // A finished job's stream: the status and the result at once.
     const again = await readEvents(id);
     expect(again.events.map((event) => event.event)).toEqual(['status', 'result']);
+    expect(JSON.parse(again.events[0]!.data)).toMatchObject({ status: 'succeeded' });
+  });
+
+  test('heartbeats while the job waits; a cancel ends the stream with the cancelled job', async () => {
+    const id = await submit(hanging);
+    let cancelled = false;
+    const { events, comments, ended } = await readEvents(id, undefined, undefined, async (seen) => {
+      if (cancelled || !seen.comments.some((comment) => comment.trim() === 'heartbeat')) return;
+      cancelled = true;
+      const response = await fetch(`${stack.apiUrl}/v1/jobs/${id}/cancel`, {
+        method: 'POST',
+        headers: headers(),
+      });
+      expect(response.status).toBe(200);
+    });
+    expect(ended).toBe(true);
+    expect(comments.filter((comment) => comment.trim() === 'heartbeat').length).toBeGreaterThanOrEqual(1);
+    expect(
+      events.map((event) => [event.event, (JSON.parse(event.data) as { status: string }).status]),
+    ).toEqual([
+      ['status', 'queued'],
+      ['status', 'cancelled'],
+      ['result', 'cancelled'],
+    ]);
   });
 
   test('a client that disconnects leaves nothing waiting', async () => {
-    const id = await submit('disconnect');
+    const id = await submit(hanging);
     const stop = new AbortController();
-    const first = await readEvents(id, (events) => events.length >= 1, stop.signal);
+    const first = await readEvents(id, (seen) => seen.events.length >= 1, stop.signal);
     expect(first.ended).toBe(false);
+    expect(stack.services.jobWatcher.waitingClients).toBe(1);
     stop.abort();
     await until(() => stack.services.jobWatcher.waitingClients === 0);
     expect(stack.services.jobWatcher.watchedJobs).toBe(0);
@@ -146,6 +190,7 @@ describe('event stream', () => {
     });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    await fetch(`${stack.apiUrl}/v1/jobs/${id}/cancel`, { method: 'POST', headers: headers() });
   });
 });
 
