@@ -119,11 +119,12 @@ export function serverError(status: 500 | 503): ErrorResponse {
 }
 
 /** What a reasoning model answers to `max_tokens` (and the service to a parameter a model does not take). */
-export function unsupportedParameter(param: string, message: string): ErrorResponse {
-  return {
-    status: 400,
-    body: { error: { message, type: 'invalid_request_error', param, code: 'unsupported_parameter' } },
-  };
+export function unsupportedParameter(
+  param: string,
+  message: string,
+  code: 'unsupported_parameter' | 'unsupported_value' = 'unsupported_parameter',
+): ErrorResponse {
+  return { status: 400, body: { error: { message, type: 'invalid_request_error', param, code } } };
 }
 
 /** What a model that does not reason answers to `reasoning_effort`. */

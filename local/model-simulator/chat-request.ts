@@ -20,6 +20,8 @@ export interface ChatBody {
   /** Which of the two limits the client sent: reasoning deployments refuse `max_tokens`. */
   readonly limitParameter?: 'max_tokens' | 'max_completion_tokens';
   readonly reasoning_effort?: string;
+  readonly temperature?: number;
+  readonly top_p?: number;
   readonly tools?: unknown[];
   readonly tool_choice?: string | { type?: string; function?: { name?: string } };
   readonly seed?: number;
@@ -144,8 +146,8 @@ function isToolCall(call: unknown): call is NonNullable<CountableMessage['tool_c
 }
 
 /**
- * What the deployment's model refuses that another model takes, with the service's 400: `max_tokens` on
- * a reasoning model, `reasoning_effort` on one that does not reason.
+ * What the deployment's model refuses that another model takes, with the service's 400: `max_tokens` or a
+ * `temperature` / `top_p` other than 1 on a reasoning model, `reasoning_effort` on one that does not reason.
  */
 export function parameterProblem(body: ChatBody, reasoning: boolean): ErrorResponse | undefined {
   if (reasoning && body.limitParameter === 'max_tokens') {
@@ -155,5 +157,16 @@ export function parameterProblem(body: ChatBody, reasoning: boolean): ErrorRespo
     );
   }
   if (!reasoning && body.reasoning_effort !== undefined) return unrecognizedArgument('reasoning_effort');
+  // Reasoning models sample at their own settings: only the default value (1) is taken.
+  for (const param of ['temperature', 'top_p'] as const) {
+    const value = body[param];
+    if (reasoning && value !== undefined && value !== 1) {
+      return unsupportedParameter(
+        param,
+        `Unsupported value: '${param}' does not support ${value} with this model. Only the default (1) value is supported.`,
+        'unsupported_value',
+      );
+    }
+  }
   return undefined;
 }

@@ -134,6 +134,9 @@ describe('model simulator: the request surface', () => {
       client.chat.completions.create({ model: 'thinker', messages: ask, max_tokens: 100 }),
     ).rejects.toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'max_tokens' });
     await expect(
+      client.chat.completions.create({ model: 'thinker', messages: ask, temperature: 0.2 }),
+    ).rejects.toMatchObject({ status: 400, code: 'unsupported_value', param: 'temperature' });
+    await expect(
       client.chat.completions.create({ model: 'chat', messages: ask, reasoning_effort: 'low' }),
     ).rejects.toMatchObject({ status: 400, param: 'reasoning_effort' });
     const plain = await client.chat.completions.create({ model: 'chat', messages: ask });
