@@ -7,20 +7,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { advanceBatch } from '../../../shared/batches/advance.js';
-import { createBatch } from '../../../shared/batches/create.js';
 import { sweepBatches } from '../../../shared/batches/sweep.js';
 import type { InvokeMessage } from '../../../shared/messaging/stage-messages.js';
-import { batchDeps, line, storeInput, type TestDeps } from './fakes.js';
-
-async function start(deps: TestDeps, lines: readonly string[], window = '24h', tenantId = 't1') {
-  const file = await storeInput(deps, tenantId, lines);
-  const { batch } = await createBatch(deps, {
-    tenantId,
-    body: { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: window },
-    traceId: 'a'.repeat(32),
-  });
-  return batch;
-}
+import { batchDeps, line, startBatch, type TestDeps } from './fakes.js';
 
 async function errorCodes(deps: TestDeps, id: string | null | undefined) {
   if (!id) return [];
@@ -49,7 +38,7 @@ describe('batch lines under the tenant limits', () => {
     deps.admission.maxMessages = 2;
     deps.admission.maxRequestBytes = 2_000;
     const three = [1, 2, 3].map((n) => ({ role: 'user', content: `m${n}` }));
-    const batch = await start(deps, [
+    const batch = await startBatch(deps, [
       line('ok'),
       line('model', { body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] } }),
       line('many', { body: { model: 'gpt-4o-mini', messages: three } }),
@@ -77,7 +66,7 @@ describe('batch lines under the tenant limits', () => {
     const deps = batchDeps({ chunkLines: 10 });
     deps.admission.maxInFlight = 3;
     deps.admission.otherInFlight = 1; // one job the tenant submitted on its own
-    const batch = await start(deps, lines('abcde'));
+    const batch = await startBatch(deps, lines('abcde'));
     let stored = await advanceBatch(deps, 't1', batch.id);
     // Room for 2 (3 - 1): one chunk of 2, then it waited the sweep's wait (3 s, a look every second).
     expect(deps.lineJobs.bulkCalls).toEqual([2]);
@@ -104,8 +93,8 @@ describe('batch lines under the tenant limits', () => {
   it('waits once per sweep: a tenant without room delays the batches after it by that much, not each', async () => {
     const deps = batchDeps();
     deps.admission.maxInFlight = 1;
-    const first = await start(deps, lines('ab'));
-    const second = await start(deps, lines('cd'), '24h', 't2');
+    const first = await startBatch(deps, lines('ab'));
+    const second = await startBatch(deps, lines('cd'), '24h', 't2');
     await advanceBatch(deps, 't1', first.id);
     await advanceBatch(deps, 't2', second.id);
     // Each tenant has one line in flight, its limit: the sweep waits 3 s for the first, not for the second.
@@ -127,7 +116,7 @@ describe('batch lines under the tenant limits', () => {
       const deps = batchDeps();
       if (block === 'budget') deps.admission.spent = true;
       else deps.admission.active = false;
-      const batch = await start(deps, lines('ab'));
+      const batch = await startBatch(deps, lines('ab'));
       const stored = await advanceBatch(deps, 't1', batch.id);
       expect(stored?.batch).toMatchObject({ status: 'in_progress', acceptedThrough: 0 });
       expect(deps.lineJobs.jobs.size).toBe(0);
@@ -138,7 +127,7 @@ describe('batch lines under the tenant limits', () => {
   it('ends lines never admitted batch_expired when the window closes', async () => {
     const deps = batchDeps({ minWindowSeconds: 1 });
     deps.admission.spent = true;
-    const batch = await start(deps, lines('ab'), '60s');
+    const batch = await startBatch(deps, lines('ab'), '60s');
     await advanceBatch(deps, 't1', batch.id);
     deps.now.value += 61_000;
     const stored = await advanceBatch(deps, 't1', batch.id);
@@ -151,7 +140,7 @@ describe('batch lines under the tenant limits', () => {
 
   it("gives line jobs the tenant's retention and background priority with its weight", async () => {
     const deps = batchDeps();
-    const batch = await start(deps, lines('a'));
+    const batch = await startBatch(deps, lines('a'));
     await advanceBatch(deps, 't1', batch.id);
     const [job] = [...deps.lineJobs.jobs.values()];
     expect(job).toMatchObject({ retentionSeconds: 7 * 86_400, priority: 'background' });

@@ -3,17 +3,7 @@ import { advanceBatch } from '../../../shared/batches/advance.js';
 import { createBatch } from '../../../shared/batches/create.js';
 import { cancelBatch } from '../../../shared/batches/reads.js';
 import type { JobDocument } from '../../../shared/jobs/job.js';
-import { batchDeps, line, storeInput, type TestDeps } from './fakes.js';
-
-async function start(deps: TestDeps, lines: readonly string[], window = '24h') {
-  const file = await storeInput(deps, 't1', lines);
-  const { batch } = await createBatch(deps, {
-    tenantId: 't1',
-    body: { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: window },
-    traceId: 'a'.repeat(32),
-  });
-  return batch;
-}
+import { batchDeps, line, startBatch, storeInput, type TestDeps } from './fakes.js';
 
 async function fileLines(deps: TestDeps, id: string | null | undefined) {
   if (!id) return [];
@@ -36,7 +26,7 @@ const succeeded: Partial<JobDocument> = {
 describe('advanceBatch', () => {
   it('validating -> in_progress -> finalizing -> completed, counting from the jobs, files written once', async () => {
     const deps = batchDeps();
-    const batch = await start(deps, [line('a'), line('b', { url: '/v1/x' }), line('c')]);
+    const batch = await startBatch(deps, [line('a'), line('b', { url: '/v1/x' }), line('c')]);
     let stored = await advanceBatch(deps, 't1', batch.id);
     expect(stored?.batch).toMatchObject({
       status: 'in_progress',
@@ -69,7 +59,7 @@ describe('advanceBatch', () => {
 
   it('fails validation with errors and an event, and makes no job', async () => {
     const deps = batchDeps();
-    const batch = await start(deps, [line('a'), line('a')]);
+    const batch = await startBatch(deps, [line('a'), line('a')]);
     const stored = await advanceBatch(deps, 't1', batch.id);
     expect(stored?.batch).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ line: 2 })] });
     expect(deps.lineJobs.jobs.size).toBe(0);
@@ -78,7 +68,7 @@ describe('advanceBatch', () => {
 
   it('expires when the window closes: finished lines kept, queued ones batch_expired', async () => {
     const deps = batchDeps();
-    const batch = await start(deps, [line('a'), line('b')], '60s');
+    const batch = await startBatch(deps, [line('a'), line('b')], '60s');
     await advanceBatch(deps, 't1', batch.id);
     const [a] = [...deps.lineJobs.jobs.keys()];
     deps.lineJobs.finish(a!, 'succeeded', succeeded);
@@ -92,7 +82,7 @@ describe('advanceBatch', () => {
 
   it('cancel: queued lines stopped with the job cancel, finished ones kept, then cancelled', async () => {
     const deps = batchDeps();
-    const batch = await start(deps, [line('a'), line('b'), line('c')]);
+    const batch = await startBatch(deps, [line('a'), line('b'), line('c')]);
     await advanceBatch(deps, 't1', batch.id);
     const [a, b, c] = [...deps.lineJobs.jobs.keys()];
     deps.lineJobs.finish(a!, 'succeeded', succeeded);

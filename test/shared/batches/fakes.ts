@@ -1,6 +1,7 @@
 /** In-memory ports for the batch use cases: they record each call so tests can count round trips. */
 import type { BatchDocument, StoredBatch } from '../../../shared/batches/batch.js';
 import type { BatchDeps, BatchSettings } from '../../../shared/batches/deps.js';
+import { createBatch } from '../../../shared/batches/create.js';
 import type { BatchAdmission, BatchTenant } from '../../../shared/batches/admission.js';
 import type {
   BatchPage,
@@ -235,4 +236,20 @@ export async function storeInput(deps: TestDeps, tenantId: string, lines: readon
     })(),
     () => Promise.resolve({ bytes: content.length, lines: lines.length }),
   );
+}
+
+/** Stores `lines` as the tenant's input file and creates a batch on it (status `validating`). */
+export async function startBatch(
+  deps: TestDeps,
+  lines: readonly string[],
+  window = '24h',
+  tenantId = 't1',
+): Promise<BatchDocument> {
+  const file = await storeInput(deps, tenantId, lines);
+  const { batch } = await createBatch(deps, {
+    tenantId,
+    body: { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: window },
+    traceId: 'a'.repeat(32),
+  });
+  return batch;
 }
