@@ -103,14 +103,6 @@ async function readEvents(
   }
 }
 
-const until = async (check: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
-
 describe('long poll', () => {
   test('answers when the job ends on the other instance, or with the job as it is at the bound', async () => {
     const id = await submit('long poll');
@@ -183,7 +175,7 @@ describe('event stream', () => {
     expect(first.ended).toBe(false);
     expect(stack.services.jobWatcher.waitingClients).toBe(1);
     stop.abort();
-    await until(() => stack.services.jobWatcher.waitingClients === 0);
+    await expect.poll(() => stack.services.jobWatcher.waitingClients, { timeout: 10_000 }).toBe(0);
     expect(stack.services.jobWatcher.watchedJobs).toBe(0);
     const missing = await fetch(`${stack.apiUrl}/v1/jobs/job_${'0'.repeat(32)}/events`, {
       headers: headers(),

@@ -68,14 +68,6 @@ function countingReader(): FinishedJobsReader & { queries: JobKey[][] } {
   };
 }
 
-const until = async (check: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 describe('JobWatcher', () => {
   it('answers the waiters of a job that ends on this host at once, with no query', async () => {
     const reader = countingReader();
@@ -129,10 +121,10 @@ describe('JobWatcher', () => {
     const stop = new AbortController();
     for (const id of ['b1', 'b2', 'b3', 'b4', 'b5'])
       void watcher.waitForEnd({ tenantId: 'w4', id }, { signal: stop.signal });
-    await until(() => reader.queries.length >= 3);
+    await expect.poll(() => reader.queries.length).toBeGreaterThanOrEqual(3);
     expect(reader.queries.slice(0, 3).map((keys) => keys.length)).toEqual([2, 2, 1]);
     stop.abort();
-    await until(() => watcher.watchedJobs === 0);
+    await expect.poll(() => watcher.watchedJobs).toBe(0);
     watcher.close();
   });
 
