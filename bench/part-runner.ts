@@ -5,7 +5,7 @@
  *
  *   node dist/bench/part-runner.js <part>
  * Parts: startup, cost, overhead, intake, throughput, unit-costs, profile, heavy-input, model-quota,
- * fleet-quota, servicebus, soak, telemetry, batches, routing.
+ * fleet-quota, fairness, priorities, servicebus, soak, telemetry, batches, routing.
  * model-quota and servicebus (bench/model-quota.ts, bench/servicebus.ts) report rows of their own shape,
  * loaded by file name.
  */
@@ -83,6 +83,8 @@ export const PARTS: Readonly<Record<string, () => Promise<PartResult>>> = {
   soak: async () => (await import('./soak.js')).runSoakBenchmark(),
   telemetry: async () => (await import('./telemetry.js')).runTelemetryBenchmark(),
   'fleet-quota': async () => (await import('./fleet-quota.js')).runFleetQuotaBenchmark(),
+  fairness: async () => (await import('./fairness.js')).runFairnessBenchmark(),
+  priorities: async () => (await import('./priorities.js')).runPriorityBenchmark(),
   batches: async () => (await import('./batches.js')).runBatchBenchmark(),
   routing: async () => (await import('./routing.js')).runRoutingBenchmark(),
   'model-quota': async () => {

@@ -182,7 +182,7 @@ export function createModelClient(
       tried.add(target);
       const reservation = target.budget.reserve(cost, now);
       target.fleet?.recordDemand(cost, now);
-      if (tried.size === 1) pool.fairness.charge(context, cost, now);
+      if (tried.size === 1) pool.fairness.sent(cost);
       const ticket = target.breaker.onCallStart(quarantined);
       try {
         const attempt = { settings: target.settings, earlierTries: tried.size - 1 };
@@ -249,6 +249,7 @@ export function createModelClient(
     if (failures.length === 0) {
       // Never called: no deployment has quota (or a closed circuit) for this request now. It still
       // counts as demand until it comes back, so that the fleet's split follows each instance's backlog.
+      pool.fairness.release(call, cost);
       const delay = pool.fairness.deferral(call, cost, waitMs, now);
       for (const d of pool.deployments) d.fleet?.recordDemand(cost, now, now + delay);
       const reason =

@@ -113,6 +113,8 @@ export function buildPools(settings: ModelClientSettings, dependencies: PoolDepe
             sum + d.budget.limits().deployment.tokens * (windowMs / d.settings.tokenWindowMs) * shareOf(d),
           0,
         ),
+      free: (now) =>
+        routed.reduce((sum, d) => sum + d.budget.freeTokens(now) * (windowMs / d.settings.tokenWindowMs), 0),
       fleetFraction: () =>
         routed.reduce(
           (sum, d) => sum + d.settings.tpm * (d.fleet ? d.fleet.share() : settings.instanceShare),

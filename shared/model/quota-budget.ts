@@ -195,6 +195,15 @@ export class QuotaBudget {
     };
   }
 
+  /** Tokens this budget would still admit now (its share, the deployment's quota; none in a cooldown). */
+  freeTokens(now: number): number {
+    if (this.share <= 0 || this.cooldownUntil > now) return 0;
+    const { own, deployment } = this.limits();
+    const first = this.window.firstLive(this.tokenHorizonMs, now);
+    const ownFree = own.tokens - this.window.sumFrom(first, 'ownTokens');
+    return Math.max(0, Math.min(ownFree, deployment.tokens - this.window.sumFrom(first, 'allTokens')));
+  }
+
   /**
    * The share of the deployment's quota that this instance's own requests still occupy at `time` (a
    * time from now on), tokens or requests, whichever is more: what it must claim from the fleet.

@@ -23,8 +23,14 @@ import { waterFill } from './water-fill.js';
 export interface FairSchedulerOptions {
   /** The pool's token window (the service's TPM window). */
   readonly windowMs: number;
-  /** Tokens per window this instance may send through the pool now (its budgets' own limits). */
+  /** Tokens per window this instance may send through the pool (divided among tenants by weight). */
   readonly capacity: () => number;
+  /**
+   * Tokens the pool's budgets would still admit now. The headroom beyond a tenant's share is read from
+   * the budgets, not from the scheduler's own charges: the budgets count sends later (restamped) and
+   * keep a margin, so a slot the scheduler sees free may not be, and taking it would take another's.
+   */
+  readonly free: (now: number) => number;
   /** This instance's part of the pool's quota, [0, 1]: the part of each tenant limit it enforces. */
   readonly fleetFraction: () => number;
   /** Farthest a deferred job is pushed out. */
@@ -48,6 +54,8 @@ const GO: FairDecision = { kind: 'go' };
 export class FairScheduler {
   private readonly ledgers = new Map<string, TenantLedger>();
   private readonly urgentWithinMs: number;
+  /** Tokens admitted here but not yet reserved in a deployment's budget (the budgets do not see them). */
+  private pending = 0;
 
   constructor(private readonly options: FairSchedulerOptions) {
     this.urgentWithinMs = options.urgentWithinMs ?? 2 * options.windowMs;
@@ -68,25 +76,33 @@ export class FairScheduler {
 
     const shares = this.shares();
     const mine = shares.get(ledger)?.[cls] ?? 0;
-    if (ledger.usedBy(cls) + cost <= mine) return GO;
     // A request larger than its share still goes once the tenant has nothing in the window (as the
     // service admits an oversized request into an empty window), or it could never go under contention.
-    if (cost > mine && ledger.usedTotal() === 0) return GO;
-    // Beyond its share it may use what nobody else has a claim on. When nobody has (one tenant and class
-    // at work), holding it back helps no one: the deployments' budgets decide, with their exact timing.
+    if (cost > mine && ledger.usedTotal() === 0) return this.admitted(ledger, cls, cost, now);
+    // It goes if what the budgets still admit leaves every other tenant and class the unused rest of
+    // its share: within its own share that holds by construction, beyond it only from capacity others
+    // leave unused. When nobody else has a claim (one tenant and class at work), holding it back helps
+    // no one: the deployments' budgets decide, with their exact timing.
     const reserved = this.reservedForOthers(shares, ledger, cls);
-    if (reserved === 0 || this.options.capacity() - this.usedTotal() - reserved >= cost) return GO;
+    if (reserved === 0 || this.options.free(now) - this.pending - reserved >= cost)
+      return this.admitted(ledger, cls, cost, now);
     const wait = ledger.waitUntilFits(cost, mine, now, cls);
     const waitMs = this.slotDelay(ledger, ask, cls, cost, wait, mine / this.options.windowMs, now);
     return { kind: 'wait', waitMs, reason: 'fair_share' };
   }
 
-  /** The call was sent: its tokens count against its tenant and class for a window. */
-  charge(ask: FairAsk, cost: number, now: number): void {
-    const ledger = this.ledgerOf(ask);
-    const cls = this.classOf(ask, now);
-    ledger.charge(cost, cls, now);
-    if (ledger.slots[cls]! < now) ledger.slots[cls] = now;
+  /**
+   * An admitted call reached a deployment's budget (reserved there): it no longer needs counting as
+   * pending. Admission charges at once, because calls run concurrently and each must see the others.
+   */
+  sent(cost: number): void {
+    this.pending = Math.max(0, this.pending - cost);
+  }
+
+  /** An admitted call was not made after all (no deployment could take it now): its charge goes. */
+  release(ask: FairAsk, cost: number): void {
+    this.sent(cost);
+    this.ledgers.get(ask.tenantId)?.uncharge(cost);
   }
 
   /**
@@ -114,6 +130,13 @@ export class FairScheduler {
       };
     }
     return rows;
+  }
+
+  private admitted(ledger: TenantLedger, cls: PriorityClass, cost: number, now: number): FairDecision {
+    ledger.charge(cost, cls, now);
+    if (ledger.slots[cls]! < now) ledger.slots[cls] = now;
+    this.pending += cost;
+    return GO;
   }
 
   private ledgerOf(ask: FairAsk): TenantLedger {

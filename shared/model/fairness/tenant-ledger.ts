@@ -48,6 +48,17 @@ export class TenantLedger {
     this.used[cls] = (this.used[cls] ?? 0) + tokens;
   }
 
+  /** Takes back the latest charge of `tokens` (a call admitted but not made). */
+  uncharge(tokens: number): void {
+    for (let i = this.charges.length - 1; i >= 0; i -= 1) {
+      const charge = this.charges[i]!;
+      if (charge.tokens !== tokens) continue;
+      this.used[charge.cls] = (this.used[charge.cls] ?? 0) - tokens;
+      this.charges.splice(i, 1);
+      return;
+    }
+  }
+
   expire(now: number): void {
     let drop = 0;
     while (drop < this.charges.length && this.charges[drop]!.at + this.windowMs <= now) {

@@ -158,6 +158,7 @@ describe('priorities within a tenant', () => {
       windowMs,
       horizonMs: 10_000,
       capacity: () => capacity,
+      free: () => capacity,
       fleetFraction: () => 1,
     });
     const ask = (tenantId: string, id: string) => ({ tenantId, jobId: id });
@@ -179,6 +180,7 @@ describe('priorities within a tenant', () => {
       windowMs,
       horizonMs: 3_600_000,
       capacity: () => capacity,
+      free: () => capacity,
       fleetFraction: () => 1,
     });
     const now = 0;

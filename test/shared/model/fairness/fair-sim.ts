@@ -54,6 +54,7 @@ export function simulate(options: {
     windowMs,
     horizonMs: 100 * windowMs,
     capacity: () => capacity,
+    free: (now) => budget.freeTokens(now),
     fleetFraction: () => options.fleetFraction ?? 1,
   });
   const jobs: SimJob[] = [];
@@ -99,11 +100,12 @@ export function simulate(options: {
       const wait = budget.waitMs(tenant.cost, now);
       if (wait > 0) {
         reasons.set('paced', (reasons.get('paced') ?? 0) + 1);
+        scheduler.release(context, tenant.cost);
         entry.at = now + scheduler.deferral(context, tenant.cost, wait, now);
         continue;
       }
       budget.reserve(tenant.cost, now);
-      scheduler.charge(context, tenant.cost, now);
+      scheduler.sent(tenant.cost);
       job.calledAt = now;
       charged.push({ tenantId: tenant.id, priority: job.priority, at: now, tokens: tenant.cost });
     }
