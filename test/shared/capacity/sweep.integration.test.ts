@@ -1,0 +1,167 @@
+/**
+ * The capacity sweep against the embedded Cosmos DB (its parked lines and groups) and the model
+ * simulator's Global Batch protocol through the `openai` SDK: lines grouped within the deployment's
+ * enqueued-token room, answers passed on to postprocess priced as batch, a provider refusal for its
+ * enqueued-token limit putting the lines back to wait, and lines too late for a batch sent real-time.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startModelSimulator, type ModelSimulator } from '../../../local/model-simulator/index.js';
+import { azureGlobalBatch } from '../../../shared/capacity/azure-global-batch.js';
+import { partitionOf } from '../../../shared/capacity/documents.js';
+import { routedElsewhere } from '../../../shared/capacity/route.js';
+import { sweepCapacity, type CapacitySweepDeps } from '../../../shared/capacity/sweep.js';
+import { CosmosCapacityStore } from '../../../shared/cosmos/capacity-store.js';
+import type { InvokeMessage, PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
+import { GlobalBatchDeploymentSchema, type GlobalBatchDeployment } from '../../../shared/model/settings.js';
+import { countableMessages, promptTokenUpperBound } from '../../../shared/model/tokens.js';
+import { newTrace } from '../../../shared/telemetry/trace-context.js';
+import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
+import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
+import { fakeStage, type FakeStage } from '../../fakes/stage-deps.js';
+
+let db: TestDatabase;
+let simulator: ModelSimulator;
+let store: CosmosCapacityStore;
+
+beforeAll(async () => {
+  db = await startTestDatabase();
+  store = new CosmosCapacityStore(db.database.container('batches'));
+  simulator = await startModelSimulator({
+    apiKey: 'k',
+    deployments: [
+      { name: 'rt', model: 'gpt-4o-mini', tpm: 60_000 },
+      { name: 'gb', model: 'gpt-4o-mini', tpm: 1, sku: 'GlobalBatch', enqueuedTokens: 1_000_000 },
+      { name: 'gb-tiny', model: 'gpt-4o-mini', tpm: 1, sku: 'GlobalBatch', enqueuedTokens: 1 },
+    ],
+    globalBatch: { validatingMs: 20, processingMs: 50, finalizingMs: 20 },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await simulator?.close();
+  await db?.close();
+});
+
+function deployment(name: string, enqueuedTokens: number): GlobalBatchDeployment {
+  return GlobalBatchDeploymentSchema.parse({
+    name,
+    kind: 'globalBatch',
+    endpoint: simulator.url,
+    auth: 'apiKey',
+    enqueuedTokens,
+    turnaroundSeconds: 600,
+  });
+}
+
+async function park(
+  stage: FakeStage,
+  target: GlobalBatchDeployment,
+  count: number,
+): Promise<InvokeMessage[]> {
+  const messages: InvokeMessage[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const message = await acceptedInvokeMessage(stage, {
+      messages: [{ role: 'user', content: `line ${target.name} ${i}` }],
+      expires_after: 86_400,
+    });
+    const capacity = {
+      store,
+      settings: { nearDeadlineMs: 60_000, backgroundRetryMs: 1_000 },
+      batchDeploymentsOf: () => [target],
+      realtimeIdle: () => false,
+    };
+    expect(await routedElsewhere({ ...stage, capacity }, message, newTrace(), stage.now)).toBe(true);
+    messages.push(message);
+  }
+  return messages;
+}
+
+function sweepDeps(stage: FakeStage, target: GlobalBatchDeployment): CapacitySweepDeps {
+  return {
+    stage,
+    store,
+    deployments: [target],
+    providerFor: (d) => azureGlobalBatch(d, { apiKey: 'k' }, { apiVersion: '2024-10-21', timeoutMs: 10_000 }),
+    settings: { maxLinesPerFile: 100, nearDeadlineMs: 60_000, defaultMaxTokens: 64 },
+  };
+}
+
+async function sweepUntil(deps: CapacitySweepDeps, done: () => boolean) {
+  const totals = { submitted: 0, answered: 0, refused: 0, fellBack: 0 };
+  for (let i = 0; i < 100 && !done(); i += 1) {
+    (deps.stage as FakeStage).now = Date.now();
+    const result = await sweepCapacity(deps);
+    totals.submitted += result.submitted;
+    totals.answered += result.answered;
+    totals.refused += result.refused;
+    totals.fellBack += result.fellBack;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+  return totals;
+}
+
+describe('capacity sweep (embedded Cosmos DB, simulated Global Batch)', () => {
+  it('groups lines within the enqueued-token room and passes every answer on once, priced as batch', async () => {
+    const stage = fakeStage();
+    stage.now = Date.now();
+    const probe = await acceptedInvokeMessage(stage, { messages: [{ role: 'user', content: 'line gb 0' }] });
+    const perLine = promptTokenUpperBound(countableMessages(probe.request));
+    // Room for two lines at a time: three lines take two provider batches.
+    const target = deployment('gb', perLine * 2 + 2);
+    const parked = await park(stage, target, 3);
+    expect(await store.pending('gb', 10)).toHaveLength(3);
+    const deps = sweepDeps(stage, target);
+    const answered = () => stage.publisher.on('postprocess').length >= 3;
+    const totals = await sweepUntil(deps, answered);
+    expect(totals).toMatchObject({ submitted: 2, answered: 3, refused: 0, fellBack: 0 });
+    const sent = stage.publisher.on('postprocess').map((m) => m.body as PostprocessMessage);
+    expect(sent.map((m) => m.jobId).sort()).toEqual(parked.map((m) => m.jobId).sort());
+    for (const message of sent) {
+      expect(message.completion).toMatchObject({ deployment: 'gb', capacity: 'batch' });
+      expect(message.completion.content).toMatch(/^\[simulated\]/);
+    }
+    // Settled lines and groups are gone; another sweep sends nothing more.
+    expect(await store.pending('gb', 10)).toHaveLength(0);
+    expect(await store.groups('gb')).toHaveLength(0);
+    await sweepCapacity(deps);
+    expect(stage.publisher.on('postprocess')).toHaveLength(3);
+  }, 60_000);
+
+  it('puts lines back to wait when the provider refuses the batch with token_limit_exceeded', async () => {
+    const stage = fakeStage();
+    stage.now = Date.now();
+    const target = deployment('gb-tiny', 1_000_000);
+    await park(stage, target, 2);
+    const deps = sweepDeps(stage, target);
+    const totals = await sweepUntil(deps, () => simulator.batchStats().tokenLimitRefusals > 0);
+    expect(totals.submitted).toBe(1);
+    stage.now = Date.now();
+    const after = await sweepCapacity(deps);
+    // The refused group is settled: its lines wait again (and are resubmitted by the same sweep).
+    expect(after.refused + totals.refused).toBe(1);
+    expect(stage.publisher.on('postprocess')).toHaveLength(0);
+    expect(stage.publisher.on('invoke').filter((m) => (m.body as InvokeMessage).attempt > 0)).toHaveLength(0);
+    const lines = await db.database
+      .container('batches')
+      .items.query({
+        query: "SELECT * FROM c WHERE c.tenantId = @p AND c.kind = 'capacity-line'",
+        parameters: [{ name: '@p', value: partitionOf('gb-tiny') }],
+      })
+      .fetchAll();
+    expect(lines.resources).toHaveLength(2);
+  }, 60_000);
+
+  it('sends a pending line real-time as its next attempt once a batch can no longer make its deadline', async () => {
+    const stage = fakeStage();
+    stage.now = Date.now();
+    const target = deployment('gb', 1_000_000);
+    const [message] = await park(stage, target, 1);
+    // Later: less than the turnaround plus the margin is left before the job's deadline.
+    stage.now = message!.deadlineAt - 30_000;
+    const result = await sweepCapacity({ ...sweepDeps(stage, target), stage });
+    expect(result.fellBack).toBe(1);
+    const retry = stage.publisher.on('invoke').at(-1)!.body as InvokeMessage;
+    expect(retry).toMatchObject({ jobId: message!.jobId, attempt: 1 });
+    expect(await store.pending('gb', 10)).toHaveLength(0);
+  }, 60_000);
+});
