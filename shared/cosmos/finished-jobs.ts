@@ -15,10 +15,13 @@ export class CosmosFinishedJobs implements FinishedJobsReader {
 
   async finished(keys: readonly JobKey[]): Promise<readonly JobDocument[]> {
     if (keys.length === 0) return [];
+    // `IN` over parameters: an equality lookup on the id index per id, the form Cosmos DB serves best.
+    const ids = [...new Set(keys.map((key) => key.id))];
+    const parameters = ids.map((id, index) => ({ name: `@id${index}`, value: id }));
     const { resources } = await this.container.items
       .query<JobDocument>({
-        query: "SELECT * FROM c WHERE ARRAY_CONTAINS(@ids, c.id) AND c.status != 'queued'",
-        parameters: [{ name: '@ids', value: [...new Set(keys.map((key) => key.id))] }],
+        query: `SELECT * FROM c WHERE c.id IN (${parameters.map((p) => p.name).join(', ')}) AND c.status != 'queued'`,
+        parameters,
       })
       .fetchAll();
     const asked = new Set(keys.map((key) => `${key.tenantId}\u0000${key.id}`));
