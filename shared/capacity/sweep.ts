@@ -72,6 +72,7 @@ async function sweepDeployment(
   const provider = deps.providerFor(deployment);
   const now = deps.stage.clock();
   let enqueued = 0;
+  let refused = false;
   for (const group of await deps.store.groups(deployment.name)) {
     if (group.status === 'forming') {
       // A group the provider never accepted (an outage): its lines go real-time once they must.
@@ -81,7 +82,7 @@ async function sweepDeployment(
     }
     const batch = await provider.retrieve(group.providerBatchId!);
     if (FINISHED.has(batch.status)) {
-      await settleGroup(deps, provider, group, batch, result);
+      refused = (await settleGroup(deps, provider, group, batch, result)) || refused;
       continue;
     }
     enqueued += group.promptTokens;
@@ -91,7 +92,8 @@ async function sweepDeployment(
       result.cancelled += 1;
     }
   }
-  await formGroup(deps, provider, deployment, deployment.enqueuedTokens - enqueued, result);
+  // Refused for room: the provider's queue is fuller than ours says (other clients); try again next sweep.
+  if (!refused) await formGroup(deps, provider, deployment, deployment.enqueuedTokens - enqueued, result);
 }
 
 /** Uploads a forming group's lines as a batch file and creates the provider batch; its prompt tokens. */
@@ -145,7 +147,7 @@ async function settleGroup(
   group: ProviderGroup,
   batch: ProviderBatch,
   result: CapacitySweepResult,
-): Promise<void> {
+): Promise<boolean> {
   const { stage, store } = deps;
   const count = (outcome: LineOutcome) => {
     if (outcome === 'answered') result.answered += 1;
@@ -193,6 +195,7 @@ async function settleGroup(
   for (const fileId of [group.providerFileId, batch.outputFileId, batch.errorFileId]) {
     if (fileId) await provider.deleteFile(fileId).catch(() => undefined);
   }
+  return refusedForRoom;
 }
 
 async function abandon(
