@@ -135,16 +135,18 @@ export async function fanOut(
     if (line.number <= start) continue;
     const verdict = checkLine(parse(line.text), current.batch.endpoint, deps.knownModel, tenant.limits);
     if (!verdict.ok) continue;
-    chunk.push({ number: line.number, customId: verdict.customId, request: verdict.request });
-    chunkBytes += line.text?.length ?? 0;
-    const full = Math.min(deps.settings.chunkLines, left);
-    if (chunk.length >= full || chunkBytes >= deps.settings.chunkBytes) {
-      if (!(await flush(line.number))) return 'stopped';
-      if (left > 0) continue;
+    if (left <= 0) {
+      // Asked only when another line is there to accept (the chunk before it is checkpointed): the end
+      // of the file never waits for room. A pause resumes at this line.
       room = await roomForLines(deps, tenantId, waitUntil, deps.settings.admissionPollMs);
       if (!('tenant' in room)) return paused(deps, current.batch, room.reason);
       tenant = room.tenant;
       left = room.lines;
+    }
+    chunk.push({ number: line.number, customId: verdict.customId, request: verdict.request });
+    chunkBytes += line.text?.length ?? 0;
+    if (chunk.length >= Math.min(deps.settings.chunkLines, left) || chunkBytes >= deps.settings.chunkBytes) {
+      if (!(await flush(line.number))) return 'stopped';
     }
   }
   if (last > start && !(await flush(last))) return 'stopped';

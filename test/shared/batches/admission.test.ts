@@ -111,6 +111,15 @@ describe('batch lines under the tenant limits', () => {
       });
   });
 
+  it('does not wait for room at the end of the file', async () => {
+    const deps = batchDeps({ chunkLines: 10 });
+    deps.admission.maxInFlight = 2;
+    const batch = await startBatch(deps, [...lines('ab'), line('bad', { method: 'GET' })]);
+    const stored = await advanceBatch(deps, 't1', batch.id);
+    expect(deps.slept).toEqual([]);
+    expect(stored?.batch).toMatchObject({ status: 'in_progress', acceptedThrough: 3, validLines: 2 });
+  });
+
   it('pauses at once, without waiting, when the budget is spent or the tenant suspended', async () => {
     for (const block of ['budget', 'suspended'] as const) {
       const deps = batchDeps();
