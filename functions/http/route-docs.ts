@@ -80,7 +80,7 @@ export const COMMON_PROBLEMS: Readonly<Record<Access, readonly ProblemStatus[]>>
 export const PROBLEM_DESCRIPTIONS: Readonly<Record<ProblemStatus, string>> = {
   400: 'Invalid request; `errors` names each offending field',
   401: 'Missing or invalid API key or token (WWW-Authenticate says which scheme)',
-  403: 'The credential does not allow this (role, tenant suspended, model not allowed)',
+  403: 'The credential does not allow this (role, tenant suspended, a job priority the tenant may not use)',
   404: 'Not found for this tenant',
   409: 'Conflict with the current state (see detail)',
   413: 'Request body or headers too large',

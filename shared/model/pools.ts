@@ -103,7 +103,6 @@ export function buildPools(settings: ModelClientSettings, dependencies: PoolDepe
     // Paced jobs are spread at the rate this instance may send at (its fleet target once it has one).
     const shareOf = (d: RoutedDeployment) => (d.fleet ? d.fleet.pacingShare() : settings.instanceShare);
     const windowMs = Math.max(1, ...routed.map((d) => d.settings.tokenWindowMs));
-    const quota = routed.reduce((sum, d) => sum + d.settings.tpm, 0);
     const fairness = new FairScheduler({
       windowMs,
       horizonMs: dependencies.deferralHorizonMs,
@@ -115,11 +114,14 @@ export function buildPools(settings: ModelClientSettings, dependencies: PoolDepe
         ),
       free: (now) =>
         routed.reduce((sum, d) => sum + d.budget.freeTokens(now) * (windowMs / d.settings.tokenWindowMs), 0),
+      // A tenant's limit is split evenly over the live instances: Service Bus spreads each tenant's
+      // messages evenly over its consumers (a split by leased share would starve the instances whose
+      // share is small because that tenant's jobs there were held back by its limit).
       fleetFraction: () =>
-        routed.reduce(
-          (sum, d) => sum + d.settings.tpm * (d.fleet ? d.fleet.share() : settings.instanceShare),
-          0,
-        ) / Math.max(1, quota),
+        Math.min(
+          settings.instanceShare,
+          ...routed.flatMap((d) => (d.fleet ? [1 / Math.max(1, d.fleet.status().members)] : [])),
+        ),
     });
     let ready: Promise<void> | undefined;
     pools.set(alias, {

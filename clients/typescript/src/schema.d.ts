@@ -1399,7 +1399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -1515,7 +1515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -1635,7 +1635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -1732,7 +1732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -1837,7 +1837,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -1942,7 +1942,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2061,7 +2061,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2157,7 +2157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2240,7 +2240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2336,7 +2336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2441,7 +2441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2550,7 +2550,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2668,7 +2668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2766,7 +2766,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2883,7 +2883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -2988,7 +2988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3086,7 +3086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3180,7 +3180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3289,7 +3289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3405,7 +3405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3526,7 +3526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3635,7 +3635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3755,7 +3755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3875,7 +3875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -3973,7 +3973,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4071,7 +4071,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4169,7 +4169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4273,7 +4273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4367,7 +4367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4478,7 +4478,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4583,7 +4583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4690,7 +4690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4805,7 +4805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -4910,7 +4910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */
@@ -5015,7 +5015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["OpenAiProblem"];
                 };
             };
-            /** @description The credential does not allow this (role, tenant suspended, model not allowed) */
+            /** @description The credential does not allow this (role, tenant suspended, a job priority the tenant may not use) */
             403: {
                 headers: {
                     /** @description The request's trace id (W3C), also in logs */

@@ -2,8 +2,8 @@
  * Fair admission to one model alias's pool on this instance, asked before a call is routed:
  *
  * - A tenant's model tokens per minute (its record's limit for the alias) hold across the fleet: each
- *   instance allows the part of the limit that its leased share is of the pool's quota, so the shares,
- *   which never add up to more than the quota, never add up to more than the limit either.
+ *   instance allows an equal part of the limit per live instance (the lease documents count them), as
+ *   Service Bus spreads each tenant's messages evenly over the consumers.
  * - When the pool is saturated, tenants share this instance's capacity by weight, by water filling over
  *   what each asked for in the last window (weighted max-min fairness): a tenant that asks for less than
  *   its share gets all it asks and the rest is divided among the others. A call within its tenant's share
@@ -31,7 +31,7 @@ export interface FairSchedulerOptions {
    * keep a margin, so a slot the scheduler sees free may not be, and taking it would take another's.
    */
   readonly free: (now: number) => number;
-  /** This instance's part of the pool's quota, [0, 1]: the part of each tenant limit it enforces. */
+  /** The part of each tenant's limit this instance enforces, [0, 1] (one over the live instances). */
   readonly fleetFraction: () => number;
   /** Farthest a deferred job is pushed out. */
   readonly horizonMs: number;
