@@ -27,6 +27,8 @@ function idempotencyKeyOf(scope: AuthenticatedScope): string | undefined {
 
 export const createBatch = withOpenAiErrors(
   tenantRoute(async (scope) => {
+    // A suspended tenant's lines could never run: refused here (403), as its submissions are.
+    await scope.services.security.gate.tenant(scope.principal.tenantId);
     const idempotencyKey = idempotencyKeyOf(scope);
     const { value } = await readJsonBody(scope);
     const { batch } = await create(scope.services.batches, {
