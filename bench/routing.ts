@@ -12,13 +12,14 @@
  *
  *   npm run build && node dist/bench/part-runner.js routing
  */
-import OpenAI, { toFile } from 'openai';
+import OpenAI from 'openai';
 import { pathToFileURL } from 'node:url';
 import type { JobView } from '../functions/http/job-view.js';
 import { startLocalStack } from '../local/stack.js';
 import { DEFAULT_PRICE_TABLE } from '../shared/model/settings.js';
 import { costOf } from '../shared/model/usage.js';
 import { createLogger } from '../shared/telemetry/logger.js';
+import { createChatBatch, lineJobIds, readJob } from './lib/batch-api.js';
 import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';
 
@@ -54,10 +55,14 @@ export async function runRoutingBenchmark(): Promise<PartResult> {
     const client = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
     const startedAt = Date.now();
     const work: Work[] = [
-      { kind: 'far', batchId: await createBatch(client, 'far', far, '24h'), dueAt: startedAt + 86_400_000 },
+      {
+        kind: 'far',
+        batchId: await createChatBatch(client, 'far', far, '24h'),
+        dueAt: startedAt + 86_400_000,
+      },
       {
         kind: 'near',
-        batchId: await createBatch(client, 'near', near, `${NEAR_WINDOW_SECONDS}s`),
+        batchId: await createChatBatch(client, 'near', near, `${NEAR_WINDOW_SECONDS}s`),
         dueAt: Date.now() + NEAR_WINDOW_SECONDS * 1000,
       },
     ];
@@ -163,50 +168,6 @@ function rowsOf(
     ),
     { part: PART, metric: 'wall time until both batches finished', value: round(wallSeconds, 1), unit: 's' },
   ];
-}
-
-async function createBatch(client: OpenAI, prefix: string, count: number, window: string): Promise<string> {
-  const lines = Array.from({ length: count }, (_, i) =>
-    JSON.stringify({
-      custom_id: `${prefix}-${i}`,
-      method: 'POST',
-      url: '/v1/chat/completions',
-      body: {
-        model: 'gpt-4o-mini',
-        messages: [{ role: 'user', content: `${prefix} request ${i}` }],
-        max_tokens: 32,
-      },
-    }),
-  );
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(`${lines.join('\n')}\n`), `${prefix}.jsonl`),
-    purpose: 'batch',
-  });
-  const batch = await client.batches.create({
-    input_file_id: file.id,
-    endpoint: '/v1/chat/completions',
-    completion_window: window as '24h',
-  });
-  return batch.id;
-}
-
-/** The line jobs of a finished batch (`request_id` of its output and error lines). */
-async function lineJobIds(client: OpenAI, batchId: string): Promise<string[]> {
-  const batch = await client.batches.retrieve(batchId);
-  const ids: string[] = [];
-  for (const fileId of [batch.output_file_id, batch.error_file_id]) {
-    if (!fileId) continue;
-    for (const text of (await (await client.files.content(fileId)).text()).trim().split('\n')) {
-      const line = JSON.parse(text) as { response: { request_id: string } | null };
-      if (line.response) ids.push(line.response.request_id);
-    }
-  }
-  return ids;
-}
-
-async function readJob(apiUrl: string, apiKey: string, id: string): Promise<JobView> {
-  const response = await fetch(`${apiUrl}/v1/jobs/${id}`, { headers: { 'api-key': apiKey } });
-  return (await response.json()) as JobView;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

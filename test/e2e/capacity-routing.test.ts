@@ -7,10 +7,10 @@
  * Time is compressed: a batch is given 8 s (`turnaroundSeconds`), "near the deadline" is 2 s, and the
  * timers run from the test (`runTimer`) instead of on their schedule.
  */
-import OpenAI, { toFile } from 'openai';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createChatBatch, lineJobIds, readJob } from '../../bench/lib/batch-api.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import type { JobView } from '../../functions/http/job-view.js';
 import { DEFAULT_PRICE_TABLE } from '../../shared/model/settings.js';
 import { costOf } from '../../shared/model/usage.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
@@ -56,50 +56,6 @@ async function submit(content: string, key: string, expiresAfter?: number): Prom
   return ((await response.json()) as { id: string }).id;
 }
 
-async function job(id: string): Promise<JobView> {
-  const response = await fetch(`${stack.apiUrl}/v1/jobs/${id}`, { headers: { 'api-key': stack.apiKey } });
-  return (await response.json()) as JobView;
-}
-
-async function createBatch(prefix: string, count: number, window: string): Promise<string> {
-  const lines = Array.from({ length: count }, (_, i) =>
-    JSON.stringify({
-      custom_id: `${prefix}-${i}`,
-      method: 'POST',
-      url: '/v1/chat/completions',
-      body: {
-        model: 'gpt-4o-mini',
-        messages: [{ role: 'user', content: `${prefix} line ${i}` }],
-        max_tokens: 16,
-      },
-    }),
-  );
-  const file = await client.files.create({
-    file: await toFile(Buffer.from(`${lines.join('\n')}\n`), `${prefix}.jsonl`),
-    purpose: 'batch',
-  });
-  const batch = await client.batches.create({
-    input_file_id: file.id,
-    endpoint: '/v1/chat/completions',
-    completion_window: window as '24h',
-  });
-  return batch.id;
-}
-
-/** Line job ids of a finished batch, from its output and error files (`request_id`). */
-async function lineJobs(batchId: string): Promise<string[]> {
-  const batch = await client.batches.retrieve(batchId);
-  const ids: string[] = [];
-  for (const fileId of [batch.output_file_id, batch.error_file_id]) {
-    if (!fileId) continue;
-    for (const text of (await (await client.files.content(fileId)).text()).trim().split('\n')) {
-      const line = JSON.parse(text) as { response: { request_id: string } | null };
-      if (line.response) ids.push(line.response.request_id);
-    }
-  }
-  return ids;
-}
-
 /** Runs both sweeps until every job named ended and every batch finished. */
 async function driveUntilDone(jobIds: () => Promise<string[]>, batchIds: string[], timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -109,7 +65,7 @@ async function driveUntilDone(jobIds: () => Promise<string[]>, batchIds: string[
     const batches = await Promise.all(batchIds.map((id) => client.batches.retrieve(id)));
     const open = batches.filter((b) => !['completed', 'failed', 'expired', 'cancelled'].includes(b.status));
     if (open.length === 0) {
-      const jobs = await Promise.all((await jobIds()).map(job));
+      const jobs = await Promise.all((await jobIds()).map((id) => readJob(stack.apiUrl, stack.apiKey, id)));
       if (jobs.every((j) => j.status !== 'queued')) return jobs;
     }
     if (Date.now() > deadline) throw new Error(`still running: ${open.map((b) => b.status).join(', ')}`);
@@ -122,14 +78,14 @@ describe('routing by deadline (local stack)', () => {
     const before = stack.model.batchStats();
     const interactive = await Promise.all([1, 2, 3].map((i) => submit(`interactive ${i}`, `rt-${i}`)));
     const deferrable = await Promise.all([1, 2, 3].map((i) => submit(`overnight ${i}`, `gb-${i}`, 60)));
-    const farBatch = await createBatch('far', 4, '1m');
-    const nearBatch = await createBatch('near', 3, '6s');
+    const farBatch = await createChatBatch(client, 'far', 4, '1m');
+    const nearBatch = await createChatBatch(client, 'near', 3, '6s');
     const submittedAt = Date.now();
     let farLines: string[] = [];
     let nearLines: string[] = [];
     const jobs = await driveUntilDone(async () => {
-      farLines = await lineJobs(farBatch);
-      nearLines = await lineJobs(nearBatch);
+      farLines = await lineJobIds(client, farBatch);
+      nearLines = await lineJobIds(client, nearBatch);
       return [...interactive, ...deferrable, ...farLines, ...nearLines];
     }, [farBatch, nearBatch]);
 
@@ -164,10 +120,10 @@ describe('routing by deadline (local stack)', () => {
     stack.model.setBatchTiming({ processingMs: 120_000 });
     try {
       const before = stack.model.batchStats();
-      const slow = await createBatch('slow', 2, '14s');
+      const slow = await createChatBatch(client, 'slow', 2, '14s');
       const startedAt = Date.now();
       let lines: string[] = [];
-      const jobs = await driveUntilDone(async () => (lines = await lineJobs(slow)), [slow], 30_000);
+      const jobs = await driveUntilDone(async () => (lines = await lineJobIds(client, slow)), [slow], 30_000);
       expect(lines).toHaveLength(2);
       for (const j of jobs) {
         expect(j.status).toBe('succeeded');
