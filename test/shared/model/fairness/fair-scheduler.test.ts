@@ -42,6 +42,22 @@ describe('weighted fairness on a saturated deployment', () => {
     expect(Math.abs(result.tokens('light', from, to) - fair) / fair).toBeLessThan(0.1);
   });
 
+  test('across two instances, each with half the quota and half of each tenant’s jobs, the split stays even', () => {
+    const result = simulate({
+      windowMs,
+      capacity,
+      durationMs: 8 * windowMs,
+      instances: 2,
+      tenants: [
+        { id: 'heavy', tokensPerWindow: 60_000, cost: 100 },
+        { id: 'light', tokensPerWindow: 6_000, cost: 100 },
+      ],
+    });
+    const fair = (capacity * 6) / 2;
+    expect(Math.abs(result.tokens('heavy', 2_000, 8_000) - fair) / fair).toBeLessThan(0.1);
+    expect(Math.abs(result.tokens('light', 2_000, 8_000) - fair) / fair).toBeLessThan(0.1);
+  });
+
   test('weights 3:1 split the deployment 3:1', () => {
     const result = simulate({
       windowMs,
@@ -173,6 +189,34 @@ describe('priorities within a tenant', () => {
     expect(scheduler.deferral(ask('a', 'a4'), 100, 0, 0)).toBe(10_000);
     // Another tenant's first paced job is not queued behind the first tenant's backlog.
     expect(scheduler.deferral(ask('b', 'b1'), 100, 50, 0)).toBe(50);
+  });
+
+  test('across two instances, interactive still goes first and no background deadline is missed', () => {
+    const result = simulate({
+      windowMs,
+      capacity,
+      durationMs: 14 * windowMs,
+      submitForMs: 5 * windowMs,
+      instances: 2,
+      tenants: [
+        { id: 't', tokensPerWindow: 5_000, cost: 100, scheduling: { priority: 'interactive', weight: 1 } },
+        {
+          id: 't',
+          tokensPerWindow: 10_000,
+          cost: 100,
+          scheduling: { priority: 'background', weight: 1 },
+          deadlineMs: 8 * windowMs,
+        },
+      ],
+    });
+    const interactive = waits(result.jobs, 't', 'interactive');
+    const background = waits(result.jobs, 't', 'background');
+    expect(percentile(interactive, 0.95)).toBeLessThanOrEqual(percentile(background, 0.95) / 5);
+    expect(
+      result.jobs.filter(
+        (j) => j.calledAt === undefined || (j.deadlineAt !== undefined && j.calledAt > j.deadlineAt),
+      ),
+    ).toEqual([]);
   });
 
   test('a deferred job is never pushed past the point where its deadline makes it urgent', () => {

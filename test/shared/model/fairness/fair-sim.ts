@@ -40,25 +40,33 @@ export function simulate(options: {
   fleetFraction?: number;
   /** Stop submitting after this long (default: the whole run). */
   submitForMs?: number;
+  /** Instances sharing the deployment, each with its own budget and scheduler (default 1). */
+  instances?: number;
 }): SimResult {
   const { windowMs, capacity, durationMs } = options;
-  const budget = new QuotaBudget({
-    tokensPerMinute: (capacity * 60_000) / windowMs,
-    requestsPerMinute: 1_000_000,
-    tokenWindowMs: windowMs,
-    requestWindowMs: windowMs,
-    share: 1,
-    expiryMarginMs: 0,
-  });
-  const scheduler = new FairScheduler({
-    windowMs,
-    horizonMs: 100 * windowMs,
-    capacity: () => capacity,
-    free: (now) => budget.freeTokens(now),
-    fleetFraction: () => options.fleetFraction ?? 1,
+  // Each instance paces to its part of the quota and gets every n-th job of each tenant, as competing
+  // consumers of one queue do.
+  const instances = Array.from({ length: options.instances ?? 1 }, () => {
+    const part = capacity / (options.instances ?? 1);
+    const budget = new QuotaBudget({
+      tokensPerMinute: (part * 60_000) / windowMs,
+      requestsPerMinute: 1_000_000,
+      tokenWindowMs: windowMs,
+      requestWindowMs: windowMs,
+      share: 1,
+      expiryMarginMs: 0,
+    });
+    const scheduler = new FairScheduler({
+      windowMs,
+      horizonMs: 100 * windowMs,
+      capacity: () => part,
+      free: (now) => budget.freeTokens(now),
+      fleetFraction: () => options.fleetFraction ?? 1 / (options.instances ?? 1),
+    });
+    return { budget, scheduler };
   });
   const jobs: SimJob[] = [];
-  const ready: Array<{ job: SimJob; at: number; id: string; tenant: SimTenant }> = [];
+  const ready: Array<{ job: SimJob; at: number; id: string; tenant: SimTenant; instance: number }> = [];
   const reasons = new Map<string, number>();
   const charged: Array<{ tenantId: string; priority: string; at: number; tokens: number }> = [];
   const submitUntil = options.submitForMs ?? durationMs;
@@ -73,7 +81,7 @@ export function simulate(options: {
         ...(tenant.deadlineMs !== undefined ? { deadlineAt: submittedAt + tenant.deadlineMs } : {}),
       };
       jobs.push(job);
-      ready.push({ job, at: submittedAt, id: `${tenant.id}-${n}`, tenant });
+      ready.push({ job, at: submittedAt, id: `${tenant.id}-${n}`, tenant, instance: n % instances.length });
     }
   }
   for (let now = 0; now < durationMs; now += 1) {
@@ -81,6 +89,7 @@ export function simulate(options: {
     due.sort((a, b) => a.at - b.at);
     for (const entry of due) {
       const { job, tenant } = entry;
+      const { budget, scheduler } = instances[entry.instance]!;
       const context = {
         tenantId: tenant.id,
         jobId: entry.id,
