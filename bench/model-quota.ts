@@ -22,9 +22,8 @@ import {
 } from '../local/model-simulator/index.js';
 import type { ChatRequest } from '../shared/jobs/schema.js';
 import { decideModelRetry } from '../shared/model/attempt-policy.js';
-import { createModelClient } from '../shared/model/client.js';
-import { DeploymentSettingsSchema } from '../shared/model/settings.js';
 import { quotaCost } from '../shared/model/tokens.js';
+import { benchModelClient, benchSimulatorOptions } from './lib/bench-model.js';
 
 export interface BenchmarkRow {
   readonly metric: string;
@@ -130,14 +129,6 @@ interface PathResult {
   readonly arrived: number;
 }
 
-const simulatorOptions = (settings: Settings) => ({
-  apiKey: 'bench-key',
-  deployments: [{ name: 'bench', model: 'gpt-4o-mini-2024-07-18', tpm: settings.tpm }],
-  windowMs: settings.windowMs,
-  latency: { timeToFirstTokenMs: 80, perTokenMs: 1 },
-  completionTokens: { min: 60, max: 160 },
-});
-
 /** Producers submit at `loadFactor` x the quota, evenly over the window. */
 function startArrivals(settings: Settings, queue: WorkQueue, onArrive: () => void): () => void {
   const sample = makeJob(0, settings.maxTokens);
@@ -160,32 +151,8 @@ function startArrivals(settings: Settings, queue: WorkQueue, onArrive: () => voi
 }
 
 async function runOurs(settings: Settings): Promise<PathResult> {
-  const simulator = await startModelSimulator(simulatorOptions(settings));
-  const client = createModelClient(
-    {
-      azure: false,
-      pools: {
-        bench: [
-          DeploymentSettingsSchema.parse({
-            name: 'bench',
-            endpoint: simulator.url,
-            auth: 'apiKey',
-            tpm: settings.tpm,
-            tokenWindowMs: settings.windowMs,
-            requestWindowMs: settings.windowMs,
-          }),
-        ],
-      },
-      apiKey: 'bench-key',
-      apiVersion: '2024-10-21',
-      timeoutMs: 30_000,
-      defaultMaxTokens: settings.maxTokens,
-      instanceShare: 1,
-      breakerFailures: 5,
-      breakerOpenMs: 30_000,
-    },
-    { logger: { warn: () => undefined, error: () => undefined } },
-  );
+  const simulator = await startModelSimulator(benchSimulatorOptions(settings));
+  const client = benchModelClient(simulator.url, settings);
   const queue = new WorkQueue();
   let completed = 0;
   let failed = 0;
@@ -268,7 +235,7 @@ async function runOurs(settings: Settings): Promise<PathResult> {
 }
 
 async function runPlainSdk(settings: Settings): Promise<PathResult> {
-  const simulator = await startModelSimulator(simulatorOptions(settings));
+  const simulator = await startModelSimulator(benchSimulatorOptions(settings));
   // The typical integration: default maxRetries (2), default timeout; the SDK sleeps on retry-after.
   const client = new AzureOpenAI({
     endpoint: simulator.url,

@@ -11,10 +11,9 @@
 import { startModelSimulator } from '../../local/model-simulator/index.js';
 import type { ChatRequest } from '../../shared/jobs/schema.js';
 import { decideModelRetry } from '../../shared/model/attempt-policy.js';
-import { createModelClient } from '../../shared/model/client.js';
 import type { CallScheduling } from '../../shared/model/port.js';
-import { DeploymentSettingsSchema } from '../../shared/model/settings.js';
 import { quotaCost } from '../../shared/model/tokens.js';
+import { benchModelClient, benchSimulatorOptions } from './bench-model.js';
 
 export interface LoadStream {
   readonly tenantId: string;
@@ -86,38 +85,8 @@ export async function runTenantLoad(
   streams: readonly LoadStream[],
   settings: LoadSettings,
 ): Promise<LoadResult> {
-  const simulator = await startModelSimulator({
-    apiKey: 'bench-key',
-    deployments: [{ name: 'bench', model: 'gpt-4o-mini-2024-07-18', tpm: settings.tpm }],
-    windowMs: settings.windowMs,
-    latency: { timeToFirstTokenMs: 80, perTokenMs: 1 },
-    completionTokens: { min: 60, max: 160 },
-  });
-  const client = createModelClient(
-    {
-      azure: false,
-      pools: {
-        bench: [
-          DeploymentSettingsSchema.parse({
-            name: 'bench',
-            endpoint: simulator.url,
-            auth: 'apiKey',
-            tpm: settings.tpm,
-            tokenWindowMs: settings.windowMs,
-            requestWindowMs: settings.windowMs,
-          }),
-        ],
-      },
-      apiKey: 'bench-key',
-      apiVersion: '2024-10-21',
-      timeoutMs: 30_000,
-      defaultMaxTokens: settings.maxTokens,
-      instanceShare: 1,
-      breakerFailures: 5,
-      breakerOpenMs: 30_000,
-    },
-    { logger: { warn: () => undefined, error: () => undefined }, deferralHorizonMs: 20 * settings.windowMs },
-  );
+  const simulator = await startModelSimulator(benchSimulatorOptions(settings));
+  const client = benchModelClient(simulator.url, settings, { deferralHorizonMs: 20 * settings.windowMs });
   const queue: Queued[] = [];
   const waiting: Array<(item: Queued | undefined) => void> = [];
   let closed = false;

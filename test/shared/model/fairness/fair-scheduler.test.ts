@@ -25,38 +25,26 @@ describe('water filling', () => {
 });
 
 describe('weighted fairness on a saturated deployment', () => {
-  test('two equal tenants, one sending 10x: each gets half while both are backlogged', () => {
-    const result = simulate({
-      windowMs,
-      capacity,
-      durationMs: 8 * windowMs,
-      tenants: [
-        { id: 'heavy', tokensPerWindow: 60_000, cost: 100 },
-        { id: 'light', tokensPerWindow: 6_000, cost: 100 },
-      ],
-    });
-    const from = 2 * windowMs;
-    const to = 8 * windowMs;
-    const fair = (capacity * (to - from)) / windowMs / 2;
-    expect(Math.abs(result.tokens('heavy', from, to) - fair) / fair).toBeLessThan(0.1);
-    expect(Math.abs(result.tokens('light', from, to) - fair) / fair).toBeLessThan(0.1);
-  });
-
-  test('across two instances, each with half the quota and half of each tenant’s jobs, the split stays even', () => {
-    const result = simulate({
-      windowMs,
-      capacity,
-      durationMs: 8 * windowMs,
-      instances: 2,
-      tenants: [
-        { id: 'heavy', tokensPerWindow: 60_000, cost: 100 },
-        { id: 'light', tokensPerWindow: 6_000, cost: 100 },
-      ],
-    });
-    const fair = (capacity * 6) / 2;
-    expect(Math.abs(result.tokens('heavy', 2_000, 8_000) - fair) / fair).toBeLessThan(0.1);
-    expect(Math.abs(result.tokens('light', 2_000, 8_000) - fair) / fair).toBeLessThan(0.1);
-  });
+  test.each([1, 2])(
+    'two equal tenants, one sending 10x: each gets half while both are backlogged (%i instances)',
+    (instances) => {
+      // With two, each instance has half the quota and every other job of each tenant, as competing
+      // consumers of one queue get.
+      const result = simulate({
+        windowMs,
+        capacity,
+        durationMs: 8 * windowMs,
+        instances,
+        tenants: [
+          { id: 'heavy', tokensPerWindow: 60_000, cost: 100 },
+          { id: 'light', tokensPerWindow: 6_000, cost: 100 },
+        ],
+      });
+      const fair = (capacity * 6) / 2;
+      expect(Math.abs(result.tokens('heavy', 2_000, 8_000) - fair) / fair).toBeLessThan(0.1);
+      expect(Math.abs(result.tokens('light', 2_000, 8_000) - fair) / fair).toBeLessThan(0.1);
+    },
+  );
 
   test('weights 3:1 split the deployment 3:1', () => {
     const result = simulate({
@@ -143,31 +131,35 @@ describe('tenant token limits', () => {
 });
 
 describe('priorities within a tenant', () => {
-  test('interactive goes first; background yields but is called before its deadline', () => {
-    const result = simulate({
-      windowMs,
-      capacity,
-      durationMs: 14 * windowMs,
-      submitForMs: 5 * windowMs,
-      tenants: [
-        { id: 't', tokensPerWindow: 5_000, cost: 100, scheduling: { priority: 'interactive', weight: 1 } },
-        {
-          id: 't',
-          tokensPerWindow: 10_000,
-          cost: 100,
-          scheduling: { priority: 'background', weight: 1 },
-          deadlineMs: 8 * windowMs,
-        },
-      ],
-    });
-    const interactive = waits(result.jobs, 't', 'interactive');
-    const background = waits(result.jobs, 't', 'background');
-    expect(percentile(interactive, 0.95)).toBeLessThanOrEqual(percentile(background, 0.95) / 5);
-    const late = result.jobs.filter(
-      (j) => j.deadlineAt !== undefined && (j.calledAt === undefined || j.calledAt > j.deadlineAt),
-    );
-    expect(late).toEqual([]);
-  });
+  test.each([1, 2])(
+    'interactive goes first; background yields but is called before its deadline (%i instances)',
+    (instances) => {
+      const result = simulate({
+        windowMs,
+        capacity,
+        durationMs: 14 * windowMs,
+        submitForMs: 5 * windowMs,
+        instances,
+        tenants: [
+          { id: 't', tokensPerWindow: 5_000, cost: 100, scheduling: { priority: 'interactive', weight: 1 } },
+          {
+            id: 't',
+            tokensPerWindow: 10_000,
+            cost: 100,
+            scheduling: { priority: 'background', weight: 1 },
+            deadlineMs: 8 * windowMs,
+          },
+        ],
+      });
+      const interactive = waits(result.jobs, 't', 'interactive');
+      const background = waits(result.jobs, 't', 'background');
+      expect(percentile(interactive, 0.95)).toBeLessThanOrEqual(percentile(background, 0.95) / 5);
+      const late = result.jobs.filter(
+        (j) => j.calledAt === undefined || (j.deadlineAt !== undefined && j.calledAt > j.deadlineAt),
+      );
+      expect(late).toEqual([]);
+    },
+  );
 
   test('paced jobs get later slots at their tenant and class share, capped by the horizon; each tenant queues apart', () => {
     const scheduler = new FairScheduler({
@@ -189,34 +181,6 @@ describe('priorities within a tenant', () => {
     expect(scheduler.deferral(ask('a', 'a4'), 100, 0, 0)).toBe(10_000);
     // Another tenant's first paced job is not queued behind the first tenant's backlog.
     expect(scheduler.deferral(ask('b', 'b1'), 100, 50, 0)).toBe(50);
-  });
-
-  test('across two instances, interactive still goes first and no background deadline is missed', () => {
-    const result = simulate({
-      windowMs,
-      capacity,
-      durationMs: 14 * windowMs,
-      submitForMs: 5 * windowMs,
-      instances: 2,
-      tenants: [
-        { id: 't', tokensPerWindow: 5_000, cost: 100, scheduling: { priority: 'interactive', weight: 1 } },
-        {
-          id: 't',
-          tokensPerWindow: 10_000,
-          cost: 100,
-          scheduling: { priority: 'background', weight: 1 },
-          deadlineMs: 8 * windowMs,
-        },
-      ],
-    });
-    const interactive = waits(result.jobs, 't', 'interactive');
-    const background = waits(result.jobs, 't', 'background');
-    expect(percentile(interactive, 0.95)).toBeLessThanOrEqual(percentile(background, 0.95) / 5);
-    expect(
-      result.jobs.filter(
-        (j) => j.calledAt === undefined || (j.deadlineAt !== undefined && j.calledAt > j.deadlineAt),
-      ),
-    ).toEqual([]);
   });
 
   test('a deferred job is never pushed past the point where its deadline makes it urgent', () => {
