@@ -28,7 +28,12 @@ describe('Global Batch capacity and prices', () => {
     const pools = ModelPoolsSchema.parse({
       'gpt-4o-mini': [
         { name: 'rt', endpoint: 'https://a.openai.azure.com', tpm: 30_000 },
-        { name: 'gb', kind: 'globalBatch', endpoint: 'https://a.openai.azure.com', enqueuedTokens: 5_000_000 },
+        {
+          name: 'gb',
+          kind: 'globalBatch',
+          endpoint: 'https://a.openai.azure.com',
+          enqueuedTokens: 5_000_000,
+        },
       ],
     });
     expect(pools['gpt-4o-mini']![1]).toMatchObject({ kind: 'globalBatch', turnaroundSeconds: 21_600 });
