@@ -28,19 +28,42 @@ export class TenantLedger {
   private readonly used: number[] = [0, 0, 0];
   private charges: Charge[] = [];
   private readonly asks = new Map<string, Ask>();
+  /** Per class, the asks' tokens and count, kept as asks come and go (read on every admission). */
+  private readonly askedTokens: number[] = [0, 0, 0];
+  private readonly askedJobs: number[] = [0, 0, 0];
+  /** Asks are swept for expiry at most this often: a sweep visits every job asking. */
+  private readonly sweepMs: number;
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly windowMs: number) {}
+  constructor(private readonly windowMs: number) {
+    this.sweepMs = windowMs / 50;
+  }
 
   /** A job asked for `tokens`; it counts as demand until a window after it comes back (`until`). */
   ask(jobId: string, tokens: number, cls: PriorityClass, until: number): void {
     const previous = this.asks.get(jobId);
-    this.asks.set(jobId, { tokens, cls, until: Math.max(until, previous?.until ?? 0) });
+    this.setAsk(jobId, { tokens, cls, until: Math.max(until, previous?.until ?? 0) });
   }
 
   /** Keeps a deferred job's demand until a window after it returns. */
   extend(jobId: string, until: number): void {
     const ask = this.asks.get(jobId);
     if (ask && ask.until < until) this.asks.set(jobId, { ...ask, until });
+  }
+
+  private setAsk(jobId: string, ask: Ask | undefined): void {
+    const previous = this.asks.get(jobId);
+    if (previous) {
+      this.askedTokens[previous.cls] = (this.askedTokens[previous.cls] ?? 0) - previous.tokens;
+      this.askedJobs[previous.cls] = (this.askedJobs[previous.cls] ?? 0) - 1;
+    }
+    if (!ask) {
+      this.asks.delete(jobId);
+      return;
+    }
+    this.asks.set(jobId, ask);
+    this.askedTokens[ask.cls] = (this.askedTokens[ask.cls] ?? 0) + ask.tokens;
+    this.askedJobs[ask.cls] = (this.askedJobs[ask.cls] ?? 0) + 1;
   }
 
   charge(tokens: number, cls: PriorityClass, now: number): void {
@@ -67,7 +90,9 @@ export class TenantLedger {
       drop += 1;
     }
     if (drop > 0) this.charges = this.charges.slice(drop);
-    for (const [jobId, ask] of this.asks) if (ask.until <= now) this.asks.delete(jobId);
+    if (now - this.sweptAt < this.sweepMs) return;
+    this.sweptAt = now;
+    for (const [jobId, ask] of this.asks) if (ask.until <= now) this.setAsk(jobId, undefined);
   }
 
   usedBy(cls: PriorityClass): number {
@@ -83,13 +108,8 @@ export class TenantLedger {
    * job more), so that a steady tenant's next job finds its place kept; never less than it already used.
    */
   wants(cls: PriorityClass): number {
-    let tokens = 0;
-    let jobs = 0;
-    for (const ask of this.asks.values()) {
-      if (ask.cls !== cls) continue;
-      tokens += ask.tokens;
-      jobs += 1;
-    }
+    const tokens = this.askedTokens[cls] ?? 0;
+    const jobs = this.askedJobs[cls] ?? 0;
     const wanted = jobs === 0 ? 0 : tokens * 1.05 + tokens / jobs;
     return Math.max(this.usedBy(cls), wanted);
   }
