@@ -14,6 +14,7 @@ import { entraVerifierFromConfig } from '../shared/auth/entra-config.js';
 import { getConfig, type Config } from '../shared/config/index.js';
 import { ServiceBusDeadLetters } from '../shared/messaging/servicebus-dead-letters.js';
 import { ServiceBusPublisher } from '../shared/messaging/servicebus-publisher.js';
+import { closeWithin } from '../shared/messaging/bounded-close.js';
 import { modelSettingsFromConfig } from '../shared/config/model-settings.js';
 import { createModelClient } from '../shared/model/client.js';
 import type { ModelUsage } from '../shared/model/port.js';
@@ -150,7 +151,9 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
       jobWatcher.close();
       await bulkSender.close();
       await publisher.close();
-      await serviceBus.close();
+      await closeWithin(serviceBus.close(), (outcome) =>
+        logger.warn('servicebus.close_abandoned', { outcome }),
+      );
       await model.leave();
       cosmos.dispose();
       model.close();
