@@ -16,10 +16,10 @@
  * The happy path pays one write for this (the completion, kept before it goes on) and no read.
  */
 import { responseFormatOf } from '../jobs/job-request.js';
+import type { JobUsage, StoredJob } from '../jobs/job.js';
 import type { InvokeMessage } from '../messaging/stage-messages.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { CompletionRecord } from './completion-records.js';
-import { stillWanted } from './cancel-watch.js';
 import type { InvokeDeps } from './deps.js';
 import { extraChargeOf, type ExtraCharge } from './extra-charge.js';
 import { invokeMessage, jobRefOf, postprocessMessage } from './outbound.js';
@@ -83,8 +83,10 @@ export async function repeatedDelivery(
   trace: TraceContext,
   log: InvokeDeps['logger'],
 ): Promise<InvokeMessage | undefined> {
-  if (!(await stillWanted(deps, message, nowMs, true))) {
+  const stored = await deps.jobs.get(message.tenantId, message.jobId);
+  if (stored?.job.status !== 'queued') {
     log.info('job.not_invoked', { reason: 'no longer queued' });
+    if (stored) await accountForEndedJob(deps, message, stored, trace, log);
     return undefined;
   }
   const kept = await deps.completions.find(message.jobId, message.attempt);
@@ -114,6 +116,41 @@ export async function repeatedDelivery(
     new Date(at),
   );
   return undefined;
+}
+
+/**
+ * The job ended (a cancel, an expiry) while an earlier delivery of this attempt may have called the
+ * model. An answer that was kept goes on, so persist adds its tokens to the ended job; with none kept,
+ * the call may have been charged with nobody left to see it, and the job says so (usage.unseenCalls).
+ * Only for a job that records no usage yet: a read, and one ETag-guarded write when nothing was kept.
+ */
+async function accountForEndedJob(
+  deps: InvokeDeps,
+  message: InvokeMessage,
+  stored: StoredJob,
+  trace: TraceContext,
+  log: InvokeDeps['logger'],
+): Promise<void> {
+  // Usage recorded: the job's answer, or this flag, is already there (a succeeded job always has it).
+  if (stored.job.usage) return;
+  const kept = await deps.completions.find(message.jobId, message.attempt);
+  if (kept) {
+    await passOn(deps, message, kept, trace);
+    return;
+  }
+  const usage: JobUsage = {
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    totalTokens: 0,
+    costUsd: 0,
+    unseenCalls: 1,
+  };
+  const written = await deps.jobs.replace({ ...stored.job, usage }, stored.etag);
+  log.warn('model.earlier_call_unseen', {
+    reason: `the job is ${stored.job.status}; an earlier delivery's call may have been charged`,
+    written: written !== 'stale',
+  });
 }
 
 /** Hands the attempt's completion to postprocess: the same body and message id whoever sends it. */

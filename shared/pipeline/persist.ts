@@ -115,8 +115,11 @@ async function recordDiscardedUsage(
   log: StageDeps['logger'],
 ): Promise<void> {
   const usage = message.outcome.status === 'expired' ? undefined : message.outcome.usage;
-  if (stored.job.status !== 'cancelled' || !usage || stored.job.usage) return;
-  const written = await deps.jobs.replace({ ...stored.job, usage }, stored.etag);
+  // A job that records tokens keeps them; one that only flags a call nobody saw gets this one's too.
+  const recorded = stored.job.usage;
+  if (stored.job.status !== 'cancelled' || !usage || (recorded && recorded.totalTokens > 0)) return;
+  const merged = recorded?.unseenCalls ? { ...usage, unseenCalls: recorded.unseenCalls } : usage;
+  const written = await deps.jobs.replace({ ...stored.job, usage: merged }, stored.etag);
   log.info('job.discarded_usage_recorded', {
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,

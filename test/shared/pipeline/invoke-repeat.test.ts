@@ -10,6 +10,7 @@ import type {
   PostprocessMessage,
 } from '../../../shared/messaging/stage-messages.js';
 import type { ModelClient, ModelCompletion } from '../../../shared/model/port.js';
+import { cancelJob } from '../../../shared/pipeline/cancel.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
 import { persistOutcome } from '../../../shared/pipeline/persist.js';
 import { postprocessCompletion } from '../../../shared/pipeline/postprocess.js';
@@ -18,6 +19,7 @@ import {
   invokeDeliveryOf,
   modelCallBoundMs,
 } from '../../../shared/pipeline/invoke-repeat.js';
+import { newTrace } from '../../../shared/telemetry/trace-context.js';
 import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
 import type { RecordedMessage } from '../../fakes/memory-publisher.js';
 import { fakeStage, type FakeStage } from '../../fakes/stage-deps.js';
@@ -175,6 +177,41 @@ describe('a repeated invoke delivery', () => {
     expect(job?.usage).toMatchObject({ totalTokens: 9, unseenCalls: 1 });
   });
 
+  it('for a job cancelled meanwhile, flags the call nobody saw; a late answer adds its tokens', async () => {
+    const deps = fakeStage(countingModel(answer('r1')));
+    const message = await acceptedInvokeMessage(deps);
+    // The first delivery's instance died mid-call; the job was cancelled before the message came back.
+    await cancelJob(deps, 't1', message.jobId, newTrace());
+    await invokeModel(deps, message, undefined, AGAIN);
+    expect(deps.publisher.on('postprocess')).toHaveLength(0);
+    const flagged = (await deps.jobs.get('t1', message.jobId))?.job;
+    expect(flagged).toMatchObject({ status: 'cancelled', usage: { totalTokens: 0, unseenCalls: 1 } });
+
+    // Delivered again: flagged once only.
+    await invokeModel(deps, message, undefined, AGAIN);
+    expect((await deps.jobs.get('t1', message.jobId))?.job.usage?.unseenCalls).toBe(1);
+  });
+
+  it('for a job cancelled meanwhile, passes on a kept answer so its tokens are recorded', async () => {
+    const model = heldModel();
+    const deps = fakeStage(model);
+    const message = await acceptedInvokeMessage(deps);
+    const first = invokeModel(deps, message);
+    await settle();
+    model.answer(0, answer('r1'));
+    await first;
+    await cancelJob(deps, 't1', message.jobId, newTrace());
+    // The postprocess send of the first delivery was lost with its instance: the repeat sends it again.
+    deps.publisher.sent.length = 0;
+    await invokeModel(deps, message, undefined, AGAIN);
+    const [handed] = deps.publisher.on('postprocess');
+    await postprocessCompletion(deps, handed!.body as PostprocessMessage);
+    await persistOutcome(deps, deps.publisher.on('persist')[0]!.body as PersistMessage);
+    const job = (await deps.jobs.get('t1', message.jobId))?.job;
+    expect(job).toMatchObject({ status: 'cancelled', usage: { totalTokens: 9 } });
+    expect(job?.usage?.unseenCalls).toBeUndefined();
+  });
+
   it('does not call while the first delivery, its lock lost, is still calling', async () => {
     const model = heldModel();
     const deps = fakeStage(model);
@@ -254,12 +291,13 @@ describe('a repeated invoke delivery', () => {
     });
   });
 
-  it('does nothing once its job has finished, and reads no kept completion for it', async () => {
+  it('does nothing once its job has finished with its usage, and reads no kept completion for it', async () => {
     const model = countingModel(answer('r1'));
     const deps = fakeStage(model);
     const message = await acceptedInvokeMessage(deps);
     const stored = await deps.jobs.get(message.tenantId, message.jobId);
-    await deps.jobs.replace({ ...stored!.job, status: 'cancelled' }, stored!.etag);
+    const usage = { promptTokens: 7, completionTokens: 2, cachedTokens: 0, totalTokens: 9, costUsd: 0 };
+    await deps.jobs.replace({ ...stored!.job, status: 'succeeded', usage }, stored!.etag);
 
     await invokeModel(deps, message, undefined, AGAIN);
     expect(model.calls).toBe(0);
