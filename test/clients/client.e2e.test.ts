@@ -32,6 +32,10 @@ beforeAll(async () => {
     port: 0,
     logger: createLogger({ level: 'error' }),
     modelLatency: { timeToFirstTokenMs: 400, perTokenMs: 1 },
+    deployments: [
+      { name: 'gpt-4o-mini', model: 'gpt-4o-mini', tpm: 1_000_000 },
+      { name: 'text-embedding-3-small', model: 'text-embedding-3-small', tpm: 1_000_000 },
+    ],
   });
   receiver = await startWebhookReceiver({ log: () => {} });
   client = createClient({ baseUrl: stack.apiUrl, apiKey: stack.apiKey });
@@ -67,6 +71,18 @@ describe('jobs', () => {
     expect(page.jobs).toHaveLength(1);
     const all = await client.listJobs({ status: 'succeeded' });
     expect(all.jobs.map((job) => job.id)).toContain(first.job.id);
+  });
+
+  test('an embeddings job through the same submitJob, its vectors in the result', async () => {
+    const { job } = await client.submitJob({
+      model: 'text-embedding-3-small',
+      input: ['typed', 'clients'],
+      dimensions: 8,
+    });
+    const done = await client.waitForJob(job.id, { timeoutMs: 20_000 });
+    expect(done.status).toBe('succeeded');
+    expect(done.result?.embeddings?.map((vector) => vector.length)).toEqual([8, 8]);
+    expect(done.usage?.completionTokens).toBe(0);
   });
 
   test('jobEvents: the status, then the result; getJob with a long poll', async () => {

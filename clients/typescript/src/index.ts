@@ -29,7 +29,10 @@ export {
 type Schemas = components['schemas'];
 export type Job = Schemas['Job'];
 export type JobList = Schemas['JobList'];
-export type SubmitJobRequest = Schemas['SubmitJob'];
+export type SubmitChatJobRequest = Schemas['SubmitJob'];
+export type SubmitEmbeddingsJobRequest = Schemas['SubmitEmbeddingsJob'];
+/** A chat job (`messages`) or an embeddings job (`input`), as `POST /v1/jobs` takes either. */
+export type SubmitJobRequest = SubmitChatJobRequest | SubmitEmbeddingsJobRequest;
 export type BatchSubmitRequest = Schemas['BatchSubmit'];
 export type BatchResult = Schemas['BatchResult'];
 export type Usage = Schemas['Usage'];

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createSpinner } from 'nanospinner';
-import type { Job, PromptPipelineClient, SubmitJobRequest } from '../index.js';
+import type { Job, PromptPipelineClient, SubmitChatJobRequest } from '../index.js';
 import { action, interactive, printJson, printRecord, printTable, type Output } from './output.js';
 import { clientFrom, type GlobalOptions } from './settings.js';
 
@@ -52,8 +52,8 @@ function metadataOf(pairs: readonly string[]): Record<string, string> | undefine
   );
 }
 
-async function requestOf(prompt: string | undefined, options: Options): Promise<SubmitJobRequest> {
-  const base = options.file ? ((await readJson(String(options.file))) as Partial<SubmitJobRequest>) : {};
+async function requestOf(prompt: string | undefined, options: Options): Promise<SubmitChatJobRequest> {
+  const base = options.file ? ((await readJson(String(options.file))) as Partial<SubmitChatJobRequest>) : {};
   const messages = [
     ...(options.system ? [{ role: 'system' as const, content: String(options.system) }] : []),
     ...(prompt !== undefined ? [{ role: 'user' as const, content: prompt }] : []),
