@@ -24,6 +24,8 @@ import { closeWithin } from '../../shared/messaging/bounded-close.js';
 import { createTriggerClient, type ServiceBusConnection } from './service-bus-client.js';
 import { startQueueListener } from '../threads/queue-listener.js';
 
+/** Idle keep-alive sockets are kept this long, as by the Azure Functions host (Kestrel's default). */
+const KEEP_ALIVE_MS = 130_000;
 export interface DevHostOptions {
   readonly definitions: readonly FunctionDefinition[];
   /** 7071 as `func start` uses; 0 picks a free port. */
@@ -125,6 +127,10 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     });
   });
   answerClientErrors(server, logger);
+  // As the Functions host's Kestrel does (130 s). Node's 5 s default closes idle keep-alive sockets that
+  // clients still hold, and a request written to one as it closes fails with ECONNRESET before the host
+  // sees it (5 of 50,000 soak submissions).
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
