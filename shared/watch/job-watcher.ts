@@ -32,6 +32,12 @@ export interface JobWatcherOptions {
   readonly intervalMs: number;
   /** Ids per query; more waited-on jobs than this cost one more query per interval each. */
   readonly batchSize?: number;
+  /**
+   * Clients of one tenant this host holds waiting at once. Each costs memory and an id in the shared
+   * poll: past this, a further wait ends at once (`undefined`: the long poll answers the job as read,
+   * the event stream closes and the client reconnects later), so one tenant cannot grow the poll for all.
+   */
+  readonly maxWaitingPerTenant?: number;
   readonly logger?: Logger;
 }
 
@@ -44,6 +50,7 @@ export interface WaitOptions {
 type Waiter = (job: JobDocument | undefined) => void;
 
 const DEFAULT_BATCH_SIZE = 100;
+const DEFAULT_MAX_WAITING_PER_TENANT = 1_000;
 
 export class JobWatcher {
   private readonly waiters = new Map<string, { readonly key: JobKey; readonly waiting: Set<Waiter> }>();
@@ -51,6 +58,7 @@ export class JobWatcher {
   private polling = false;
   private closed = false;
   private readonly batchSize: number;
+  private readonly waitingPerTenant = new Map<string, number>();
 
   constructor(
     private readonly reader: FinishedJobsReader,
@@ -78,6 +86,12 @@ export class JobWatcher {
    */
   waitForEnd(key: JobKey, options: WaitOptions = {}): Promise<JobDocument | undefined> {
     if (this.closed || options.signal?.aborted) return Promise.resolve(undefined);
+    const tenantWaiting = this.waitingPerTenant.get(key.tenantId) ?? 0;
+    if (tenantWaiting >= (this.options.maxWaitingPerTenant ?? DEFAULT_MAX_WAITING_PER_TENANT)) {
+      this.options.logger?.warn('job_watch.tenant_waiters_full', { tenantId: key.tenantId });
+      return Promise.resolve(undefined);
+    }
+    this.waitingPerTenant.set(key.tenantId, tenantWaiting + 1);
     return new Promise((resolve) => {
       const id = keyOf(key);
       const entry = this.waiters.get(id) ?? { key, waiting: new Set<Waiter>() };
@@ -86,8 +100,11 @@ export class JobWatcher {
       const done: Waiter = (job) => {
         clearTimeout(timeout);
         options.signal?.removeEventListener('abort', abort);
-        entry.waiting.delete(done);
+        if (!entry.waiting.delete(done)) return;
         if (entry.waiting.size === 0 && this.waiters.get(id) === entry) this.waiters.delete(id);
+        const left = (this.waitingPerTenant.get(key.tenantId) ?? 1) - 1;
+        if (left > 0) this.waitingPerTenant.set(key.tenantId, left);
+        else this.waitingPerTenant.delete(key.tenantId);
         resolve(job);
       };
       const abort = () => done(undefined);

@@ -144,6 +144,26 @@ describe('JobWatcher', () => {
     expect(watcher.waitingClients).toBe(0);
     expect(await watcher.waitForEnd({ tenantId: 'w5', id: 'z' })).toBeUndefined();
   });
+
+  it('holds at most maxWaitingPerTenant clients of one tenant; others still wait', async () => {
+    const watcher = new JobWatcher(countingReader(), { intervalMs: 60_000, maxWaitingPerTenant: 2 });
+    const stop = new AbortController();
+    const first = watcher.waitForEnd({ tenantId: 'flood', id: 'a' }, { signal: stop.signal });
+    void watcher.waitForEnd({ tenantId: 'flood', id: 'b' }, { signal: stop.signal });
+    // The third client of that tenant is answered at once, and is not held.
+    expect(await watcher.waitForEnd({ tenantId: 'flood', id: 'c' })).toBeUndefined();
+    expect(watcher.waitingClients).toBe(2);
+    const other = watcher.waitForEnd({ tenantId: 'calm', id: 'd' }, { signal: stop.signal });
+    expect(watcher.waitingClients).toBe(3);
+    // A wait that ends frees its place.
+    stop.abort();
+    expect(await first).toBeUndefined();
+    expect(await other).toBeUndefined();
+    const again = watcher.waitForEnd({ tenantId: 'flood', id: 'c' }, { timeoutMs: 10 });
+    expect(watcher.waitingClients).toBe(1);
+    expect(await again).toBeUndefined();
+    watcher.close();
+  });
 });
 
 describe('watchJob', () => {
