@@ -8,8 +8,9 @@
  * locations it does not serve). What it does and does not do through SDK 4.9.3 is pinned by
  * test/local/cosmos/embedded-cosmos.test.ts: CRUD, IfMatch ETags (412), patch with conditions, queries
  * with continuation and batches of creates work; the `partitionKey` query option does not scope results
- * (filter in WHERE), TTL never expires items, request charges are always 1. A patch's condition is checked
- * against the patched document only (patch-condition.ts), not by a scan of the container. A batch sent
+ * (filter in WHERE), request charges are always 1. TTL expires items as the service does (ttl.ts). A
+ * patch's condition is checked against the patched document only (patch-condition.ts), not by a scan of
+ * the container. A batch sent
  * with `Prefer: return=minimal` is answered without the documents, as the service does.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -18,6 +19,7 @@ import { createAccountServer } from './account-server.js';
 import { indexEqualityFilters } from './equality-index.js';
 import { linearQueryAccumulation } from './linear-query.js';
 import { checkPatchConditionsPerDocument } from './patch-condition.js';
+import { expireItems, trackExpiries } from './ttl.js';
 import {
   readCosmosSnapshot,
   restoreCosmosSnapshot,
@@ -54,6 +56,7 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): 
   checkPatchConditionsPerDocument();
   indexEqualityFilters();
   linearQueryAccumulation();
+  trackExpiries();
   // keepAlive: without it the server answers `connection: close` and the SDK reconnects per request.
   const { server, account } = createAccountServer({ keepAlive: true });
   // The SDK's agent keeps idle sockets without a timeout of its own: a server closing them after
@@ -71,11 +74,13 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): 
   const { port } = server.address() as AddressInfo;
   const snapshot = options.dataFile ? readCosmosSnapshot(options.dataFile) : undefined;
   const restored = snapshot ? restoreCosmosSnapshot(account(), snapshot) : undefined;
+  const stopExpiring = expireItems(account);
   return {
     endpoint: `http://${host}:${port}/`,
     key: EMULATOR_KEY,
     ...(restored ? { restored } : {}),
     close: async () => {
+      stopExpiring();
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         // Idle keep-alive sockets from SDK clients would otherwise hold close() open.

@@ -7,9 +7,9 @@
  *   batch of Create operations, queries with parameters and ORDER BY, paging with continuation tokens.
  * - does NOT: scope a query by the `partitionKey` request option (it is ignored: filter by the partition
  *   key in the WHERE clause, as tenant isolation needs anyway); run Upsert/Replace/Read/Delete inside a
- *   batch (the server wants a per-operation partition key the SDK does not send); expire items by TTL
- *   (defaultTtl and `ttl` are stored, never enforced); report real request charges (always 1); enforce
- *   the indexing policy (everything is queryable).
+ *   batch (the server wants a per-operation partition key the SDK does not send); report real request
+ *   charges (always 1); enforce the indexing policy (everything is queryable). TTL is enforced by
+ *   local/cosmos/ttl.ts (ttl.test.ts).
  * The SDK needs `enableEndpointDiscovery: false`: the server advertises https:// locations it does not serve.
  */
 import { CosmosClient, ErrorResponse } from '@azure/cosmos';
