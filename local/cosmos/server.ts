@@ -17,6 +17,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAccountServer } from './account-server.js';
 import { indexEqualityFilters } from './equality-index.js';
+import { enforceItemSizeLimit } from './item-size.js';
 import { linearQueryAccumulation } from './linear-query.js';
 import { checkPatchConditionsPerDocument } from './patch-condition.js';
 import { expireItems, trackExpiries } from './ttl.js';
@@ -54,6 +55,7 @@ export interface EmbeddedCosmosOptions {
 export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): Promise<EmbeddedCosmos> {
   const host = options.host ?? '127.0.0.1';
   checkPatchConditionsPerDocument();
+  enforceItemSizeLimit();
   indexEqualityFilters();
   linearQueryAccumulation();
   trackExpiries();
