@@ -164,6 +164,8 @@ export interface LocalStack {
   readonly dashboardUrl?: string;
   /** Per host instance (the main one first): finished invocations per queue, event loop time; readable after close(). */
   instances(): readonly HostInstanceStats[];
+  /** Bytes of JS heap the emulator threads use; undefined with the emulators on the main thread. */
+  emulatorHeapUsed(): number | undefined;
   /** The data folder (absolute), when the stack keeps its data between runs. */
   readonly dataDir?: string;
   /** What was restored from the data folder; undefined when in memory or the folder was empty. */
@@ -199,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       (storage) => closers.push(() => storage.close()),
       () => undefined,
     );
-    const { cosmos, serviceBus, model } = await startStackEmulators(
+    const { cosmos, serviceBus, model, heapUsed } = await startStackEmulators(
       options.emulatorThreads ?? false,
       {
         cosmos: dataDir ? { dataFile: join(dataDir, 'cosmos.json') } : {},
@@ -345,6 +347,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(dataDir ? { dataDir } : {}),
       ...(restored ? { restored } : {}),
       instances: stats,
+      emulatorHeapUsed: heapUsed,
       addTenant,
       close: () => closeAll(closers),
     };

@@ -27,6 +27,8 @@ export interface EmulatorThread {
   readonly cosmos?: EmbeddedCosmos;
   readonly serviceBus?: ServiceBusEmulator;
   readonly model?: ModelSimulator;
+  /** Bytes of the thread's JS heap in use (after a full collection when gc is exposed). */
+  heapUsed(): number;
   /** Closes every emulator still open on the thread and waits for the thread to end. */
   close(): Promise<void>;
 }
@@ -141,6 +143,7 @@ export async function startEmulatorThread(
     ...(cosmos ? { cosmos } : {}),
     ...(serviceBus ? { serviceBus } : {}),
     ...(model ? { model } : {}),
+    heapUsed: () => call({ op: 'thread.heapUsed' }) as number,
     async close() {
       await Promise.all([...open].map((emulator) => closeOne(emulator)));
       await endThread();

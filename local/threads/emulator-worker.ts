@@ -79,6 +79,10 @@ function serve(emulators: Running): void {
     switch (request.op) {
       case 'serviceBus.stats':
         return running('serviceBus').stats();
+      case 'thread.heapUsed':
+        // After a full collection when the process exposes gc (the soak benchmark does): live data only.
+        (globalThis as { gc?: () => void }).gc?.();
+        return process.memoryUsage().heapUsed;
       case 'model.stats':
         return running('model').stats();
       case 'model.occupancy':

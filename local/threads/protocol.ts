@@ -42,6 +42,7 @@ export type StartupMessage =
 /** Calls answered synchronously (the emulators' own methods are synchronous). */
 export type SyncRequest =
   | { readonly op: 'serviceBus.stats' }
+  | { readonly op: 'thread.heapUsed' }
   | { readonly op: 'model.stats' }
   | { readonly op: 'model.occupancy' }
   | { readonly op: 'model.resetStats' }

@@ -36,6 +36,8 @@ export interface StackEmulators {
   readonly cosmos: EmbeddedCosmos;
   readonly serviceBus: ServiceBusEmulator;
   readonly model: ModelSimulator;
+  /** Bytes of JS heap the emulator threads use; undefined when they share the main thread's heap. */
+  readonly heapUsed: () => number | undefined;
 }
 
 /**
@@ -64,7 +66,7 @@ export async function startStackEmulators(
     onStarted(() => serviceBus.close());
     const model = await startModelSimulator(options.model);
     onStarted(() => model.close());
-    return { cosmos, serviceBus, model };
+    return { cosmos, serviceBus, model, heapUsed: () => undefined };
   }
   if (mode === 'one') {
     const thread = await startEmulatorThread(options);
@@ -73,6 +75,7 @@ export async function startStackEmulators(
       cosmos: required(thread, 'cosmos'),
       serviceBus: required(thread, 'serviceBus'),
       model: required(thread, 'model'),
+      heapUsed: () => thread.heapUsed(),
     };
   }
   // One thread each, started together: each isolate loads only its own emulator's modules.
@@ -92,10 +95,14 @@ export async function startStackEmulators(
     cosmos: required(cosmos, 'cosmos'),
     serviceBus: required(serviceBus, 'serviceBus'),
     model: required(model, 'model'),
+    heapUsed: () => cosmos.heapUsed() + serviceBus.heapUsed() + model.heapUsed(),
   };
 }
 
-function required<K extends keyof StackEmulators>(thread: EmulatorThread, name: K): StackEmulators[K] {
+function required<K extends 'cosmos' | 'serviceBus' | 'model'>(
+  thread: EmulatorThread,
+  name: K,
+): StackEmulators[K] {
   const emulator = thread[name];
   if (!emulator) throw new Error(`The emulator thread did not start ${name}`);
   return emulator as StackEmulators[K];
