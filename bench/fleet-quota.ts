@@ -3,14 +3,16 @@
  * and Cosmos DB client, as separate Functions instances have) on one simulated deployment, loaded at 3x
  * its quota in total for a fixed window; each N once with fleet-wide leases (no configured share) and
  * once with today's fixed per-instance share (MODEL_INSTANCE_SHARE, set for the largest fleet as the
- * prod parameters do: 1 / maximum instances). Time is compressed as in bench/model-quota.ts: the
- * simulator and the pacers count over 3 s windows instead of 60 s / 10 s, and leases renew every 250 ms
- * (a twelfth of the window, as 5 s is of 60 s), so coordination costs per token are 20x what they are
- * at the service's real windows.
+ * prod parameters do: 1 / maximum instances). Time is compressed: the simulator and the pacers count
+ * over 12 s windows instead of 60 s, and leases renew every second (a twelfth of the window, as 5 s is
+ * of 60 s), so coordination costs per token are 5x what they are at the service's real windows. 3 s
+ * windows (as bench/model-quota.ts) run four times faster but cost 4 and 8 instances 2-5 % of the quota
+ * that the service's windows would not: each instance leaves about half a request of its slice unused
+ * per window, and the slices are a quarter as large (docs/model-layer.md#fleet-benchmark).
  *
  *   npm run build && node dist/bench/fleet-quota.js
  * Environment: BENCH_FLEET_INSTANCES (1,2,4,8), BENCH_FLEET_FIXED_SHARES (0.125; a comma list runs
- * several), BENCH_FLEET_WINDOWS (3 measured windows after one warm-up), BENCH_FLEET_WINDOW_MS (3000),
+ * several), BENCH_FLEET_WINDOWS (3 measured windows after one warm-up), BENCH_FLEET_WINDOW_MS (12000),
  * BENCH_FLEET_TPM (360000), BENCH_FLEET_LOAD_FACTOR (3).
  */
 import { loadavg } from 'node:os';
@@ -49,7 +51,7 @@ function settingsFromEnv(): Settings {
     instances: list('BENCH_FLEET_INSTANCES', [1, 2, 4, 8]),
     fixedShares: list('BENCH_FLEET_FIXED_SHARES', [0.125]),
     windows: number('BENCH_FLEET_WINDOWS', 3),
-    windowMs: number('BENCH_FLEET_WINDOW_MS', 3_000),
+    windowMs: number('BENCH_FLEET_WINDOW_MS', 12_000),
     tpm: number('BENCH_FLEET_TPM', 360_000),
     loadFactor: number('BENCH_FLEET_LOAD_FACTOR', 3),
   };

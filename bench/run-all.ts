@@ -38,8 +38,8 @@ const ALL_PARTS = [
 const PART_TIMEOUT_MS = 240_000;
 /** The soak's own size is set by BENCH_SOAK_JOBS; a full-size run (50,000 jobs) takes over 10 minutes. */
 const SOAK_TIMEOUT_MS = 1_800_000;
-/** Eight scenarios, each starting up to eight instance threads: about 3 minutes on a busy 2-core machine. */
-const FLEET_TIMEOUT_MS = 360_000;
+/** Eight scenarios of four 12 s windows, each starting up to eight instance threads: about 7 minutes. */
+const FLEET_TIMEOUT_MS = 900_000;
 /** A 50,000-line, 200 MB batch from upload to completed: about 20 minutes on a busy 2-core machine. */
 const BATCHES_TIMEOUT_MS = 2_400_000;
 const RUNNER = fileURLToPath(new URL('./part-runner.js', import.meta.url));
