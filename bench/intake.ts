@@ -42,7 +42,7 @@ async function unavoidableIo(stack: LocalStack, key: string): Promise<void> {
         deadlineAt: now + stack.config.JOB_DEADLINE_SECONDS * 1000,
         attempt: 0,
         hop: 0,
-        request: stored.job.request,
+        request: await stack.services.jobs.requestOf(stored.job),
       },
       newTrace(),
     ),

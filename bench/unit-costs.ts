@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { jobIdFor } from '../shared/jobs/ids.js';
-import type { JobDocument } from '../shared/jobs/job.js';
+import type { JobRequest } from '../shared/jobs/job-request.js';
 import { CosmosWebhookStore } from '../shared/cosmos/webhook-store.js';
 import { benchJobDocument, emulatorPlacement, JOB_REQUEST, startBenchStack } from './lib/pipeline.js';
 import { printPart, type PartResult } from './lib/report.js';
@@ -43,7 +43,7 @@ export async function runUnitCosts(options: { ops?: number } = {}): Promise<Part
     await cpuPerCall(50, (i) => jobs.create(benchJobDocument(stack.tenantId, `warm-${i}`)));
     await cpuPerCall(50, () => webhooks.listEndpoints(stack.tenantId));
     await cpuPerCall(20, (i) =>
-      model.complete(JOB_REQUEST as JobDocument['request'], {
+      model.complete(JOB_REQUEST as JobRequest, {
         jobId: `warm-${i}`,
         tenantId: stack.tenantId,
         attempt: 0,
@@ -67,7 +67,7 @@ export async function runUnitCosts(options: { ops?: number } = {}): Promise<Part
     });
     const query = await cpuPerCall(ops, () => webhooks.listEndpoints(stack.tenantId));
     const modelCall = await cpuPerCall(ops, (i) =>
-      model.complete(JOB_REQUEST as JobDocument['request'], {
+      model.complete(JOB_REQUEST as JobRequest, {
         jobId: `unit-${i}`,
         tenantId: stack.tenantId,
         attempt: 0,

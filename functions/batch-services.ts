@@ -43,7 +43,10 @@ export function batchDeps(
   const { config } = core;
   return {
     batches: new CosmosBatchStore(core.database.container('batches')),
-    lineJobs: new CosmosLineJobStore(core.database.container('jobs')),
+    lineJobs: new CosmosLineJobStore(core.database.container('jobs'), {
+      store: core.payloads,
+      thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES,
+    }),
     files: files.files,
     sender: core.bulkSender ?? oneByOne(core.publisher.send.bind(core.publisher)),
     logger: core.logger.child({ component: 'batches' }),

@@ -74,12 +74,14 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
   const serviceBus = createServiceBusClient(config, azureCredential);
   // Terminal states written here reach this host's waiting clients at once; the rest by its shared poll.
   const jobWatcher = jobWatcherOf(config, database, logger);
-  const jobs = watchedJobStore(new CosmosJobStore(database.container('jobs')), jobWatcher);
   // Keyless in Azure (STORAGE_BLOB_ENDPOINT + the identity); the client is made on the first blob call, so
   // without Blob Storage configured only the Files API and bodies over the claim-check threshold fail.
   let blobService: BlobServiceClient | undefined;
   const blobs = () => (blobService ??= createBlobServiceClient(config.storage, azureCredential));
   const payloads = new BlobPayloadStore(blobs);
+  // Requests over the claim-check threshold are kept beside the claim checks, not in the job document.
+  const requestBodies = { store: payloads, thresholdBytes: config.CLAIM_CHECK_THRESHOLD_BYTES };
+  const jobs = watchedJobStore(new CosmosJobStore(database.container('jobs'), requestBodies), jobWatcher);
   const publisher = new ServiceBusPublisher(serviceBus, payloads, config.CLAIM_CHECK_THRESHOLD_BYTES);
   const bulkSender = new ServiceBusBulkSender(serviceBus, payloads, config.CLAIM_CHECK_THRESHOLD_BYTES);
   const heavyWork = new HeavyWorkPool({

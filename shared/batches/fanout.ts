@@ -46,7 +46,7 @@ export function lineJob(
   now: number,
   deadlineMs: number,
   tenant?: BatchTenant,
-): JobDocument {
+): LineJob {
   const key = lineKey(batch.id, line.customId);
   const at = new Date(now).toISOString();
   return {
@@ -71,7 +71,10 @@ export function lineJob(
 /** Batch lines are offline work: at the model they yield to the tenant's interactive and standard jobs. */
 export const LINE_PRIORITY = 'background';
 
-export function lineInvoke(job: JobDocument, scheduling?: InvokeScheduling): OutboundMessage {
+/** A line's job as fan-out makes it: the request is the line's own (the store may keep it by reference). */
+export type LineJob = JobDocument & { readonly request: ChatRequest };
+
+export function lineInvoke(job: LineJob, scheduling?: InvokeScheduling): OutboundMessage {
   return invokeMessage(
     {
       kind: 'invoke',

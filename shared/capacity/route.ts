@@ -4,6 +4,7 @@
  * background work that finds the real-time deployments busy comes back later as a scheduled message
  * (same attempt: no call was made). Anything else is called real-time at once, as before.
  */
+import { Buffer } from 'node:buffer';
 import type { InvokeMessage } from '../messaging/stage-messages.js';
 import type { GlobalBatchDeployment } from '../model/settings.js';
 import { countableMessages, promptTokenUpperBound } from '../model/tokens.js';
@@ -13,6 +14,9 @@ import { formatTraceparent, type TraceContext } from '../telemetry/trace-context
 import { chooseCapacity, type CapacitySettings } from './decide.js';
 import { parkedLineId, partitionOf } from './documents.js';
 import type { CapacityStore } from './ports.js';
+
+/** The largest request parked for Global Batch, leaving the line's item room for the rest of its message. */
+export const MAX_PARKED_REQUEST_BYTES = 1024 * 1024;
 
 export interface CapacityRouter {
   readonly store: CapacityStore;
@@ -59,6 +63,12 @@ export async function routedElsewhere(
       );
       return true;
     case 'batch': {
+      // A parked line holds its invoke message in one Cosmos DB item (2 MB at most): a request near
+      // that is called real-time rather than parked by reference, a rare case not worth a second store.
+      if (Buffer.byteLength(JSON.stringify(request)) > MAX_PARKED_REQUEST_BYTES) {
+        log.info('capacity.realtime', { reason: 'too_large_to_park' });
+        return false;
+      }
       const deployment = choice.deployment.name;
       const parked = await capacity.store.park({
         id: parkedLineId(message.jobId, message.attempt),

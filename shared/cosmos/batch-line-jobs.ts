@@ -7,16 +7,24 @@ import type { Container, ItemDefinition, JSONObject, OperationInput } from '@azu
 import type { BulkCreateOutcome, LineJobStore } from '../batches/ports.js';
 import type { JobDocument, JobStatus } from '../jobs/job.js';
 import { fromCosmosItem } from './items.js';
+import { withRequestStored, type RequestBodies } from './request-bodies.js';
 
 /** Jobs per page when a batch's jobs are read back: bounded memory, a few RU per page. */
 const PAGE_SIZE = 200;
 
 export class CosmosLineJobStore implements LineJobStore {
-  constructor(private readonly container: Container) {}
+  /** Without `bodies`, every line's request stays in its job document (which Cosmos DB caps at 2 MB). */
+  constructor(
+    private readonly container: Container,
+    private readonly bodies?: RequestBodies,
+  ) {}
 
   async createMany(jobs: readonly JobDocument[]): Promise<BulkCreateOutcome[]> {
     if (jobs.length === 0) return [];
-    const operations: OperationInput[] = jobs.map((job) => ({
+    // A large line's request is stored first and its job holds the reference (request-bodies.ts); a
+    // chunk's bytes are bounded by the fan-out (chunkBytes), so these writes are too.
+    const documents = await Promise.all(jobs.map((job) => withRequestStored(job, this.bodies)));
+    const operations: OperationInput[] = documents.map((job) => ({
       operationType: 'Create',
       partitionKey: job.tenantId,
       // Plain JSON (it came from a parsed line); the SDK's JSONObject type cannot say so of `unknown`.

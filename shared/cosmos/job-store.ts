@@ -5,9 +5,11 @@
  */
 import type { Container, ItemDefinition, PatchOperation } from '@azure/cosmos';
 import type { JobDocument, StoredJob } from '../jobs/job.js';
+import type { JobRequest } from '../jobs/job-request.js';
 import type { CreateResult, JobPage, JobStore, ListJobsQuery, TerminalFields } from '../jobs/job-store.js';
 import { createWithoutContent, fromCosmosItem, statusCodeOf } from './items.js';
 import { invalidContinuationToken } from '../jobs/continuation-token.js';
+import { requestOf, withRequestStored, type RequestBodies } from './request-bodies.js';
 
 /**
  * Cosmos DB conditional patch: the filter is evaluated on the stored document atomically with the write,
@@ -19,11 +21,17 @@ import { invalidContinuationToken } from '../jobs/continuation-token.js';
 const OPEN_CONDITION = "FROM c WHERE c.status = 'queued'";
 
 export class CosmosJobStore implements JobStore {
-  constructor(private readonly container: Container) {}
+  /** Without `bodies`, every request stays in its document (whose size Cosmos DB caps at 2 MB). */
+  constructor(
+    private readonly container: Container,
+    private readonly bodies?: RequestBodies,
+  ) {}
 
   async create(job: JobDocument): Promise<CreateResult> {
-    // The stored document is the one sent: only its ETag comes back (createWithoutContent).
-    const { statusCode, etag } = await createWithoutContent(this.container, job, job.tenantId);
+    // The stored document is the one sent: only its ETag comes back (createWithoutContent). A large
+    // request is stored by reference (request-bodies.ts); the caller gets its job back as it gave it.
+    const document = await withRequestStored(job, this.bodies);
+    const { statusCode, etag } = await createWithoutContent(this.container, document, job.tenantId);
     if (statusCode === 201) {
       if (etag) return { created: true, stored: { job, etag } };
       // Created, but the answer carried no ETag: read it rather than report a failed create.
@@ -48,11 +56,16 @@ export class CosmosJobStore implements JobStore {
     }
   }
 
+  requestOf(job: JobDocument): Promise<JobRequest> {
+    return requestOf(job, this.bodies);
+  }
+
   async replace(job: JobDocument, etag: string): Promise<StoredJob | 'stale'> {
+    const document = await withRequestStored(job, this.bodies);
     try {
       const response = await this.container
         .item(job.id, job.tenantId)
-        .replace<JobDocument>(job, { accessCondition: { type: 'IfMatch', condition: etag } });
+        .replace<JobDocument>(document, { accessCondition: { type: 'IfMatch', condition: etag } });
       return this.toStored(response.resource, response.etag);
     } catch (error) {
       if (statusCodeOf(error) === 412) return 'stale';

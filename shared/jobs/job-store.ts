@@ -3,6 +3,7 @@
  * can never reach another tenant's job by guessing its id.
  */
 import type { JobDocument, JobStatus, StoredJob, TerminalStatus } from './job.js';
+import type { JobRequest } from './job-request.js';
 
 export type CreateResult =
   | { readonly created: true; readonly stored: StoredJob }
@@ -35,6 +36,11 @@ export interface JobStore {
   /** Creates the job, or returns the existing one with the same id (idempotent create). */
   create(job: JobDocument): Promise<CreateResult>;
   get(tenantId: string, jobId: string): Promise<StoredJob | undefined>;
+  /**
+   * The job's request: the document's own, or the body of one the store kept by reference
+   * (StoredRequestSchema in job.ts) read back. Only what re-sends a job's invoke message needs it.
+   */
+  requestOf(job: JobDocument): Promise<JobRequest>;
   /** Replaces only if the stored ETag still equals `etag`; `stale` means someone else wrote first. */
   replace(job: JobDocument, etag: string): Promise<StoredJob | 'stale'>;
   /**

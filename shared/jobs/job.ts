@@ -82,6 +82,21 @@ export const JobTimingsSchema = z.object({
 });
 export type JobTimings = z.infer<typeof JobTimingsSchema>;
 
+/**
+ * A request kept outside the job document (a Cosmos DB item stops at 2 MB): the store put its body
+ * elsewhere under `stored.id`. The model stays here: listings, usage roll-ups and the API's view of
+ * the job read only it.
+ */
+export const StoredRequestSchema = z.strictObject({
+  model: z.string(),
+  stored: z.strictObject({ id: z.string(), bytes: z.number().int().min(0) }),
+});
+export type StoredRequest = z.infer<typeof StoredRequestSchema>;
+
+export function isStoredRequest(request: JobDocument['request']): request is StoredRequest {
+  return 'stored' in request;
+}
+
 export const JobDocumentSchema = z.object({
   id: z.string(),
   tenantId: z.string(),
@@ -90,8 +105,9 @@ export const JobDocumentSchema = z.object({
   /** SHA-256 of the canonical submission: a repeat with a different body is a 409. */
   requestHash: z.string(),
   // The request as accepted: it passed the submit checks once, and a stored job stays readable when a
-  // later limit would refuse its schema (see AcceptedResponseFormatSchema).
-  request: AcceptedJobRequestSchema,
+  // later limit would refuse its schema (see AcceptedResponseFormatSchema). A large one is kept by
+  // reference (StoredRequestSchema); JobStore.requestOf reads it back.
+  request: z.union([AcceptedJobRequestSchema, StoredRequestSchema]),
   metadata: z.record(z.string(), z.string()),
   webhookEndpointId: z.string().optional(),
   source: z.enum(['http', 'queue']),

@@ -75,7 +75,8 @@ export async function acceptJob(deps: AcceptDeps, input: AcceptInput): Promise<A
           : {}),
         attempt: 0,
         hop: 0,
-        request: stored.job.request,
+        // A large request is stored by reference: read back only for a repeat that re-sends.
+        request: await deps.jobs.requestOf(created ? job : stored.job),
         scheduling: schedulingOf(stored.job, input.scheduling),
       },
       input.trace,

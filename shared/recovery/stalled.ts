@@ -21,6 +21,7 @@
  * A dead-lettered message is caught sooner, by dead-letters.ts.
  */
 import type { JobDocument } from '../jobs/job.js';
+import type { JobRequest } from '../jobs/job-request.js';
 import { stageMessageId } from '../jobs/ids.js';
 import type { StageDeps } from '../pipeline/deps.js';
 import { invokeMessage } from '../pipeline/outbound.js';
@@ -53,7 +54,9 @@ export async function redriveStalledJobs(deps: StageDeps, settings: RedriveSetti
   for (const { tenantId, id } of candidates) {
     const stored = await deps.jobs.get(tenantId, id);
     if (stored?.job.status !== 'queued') continue;
-    await deps.publisher.send(stalledRedrive(stored.job, deps.settings));
+    await deps.publisher.send(
+      stalledRedrive(stored.job, await deps.jobs.requestOf(stored.job), deps.settings),
+    );
     redriven += 1;
     deps.logger.warn('job.stalled_redriven', {
       jobId: id,
@@ -67,7 +70,7 @@ export async function redriveStalledJobs(deps: StageDeps, settings: RedriveSetti
 }
 
 /** The job's invoke message again, as its last attempt, under an id that repeats per job and attempt. */
-export function stalledRedrive(job: JobDocument, settings: StageDeps['settings']) {
+export function stalledRedrive(job: JobDocument, request: JobRequest, settings: StageDeps['settings']) {
   const attempt = Math.max(0, settings.maxAttempts - 1);
   const acceptedAt = Date.parse(job.createdAt);
   const message = invokeMessage(
@@ -84,7 +87,7 @@ export function stalledRedrive(job: JobDocument, settings: StageDeps['settings']
       ...(job.retentionSeconds !== undefined ? { retentionSeconds: job.retentionSeconds } : {}),
       attempt,
       hop: 0,
-      request: job.request,
+      request,
     },
     // The job's own trace, so the re-drive shows up with the rest of it.
     { ...newTrace(), traceId: job.traceId },

@@ -9,6 +9,7 @@ export function watchedJobStore(store: JobStore, watcher: JobWatcher): JobStore 
   return {
     create: (job) => store.create(job),
     get: (tenantId, jobId) => store.get(tenantId, jobId),
+    requestOf: (job) => store.requestOf(job),
     async replace(job, etag) {
       const written = await store.replace(job, etag);
       if (written !== 'stale') watcher.notify(written.job);

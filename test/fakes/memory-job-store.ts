@@ -4,7 +4,8 @@
  * ETag and the patched document returned), for unit tests of the use cases.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobDocument, StoredJob } from '../../shared/jobs/job.js';
+import { isStoredRequest, type JobDocument, type StoredJob } from '../../shared/jobs/job.js';
+import type { JobRequest } from '../../shared/jobs/job-request.js';
 import { invalidContinuationToken } from '../../shared/jobs/continuation-token.js';
 import type {
   CreateResult,
@@ -51,6 +52,14 @@ export class MemoryJobStore implements JobStore {
     this.operations.reads += 1;
     const stored = this.items.get(this.key(tenantId, jobId));
     return Promise.resolve(stored ? clone(stored) : undefined);
+  }
+
+  /** Holds every request in its documents: one kept by reference was never written here. */
+  requestOf(job: JobDocument): Promise<JobRequest> {
+    if (isStoredRequest(job.request)) {
+      return Promise.reject(new Error(`job ${job.id}: a memory store keeps no request bodies`));
+    }
+    return Promise.resolve(job.request);
   }
 
   replace(job: JobDocument, etag: string): Promise<StoredJob | 'stale'> {
