@@ -14,7 +14,7 @@ import type { GlobalBatchProvider } from '../shared/capacity/ports.js';
 import { routedElsewhere, type CapacityRouter } from '../shared/capacity/route.js';
 import type { CapacitySweepDeps } from '../shared/capacity/sweep.js';
 import { CosmosCapacityStore } from '../shared/cosmos/capacity-store.js';
-import type { InvokeDeps } from '../shared/pipeline/deps.js';
+import type { InvokeDeps, StageDeps } from '../shared/pipeline/deps.js';
 import type { CoreServices } from './app-services.js';
 
 export function batchDeploymentsOf(core: Pick<CoreServices, 'config'>): GlobalBatchDeployment[] {
@@ -44,6 +44,23 @@ export function invokeWithCapacity(core: CoreServices): InvokeDeps {
   return {
     ...core.invoke,
     routeCapacity: (message, trace, now) => routedElsewhere(deps, message, trace, now),
+  };
+}
+
+/**
+ * With a Global Batch deployment configured, a cancelled job's parked line is marked (one query across
+ * the deployments' partitions per cancel) so the capacity sweep leaves it out of the provider's file.
+ */
+export function parkedLinesOnCancel(
+  config: CoreServices['config'],
+  database: CoreServices['database'],
+): Pick<StageDeps, 'onCancelled'> {
+  if (batchDeploymentsOf({ config }).length === 0) return {};
+  const store = new CosmosCapacityStore(database.container('batches'));
+  return {
+    onCancelled: async (job) => {
+      await store.cancelLinesOf(job.id, Date.now());
+    },
   };
 }
 

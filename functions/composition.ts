@@ -19,7 +19,7 @@ import { modelSettingsFromConfig } from '../shared/config/model-settings.js';
 import { createModelClient } from '../shared/model/client.js';
 import type { ModelUsage } from '../shared/model/port.js';
 import { capacityOfDeployment } from '../shared/model/settings.js';
-import { capacitySweepDeps, invokeWithCapacity } from './capacity-services.js';
+import { capacitySweepDeps, invokeWithCapacity, parkedLinesOnCancel } from './capacity-services.js';
 import { costOf } from '../shared/model/usage.js';
 import type { PipelineSettings, StageDeps } from '../shared/pipeline/deps.js';
 import { CosmosJobStore } from '../shared/cosmos/job-store.js';
@@ -113,6 +113,7 @@ export function createServices(config: Config = getConfig(), overrides: ServiceO
     clock: Date.now,
     settings,
     schemas: pooledSchemaWork(heavyWork),
+    ...parkedLinesOnCancel(config, database),
   };
   const apiKeys = createApiKeyVerifier({
     store: new CosmosApiKeyStore(database.container('tenants')),

@@ -32,8 +32,10 @@ export async function handleBatchApi(
   }
   const method = req.method ?? 'GET';
   try {
-    if (collection === 'files') return await filesRoute(req, res, rawBody, method, id, action, files);
-    return batchesRoute(res, rawBody, method, id, action, batches);
+    if (collection === 'files') {
+      return await filesRoute(req, res, rawBody, method, id, action, files, url.searchParams);
+    }
+    return batchesRoute(res, rawBody, method, id, action, batches, url.searchParams);
   } catch (error) {
     return send(res, badRequest(error instanceof Error ? error.message : 'Invalid request'));
   }
@@ -47,12 +49,15 @@ async function filesRoute(
   id: string | undefined,
   action: string | undefined,
   files: SimulatedFiles,
+  query: URLSearchParams,
 ): Promise<void> {
   if (id === undefined && method === 'POST') {
     return sendJson(res, 200, toFileObject(await files.upload(header(req, 'content-type') ?? '', rawBody)));
   }
   if (id === undefined && method === 'GET') {
-    return sendJson(res, 200, { object: 'list', data: files.list().map(toFileObject) });
+    const purpose = query.get('purpose');
+    const listed = files.list().filter((file) => purpose === null || file.purpose === purpose);
+    return sendJson(res, 200, { object: 'list', data: listed.map(toFileObject) });
   }
   const file = id === undefined ? undefined : files.get(id);
   if (!file) return notFound(res, `File with id ${id ?? ''} not found.`);
@@ -76,13 +81,12 @@ function batchesRoute(
   id: string | undefined,
   action: string | undefined,
   batches: SimulatedBatches,
+  query: URLSearchParams,
 ): void {
   if (id === undefined && method === 'POST') {
     return sendJson(res, 200, toBatchObject(batches.create(JSON.parse(rawBody) as Record<string, unknown>)));
   }
-  if (id === undefined && method === 'GET') {
-    return sendJson(res, 200, { object: 'list', data: batches.list().map(toBatchObject), has_more: false });
-  }
+  if (id === undefined && method === 'GET') return sendJson(res, 200, batchPage(batches, query));
   const job = id === undefined ? undefined : batches.get(id);
   if (!job) return notFound(res, `Batch with id ${id ?? ''} not found.`);
   if (action === 'cancel' && method === 'POST') {
@@ -91,6 +95,25 @@ function batchesRoute(
   }
   if (action === undefined && method === 'GET') return sendJson(res, 200, toBatchObject(job));
   return notFound(res, 'Resource not found');
+}
+
+/**
+ * `GET /openai/batches`: newest first, `limit` (1-100, default 20) after the batch id `after`, with
+ * `first_id`, `last_id` and `has_more`, as the service pages them (the SDK's list follows `after`).
+ */
+function batchPage(batches: SimulatedBatches, query: URLSearchParams): Record<string, unknown> {
+  const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
+  const all = batches.list();
+  const after = query.get('after');
+  const start = after === null ? 0 : all.findIndex((job) => job.id === after) + 1;
+  const page = start === 0 && after !== null ? [] : all.slice(start, start + limit);
+  return {
+    object: 'list',
+    data: page.map(toBatchObject),
+    first_id: page[0]?.id ?? null,
+    last_id: page.at(-1)?.id ?? null,
+    has_more: start + page.length < all.length && page.length > 0,
+  };
 }
 
 function notFound(res: ServerResponse, message: string): void {

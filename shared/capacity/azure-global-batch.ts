@@ -7,6 +7,42 @@ import { AzureOpenAI, toFile } from 'openai';
 import type { GlobalBatchDeployment } from '../model/settings.js';
 import type { GlobalBatchProvider, ProviderBatch } from './ports.js';
 
+/** The batch's `metadata` key naming the group it was made for (shared/capacity/documents.ts). */
+export const GROUP_METADATA_KEY = 'group_id';
+
+/** The uploaded file's name: the group id, so a file uploaded before a crash is found again. */
+export function fileNameOf(groupId: string): string {
+  return `${groupId}.jsonl`;
+}
+
+/**
+ * What an earlier submit of `groupId` left at the provider: its batch (among the batches created since
+ * the group was, newest first: by the group id in its metadata, or by its input file), else its uploaded
+ * file (by name). Matching the file too keeps this right where a service drops batch metadata. Bounded
+ * by what the deployment's resource created since `since`: a page or two per resumed group.
+ */
+async function submittedBefore(
+  client: AzureOpenAI,
+  groupId: string,
+  since: number,
+): Promise<{ fileId: string; batchId?: string } | undefined> {
+  // A minute's margin: the provider's clock is not ours.
+  const from = Math.floor(since / 1000) - 60;
+  const recent: Array<{ id: string; input_file_id: string }> = [];
+  for await (const batch of client.batches.list({ limit: 100 })) {
+    if (batch.created_at < from) break;
+    if (batch.metadata?.[GROUP_METADATA_KEY] === groupId)
+      return { fileId: batch.input_file_id, batchId: batch.id };
+    recent.push(batch);
+  }
+  for await (const file of client.files.list({ purpose: 'batch' })) {
+    if (file.filename !== fileNameOf(groupId) || file.created_at < from) continue;
+    const batch = recent.find((each) => each.input_file_id === file.id);
+    return { fileId: file.id, ...(batch ? { batchId: batch.id } : {}) };
+  }
+  return undefined;
+}
+
 export interface GlobalBatchAuth {
   readonly apiKey?: string;
   readonly tokenProvider?: () => Promise<string>;
@@ -25,18 +61,27 @@ export function azureGlobalBatch(
     timeout: options.timeoutMs,
   });
   return {
-    async submit(jsonl) {
-      const file = await client.files.create({
-        file: await toFile(Buffer.from(jsonl), `${deployment.name}.jsonl`),
-        purpose: 'batch',
-      });
+    async submit(jsonl, groupId, resume) {
+      // A resumed group may have reached the provider before the crash that kept it `forming`: adopt
+      // what that run made (the batch, else the uploaded file) instead of paying for the lines twice.
+      const earlier = resume ? await submittedBefore(client, groupId, resume.since) : undefined;
+      if (earlier?.batchId) return { fileId: earlier.fileId, batchId: earlier.batchId, adopted: true };
+      const fileId =
+        earlier?.fileId ??
+        (
+          await client.files.create({
+            file: await toFile(Buffer.from(jsonl), fileNameOf(groupId)),
+            purpose: 'batch',
+          })
+        ).id;
       const batch = await client.batches.create({
-        input_file_id: file.id,
+        input_file_id: fileId,
         // Azure's path for Global Batch lines; the SDK's type names OpenAI's.
         endpoint: '/chat/completions' as '/v1/chat/completions',
         completion_window: '24h',
+        metadata: { [GROUP_METADATA_KEY]: groupId },
       });
-      return { fileId: file.id, batchId: batch.id };
+      return { fileId, batchId: batch.id, adopted: earlier !== undefined };
     },
     async retrieve(batchId): Promise<ProviderBatch> {
       const batch = await client.batches.retrieve(batchId);

@@ -23,6 +23,11 @@ export const ParkedLineSchema = z.object({
   promptTokens: z.number().int().min(0),
   traceparent: z.string().optional(),
   message: InvokeMessageSchema,
+  /**
+   * When its job was cancelled: the line is left out of a file not yet submitted and dropped when its
+   * batch ends; a provider batch whose lines are all cancelled is cancelled.
+   */
+  cancelledAt: z.number().optional(),
 });
 export type ParkedLine = z.infer<typeof ParkedLineSchema>;
 

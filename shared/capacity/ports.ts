@@ -12,6 +12,10 @@ export interface CapacityStore {
   pending(deployment: string, limit: number): Promise<ParkedLine[]>;
   /** Lines of one group. */
   linesOf(deployment: string, groupId: string): Promise<ParkedLine[]>;
+  /** Lines of one group whose job was not cancelled (a count: the lines are not read). */
+  openLines(deployment: string, groupId: string): Promise<number>;
+  /** Marks the lines parked for a job as cancelled (`cancelledAt`); how many there were. */
+  cancelLinesOf(jobId: string, at: number): Promise<number>;
   line(deployment: string, id: string): Promise<ParkedLine | undefined>;
   /** Writes lines as they now are (assigned to a group, or pending again). */
   saveLines(lines: readonly ParkedLine[]): Promise<void>;
@@ -41,8 +45,17 @@ export interface ProviderBatch {
 
 /** One Global Batch deployment's Files and Batches APIs. */
 export interface GlobalBatchProvider {
-  /** Uploads the JSONL file (purpose `batch`) and creates a `24h` batch on it. */
-  submit(jsonl: string): Promise<{ fileId: string; batchId: string }>;
+  /**
+   * Uploads the JSONL file (purpose `batch`, named by the group) and creates a `24h` batch on it whose
+   * `metadata` names the group. With `resume` (a group found `forming`: an earlier submit may have
+   * reached the provider before a crash), what that submit made since `resume.since` is adopted instead
+   * (`adopted`): its batch, or its uploaded file with a batch created on it.
+   */
+  submit(
+    jsonl: string,
+    groupId: string,
+    resume?: { readonly since: number },
+  ): Promise<{ fileId: string; batchId: string; adopted: boolean }>;
   retrieve(batchId: string): Promise<ProviderBatch>;
   cancel(batchId: string): Promise<void>;
   /** The lines of an output or error file. */

@@ -8,7 +8,12 @@
  *    room for (up to `maxLinesPerFile`), uploaded, and a batch created; a line that can no longer make a
  *    batch's turnaround before its deadline goes to real-time instead.
  * Every step is safe to repeat after a crash: a group is written (`forming`) before its lines are
- * assigned and before the upload; a forming group is submitted again by the next sweep.
+ * assigned and before the upload; a forming group is submitted again by the next sweep, which first
+ * adopts a provider batch an earlier submit made for it (found by the group id in its metadata, or its
+ * uploaded file by name), so a crash between the provider's create and our `submitted` write does not
+ * pay for the lines twice.
+ * Lines of cancelled jobs (documents.ts `cancelledAt`) are left out of files and dropped from answers; a
+ * running batch whose lines are all cancelled is cancelled (one line cannot be: it is paid).
  */
 import { randomUUID } from 'node:crypto';
 import type { GlobalBatchDeployment } from '../model/settings.js';
@@ -39,6 +44,8 @@ export interface CapacitySweepResult {
   fellBack: number;
   refused: number;
   cancelled: number;
+  /** Lines of cancelled jobs left out of a file or dropped from a finished batch. */
+  dropped: number;
 }
 
 const FINISHED = new Set(['completed', 'expired', 'cancelled', 'failed']);
@@ -52,6 +59,7 @@ export async function sweepCapacity(deps: CapacitySweepDeps): Promise<CapacitySw
     fellBack: 0,
     refused: 0,
     cancelled: 0,
+    dropped: 0,
   };
   for (const deployment of deps.deployments) {
     try {
@@ -77,7 +85,7 @@ async function sweepDeployment(
     if (group.status === 'forming') {
       // A group the provider never accepted (an outage): its lines go real-time once they must.
       if (now >= group.fallbackAt) await abandon(deps, group, result);
-      else enqueued += await submit(deps, provider, group, result);
+      else enqueued += await submit(deps, provider, group, result, { since: group.createdAt });
       continue;
     }
     const batch = await provider.retrieve(group.providerBatchId!);
@@ -86,10 +94,22 @@ async function sweepDeployment(
       continue;
     }
     enqueued += group.promptTokens;
-    if (now >= group.fallbackAt && group.status !== 'cancelling') {
+    if (group.status === 'cancelling') continue;
+    const reason =
+      now >= group.fallbackAt
+        ? 'fallback'
+        : (await deps.store.openLines(group.deployment, group.id)) === 0
+          ? 'all_lines_cancelled'
+          : undefined;
+    if (reason) {
       await provider.cancel(batch.id);
       await deps.store.saveGroup({ ...group, status: 'cancelling' });
       result.cancelled += 1;
+      deps.stage.logger.info('capacity.batch_cancelled', {
+        deployment: group.deployment,
+        batchId: batch.id,
+        reason,
+      });
     }
   }
   // Refused for room: the provider's queue is fuller than ours says (other clients); try again next sweep.
@@ -102,8 +122,9 @@ async function submit(
   provider: GlobalBatchProvider,
   group: ProviderGroup,
   result: CapacitySweepResult,
+  resume?: { readonly since: number },
 ): Promise<number> {
-  const lines = await deps.store.linesOf(group.deployment, group.id);
+  const lines = await withoutCancelled(deps, await deps.store.linesOf(group.deployment, group.id), result);
   if (lines.length === 0) {
     await deps.store.removeGroup(group.deployment, group.id);
     return 0;
@@ -123,10 +144,11 @@ async function submit(
       return [JSON.stringify({ custom_id: line.id, method: 'POST', url: '/chat/completions', body })];
     })
     .join('\n');
-  const { fileId, batchId } = await provider.submit(`${jsonl}\n`);
+  const { fileId, batchId, adopted } = await provider.submit(`${jsonl}\n`, group.id, resume);
   await deps.store.saveGroup({
     ...group,
     status: 'submitted',
+    lineCount: lines.length,
     providerFileId: fileId,
     providerBatchId: batchId,
   });
@@ -135,6 +157,7 @@ async function submit(
     model,
     lines: lines.length,
     batchId,
+    adopted,
   });
   result.submitted += 1;
   result.linesSubmitted += lines.length;
@@ -162,13 +185,15 @@ async function settleGroup(
       const line = await store.line(group.deployment, parsed.custom_id);
       // Settled by an earlier sweep that died before removing the group.
       if (!line) continue;
-      count(await settleLine(stage, line, parsed, stage.clock()));
+      // A cancelled job's answer (paid: the provider has no per-line cancel) goes nowhere.
+      if (line.cancelledAt !== undefined) result.dropped += 1;
+      else count(await settleLine(stage, line, parsed, stage.clock()));
       await store.removeLine(group.deployment, line.id);
     }
   }
   const refusedForRoom =
     batch.status === 'failed' && batch.errors.some((e) => e.code === 'token_limit_exceeded');
-  const rest = await store.linesOf(group.deployment, group.id);
+  const rest = await withoutCancelled(deps, await store.linesOf(group.deployment, group.id), result);
   if (refusedForRoom) {
     // Not the lines' fault: they wait for room, unless their deadline no longer allows a batch.
     result.refused += 1;
@@ -223,7 +248,8 @@ async function formGroup(
   const latest = deployment.turnaroundSeconds * 1000 + deps.settings.nearDeadlineMs;
   const chosen: ParkedLine[] = [];
   let tokens = 0;
-  for (const line of await deps.store.pending(deployment.name, deps.settings.maxLinesPerFile)) {
+  const pending = await deps.store.pending(deployment.name, deps.settings.maxLinesPerFile);
+  for (const line of await withoutCancelled(deps, pending, result)) {
     if (line.dueAt - now < latest) {
       await fallBack(deps.stage, line);
       result.fellBack += 1;
@@ -252,4 +278,22 @@ async function formGroup(
     chosen.map((line) => ({ ...line, state: 'grouped' as const, groupId: group.id })),
   );
   await submit(deps, provider, group, result);
+}
+
+/** The lines whose job was not cancelled; those of cancelled jobs are removed (their job has ended). */
+async function withoutCancelled(
+  deps: CapacitySweepDeps,
+  lines: readonly ParkedLine[],
+  result: CapacitySweepResult,
+): Promise<ParkedLine[]> {
+  const open: ParkedLine[] = [];
+  for (const line of lines) {
+    if (line.cancelledAt === undefined) {
+      open.push(line);
+      continue;
+    }
+    await deps.store.removeLine(line.deployment, line.id);
+    result.dropped += 1;
+  }
+  return open;
 }

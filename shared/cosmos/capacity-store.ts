@@ -43,6 +43,45 @@ export class CosmosCapacityStore implements CapacityStore {
     );
   }
 
+  async openLines(deployment: string, groupId: string): Promise<number> {
+    const { resources } = await this.container.items
+      .query<number>(
+        {
+          query:
+            "SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @p AND c.kind = 'capacity-line' AND c.groupId = @group AND NOT IS_DEFINED(c.cancelledAt)",
+          parameters: [
+            { name: '@p', value: partitionOf(deployment) },
+            { name: '@group', value: groupId },
+          ],
+        },
+        { partitionKey: partitionOf(deployment) },
+      )
+      .fetchAll();
+    return resources.reduce((sum, each) => sum + each, 0);
+  }
+
+  /**
+   * The one query across deployments' partitions (a job's deployment is not known where it is
+   * cancelled), projected to the ids; then one patch per line found (usually none or one).
+   */
+  async cancelLinesOf(jobId: string, at: number): Promise<number> {
+    const { resources } = await this.container.items
+      .query<{ id: string; tenantId: string }>({
+        query: "SELECT c.id, c.tenantId FROM c WHERE c.kind = 'capacity-line' AND c.message.jobId = @job",
+        parameters: [{ name: '@job', value: jobId }],
+      })
+      .fetchAll();
+    for (const { id, tenantId } of resources) {
+      try {
+        await this.container.item(id, tenantId).patch([{ op: 'set', path: '/cancelledAt', value: at }]);
+      } catch (error) {
+        // Settled and removed meanwhile: nothing left to leave out.
+        if (statusCodeOf(error) !== 404) throw error;
+      }
+    }
+    return resources.length;
+  }
+
   async line(deployment: string, id: string): Promise<ParkedLine | undefined> {
     const { resource } = await this.container.item(id, partitionOf(deployment)).read<ItemDefinition>();
     return resource ? ParkedLineSchema.parse(fromCosmosItem(resource)) : undefined;

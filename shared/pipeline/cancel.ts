@@ -6,11 +6,25 @@
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import { eventOf } from '../jobs/events.js';
 import { retentionOf, type JobDocument } from '../jobs/job.js';
+import { errorFields } from '../telemetry/logger.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
 import { emitJobEvent } from './emit-event.js';
 
 const MAX_WRITE_ATTEMPTS = 3;
+
+/** The job is cancelled whatever this does: a failure only means a parked line may still be paid for. */
+async function tellCancelled(deps: StageDeps, job: JobDocument): Promise<void> {
+  try {
+    await deps.onCancelled?.(job);
+  } catch (error) {
+    deps.logger.warn('job.cancel_hook_failed', {
+      jobId: job.id,
+      tenantId: job.tenantId,
+      ...errorFields(error),
+    });
+  }
+}
 
 export async function cancelJob(
   deps: StageDeps,
@@ -36,6 +50,7 @@ export async function cancelJob(
     const written = await deps.jobs.replace(cancelled, stored.etag);
     if (written === 'stale') continue;
     await emitJobEvent(deps, eventOf(cancelled), trace);
+    await tellCancelled(deps, written.job);
     deps.logger.info('job.cancelled', { stage: 'cancel', jobId, tenantId, traceId: cancelled.traceId });
     return written.job;
   }

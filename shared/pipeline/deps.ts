@@ -5,6 +5,7 @@
 import type { Logger } from '../telemetry/logger.js';
 import type { Clock } from '../time/clock.js';
 import type { JobStore } from '../jobs/job-store.js';
+import type { JobDocument } from '../jobs/job.js';
 import type { MessagePublisher } from '../messaging/publisher.js';
 import type { ModelClient } from '../model/port.js';
 import type { ModelUsage } from '../model/port.js';
@@ -41,6 +42,11 @@ export interface StageDeps {
   readonly subscribers?: Subscribers;
   /** Where heavy tenant schemas are checked and applied; absent means on this thread (tests). */
   readonly schemas?: SchemaWork;
+  /**
+   * Told of each job the cancel use case ended: routing by deadline (shared/capacity) marks the job's
+   * line parked for a Global Batch so it is left out of the provider's file. Absent: nothing to tell.
+   */
+  readonly onCancelled?: (job: JobDocument) => Promise<void>;
 }
 
 export interface AcceptDeps extends StageDeps {

@@ -198,3 +198,44 @@ describe('model simulator: Azure OpenAI Global Batch', () => {
     expect(cancelled.cancelled_at).not.toBeNull();
   });
 });
+
+describe('model simulator: listing batches and files', () => {
+  it('lists batches newest first a page at a time (limit, after, has_more) with their metadata', async () => {
+    const client = await start({ processingMs: 60_000 });
+    const file = await upload(client, jsonl([{ id: 'a', prompt: 'hi' }]));
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const batch = await client.batches.create({
+        input_file_id: file.id,
+        endpoint: '/chat/completions' as '/v1/chat/completions',
+        completion_window: '24h',
+        metadata: { group_id: `g-${i}` },
+      });
+      ids.push(batch.id);
+      // Distinct creation times: the list is ordered by them.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const first = await client.batches.list({ limit: 2 });
+    expect(first.data.map((b) => b.id)).toEqual([ids[2], ids[1]]);
+    expect(first.data.map((b) => b.metadata?.group_id)).toEqual(['g-2', 'g-1']);
+    expect(first.has_more).toBe(true);
+    const second = await client.batches.list({ limit: 2, after: ids[1] });
+    expect(second.data.map((b) => b.id)).toEqual([ids[0]]);
+    expect(second.has_more).toBe(false);
+    // The SDK's iteration follows `after` across pages.
+    const all: string[] = [];
+    for await (const batch of client.batches.list({ limit: 1 })) all.push(batch.id);
+    expect(all).toEqual([...ids].reverse());
+  });
+
+  it('lists files by purpose with their names', async () => {
+    const client = await start();
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(jsonl([{ id: 'a', prompt: 'hi' }])), 'group-1.jsonl'),
+      purpose: 'batch',
+    });
+    const batchFiles = await client.files.list({ purpose: 'batch' });
+    expect(batchFiles.data.map((f) => [f.id, f.filename])).toEqual([[file.id, 'group-1.jsonl']]);
+    expect((await client.files.list({ purpose: 'fine-tune' })).data).toEqual([]);
+  });
+});

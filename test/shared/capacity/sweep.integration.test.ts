@@ -3,15 +3,20 @@
  * simulator's Global Batch protocol through the `openai` SDK: lines grouped within the deployment's
  * enqueued-token room, answers passed on to postprocess priced as batch, a provider refusal for its
  * enqueued-token limit putting the lines back to wait, and lines too late for a batch sent real-time.
+ * Edges: a crash between the provider's batch create and the group's `submitted` write (the next sweep
+ * adopts that batch: one provider batch), cancelled jobs left out of a file not yet submitted, and a
+ * running provider batch cancelled once all its lines' jobs are.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelSimulator, type ModelSimulator } from '../../../local/model-simulator/index.js';
 import { azureGlobalBatch } from '../../../shared/capacity/azure-global-batch.js';
 import { partitionOf } from '../../../shared/capacity/documents.js';
+import type { CapacityStore } from '../../../shared/capacity/ports.js';
 import { routedElsewhere } from '../../../shared/capacity/route.js';
 import { sweepCapacity, type CapacitySweepDeps } from '../../../shared/capacity/sweep.js';
 import { CosmosCapacityStore } from '../../../shared/cosmos/capacity-store.js';
 import type { InvokeMessage, PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
+import { cancelJob } from '../../../shared/pipeline/cancel.js';
 import { GlobalBatchDeploymentSchema, type GlobalBatchDeployment } from '../../../shared/model/settings.js';
 import { countableMessages, promptTokenUpperBound } from '../../../shared/model/tokens.js';
 import { newTrace } from '../../../shared/telemetry/trace-context.js';
@@ -32,6 +37,7 @@ beforeAll(async () => {
       { name: 'rt', model: 'gpt-4o-mini', tpm: 60_000 },
       { name: 'gb', model: 'gpt-4o-mini', tpm: 1, sku: 'GlobalBatch', enqueuedTokens: 1_000_000 },
       { name: 'gb-tiny', model: 'gpt-4o-mini', tpm: 1, sku: 'GlobalBatch', enqueuedTokens: 1 },
+      { name: 'gb-edge', model: 'gpt-4o-mini', tpm: 1, sku: 'GlobalBatch', enqueuedTokens: 1_000_000 },
     ],
     globalBatch: { validatingMs: 20, processingMs: 50, finalizingMs: 20 },
   });
@@ -168,5 +174,128 @@ describe('capacity sweep (embedded Cosmos DB, simulated Global Batch)', () => {
     const retry = stage.publisher.on('invoke').at(-1)!.body as InvokeMessage;
     expect(retry).toMatchObject({ jobId: message!.jobId, attempt: 1 });
     expect(await store.pending('gb', 10)).toHaveLength(0);
+  }, 60_000);
+});
+
+/** The store, except that `saveGroup` of a `submitted` group fails once: an instance stopping right there. */
+function crashingOnceBeforeSubmitted(): CapacityStore {
+  let crashed = false;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'saveGroup') {
+        return async (group: Parameters<CapacityStore['saveGroup']>[0]) => {
+          if (group.status === 'submitted' && !crashed) {
+            crashed = true;
+            throw new Error('the instance stopped');
+          }
+          return target.saveGroup(group);
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The cancel use case as composition wires it with Global Batch deployments: parked lines marked. */
+function cancelling(stage: FakeStage) {
+  const deps = {
+    ...stage,
+    onCancelled: async (job: { id: string }) => {
+      await store.cancelLinesOf(job.id, Date.now());
+    },
+  };
+  return (message: InvokeMessage) => cancelJob(deps, message.tenantId, message.jobId, newTrace());
+}
+
+describe('capacity sweep edges', () => {
+  it('adopts the provider batch a crashed submit created: the group is one provider batch, answered once', async () => {
+    const stage = fakeStage();
+    stage.now = Date.now();
+    const target = deployment('gb-edge', 1_000_000);
+    const parked = await park(stage, target, 2);
+    const created = simulator.batchStats().created;
+
+    const crashed = await sweepCapacity({
+      ...sweepDeps(stage, target),
+      store: crashingOnceBeforeSubmitted(),
+    });
+    // The provider has the batch; our group is still `forming`.
+    expect(crashed.submitted).toBe(0);
+    expect(simulator.batchStats().created).toBe(created + 1);
+    expect((await store.groups('gb-edge')).map((group) => group.status)).toEqual(['forming']);
+
+    const deps = sweepDeps(stage, target);
+    const totals = await sweepUntil(deps, () => stage.publisher.on('postprocess').length >= 2);
+    expect(totals).toMatchObject({ submitted: 1, answered: 2, fellBack: 0 });
+    expect(simulator.batchStats().created).toBe(created + 1);
+    expect(stage.logger.lines.some((l) => l.event === 'capacity.batch_submitted' && l.adopted === true)).toBe(
+      true,
+    );
+    const sent = stage.publisher.on('postprocess').map((m) => (m.body as PostprocessMessage).jobId);
+    expect(sent.sort()).toEqual(parked.map((m) => m.jobId).sort());
+    expect(await store.groups('gb-edge')).toHaveLength(0);
+  }, 60_000);
+
+  it('leaves the line of a job cancelled before its group is submitted out of the file', async () => {
+    const stage = fakeStage();
+    stage.now = Date.now();
+    const target = deployment('gb-edge', 1_000_000);
+    const parked = await park(stage, target, 3);
+    await cancelling(stage)(parked[1]!);
+    const answeredBefore = simulator.batchStats().linesAnswered;
+
+    const deps = sweepDeps(stage, target);
+    let dropped = 0;
+    for (let i = 0; i < 100 && stage.publisher.on('postprocess').length < 2; i += 1) {
+      stage.now = Date.now();
+      dropped += (await sweepCapacity(deps)).dropped;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    expect(dropped).toBe(1);
+    // The provider answered two lines: the cancelled one was never in its file.
+    expect(simulator.batchStats().linesAnswered - answeredBefore).toBe(2);
+    const sent = stage.publisher.on('postprocess').map((m) => (m.body as PostprocessMessage).jobId);
+    expect(sent.sort()).toEqual([parked[0]!.jobId, parked[2]!.jobId].sort());
+    expect(await store.pending('gb-edge', 10)).toHaveLength(0);
+  }, 60_000);
+
+  it('cancels a running provider batch once every line of it is cancelled, and drops its lines', async () => {
+    const stage = fakeStage();
+    stage.now = Date.now();
+    const target = deployment('gb-edge', 1_000_000);
+    // Slow enough that the batch is still running when its jobs are cancelled.
+    simulator.setBatchTiming({ processingMs: 60_000 });
+    try {
+      const parked = await park(stage, target, 2);
+      const deps = sweepDeps(stage, target);
+      expect((await sweepCapacity(deps)).submitted).toBe(1);
+      const cancelledBefore = simulator.batchStats().cancelled;
+
+      // One line cancelled: the batch runs on (a single line cannot be cancelled at the provider).
+      await cancelling(stage)(parked[0]!);
+      stage.now = Date.now();
+      expect((await sweepCapacity(deps)).cancelled).toBe(0);
+      expect((await store.groups('gb-edge'))[0]?.status).toBe('submitted');
+
+      await cancelling(stage)(parked[1]!);
+      stage.now = Date.now();
+      expect((await sweepCapacity(deps)).cancelled).toBe(1);
+      let dropped = 0;
+      for (let i = 0; i < 100 && (await store.groups('gb-edge')).length > 0; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        stage.now = Date.now();
+        dropped += (await sweepCapacity(deps)).dropped;
+      }
+      expect(simulator.batchStats().cancelled).toBe(cancelledBefore + 1);
+      expect(dropped).toBe(2);
+      // Nothing went on for the cancelled jobs: no answer, no real-time retry.
+      expect(stage.publisher.on('postprocess')).toHaveLength(0);
+      expect(stage.publisher.on('invoke').filter((m) => (m.body as InvokeMessage).attempt > 0)).toHaveLength(
+        0,
+      );
+    } finally {
+      simulator.setBatchTiming({ processingMs: 50 });
+    }
   }, 60_000);
 });
