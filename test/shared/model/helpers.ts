@@ -1,4 +1,7 @@
 /** Shared test fixtures: model client settings pointing at a simulator, with small, fast settings. */
+import { RetryAfterError } from '../../../shared/errors/index.js';
+import type { ChatRequest } from '../../../shared/jobs/schema.js';
+import type { RoutedModelClient } from '../../../shared/model/client.js';
 import type { DeploymentSettings, ModelClientSettings } from '../../../shared/model/settings.js';
 
 export function deployment(
@@ -43,3 +46,26 @@ export function context(jobId = 'job-1', attempt = 0) {
 }
 
 export const silentLogger = { warn: () => undefined, error: () => undefined };
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The invoke stage in miniature: jobs `first` to `first + count - 1`, each built by `request`, run until
+ * answered; a RetryAfterError reschedules the job after its delay.
+ */
+export function jobRunner(request: (n: number) => ChatRequest) {
+  return (client: RoutedModelClient, first: number, count: number): Promise<void> =>
+    Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await client.complete(request(first + i), { ...context(`job-${first + i}`), attempt });
+            return;
+          } catch (error) {
+            if (!(error instanceof RetryAfterError)) throw error;
+            await sleep(error.retryAfterMs);
+          }
+        }
+      }),
+    ).then(() => undefined);
+}

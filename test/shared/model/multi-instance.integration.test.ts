@@ -4,10 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startModelSimulator, type ModelSimulator } from '../../../local/model-simulator/index.js';
-import { RetryAfterError } from '../../../shared/errors/index.js';
 import type { ChatRequest } from '../../../shared/jobs/schema.js';
 import { createModelClient, type RoutedModelClient } from '../../../shared/model/client.js';
-import { context, deployment, modelConfig, silentLogger } from './helpers.js';
+import { context, deployment, jobRunner, modelConfig, silentLogger, sleep } from './helpers.js';
 
 let sim: ModelSimulator | undefined;
 afterEach(async () => {
@@ -15,29 +14,12 @@ afterEach(async () => {
   sim = undefined;
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const request = (n: number): ChatRequest => ({
   model: 'chat',
   messages: [{ role: 'user', content: `Instance job ${n}: write a short note.` }],
   max_tokens: 60,
 });
-
-/** The invoke stage in miniature: a RetryAfterError reschedules the job after its delay. */
-async function runJobs(client: RoutedModelClient, first: number, count: number): Promise<void> {
-  await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await client.complete(request(first + i), { ...context(`job-${first + i}`), attempt });
-          return;
-        } catch (error) {
-          if (!(error instanceof RetryAfterError)) throw error;
-          await sleep(error.retryAfterMs);
-        }
-      }
-    }),
-  );
-}
+const runJobs = jobRunner(request);
 
 async function instances(share: number, windowMs = 1_000): Promise<RoutedModelClient[]> {
   // 500 tokens per window (30,000 TPM over 1 s); a job costs ~18 prompt + 60 max_tokens.

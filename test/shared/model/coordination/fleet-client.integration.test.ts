@@ -2,76 +2,34 @@
  * Fleet-wide pacing end to end: model clients (separate instances, each with its own Cosmos client)
  * share one simulated deployment through leases in the embedded Cosmos DB, with no configured share.
  */
-import { CosmosClient } from '@azure/cosmos';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../../local/cosmos/index.js';
 import { startModelSimulator, type ModelSimulator } from '../../../../local/model-simulator/index.js';
-import { CosmosQuotaLeaseStore } from '../../../../shared/cosmos/quota-lease-store.js';
-import { RetryAfterError } from '../../../../shared/errors/index.js';
 import type { ChatRequest } from '../../../../shared/jobs/schema.js';
 import { createModelClient, type RoutedModelClient } from '../../../../shared/model/client.js';
 import type { QuotaLeaseStore } from '../../../../shared/model/coordination/lease-store.js';
-import { context, deployment, modelConfig, silentLogger } from '../helpers.js';
+import { startCosmosFleet, type CosmosFleet } from '../../../fakes/embedded-cosmos-fleet.js';
+import { context, deployment, jobRunner, modelConfig, silentLogger, sleep } from '../helpers.js';
 
-let cosmos: EmbeddedCosmos;
+let cosmos: CosmosFleet;
 let sim: ModelSimulator | undefined;
-const cosmosClients: CosmosClient[] = [];
 const modelClients: RoutedModelClient[] = [];
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  await ensureCosmosResources(cosmosClient());
+  cosmos = await startCosmosFleet();
 });
 afterEach(async () => {
   for (const client of modelClients.splice(0)) client.close();
   await sim?.close();
   sim = undefined;
 });
-afterAll(async () => {
-  for (const client of cosmosClients) client.dispose();
-  await cosmos.close();
-});
+afterAll(() => cosmos.close());
 
-function cosmosClient(): CosmosClient {
-  const client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  cosmosClients.push(client);
-  return client;
-}
-
-const leaseStore = (): CosmosQuotaLeaseStore =>
-  new CosmosQuotaLeaseStore(cosmosClient().database('prompt-pipeline').container('tenants'));
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const request = (n: number): ChatRequest => ({
   model: 'chat',
   messages: [{ role: 'user', content: `Fleet job ${n}: write a short note.` }],
   max_tokens: 60,
 });
-
-/** The invoke stage in miniature: a RetryAfterError reschedules the job after its delay. */
-async function runJobs(client: RoutedModelClient, first: number, count: number): Promise<void> {
-  await Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await client.complete(request(first + i), { ...context(`job-${first + i}`), attempt });
-          return;
-        } catch (error) {
-          if (!(error instanceof RetryAfterError)) throw error;
-          await sleep(error.retryAfterMs);
-        }
-      }
-    }),
-  );
-}
+const runJobs = jobRunner(request);
 
 const WINDOW_MS = 2_000;
 // 500 tokens per window; a job costs ~19 prompt + 60 max_tokens, so about 6 jobs fit a window.
@@ -114,7 +72,7 @@ describe('model clients sharing a deployment through quota leases', () => {
   it('keeps three instances under the quota with no configured share, one of them joining late', async () => {
     const simulator = await startDeployment();
     const name = `fleet-${Date.now()}`;
-    const [a, b, c] = [0, 1, 2].map(() => instance(simulator, leaseStore(), name));
+    const [a, b, c] = [0, 1, 2].map(() => instance(simulator, cosmos.leaseStore(), name));
     const early = Promise.all([runJobs(a!, 0, 10), runJobs(b!, 100, 10)]);
     await sleep(WINDOW_MS);
     await Promise.all([early, runJobs(c!, 200, 10)]);
@@ -191,7 +149,7 @@ describe('model clients sharing a deployment through quota leases', () => {
       rpm: 60_000,
       windowMs: WINDOW_MS,
     });
-    const store = leaseStore();
+    const store = cosmos.leaseStore();
     const client = createModelClient(
       modelConfig(
         { chat: [target], summary: [target] },

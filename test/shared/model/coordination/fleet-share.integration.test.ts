@@ -6,40 +6,18 @@
  * instances join, leave, crash, lose the store or run on clocks hours apart.
  */
 import { randomUUID } from 'node:crypto';
-import { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../../local/cosmos/index.js';
-import { CosmosQuotaLeaseStore } from '../../../../shared/cosmos/quota-lease-store.js';
 import { FleetShare } from '../../../../shared/model/coordination/fleet-share.js';
 import type { QuotaLeaseStore } from '../../../../shared/model/coordination/lease-store.js';
+import { startCosmosFleet, type CosmosFleet } from '../../../fakes/embedded-cosmos-fleet.js';
 
-let cosmos: EmbeddedCosmos;
-const clients: CosmosClient[] = [];
+let cosmos: CosmosFleet;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  const client = newClient();
-  await ensureCosmosResources(client);
+  cosmos = await startCosmosFleet();
 });
 
-afterAll(async () => {
-  for (const client of clients) client.dispose();
-  await cosmos.close();
-});
-
-function newClient(): CosmosClient {
-  const client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  clients.push(client);
-  return client;
-}
+afterAll(() => cosmos.close());
 
 const WINDOW_MS = 1_000;
 const RENEW_MS = 100;
@@ -72,9 +50,7 @@ class Instance {
     readonly world: World,
     readonly skewMs: number,
   ) {
-    this.store = new SwitchableStore(
-      new CosmosQuotaLeaseStore(newClient().database('prompt-pipeline').container('tenants')),
-    );
+    this.store = new SwitchableStore(cosmos.leaseStore());
     this.fleet = new FleetShare({
       store: this.store,
       deployment: world.deployment,

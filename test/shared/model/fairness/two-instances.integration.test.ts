@@ -4,25 +4,18 @@
  * enforces its leased part of the limit, so together they stay within it, while another tenant's jobs
  * on the same instances are not held back.
  */
-import { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../../local/cosmos/index.js';
 import { startModelSimulator, type ModelSimulator } from '../../../../local/model-simulator/index.js';
-import { CosmosQuotaLeaseStore } from '../../../../shared/cosmos/quota-lease-store.js';
 import { RetryAfterError } from '../../../../shared/errors/index.js';
 import type { ChatRequest } from '../../../../shared/jobs/schema.js';
 import { createModelClient, type RoutedModelClient } from '../../../../shared/model/client.js';
 import { TENANT_PACED_REASON } from '../../../../shared/model/reasons.js';
 import { quotaCost } from '../../../../shared/model/tokens.js';
+import { startCosmosFleet, type CosmosFleet } from '../../../fakes/embedded-cosmos-fleet.js';
 import { deployment, modelConfig, silentLogger } from '../helpers.js';
 
-let cosmos: EmbeddedCosmos;
+let cosmos: CosmosFleet;
 let sim: ModelSimulator;
-const cosmosClients: CosmosClient[] = [];
 const modelClients: RoutedModelClient[] = [];
 
 const WINDOW_MS = 2_000;
@@ -32,8 +25,7 @@ const TPM = (1_500 * 60_000) / WINDOW_MS;
 const LIMIT_TPM = TPM / 3;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  await ensureCosmosResources(cosmosClient());
+  cosmos = await startCosmosFleet();
   sim = await startModelSimulator({
     deployments: [{ name: 'd', tpm: TPM, rpm: 60_000 }],
     windowMs: WINDOW_MS,
@@ -42,19 +34,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of modelClients) client.close();
   await sim.close();
-  for (const client of cosmosClients) client.dispose();
   await cosmos.close();
 });
-
-function cosmosClient(): CosmosClient {
-  const client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  cosmosClients.push(client);
-  return client;
-}
 
 function instance(): RoutedModelClient {
   const config = modelConfig(
@@ -72,8 +53,7 @@ function instance(): RoutedModelClient {
     },
     { coordination: { renewMs: 100, fallbackShare: 0.2 } },
   );
-  const store = new CosmosQuotaLeaseStore(cosmosClient().database('prompt-pipeline').container('tenants'));
-  const client = createModelClient(config, { logger: silentLogger, quotaLeases: store });
+  const client = createModelClient(config, { logger: silentLogger, quotaLeases: cosmos.leaseStore() });
   modelClients.push(client);
   return client;
 }
