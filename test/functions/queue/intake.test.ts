@@ -10,31 +10,18 @@ import { acceptQueue } from '../../../functions/queue/intake.js';
 import { useServices } from '../../../functions/services.js';
 import type { Principal } from '../../../shared/auth/principal.js';
 import { jobIdFor } from '../../../shared/jobs/ids.js';
-import { createTenant, updateTenant } from '../../../shared/tenancy/admin.js';
-import { JobStoreUsage } from '../../fakes/job-store-usage.js';
-import { createInMemorySecurityServices } from '../../fakes/security-services.js';
-import { fakeStage } from '../../fakes/stage-deps.js';
+import { updateTenant } from '../../../shared/tenancy/admin.js';
+import { gatedStage } from '../../fakes/gated-stage.js';
 
 const admin: Principal = { tenantId: 'platform-ops', kind: 'entra', roles: ['admin'] };
 const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 };
 const context = {} as InvocationContext;
 
 async function setup(quotas: Record<string, unknown> = {}) {
-  const stage = fakeStage();
-  const usage = new JobStoreUsage(stage.jobs);
-  const security = createInMemorySecurityServices({
-    apiKeyEnv: 'test',
-    inFlight: usage,
-    usage,
-    clock: () => stage.now,
-    tenantCacheMs: 0,
-    inFlightCacheMs: 0,
+  const { stage, security } = await gatedStage({
+    tenant: { id: 'team-a', name: 'A', allowedModels: ['gpt-4o-mini'], quotas },
+    security: { tenantCacheMs: 0, inFlightCacheMs: 0 },
   });
-  await createTenant(
-    admin,
-    { id: 'team-a', name: 'A', allowedModels: ['gpt-4o-mini'], quotas },
-    security.admin,
-  );
   const services = {
     modelAliases: () => ['gpt-4o-mini', 'gpt-4o'],
     security,

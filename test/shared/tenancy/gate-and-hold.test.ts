@@ -7,33 +7,20 @@ import { describe, expect, test } from 'vitest';
 import { refusalOf } from '../../fakes/refusal.js';
 import type { Principal } from '../../../shared/auth/principal.js';
 import { ForbiddenError, PayloadTooLargeError, RateLimitedError } from '../../../shared/errors/index.js';
-import { JobStoreUsage } from '../../fakes/job-store-usage.js';
 import { acceptJob } from '../../../shared/pipeline/accept.js';
 import { newTrace } from '../../../shared/telemetry/trace-context.js';
-import { createTenant, updateTenant } from '../../../shared/tenancy/admin.js';
-import { createInMemorySecurityServices } from '../../fakes/security-services.js';
+import { updateTenant } from '../../../shared/tenancy/admin.js';
+import { gatedStage } from '../../fakes/gated-stage.js';
 import { fakeStage } from '../../fakes/stage-deps.js';
 
 const admin: Principal = { tenantId: 'platform-ops', kind: 'entra', roles: ['admin'] };
 const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 };
 
-async function setup(quotas: Record<string, unknown> = {}) {
-  const stage = fakeStage();
-  const usage = new JobStoreUsage(stage.jobs);
-  const security = createInMemorySecurityServices({
-    apiKeyEnv: 'test',
-    inFlight: usage,
-    usage,
-    clock: () => stage.now,
-    tenantCacheMs: 0,
+const setup = (quotas: Record<string, unknown> = {}) =>
+  gatedStage({
+    tenant: { id: 'team-a', name: 'A', allowedModels: ['gpt-4o-mini'], quotas },
+    security: { tenantCacheMs: 0 },
   });
-  await createTenant(
-    admin,
-    { id: 'team-a', name: 'A', allowedModels: ['gpt-4o-mini'], quotas },
-    security.admin,
-  );
-  return { stage, security };
-}
 
 describe('submission gate', () => {
   test('unknown and suspended tenants get the same 403', async () => {

@@ -14,37 +14,23 @@ import { newTrace } from '../../../shared/telemetry/trace-context.js';
 import { createTenant, getTenant, updateTenant } from '../../../shared/tenancy/admin.js';
 import { TenantSchema, modelTokensPerMinute, schedulingOf } from '../../../shared/tenancy/tenant.js';
 import { refusalOf } from '../../fakes/refusal.js';
-import { createInMemorySecurityServices } from '../../fakes/security-services.js';
-import { JobStoreUsage } from '../../fakes/job-store-usage.js';
-import { fakeStage } from '../../fakes/stage-deps.js';
+import { gatedStage } from '../../fakes/gated-stage.js';
 import { tenantFixture } from '../../security/tenants-fixture.js';
 
 const admin: Principal = { tenantId: 'platform-ops', kind: 'entra', roles: ['admin'] };
 const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 };
 
-async function setup(scheduling?: Record<string, unknown>) {
-  const stage = fakeStage();
-  const usage = new JobStoreUsage(stage.jobs);
-  const security = createInMemorySecurityServices({
-    apiKeyEnv: 'test',
-    inFlight: usage,
-    usage,
-    clock: () => stage.now,
-    tenantCacheMs: 0,
-  });
-  await createTenant(
-    admin,
-    {
+const setup = (scheduling?: Record<string, unknown>) =>
+  gatedStage({
+    tenant: {
       id: 'team-a',
       name: 'A',
       allowedModels: ['gpt-4o-mini'],
       quotas: { modelTokensPerMinute: { 'gpt-4o-mini': 50_000, '*': 10_000 } },
       ...(scheduling ? { scheduling } : {}),
     },
-    security.admin,
-  );
-  return { stage, security };
-}
+    security: { tenantCacheMs: 0 },
+  });
 
 describe('tenant scheduling settings', () => {
   test('a new tenant gets weight 1, every priority, standard by default; limits per alias with * as the rest', async () => {
