@@ -5,14 +5,15 @@
  * enqueued-token limit putting the lines back to wait, and lines too late for a batch sent real-time.
  * Edges: a crash between the provider's batch create and the group's `submitted` write (the next sweep
  * adopts that batch: one provider batch), cancelled jobs left out of a file not yet submitted, and a
- * running provider batch cancelled once all its lines' jobs are.
+ * running provider batch cancelled once all its lines' jobs are; a request over 1 MB is not parked.
  */
+import { AzureOpenAI, toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelSimulator, type ModelSimulator } from '../../../local/model-simulator/index.js';
 import { azureGlobalBatch } from '../../../shared/capacity/azure-global-batch.js';
 import { partitionOf } from '../../../shared/capacity/documents.js';
 import type { CapacityStore } from '../../../shared/capacity/ports.js';
-import { routedElsewhere } from '../../../shared/capacity/route.js';
+import { MAX_PARKED_REQUEST_BYTES, routedElsewhere } from '../../../shared/capacity/route.js';
 import { sweepCapacity, type CapacitySweepDeps } from '../../../shared/capacity/sweep.js';
 import { CosmosCapacityStore } from '../../../shared/cosmos/capacity-store.js';
 import type { InvokeMessage, PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
@@ -297,5 +298,72 @@ describe('capacity sweep edges', () => {
     } finally {
       simulator.setBatchTiming({ processingMs: 50 });
     }
+  }, 60_000);
+
+  it('calls a request too large to park real-time: a parked line is one Cosmos DB item', async () => {
+    const stage = fakeStage();
+    stage.now = Date.now();
+    const target = deployment('gb-edge', 1_000_000_000);
+    const message = await acceptedInvokeMessage(stage, {
+      messages: [{ role: 'user', content: 'x'.repeat(MAX_PARKED_REQUEST_BYTES) }],
+      expires_after: 86_400,
+    });
+    const capacity = {
+      store,
+      settings: { nearDeadlineMs: 60_000, backgroundRetryMs: 1_000 },
+      batchDeploymentsOf: () => [target],
+      realtimeIdle: () => false,
+    };
+    expect(await routedElsewhere({ ...stage, capacity }, message, newTrace(), stage.now)).toBe(false);
+    expect(await store.pending('gb-edge', 10)).toHaveLength(0);
+    expect(
+      stage.logger.lines.some((l) => l.event === 'capacity.realtime' && l.reason === 'too_large_to_park'),
+    ).toBe(true);
+  });
+
+  it('creates the batch on the file a crashed submit uploaded, uploading nothing again', async () => {
+    const stage = fakeStage();
+    stage.now = Date.now();
+    const target = deployment('gb-edge', 1_000_000);
+    const [message] = await park(stage, target, 1);
+    const [line] = await store.pending('gb-edge', 10);
+    const groupId = `group-file-only-${Date.now()}`;
+    // What a sweep that stopped after its upload left: a forming group, its line, the provider's file.
+    await store.saveGroup({
+      id: groupId,
+      kind: 'capacity-group',
+      tenantId: partitionOf('gb-edge'),
+      deployment: 'gb-edge',
+      status: 'forming',
+      createdAt: stage.now,
+      lineCount: 1,
+      promptTokens: line!.promptTokens,
+      fallbackAt: line!.dueAt - 60_000,
+      refusals: 0,
+    });
+    await store.saveLines([{ ...line!, state: 'grouped', groupId }]);
+    const client = new AzureOpenAI({ endpoint: simulator.url, apiKey: 'k', apiVersion: '2024-10-21' });
+    const body = { model: 'gb-edge', messages: message!.request.messages, max_tokens: 8 };
+    const uploaded = await client.files.create({
+      file: await toFile(
+        Buffer.from(
+          `${JSON.stringify({ custom_id: line!.id, method: 'POST', url: '/chat/completions', body })}\n`,
+        ),
+        `${groupId}.jsonl`,
+      ),
+      purpose: 'batch',
+    });
+    const files = (await client.files.list({ purpose: 'batch' })).data.length;
+
+    const totals = await sweepUntil(
+      sweepDeps(stage, target),
+      () => stage.publisher.on('postprocess').length >= 1,
+    );
+    expect(totals).toMatchObject({ submitted: 1, answered: 1 });
+    const [batch] = (await client.batches.list({ limit: 1 })).data;
+    expect(batch?.input_file_id).toBe(uploaded.id);
+    expect(batch?.metadata?.group_id).toBe(groupId);
+    // The settled batch's files are deleted; none was uploaded besides the crashed submit's.
+    expect((await client.files.list({ purpose: 'batch' })).data.length).toBeLessThan(files);
   }, 60_000);
 });

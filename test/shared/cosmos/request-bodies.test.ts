@@ -2,7 +2,9 @@
  * Job requests over the threshold kept by reference (shared/cosmos/request-bodies.ts), against the
  * embedded Cosmos DB (which refuses an item over 2 MB, as Azure does) and Azurite: a 3 MB request is
  * created as a small document plus a blob, read back whole, kept through a replace, and a line job of a
- * bulk create the same; a small request stays in its document and touches no blob.
+ * bulk create the same; a small request stays in its document and touches no blob. The readers that
+ * send a job's invoke message again (a repeat of the submission, the stalled re-drive) send the whole
+ * request, read back from the blob.
  */
 import type { Database } from '@azure/cosmos';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
@@ -12,6 +14,11 @@ import { CosmosLineJobStore } from '../../../shared/cosmos/batch-line-jobs.js';
 import { CosmosJobStore } from '../../../shared/cosmos/job-store.js';
 import { requestBodyId, type RequestBodies } from '../../../shared/cosmos/request-bodies.js';
 import { isStoredRequest, type JobDocument } from '../../../shared/jobs/job.js';
+import { InvokeMessageSchema } from '../../../shared/messaging/stage-messages.js';
+import { acceptJob } from '../../../shared/pipeline/accept.js';
+import { redriveStalledJobs } from '../../../shared/recovery/stalled.js';
+import { newTrace } from '../../../shared/telemetry/trace-context.js';
+import { fakeStage } from '../../fakes/stage-deps.js';
 import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
 import { startAzurite, type AzuriteEmulator } from '../../../local/azurite/index.js';
 
@@ -78,7 +85,7 @@ describe('CosmosJobStore with request bodies', () => {
     expect(isStoredRequest(read.job.request)).toBe(true);
     expect(read.job.request.model).toBe('gpt-4o-mini');
     expect(read.job.requestHash).toBe('hash-job_big');
-    const { resource } = await database.container('jobs').item('job_big', TENANT).read<unknown>();
+    const { resource } = await database.container('jobs').item('job_big', TENANT).read();
     expect(Buffer.byteLength(JSON.stringify(resource))).toBeLessThan(2048);
     expect(await blobExists(requestBodyId('job_big'))).toBe(true);
     expect(await store.requestOf(read.job)).toEqual(big.request);
@@ -121,5 +128,37 @@ describe('CosmosLineJobStore with request bodies', () => {
     expect(await jobs.requestOf(big.job)).toEqual(job('job_line_big', threeMegabytes).request);
     expect(isStoredRequest((await jobs.get(TENANT, 'job_line_small'))!.job.request)).toBe(false);
     expect(await lines.createMany([job('job_line_big', threeMegabytes)])).toEqual(['exists']);
+  });
+});
+
+describe('readers of a request kept by reference', () => {
+  it('a repeat of the submission and the stalled re-drive send the whole request', async () => {
+    const base = fakeStage();
+    const deps = {
+      ...base,
+      jobs: new CosmosJobStore(database.container('jobs'), bodies),
+      clock: () => base.now,
+    };
+    const body = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: threeMegabytes }],
+      max_tokens: 8,
+    };
+    const input = { tenantId: 't-readers', idempotencyKey: 'big', body, source: 'http' as const };
+    const first = await acceptJob(deps, { ...input, trace: newTrace() });
+    expect(first.created).toBe(true);
+    // A repeat inside the duplicate-detection window re-sends the invoke message of the queued job.
+    const repeat = await acceptJob(deps, { ...input, trace: newTrace() });
+    expect(repeat.created).toBe(false);
+    const sent = base.publisher.on('invoke').map((m) => InvokeMessageSchema.parse(m.body));
+    expect(sent).toHaveLength(2);
+    for (const message of sent) expect(message.request).toMatchObject({ messages: body.messages });
+
+    // Past the stages' allowance, still queued: re-driven with the request read back from the blob.
+    base.now += 31 * 60_000;
+    expect(await redriveStalledJobs(deps, { allowanceMs: 30 * 60_000, batch: 10 })).toBe(1);
+    const redriven = base.publisher.on('invoke').filter((m) => m.messageId.endsWith(':stalled'));
+    expect(redriven).toHaveLength(1);
+    expect(InvokeMessageSchema.parse(redriven[0]!.body).request).toMatchObject({ messages: body.messages });
   });
 });
