@@ -343,7 +343,8 @@ describe('capacity sweep edges', () => {
     });
     await store.saveLines([{ ...line!, state: 'grouped', groupId }]);
     const client = new AzureOpenAI({ endpoint: simulator.url, apiKey: 'k', apiVersion: '2024-10-21' });
-    const body = { model: 'gb-edge', messages: message!.request.messages, max_tokens: 8 };
+    const request = message!.request;
+    const body = { model: 'gb-edge', messages: 'messages' in request ? request.messages : [], max_tokens: 8 };
     const uploaded = await client.files.create({
       file: await toFile(
         Buffer.from(
