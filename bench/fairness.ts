@@ -10,7 +10,8 @@
  *    measured windows must be within 10% of its fair share (half).
  *
  *   npm run build && node dist/bench/fairness.js     (or: node dist/bench/part-runner.js fairness)
- * Environment: BENCH_FAIR_WINDOWS (measured windows after one warm-up window, default 4).
+ * Environment: BENCH_FAIR_WINDOWS (measured windows after one warm-up window, default 4),
+ * BENCH_TENANT_WINDOW_MS (the compressed window, 12000; bench/lib/tenant-load.ts).
  */
 import { pathToFileURL } from 'node:url';
 import type { PartResult } from './lib/report.js';

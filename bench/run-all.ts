@@ -42,6 +42,8 @@ const SOAK_TIMEOUT_MS = 1_800_000;
 const FLEET_TIMEOUT_MS = 900_000;
 /** A 50,000-line, 200 MB batch from upload to completed: about 20 minutes on a busy 2-core machine. */
 const BATCHES_TIMEOUT_MS = 2_400_000;
+/** Three runs of five 12 s windows (fairness), 7.5 windows (priorities): 3 and 1.5 minutes when quiet. */
+const TENANT_LOAD_TIMEOUT_MS = 600_000;
 const RUNNER = fileURLToPath(new URL('./part-runner.js', import.meta.url));
 const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url));
 const START = '<!-- generated:start (npm run bench rewrites this part) -->';
@@ -68,7 +70,9 @@ function runPart(name: string): Promise<PartOutcome> {
           ? FLEET_TIMEOUT_MS
           : name === 'batches'
             ? BATCHES_TIMEOUT_MS
-            : PART_TIMEOUT_MS;
+            : name === 'fairness' || name === 'priorities'
+              ? TENANT_LOAD_TIMEOUT_MS
+              : PART_TIMEOUT_MS;
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
