@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PersistMessage } from '../../../shared/messaging/stage-messages.js';
-import type { ModelClient, ModelCompletion } from '../../../shared/model/port.js';
 import { cancelJob } from '../../../shared/pipeline/cancel.js';
 import { WAITED_MS, WATCH_INTERVAL_MS } from '../../../shared/pipeline/cancel-watch.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
@@ -14,34 +13,16 @@ import { postprocessCompletion } from '../../../shared/pipeline/postprocess.js';
 import type { PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
 import { newTrace } from '../../../shared/telemetry/trace-context.js';
 import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
+import { countingModel, modelAnswer } from '../../fakes/scripted-model.js';
 import { fakeStage } from '../../fakes/stage-deps.js';
 
-const completion: ModelCompletion = {
-  content: 'hi',
-  refusal: null,
-  finishReason: 'stop',
-  usage: { promptTokens: 7, completionTokens: 2, cachedTokens: 0 },
-  deployment: 'd1',
-  model: 'gpt-4o-mini',
-  responseId: 'r1',
-};
-
-function countingModel(): ModelClient & { calls: number } {
-  const model = {
-    calls: 0,
-    complete: () => {
-      model.calls += 1;
-      return Promise.resolve(completion);
-    },
-  };
-  return model;
-}
+const completion = modelAnswer({ responseId: 'r1', content: 'hi', promptTokens: 7, completionTokens: 2 });
 
 afterEach(() => vi.useRealTimers());
 
 describe('cancel stops spend', () => {
   it('a job that goes straight to its call reads nothing extra', async () => {
-    const model = countingModel();
+    const model = countingModel(completion);
     const deps = fakeStage(model);
     const message = await acceptedInvokeMessage(deps);
     const reads = deps.jobs.operations.reads;
@@ -51,7 +32,7 @@ describe('cancel stops spend', () => {
   });
 
   it('a retry of a job cancelled meanwhile is not sent to the model', async () => {
-    const model = countingModel();
+    const model = countingModel(completion);
     const deps = fakeStage(model);
     const message = await acceptedInvokeMessage(deps);
     await cancelJob(deps, 't1', message.jobId, newTrace());
@@ -62,7 +43,7 @@ describe('cancel stops spend', () => {
   });
 
   it('a job that waited before its first call is checked too', async () => {
-    const model = countingModel();
+    const model = countingModel(completion);
     const deps = fakeStage(model);
     const message = await acceptedInvokeMessage(deps);
     await cancelJob(deps, 't1', message.jobId, newTrace());
@@ -93,7 +74,7 @@ describe('cancel stops spend', () => {
   });
 
   it('the tokens of a completed call whose result the cancel discarded are recorded on the job', async () => {
-    const deps = fakeStage(countingModel());
+    const deps = fakeStage(countingModel(completion));
     const message = await acceptedInvokeMessage(deps);
     await invokeModel(deps, message);
     await postprocessCompletion(deps, deps.publisher.on('postprocess')[0]!.body as PostprocessMessage);
@@ -113,7 +94,7 @@ describe('cancel stops spend', () => {
 
 describe('a redelivered invoke message', () => {
   it('is not sent to the model again once its job has finished', async () => {
-    const model = countingModel();
+    const model = countingModel(completion);
     const deps = fakeStage(model);
     const message = await acceptedInvokeMessage(deps);
     await invokeModel(deps, message);

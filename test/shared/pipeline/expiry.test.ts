@@ -6,21 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { SubmitJobSchema } from '../../../shared/jobs/submission.js';
 import type { PersistMessage } from '../../../shared/messaging/stage-messages.js';
-import type { ModelCompletion } from '../../../shared/model/port.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
 import { persistOutcome } from '../../../shared/pipeline/persist.js';
 import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
+import { modelAnswer } from '../../fakes/scripted-model.js';
 import { fakeStage } from '../../fakes/stage-deps.js';
 
-const completion: ModelCompletion = {
-  content: 'hi',
-  refusal: null,
-  finishReason: 'stop',
-  usage: { promptTokens: 7, completionTokens: 2, cachedTokens: 0 },
-  deployment: 'd1',
-  model: 'gpt-4o-mini',
-  responseId: 'r1',
-};
+const completion = modelAnswer({ responseId: 'r1', content: 'hi', promptTokens: 7, completionTokens: 2 });
 
 describe('job expiry', () => {
   it('expires_after is bounded: at least a minute, at most a week, whole seconds', () => {

@@ -4,61 +4,20 @@
  * finished, once however often the adding message is delivered.
  */
 import { describe, expect, it } from 'vitest';
-import type {
-  InvokeMessage,
-  PersistMessage,
-  PostprocessMessage,
-} from '../../../shared/messaging/stage-messages.js';
-import type { ModelClient, ModelCompletion } from '../../../shared/model/port.js';
+import type { PersistMessage, PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
 import { cancelJob } from '../../../shared/pipeline/cancel.js';
 import { EXTRA_CHARGE_PROPERTY, extraChargeOf } from '../../../shared/pipeline/extra-charge.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
-import { invokeDeliveryOf } from '../../../shared/pipeline/invoke-repeat.js';
 import { persistOutcome } from '../../../shared/pipeline/persist.js';
 import { postprocessCompletion } from '../../../shared/pipeline/postprocess.js';
 import { newTrace } from '../../../shared/telemetry/trace-context.js';
 import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
-import type { RecordedMessage } from '../../fakes/memory-publisher.js';
+import { deliverInvoke, settle } from '../../fakes/invoke-delivery.js';
+import { heldModel, modelAnswer } from '../../fakes/scripted-model.js';
 import { fakeStage, type FakeStage } from '../../fakes/stage-deps.js';
 
-function answer(responseId: string, completionTokens: number): ModelCompletion {
-  return {
-    content: `answer ${responseId}`,
-    refusal: null,
-    finishReason: 'stop',
-    usage: { promptTokens: 7, completionTokens, cachedTokens: 0 },
-    deployment: 'd1',
-    model: 'gpt-4o-mini',
-    responseId,
-  };
-}
-
-function heldModel(): ModelClient & { calls: number; answer(index: number, c: ModelCompletion): void } {
-  const pending: Array<(completion: ModelCompletion) => void> = [];
-  const model = {
-    calls: 0,
-    complete: () => {
-      model.calls += 1;
-      return new Promise<ModelCompletion>((resolve) => pending.push(resolve));
-    },
-    answer: (index: number, completion: ModelCompletion) => pending[index]?.(completion),
-  };
-  return model;
-}
-
-function deliver(deps: FakeStage, sent: RecordedMessage, deliveryCount = 0): Promise<void> {
-  return invokeModel(
-    deps,
-    sent.body as InvokeMessage,
-    undefined,
-    invokeDeliveryOf({ deliveryCount, applicationProperties: sent.applicationProperties }),
-  );
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i += 1) await Promise.resolve();
-  await new Promise((resolve) => setImmediate(resolve));
-}
+const answer = (responseId: string, completionTokens: number) =>
+  modelAnswer({ responseId, promptTokens: 7, completionTokens });
 
 /** Postprocess and persist the first postprocess message sent: the job ends `succeeded`. */
 async function finish(deps: FakeStage): Promise<void> {
@@ -76,7 +35,7 @@ async function racingCompletions(deps: FakeStage & { model: ReturnType<typeof he
   await settle();
   await invokeModel(deps, message, undefined, { redelivered: true, completionCheck: false });
   deps.now += deps.modelCallBoundMs;
-  const check = deliver(deps, deps.publisher.on('invoke').at(-1)!);
+  const check = deliverInvoke(deps, deps.publisher.on('invoke').at(-1)!);
   await settle();
   expect(deps.model.calls).toBe(2);
   deps.model.answer(1, answer('r2', 5));
@@ -107,7 +66,7 @@ describe('an extra completion of one attempt', () => {
     await finish(deps);
     expect((await deps.jobs.get('t1', message.jobId))?.job.usage?.totalTokens).toBe(12);
     deps.now += 2_000;
-    await deliver(deps, charge);
+    await deliverInvoke(deps, charge);
     const job = (await deps.jobs.get('t1', message.jobId))?.job;
     expect(job?.status).toBe('succeeded');
     expect(job?.result?.content).toBe('answer r2');
@@ -116,7 +75,7 @@ describe('an extra completion of one attempt', () => {
     expect(job?.extraChargeIds).toEqual(['r1']);
 
     // Delivered again (its settlement lost): nothing is added twice.
-    await deliver(deps, charge, 1);
+    await deliverInvoke(deps, charge, 1);
     expect((await deps.jobs.get('t1', message.jobId))?.job.usage?.totalTokens).toBe(22);
   });
 
@@ -158,7 +117,7 @@ describe('an extra completion of one attempt', () => {
     const charge = deps.publisher.on('invoke').at(-1)!;
 
     deps.now += 2_000;
-    await deliver(deps, charge);
+    await deliverInvoke(deps, charge);
     const next = deps.publisher.on('invoke').at(-1)!;
     expect(next.messageId).toBe(`${message.jobId}:charge:r1:2`);
     expect(next.scheduledAt?.getTime()).toBe(deps.now + 4_000);

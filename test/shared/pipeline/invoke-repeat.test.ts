@@ -4,12 +4,7 @@
  * finds none waits for any earlier call to end (a scheduled completion check) before calling itself.
  */
 import { describe, expect, it } from 'vitest';
-import type {
-  InvokeMessage,
-  PersistMessage,
-  PostprocessMessage,
-} from '../../../shared/messaging/stage-messages.js';
-import type { ModelClient, ModelCompletion } from '../../../shared/model/port.js';
+import type { PersistMessage, PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
 import { cancelJob } from '../../../shared/pipeline/cancel.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
 import { persistOutcome } from '../../../shared/pipeline/persist.js';
@@ -21,66 +16,14 @@ import {
 } from '../../../shared/pipeline/invoke-repeat.js';
 import { newTrace } from '../../../shared/telemetry/trace-context.js';
 import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
-import type { RecordedMessage } from '../../fakes/memory-publisher.js';
-import { fakeStage, type FakeStage } from '../../fakes/stage-deps.js';
+import { deliverInvoke, settle } from '../../fakes/invoke-delivery.js';
+import { countingModel, heldModel, modelAnswer } from '../../fakes/scripted-model.js';
+import { fakeStage } from '../../fakes/stage-deps.js';
 
-function answer(responseId: string, completionTokens = 2): ModelCompletion {
-  return {
-    content: `answer ${responseId}`,
-    refusal: null,
-    finishReason: 'stop',
-    usage: { promptTokens: 7, completionTokens, cachedTokens: 0 },
-    deployment: 'd1',
-    model: 'gpt-4o-mini',
-    responseId,
-  };
-}
-
-/** A model whose calls answer when the test says so, in any order. */
-function heldModel(): ModelClient & {
-  calls: number;
-  answer(index: number, completion: ModelCompletion): void;
-} {
-  const pending: Array<(completion: ModelCompletion) => void> = [];
-  const model = {
-    calls: 0,
-    complete: () => {
-      model.calls += 1;
-      return new Promise<ModelCompletion>((resolve) => pending.push(resolve));
-    },
-    answer: (index: number, completion: ModelCompletion) => pending[index]?.(completion),
-  };
-  return model;
-}
-
-function countingModel(...answers: ModelCompletion[]): ModelClient & { calls: number } {
-  const model = {
-    calls: 0,
-    complete: () => {
-      const next = answers[Math.min(model.calls, answers.length - 1)]!;
-      model.calls += 1;
-      return Promise.resolve(next);
-    },
-  };
-  return model;
-}
+const answer = (responseId: string, completionTokens = 2) =>
+  modelAnswer({ responseId, promptTokens: 7, completionTokens });
 
 const AGAIN = { redelivered: true, completionCheck: false } as const;
-
-/** Delivers a message the stage sent, as the trigger would: delivery markers from its properties. */
-function deliver(deps: FakeStage, sent: RecordedMessage, deliveryCount = 0): Promise<void> {
-  return invokeModel(
-    deps,
-    sent.body as InvokeMessage,
-    undefined,
-    invokeDeliveryOf({ deliveryCount, applicationProperties: sent.applicationProperties }),
-  );
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i += 1) await Promise.resolve();
-  await new Promise((resolve) => setImmediate(resolve));
-}
 
 describe('the first delivery of an invoke message', () => {
   it('keeps the completion before passing it on, and reads nothing', async () => {
@@ -162,7 +105,7 @@ describe('a repeated invoke delivery', () => {
     expect(check.messageId).toBe(`${message.jobId}:invoke:1`);
 
     deps.now += deps.modelCallBoundMs;
-    await deliver(deps, check);
+    await deliverInvoke(deps, check);
     expect(model.calls).toBe(1);
     const [sent] = deps.publisher.on('postprocess');
     const handed = sent?.body as PostprocessMessage;
@@ -230,7 +173,7 @@ describe('a repeated invoke delivery', () => {
     model.answer(0, answer('r1'));
     await first;
     deps.now += deps.modelCallBoundMs;
-    await deliver(deps, check);
+    await deliverInvoke(deps, check);
 
     expect(model.calls).toBe(1);
     const sent = deps.publisher.on('postprocess');
@@ -245,12 +188,12 @@ describe('a repeated invoke delivery', () => {
     await invokeModel(deps, message, undefined, AGAIN);
     const check = deps.publisher.on('invoke').at(-1)!;
     deps.now += deps.modelCallBoundMs;
-    void deliver(deps, check);
+    void deliverInvoke(deps, check);
     await settle();
     expect(model.calls).toBe(1);
 
     // The check's own lock is lost mid-call: its second delivery schedules the next check.
-    await deliver(deps, check, 1);
+    await deliverInvoke(deps, check, 1);
     expect(model.calls).toBe(1);
     const next = deps.publisher.on('invoke').at(-1)!;
     expect(next.body).toMatchObject({ attempt: 0, hop: 2 });
@@ -283,7 +226,7 @@ describe('a repeated invoke delivery', () => {
     expect(deps.publisher.on('persist')).toHaveLength(0);
 
     deps.now += deps.modelCallBoundMs;
-    await deliver(deps, deps.publisher.on('invoke').at(-1)!);
+    await deliverInvoke(deps, deps.publisher.on('invoke').at(-1)!);
     expect(model.calls).toBe(0);
     const [ended] = deps.publisher.on('persist');
     expect(ended?.body).toMatchObject({

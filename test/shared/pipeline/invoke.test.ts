@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError, PermanentError, RetryAfterError } from '../../../shared/errors/index.js';
 import type { PersistMessage, PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
-import type { ModelCompletion } from '../../../shared/model/port.js';
 import { QUOTA_PACED_REASON } from '../../../shared/model/client.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
 import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
+import { modelAnswer } from '../../fakes/scripted-model.js';
 import { fakeStage } from '../../fakes/stage-deps.js';
 
-const completion: ModelCompletion = {
-  content: 'hi',
-  refusal: null,
-  finishReason: 'stop',
-  usage: { promptTokens: 7, completionTokens: 2, cachedTokens: 0 },
-  deployment: 'd1',
-  model: 'gpt-4o-mini',
-  responseId: 'r1',
-};
+const completion = modelAnswer({ responseId: 'r1', content: 'hi', promptTokens: 7, completionTokens: 2 });
 
 describe('invokeModel', () => {
   it('passes the completion on to postprocess with the attempt count and stage timings', async () => {

@@ -7,20 +7,18 @@ import type { PersistMessage, PostprocessMessage } from '../../../shared/messagi
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
 import { postprocessCompletion } from '../../../shared/pipeline/postprocess.js';
 import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
+import { countingModel, modelAnswer } from '../../fakes/scripted-model.js';
 import { fakeStage } from '../../fakes/stage-deps.js';
 
-const model = {
-  complete: () =>
-    Promise.resolve({
-      content: 'hi',
-      refusal: null,
-      finishReason: 'stop',
-      usage: { promptTokens: 7, completionTokens: 2, cachedTokens: 0 },
-      deployment: 'd1',
-      model: 'llama-unpriced',
-      responseId: 'r1',
-    }),
-};
+const model = countingModel(
+  modelAnswer({
+    responseId: 'r1',
+    content: 'hi',
+    promptTokens: 7,
+    completionTokens: 2,
+    model: 'llama-unpriced',
+  }),
+);
 
 describe('an unpriced model', () => {
   it('flags the job costUnknown and warns, instead of pricing it at 0', async () => {
