@@ -4,33 +4,21 @@
  * answers 413 for the large operation alone and writes the others.
  */
 import { Buffer } from 'node:buffer';
-import { CosmosClient, ErrorResponse, type Container } from '@azure/cosmos';
+import { ErrorResponse, type Container } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../local/cosmos/index.js';
 import { MAX_ITEM_BYTES } from '../../../local/cosmos/item-size.js';
+import { startTestDatabase, type TestDatabase } from '../../fakes/embedded-cosmos-database.js';
 
-let cosmos: EmbeddedCosmos;
-let client: CosmosClient;
+let db: TestDatabase;
 let jobs: Container;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  await ensureCosmosResources(client);
-  jobs = client.database('prompt-pipeline').container('jobs');
+  db = await startTestDatabase();
+  jobs = db.database.container('jobs');
 });
 
 afterAll(async () => {
-  client.dispose();
-  await cosmos.close();
+  await db?.close();
 });
 
 const TENANT = 't-size';

@@ -60,6 +60,16 @@ function deployment(name: string, enqueuedTokens: number): GlobalBatchDeployment
   });
 }
 
+/** The router as the invoke stage has it: one Global Batch deployment, real-time deployments busy. */
+function routerTo(target: GlobalBatchDeployment) {
+  return {
+    store,
+    settings: { nearDeadlineMs: 60_000, backgroundRetryMs: 1_000 },
+    batchDeploymentsOf: () => [target],
+    realtimeIdle: () => false,
+  };
+}
+
 async function park(
   stage: FakeStage,
   target: GlobalBatchDeployment,
@@ -71,13 +81,9 @@ async function park(
       messages: [{ role: 'user', content: `line ${target.name} ${i}` }],
       expires_after: 86_400,
     });
-    const capacity = {
-      store,
-      settings: { nearDeadlineMs: 60_000, backgroundRetryMs: 1_000 },
-      batchDeploymentsOf: () => [target],
-      realtimeIdle: () => false,
-    };
-    expect(await routedElsewhere({ ...stage, capacity }, message, newTrace(), stage.now)).toBe(true);
+    expect(
+      await routedElsewhere({ ...stage, capacity: routerTo(target) }, message, newTrace(), stage.now),
+    ).toBe(true);
     messages.push(message);
   }
   return messages;
@@ -308,13 +314,9 @@ describe('capacity sweep edges', () => {
       messages: [{ role: 'user', content: 'x'.repeat(MAX_PARKED_REQUEST_BYTES) }],
       expires_after: 86_400,
     });
-    const capacity = {
-      store,
-      settings: { nearDeadlineMs: 60_000, backgroundRetryMs: 1_000 },
-      batchDeploymentsOf: () => [target],
-      realtimeIdle: () => false,
-    };
-    expect(await routedElsewhere({ ...stage, capacity }, message, newTrace(), stage.now)).toBe(false);
+    expect(
+      await routedElsewhere({ ...stage, capacity: routerTo(target) }, message, newTrace(), stage.now),
+    ).toBe(false);
     expect(await store.pending('gb-edge', 10)).toHaveLength(0);
     expect(
       stage.logger.lines.some((l) => l.event === 'capacity.realtime' && l.reason === 'too_large_to_park'),
