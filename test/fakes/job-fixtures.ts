@@ -1,11 +1,20 @@
 /**
- * Builders for stage messages in unit tests, starting from an accepted job.
+ * Builders for accepted jobs and their stage messages in unit tests.
  */
 import { responseFormatOf } from '../../shared/jobs/job-request.js';
 import type { InvokeMessage, PostprocessMessage } from '../../shared/messaging/stage-messages.js';
 import { acceptJob } from '../../shared/pipeline/accept.js';
 import { newTrace } from '../../shared/telemetry/trace-context.js';
 import type { FakeStage } from './stage-deps.js';
+
+/** A job accept created from an HTTP submission: queued, its invoke message sent. */
+export async function acceptedJob(
+  deps: FakeStage,
+  submission: { tenantId: string; idempotencyKey: string; body: Record<string, unknown> },
+) {
+  const { job } = await acceptJob(deps, { ...submission, source: 'http', trace: newTrace() });
+  return job;
+}
 
 export async function acceptedInvokeMessage(
   deps: FakeStage,

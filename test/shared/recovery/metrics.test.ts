@@ -10,6 +10,7 @@ import { endStalledJobs } from '../../../shared/recovery/stalled.js';
 import { METRIC_NAMES } from '../../../shared/telemetry/metrics.js';
 import { installInMemoryTelemetry } from '../../fakes/in-memory-telemetry.js';
 import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
+import { countingModel, modelAnswer } from '../../fakes/scripted-model.js';
 import { fakeStage } from '../../fakes/stage-deps.js';
 
 const telemetry = installInMemoryTelemetry();
@@ -28,18 +29,17 @@ describe('metrics of recovery and cost', () => {
   });
 
   it('an unpriced completion is counted with its model', async () => {
-    const deps = fakeStage({
-      complete: () =>
-        Promise.resolve({
-          content: 'x',
-          refusal: null,
-          finishReason: 'stop',
-          usage: { promptTokens: 1, completionTokens: 1, cachedTokens: 0 },
-          deployment: 'd1',
-          model: 'llama-unpriced',
+    const deps = fakeStage(
+      countingModel(
+        modelAnswer({
           responseId: 'r',
+          content: 'x',
+          promptTokens: 1,
+          completionTokens: 1,
+          model: 'llama-unpriced',
         }),
-    });
+      ),
+    );
     (deps as { costOf: unknown }).costOf = () => undefined;
     const message = await acceptedInvokeMessage(deps);
     await invokeModel(deps, message);

@@ -5,29 +5,20 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
-import { acceptJob } from '../../../shared/pipeline/accept.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
 import { postprocessCompletion } from '../../../shared/pipeline/postprocess.js';
 import { recoverDeadLetters } from '../../../shared/recovery/dead-letters.js';
 import { endStalledJobs } from '../../../shared/recovery/stalled.js';
-import { newTrace } from '../../../shared/telemetry/trace-context.js';
-import { acceptedInvokeMessage } from '../../fakes/job-fixtures.js';
+import { acceptedInvokeMessage, acceptedJob } from '../../fakes/job-fixtures.js';
 import { MemoryDeadLetters } from '../../fakes/memory-dead-letters.js';
+import { countingModel, modelAnswer } from '../../fakes/scripted-model.js';
 import { fakeStage, type FakeStage } from '../../fakes/stage-deps.js';
 
 const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 };
 const settings = { maxRedrives: 1, batch: 100 };
 
-async function queuedJob(deps: FakeStage, key: string) {
-  const { job } = await acceptJob(deps, {
-    tenantId: 'team-a',
-    idempotencyKey: key,
-    body,
-    source: 'http',
-    trace: newTrace(),
-  });
-  return job;
-}
+const queuedJob = (deps: FakeStage, key: string) =>
+  acceptedJob(deps, { tenantId: 'team-a', idempotencyKey: key, body });
 
 describe('recoverDeadLetters', () => {
   test('a dead-lettered stage message ends its queued job failed with the reason, and its event is sent', async () => {
@@ -140,18 +131,9 @@ describe('endStalledJobs', () => {
 
 describe('a dead-lettered persist message', () => {
   test('writes its own outcome instead of failing the job', async () => {
-    const deps = fakeStage({
-      complete: () =>
-        Promise.resolve({
-          content: 'done',
-          refusal: null,
-          finishReason: 'stop',
-          usage: { promptTokens: 3, completionTokens: 1, cachedTokens: 0 },
-          deployment: 'd1',
-          model: 'gpt-4o-mini',
-          responseId: 'r1',
-        }),
-    });
+    const deps = fakeStage(
+      countingModel(modelAnswer({ responseId: 'r1', content: 'done', promptTokens: 3, completionTokens: 1 })),
+    );
     const invoke = await acceptedInvokeMessage(deps);
     await invokeModel(deps, invoke);
     await postprocessCompletion(deps, deps.publisher.on('postprocess')[0]!.body as PostprocessMessage);

@@ -7,27 +7,18 @@
 import { describe, expect, test } from 'vitest';
 import type { ModelClient } from '../../../shared/model/port.js';
 import { InvokeMessageSchema, PersistMessageSchema } from '../../../shared/messaging/stage-messages.js';
-import { acceptJob } from '../../../shared/pipeline/accept.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
 import { persistOutcome } from '../../../shared/pipeline/persist.js';
 import { endStalledJobs, redriveStalledJobs } from '../../../shared/recovery/stalled.js';
-import { newTrace } from '../../../shared/telemetry/trace-context.js';
+import { acceptedJob } from '../../fakes/job-fixtures.js';
 import { fakeStage, type FakeStage } from '../../fakes/stage-deps.js';
 
 const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 };
 const MINUTE = 60_000;
 const redrive = { allowanceMs: 30 * MINUTE, batch: 100 };
 
-async function queuedJob(deps: FakeStage, key: string) {
-  const { job } = await acceptJob(deps, {
-    tenantId: 'team-a',
-    idempotencyKey: key,
-    body,
-    source: 'http',
-    trace: newTrace(),
-  });
-  return job;
-}
+const queuedJob = (deps: FakeStage, key: string) =>
+  acceptedJob(deps, { tenantId: 'team-a', idempotencyKey: key, body });
 
 /** What was re-driven so far: the invoke messages whose id marks them as such. */
 function redrives(deps: FakeStage) {
