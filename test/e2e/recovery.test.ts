@@ -7,11 +7,11 @@
 import { ServiceBusClient } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../shared/auth/principal.js';
-import type { JobDocument } from '../../shared/jobs/job.js';
 import { listDeadLetters, purgeDeadLetters, redriveDeadLetters } from '../../shared/recovery/operator.js';
 import { dayOf, rollUpDay } from '../../shared/tenancy/usage-rollup.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { strandedJob } from '../fakes/stranded-job.js';
 
 let stack: LocalStack;
 let serviceBus: ServiceBusClient;
@@ -35,26 +35,8 @@ function operator() {
   };
 }
 
-/** A queued job with no message anywhere, as a lost or dead-lettered message would leave it. */
-async function queuedJob(id: string, deadlineAt: number): Promise<JobDocument> {
-  const now = new Date().toISOString();
-  const job: JobDocument = {
-    id,
-    tenantId: stack.tenantId,
-    status: 'queued',
-    idempotencyKey: id,
-    requestHash: 'h',
-    request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
-    metadata: {},
-    source: 'http',
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    createdAt: now,
-    updatedAt: now,
-    deadlineAt,
-  };
-  await stack.services.jobs.create(job);
-  return job;
-}
+const queuedJob = (id: string, deadlineAt: number) =>
+  strandedJob(stack.services.jobs, { id, tenantId: stack.tenantId, deadlineAt });
 
 async function eventually<T>(
   read: () => Promise<T>,

@@ -8,7 +8,6 @@
  */
 import { ServiceBusClient } from '@azure/service-bus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobDocument } from '../../../shared/jobs/job.js';
 import { createLogger } from '../../../shared/telemetry/logger.js';
 import { loadQueueDefinitions } from '../../../local/servicebus/definitions.js';
 import { startLocalStack, type LocalStack } from '../../../local/stack.js';
@@ -21,6 +20,7 @@ import {
   startJwksServer,
   type JwksServer,
 } from '../../shared/auth/jwks-server.js';
+import { strandedJob } from '../../fakes/stranded-job.js';
 
 const OPERATOR = 'oid-operator-7';
 const lines: Array<Record<string, unknown>> = [];
@@ -102,26 +102,8 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms 
   }
 }
 
-/** A queued job with no message anywhere, as a dead-lettered message leaves it. */
-async function queuedJob(tenantId: string, id: string): Promise<JobDocument> {
-  const now = new Date().toISOString();
-  const job: JobDocument = {
-    id,
-    tenantId,
-    status: 'queued',
-    idempotencyKey: id,
-    requestHash: 'h',
-    request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
-    metadata: {},
-    source: 'http',
-    traceId: '0af7651916cd43dd8448eb211c80319c',
-    createdAt: now,
-    updatedAt: now,
-    deadlineAt: Date.now() + 3_600_000,
-  };
-  await stack.services.jobs.create(job);
-  return job;
-}
+const queuedJob = (tenantId: string, id: string) =>
+  strandedJob(stack.services.jobs, { id, tenantId, deadlineAt: Date.now() + 3_600_000 });
 
 describe('dead-letter tooling over the HTTP API', () => {
   it('lists, redrives and purges real dead letters, each action logged with the operator', async () => {
