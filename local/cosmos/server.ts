@@ -8,7 +8,8 @@
  * locations it does not serve). What it does and does not do through SDK 4.9.3 is pinned by
  * test/local/cosmos/embedded-cosmos.test.ts: CRUD, IfMatch ETags (412), patch with conditions, queries
  * with continuation and batches of creates work; the `partitionKey` query option does not scope results
- * (filter in WHERE), request charges are always 1. TTL expires items as the service does (ttl.ts). A
+ * (filter in WHERE), request charges are always 1. TTL expires items as the service does (ttl.ts), and an
+ * item over 2 MB is refused with 413 as the service refuses it (item-size.ts). A
  * patch's condition is checked against the patched document only (patch-condition.ts), not by a scan of
  * the container. A batch sent
  * with `Prefer: return=minimal` is answered without the documents, as the service does.
