@@ -7,18 +7,16 @@
  * priority. The adapter (functions/batch-services.ts) runs against the embedded Cosmos DB here.
  */
 import OpenAI, { toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
 import type { JobDocument } from '../../shared/jobs/job.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 let client: OpenAI;
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     // Each call takes a moment, so lines overlap and the bound is what keeps them to 2.
     modelLatency: { timeToFirstTokenMs: 300, perTokenMs: 0 },
     deployments: [
@@ -26,24 +24,23 @@ beforeAll(async () => {
       { name: 'gpt-4o', model: 'gpt-4o', tpm: 1_000_000 },
     ],
     env: { BATCH_CHUNK_LINES: '10' },
-  });
-  const tenants = stack.services.security.tenants;
-  const stored = (await tenants.get(stack.tenantId))!;
-  await tenants.replace(
-    {
-      ...stored.tenant,
-      allowedModels: ['gpt-4o-mini'],
-      retentionDays: 3,
-      quotas: { ...stored.tenant.quotas, maxJobsInFlight: 4 },
-    },
-    stored.etag,
-  );
-  client = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-}, 60_000);
+  },
+  async (started) => {
+    stack = started;
+    const tenants = stack.services.security.tenants;
+    const stored = (await tenants.get(stack.tenantId))!;
+    await tenants.replace(
+      {
+        ...stored.tenant,
+        allowedModels: ['gpt-4o-mini'],
+        retentionDays: 3,
+        quotas: { ...stored.tenant.quotas, maxJobsInFlight: 4 },
+      },
+      stored.etag,
+    );
+    client = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
+  },
+);
 
 const line = (customId: string, model = 'gpt-4o-mini') =>
   JSON.stringify({

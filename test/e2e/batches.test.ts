@@ -6,18 +6,16 @@
  */
 import OpenAI, { toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
 import { startWebhookReceiver } from '../../local/webhook-receiver/index.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 let client: OpenAI;
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 5, perTokenMs: 0 },
     // Windows of seconds (the expiry test); a small chunk so a batch of a few lines takes several bulk calls.
     // A hanging model call (`[[simulate:hang]]`, a line still running) gives up after 6 s: past the 4 s
@@ -28,13 +26,12 @@ beforeAll(async () => {
       JOB_MAX_ATTEMPTS: '1',
       MODEL_TIMEOUT_MS: '6000',
     },
-  });
-  client = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-}, 60_000);
+  },
+  (started) => {
+    stack = started;
+    client = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
+  },
+);
 
 const line = (customId: string, content: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({

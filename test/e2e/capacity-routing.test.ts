@@ -8,20 +8,18 @@
  * timers run from the test (`runTimer`) instead of on their schedule.
  */
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChatBatch, lineJobIds, readJob } from '../../bench/lib/batch-api.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { DEFAULT_PRICE_TABLE } from '../../shared/model/settings.js';
 import { costOf } from '../../shared/model/usage.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 let client: OpenAI;
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 5, perTokenMs: 0 },
     globalBatch: {
       alias: 'gpt-4o-mini',
@@ -33,13 +31,12 @@ beforeAll(async () => {
       CAPACITY_NEAR_DEADLINE_SECONDS: '2',
       CAPACITY_BACKGROUND_RETRY_SECONDS: '1',
     },
-  });
-  client = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-}, 60_000);
+  },
+  (started) => {
+    stack = started;
+    client = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
+  },
+);
 
 async function submit(content: string, key: string, expiresAfter?: number): Promise<string> {
   const response = await fetch(`${stack.apiUrl}/v1/jobs`, {

@@ -4,30 +4,27 @@
  * accepted and counted in the job's usage, a reasoning deployment gets `max_completion_tokens` and
  * reports reasoning tokens, and bad tools, images and oversize inputs are 400s naming the field.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
 import { IMAGE_LIMITS } from '../../shared/jobs/image-url.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 import { PNG_2X3 } from '../shared/jobs/images.js';
 
 let stack: LocalStack;
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 5, perTokenMs: 0 },
     deployments: [
       { name: 'gpt-4o-mini', model: 'gpt-4o-mini', tpm: 1_000_000 },
       { name: 'o4-mini', model: 'o4-mini', tpm: 1_000_000 },
       { name: 'text-embedding-3-small', model: 'text-embedding-3-small', tpm: 1_000_000 },
     ],
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
+  },
+  (started) => {
+    stack = started;
+  },
+);
 
 interface Job {
   id: string;
