@@ -2,12 +2,9 @@
  * The embedded Cosmos DB with the platform's database and containers (infra/definitions/cosmos.json),
  * through the real @azure/cosmos SDK: what the Cosmos adapters' tests run against.
  */
-import { CosmosClient, type Database } from '@azure/cosmos';
-import {
-  defaultCosmosDefinitions,
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-} from '../../local/cosmos/index.js';
+import type { Database } from '@azure/cosmos';
+import { defaultCosmosDefinitions, ensureCosmosResources } from '../../local/cosmos/index.js';
+import { startCosmosClient } from './embedded-cosmos-client.js';
 
 export interface TestDatabase {
   readonly database: Database;
@@ -15,18 +12,10 @@ export interface TestDatabase {
 }
 
 export async function startTestDatabase(): Promise<TestDatabase> {
-  const cosmos = await startEmbeddedCosmos();
-  const client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  await ensureCosmosResources(client);
+  const cosmos = await startCosmosClient();
+  await ensureCosmosResources(cosmos.client);
   return {
-    database: client.database(defaultCosmosDefinitions.database),
-    async close() {
-      client.dispose();
-      await cosmos.close();
-    },
+    database: cosmos.client.database(defaultCosmosDefinitions.database),
+    close: () => cosmos.close(),
   };
 }

@@ -3,13 +3,14 @@
  * instances: each instance opens its own client, as a separate process would, so nothing is shared
  * between them but the service.
  */
-import { CosmosClient } from '@azure/cosmos';
+import type { CosmosClient } from '@azure/cosmos';
 import {
   defaultCosmosDefinitions,
   ensureCosmosResources,
   startEmbeddedCosmos,
 } from '../../local/cosmos/index.js';
 import { CosmosQuotaLeaseStore } from '../../shared/cosmos/quota-lease-store.js';
+import { cosmosClientFor } from './embedded-cosmos-client.js';
 
 export interface CosmosFleet {
   /** A new client, as another instance would open; disposed by close(). */
@@ -23,11 +24,7 @@ export async function startCosmosFleet(): Promise<CosmosFleet> {
   const cosmos = await startEmbeddedCosmos();
   const clients: CosmosClient[] = [];
   const client = (): CosmosClient => {
-    const opened = new CosmosClient({
-      endpoint: cosmos.endpoint,
-      key: cosmos.key,
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
+    const opened = cosmosClientFor(cosmos);
     clients.push(opened);
     return opened;
   };

@@ -12,32 +12,21 @@
  *   local/cosmos/ttl.ts (ttl.test.ts).
  * The SDK needs `enableEndpointDiscovery: false`: the server advertises https:// locations it does not serve.
  */
-import { CosmosClient, ErrorResponse } from '@azure/cosmos';
+import { ErrorResponse, type CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  defaultCosmosDefinitions,
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../local/cosmos/index.js';
+import { defaultCosmosDefinitions, ensureCosmosResources } from '../../../local/cosmos/index.js';
+import { startCosmosClient, type CosmosUnderTest } from '../../fakes/embedded-cosmos-client.js';
 
-let cosmos: EmbeddedCosmos;
+let cosmos: CosmosUnderTest;
 let client: CosmosClient;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
+  cosmos = await startCosmosClient();
+  client = cosmos.client;
   await ensureCosmosResources(client);
 });
 
-afterAll(async () => {
-  client.dispose();
-  await cosmos.close();
-});
+afterAll(() => cosmos.close());
 
 /** The status code of a rejected SDK call; fails the test if the call succeeded. */
 async function statusOf(call: Promise<unknown>): Promise<number | string | undefined> {

@@ -3,33 +3,20 @@
  * exactly what a full scan answers, through creates, replaces, patches and deletes; shapes it cannot
  * serve are left to the scan.
  */
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { Container } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { equalityTerms } from '../../../local/cosmos/equality-index.js';
-import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../../local/cosmos/index.js';
+import { startCosmosClient, type CosmosUnderTest } from '../../fakes/embedded-cosmos-client.js';
 
-let cosmos: EmbeddedCosmos;
-let client: CosmosClient;
+let cosmos: CosmosUnderTest;
 let jobs: Container;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  const { database } = await client.databases.createIfNotExists({ id: 'index-test' });
-  ({ container: jobs } = await database.containers.createIfNotExists({
-    id: 'jobs',
-    partitionKey: { paths: ['/tenantId'] },
-  }));
+  cosmos = await startCosmosClient();
+  jobs = await cosmos.container('index-test', { id: 'jobs', partitionKey: { paths: ['/tenantId'] } });
 });
 
-afterAll(async () => {
-  client.dispose();
-  await cosmos.close();
-});
+afterAll(() => cosmos.close());
 
 async function inFlight(tenantId: string): Promise<number> {
   const { resources } = await jobs.items

@@ -4,29 +4,19 @@
  * answers as before (plain filters, aggregates, ORDER BY, JOINs), and the token-budget aggregate over
  * 20,000 jobs of one tenant takes well under a second (22 s before: O(n²)).
  */
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { Container } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../../local/cosmos/index.js';
 import { appendInPlace } from '../../../local/cosmos/linear-query.js';
+import { startCosmosClient, type CosmosUnderTest } from '../../fakes/embedded-cosmos-client.js';
 
-let cosmos: EmbeddedCosmos;
-let client: CosmosClient;
+let cosmos: CosmosUnderTest;
 let jobs: Container;
 
 const JOBS = 20_000;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  const { database } = await client.databases.createIfNotExists({ id: 'linear-test' });
-  ({ container: jobs } = await database.containers.createIfNotExists({
-    id: 'jobs',
-    partitionKey: { paths: ['/tenantId'] },
-  }));
+  cosmos = await startCosmosClient();
+  jobs = await cosmos.container('linear-test', { id: 'jobs', partitionKey: { paths: ['/tenantId'] } });
   const day = new Date(Date.UTC(2026, 0, 2)).getTime();
   for (let start = 0; start < JOBS; start += 500) {
     const operations = Array.from({ length: 500 }, (_, i) => {
@@ -50,10 +40,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(async () => {
-  client.dispose();
-  await cosmos.close();
-});
+afterAll(() => cosmos.close());
 
 describe('linear query accumulation', () => {
   test('an array literal that spreads the accumulator first becomes a push onto it', () => {

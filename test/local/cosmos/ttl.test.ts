@@ -3,40 +3,28 @@
  * container defaultTtl absent → nothing expires; -1 → only items with their own ttl; n → every item
  * n seconds after its last write unless its own ttl says otherwise (-1: never).
  */
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { Container } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmbeddedCosmos, type EmbeddedCosmos } from '../../../local/cosmos/index.js';
 import { expiryOf } from '../../../local/cosmos/ttl.js';
+import { startCosmosClient, type CosmosUnderTest } from '../../fakes/embedded-cosmos-client.js';
 
-let cosmos: EmbeddedCosmos;
-let client: CosmosClient;
+let cosmos: CosmosUnderTest;
 const containers: Record<'none' | 'minusOne' | 'two', Container> = {} as never;
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  const { database } = await client.databases.createIfNotExists({ id: 'ttl' });
-  const make = async (id: string, defaultTtl?: number) =>
-    (
-      await database.containers.createIfNotExists({
-        id,
-        partitionKey: { paths: ['/pk'] },
-        ...(defaultTtl === undefined ? {} : { defaultTtl }),
-      })
-    ).container;
+  cosmos = await startCosmosClient();
+  const make = (id: string, defaultTtl?: number) =>
+    cosmos.container('ttl', {
+      id,
+      partitionKey: { paths: ['/pk'] },
+      ...(defaultTtl === undefined ? {} : { defaultTtl }),
+    });
   containers.none = await make('none');
   containers.minusOne = await make('minus-one', -1);
   containers.two = await make('two', 2);
 });
 
-afterAll(async () => {
-  client.dispose();
-  await cosmos.close();
-});
+afterAll(() => cosmos.close());
 
 const exists = async (container: Container, id: string): Promise<boolean> =>
   (await container.item(id, 'p').read()).statusCode === 200;
