@@ -4,7 +4,7 @@
  * delivery verified with the client's verifyWebhook (standardwebhooks), as a consumer would; and the
  * example producer (examples/producer), which is built on it.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import {
   createClient,
   PromptPipelineError,
@@ -13,9 +13,9 @@ import {
   type PromptPipelineClient,
 } from '../../clients/typescript/src/index.js';
 import { runPrompts } from '../../examples/producer/producer.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../local/webhook-receiver/index.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 let receiver: WebhookReceiver;
@@ -27,23 +27,23 @@ const request = {
   max_tokens: 32,
 };
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 400, perTokenMs: 1 },
     deployments: [
       { name: 'gpt-4o-mini', model: 'gpt-4o-mini', tpm: 1_000_000 },
       { name: 'text-embedding-3-small', model: 'text-embedding-3-small', tpm: 1_000_000 },
     ],
-  });
-  receiver = await startWebhookReceiver({ log: () => {} });
-  client = createClient({ baseUrl: stack.apiUrl, apiKey: stack.apiKey });
-}, 60_000);
+  },
+  async (started) => {
+    stack = started;
+    receiver = await startWebhookReceiver({ log: () => {} });
+    client = createClient({ baseUrl: stack.apiUrl, apiKey: stack.apiKey });
+  },
+);
 
 afterAll(async () => {
   await receiver?.close();
-  await stack?.close();
 });
 
 describe('jobs', () => {

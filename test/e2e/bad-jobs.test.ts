@@ -4,9 +4,9 @@
  * breaker settings: the healthy jobs must all finish within a minute, and content-filter jobs submitted
  * among them must fail at once with their reason instead of waiting behind the failing ones.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 const HEALTHY_WITHIN_MS = 60_000;
 
@@ -23,17 +23,14 @@ interface Submitted {
 
 let stack: LocalStack;
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 150, perTokenMs: 1 },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
+  },
+  (started) => {
+    stack = started;
+  },
+);
 
 function prompt(kind: Kind, index: number): string {
   const text = `Summarise ticket ${index} in one line`;

@@ -3,11 +3,11 @@
  * Service Bus SDK against the emulator. Jobs go through every stage and land in Cosmos DB.
  */
 import { ServiceBusClient } from '@azure/service-bus';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { jobIdFor } from '../../shared/jobs/ids.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { startWebhookReceiver } from '../../local/webhook-receiver/index.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 let serviceBus: ServiceBusClient;
@@ -42,21 +42,21 @@ async function waitForStatus(
   }
 }
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 150, perTokenMs: 1 },
     // Few attempts keep the retry-exhaustion test short (backoff is still real scheduled messages). The
     // breaker has its own tests (test/shared/model); here one always-failing prompt must not pause the others.
     env: { JOB_MAX_ATTEMPTS: '3', MODEL_BREAKER_FAILURES: '1000' },
-  });
-  serviceBus = new ServiceBusClient(stack.serviceBus.connectionString);
-}, 60_000);
+  },
+  (started) => {
+    stack = started;
+    serviceBus = new ServiceBusClient(stack.serviceBus.connectionString);
+  },
+);
 
 afterAll(async () => {
   await serviceBus?.close();
-  await stack?.close();
 });
 
 describe('submitting over HTTP', () => {

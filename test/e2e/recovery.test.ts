@@ -5,26 +5,25 @@
  * dead-letter sub-queue; a job past its deadline ends `stalled`; a day's usage is rolled up and served.
  */
 import { ServiceBusClient } from '@azure/service-bus';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../shared/auth/principal.js';
 import { listDeadLetters, purgeDeadLetters, redriveDeadLetters } from '../../shared/recovery/operator.js';
 import { dayOf, rollUpDay } from '../../shared/tenancy/usage-rollup.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 import { strandedJob } from '../fakes/stranded-job.js';
 
 let stack: LocalStack;
 let serviceBus: ServiceBusClient;
 const admin: Principal = { tenantId: 'platform-ops', kind: 'entra', roles: ['admin'], subject: 'oid-ops' };
 
-beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, logger: createLogger({ level: 'error' }) });
+useLocalStack({}, (started) => {
+  stack = started;
   serviceBus = new ServiceBusClient(stack.serviceBus.connectionString);
-}, 60_000);
+});
 
 afterAll(async () => {
   await serviceBus?.close();
-  await stack?.close();
 });
 
 function operator() {

@@ -3,26 +3,23 @@
  * get their own validation (one shared ajv registry used to make the second fail), and a `$ref` to
  * another tenant's `$id` is refused at submit instead of resolving to that tenant's schema.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 let otherKey: string;
 const SHARED_ID = 'https://example.com/s';
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 1, perTokenMs: 0 },
-  });
-  otherKey = await stack.addTenant('team-b');
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
+  },
+  async (started) => {
+    stack = started;
+    otherKey = await stack.addTenant('team-b');
+  },
+);
 
 function submit(key: string, idempotencyKey: string, schema: Record<string, unknown>): Promise<Response> {
   return fetch(`${stack.apiUrl}/v1/jobs`, {

@@ -10,11 +10,11 @@
  *
  * The test measures B alone, B during A's flood, and (for contrast) B behind an unlimited tenant.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { Principal } from '../../shared/auth/principal.js';
 import { updateTenant } from '../../shared/tenancy/admin.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import type { LocalStack } from '../../local/stack.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 const CONCURRENCY = 4;
 const MODEL_MS = 200;
@@ -83,16 +83,15 @@ async function flood(
   return { admitted, refused, retryAfter };
 }
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     maxConcurrentCalls: CONCURRENCY,
     modelLatency: { timeToFirstTokenMs: MODEL_MS, perTokenMs: 0 },
-  });
-}, 60_000);
-
-afterAll(() => stack?.close());
+  },
+  (started) => {
+    stack = started;
+  },
+);
 
 test('a flooding tenant is held to its admission share and the other tenant finishes within the bound', async () => {
   const keyA = await stack.addTenant('flood-a');

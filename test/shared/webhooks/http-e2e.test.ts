@@ -3,11 +3,11 @@
  * emitting the job event, the `deliver` queue on the Service Bus emulator, and a real receiver verifying
  * signatures with the published helper.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../../local/stack.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../../local/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../local/webhook-receiver/index.js';
-import { createLogger } from '../../../shared/telemetry/logger.js';
 import { verifyWebhook } from '../../../shared/webhooks/signing.js';
+import { useLocalStack } from '../../fakes/local-stack.js';
 
 let stack: LocalStack;
 let receiver: WebhookReceiver;
@@ -30,18 +30,18 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   }
 }
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 5, perTokenMs: 0 },
-  });
-  receiver = await startWebhookReceiver({ secrets, log: () => {} });
-}, 60_000);
+  },
+  async (started) => {
+    stack = started;
+    receiver = await startWebhookReceiver({ secrets, log: () => {} });
+  },
+);
 
 afterAll(async () => {
   await receiver?.close();
-  await stack?.close();
 });
 
 describe('webhooks over the API and the deliver queue', () => {
