@@ -9,19 +9,17 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import OpenAI, { toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLAIM_CHECK_CONTAINER } from '../../shared/blob/payload-store.js';
 import { requestBodyId } from '../../shared/cosmos/request-bodies.js';
 import { isStoredRequest } from '../../shared/jobs/job.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import type { LocalStack } from '../../local/stack.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 5, perTokenMs: 0 },
     // A prompt of this size is over any real context window; the simulated one is widened so the test
     // is about carrying the body, not about the model refusing it.
@@ -30,18 +28,17 @@ beforeAll(async () => {
     // The API's body cap (1 MB by default) and the tenant's request limit (at most 4 MB) are raised for
     // these jobs, as an operator can for a tenant that sends large documents.
     env: { HTTP_MAX_BODY_BYTES: String(4 * 1024 * 1024), BATCH_MIN_WINDOW_SECONDS: '1' },
-  });
-  const tenants = stack.services.security.tenants;
-  const stored = (await tenants.get(stack.tenantId))!;
-  await tenants.replace(
-    { ...stored.tenant, quotas: { ...stored.tenant.quotas, maxRequestBytes: 4 * 1024 * 1024 } },
-    stored.etag,
-  );
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
+  },
+  async (started) => {
+    stack = started;
+    const tenants = stack.services.security.tenants;
+    const stored = (await tenants.get(stack.tenantId))!;
+    await tenants.replace(
+      { ...stored.tenant, quotas: { ...stored.tenant.quotas, maxRequestBytes: 4 * 1024 * 1024 } },
+      stored.etag,
+    );
+  },
+);
 
 interface JobView {
   readonly status: string;
