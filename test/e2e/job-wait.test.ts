@@ -9,20 +9,23 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrumentCosmos, type CosmosCounter } from '../../bench/instrument/cosmos-counter.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import type { LocalStack } from '../../local/stack.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 const INTERVAL_MS = 250;
 let stack: LocalStack;
 let cosmos: CosmosCounter;
 
-beforeAll(async () => {
+// Registered before the stack's hooks: counting starts before it starts, and ends after it closed.
+beforeAll(() => {
   cosmos = instrumentCosmos();
-  stack = await startLocalStack({
-    port: 0,
+});
+afterAll(() => cosmos?.restore());
+
+useLocalStack(
+  {
     hostInstances: 2,
     mainInstanceFunctions: 'http',
-    logger: createLogger({ level: 'error' }),
     // Jobs stay queued about 1.5 s: long enough to be waited on.
     modelLatency: { timeToFirstTokenMs: 1500, perTokenMs: 1 },
     // A `[[simulate:hang]]` prompt keeps its job queued until cancelled; its model call gives up after 5 s.
@@ -32,13 +35,12 @@ beforeAll(async () => {
       MODEL_TIMEOUT_MS: '5000',
       JOB_MAX_ATTEMPTS: '1',
     },
-  });
-}, 90_000);
-
-afterAll(async () => {
-  await stack?.close();
-  cosmos?.restore();
-});
+  },
+  (started) => {
+    stack = started;
+  },
+  { timeoutMs: 90_000 },
+);
 
 const headers = () => ({ 'api-key': stack.apiKey, 'content-type': 'application/json' });
 
