@@ -4,21 +4,17 @@
  * an upload near the 200 MB limit is streamed, not buffered (RSS measured).
  */
 import OpenAI, { toFile } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 let client: OpenAI;
 
-beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, functions: 'http', logger: createLogger({ level: 'error' }) });
+useLocalStack({ functions: 'http' }, (started) => {
+  stack = started;
   // The SDK sends its key as `Authorization: Bearer`, which our API keys accept as they are.
   client = new OpenAI({ baseURL: `${stack.apiUrl}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
 });
 
 const request = (n: number) =>
