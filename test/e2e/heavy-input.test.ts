@@ -6,27 +6,24 @@
  * health route are timed. The bound here is loose for a shared 2-core test box; bench/heavy-input.ts
  * measures the real figures.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
+import { describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../local/stack.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 let stack: LocalStack;
 
-beforeAll(async () => {
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
+useLocalStack(
+  {
     modelLatency: { timeToFirstTokenMs: 5, perTokenMs: 0 },
     // Room for ~200k prompt tokens at once: at the default 1M TPM these jobs would be paced (correctly)
     // for most of a minute, which is not what this test is about.
     deployments: [{ name: 'gpt-4o-mini', model: 'gpt-4o-mini', tpm: 10_000_000 }],
     emulatorThreads: true,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
+  },
+  (started) => {
+    stack = started;
+  },
+);
 
 async function submit(content: string, key: string): Promise<string> {
   const response = await fetch(`${stack.apiUrl}/v1/jobs`, {
