@@ -7,12 +7,12 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../local/webhook-receiver/index.js';
-import { createLogger } from '../../shared/telemetry/logger.js';
 import { METRIC_NAMES } from '../../shared/telemetry/metrics.js';
 import { parseTraceparent } from '../../shared/telemetry/trace-context.js';
 import { installInMemoryTelemetry, type InMemoryTelemetry } from '../fakes/in-memory-telemetry.js';
+import { useLocalStack } from '../fakes/local-stack.js';
 
 const TENANT = 't-traced';
 
@@ -50,13 +50,14 @@ const one = (name: string): ReadableSpan => all(name, 1)[0]!;
 const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
 const idOf = (span: ReadableSpan): string => span.spanContext().spanId;
 
-beforeAll(async () => {
+// Registered before the stack's hooks: spans are recorded from before it starts until after it closed.
+beforeAll(() => {
   telemetry = installInMemoryTelemetry();
-  stack = await startLocalStack({
-    port: 0,
-    logger: createLogger({ level: 'error' }),
-    modelLatency: { timeToFirstTokenMs: 5, perTokenMs: 0 },
-  });
+});
+afterAll(() => telemetry?.uninstall());
+
+useLocalStack({ modelLatency: { timeToFirstTokenMs: 5, perTokenMs: 0 } }, async (started) => {
+  stack = started;
   receiver = await startWebhookReceiver({ log: () => {} });
   apiKey = await stack.addTenant(TENANT);
   const registered = await fetch(`${stack.apiUrl}/v1/webhooks/endpoints`, {
@@ -80,12 +81,10 @@ beforeAll(async () => {
   // span ends after the webhook answered and the attempt was recorded.
   await until('the attempt', () => jobSpans().filter((span) => span.name === 'process deliver').length === 2);
   spans = jobSpans();
-}, 60_000);
+});
 
 afterAll(async () => {
   await receiver?.close();
-  await stack?.close();
-  await telemetry?.uninstall();
 });
 
 describe('one job, one trace', () => {
