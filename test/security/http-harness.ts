@@ -4,7 +4,7 @@
  * JWKS), the real Cosmos job/tenant/key stores on the embedded Cosmos DB. Only the Service Bus side is
  * an in-memory publisher, which records what the API would have enqueued.
  */
-import { CosmosClient } from '@azure/cosmos';
+import { cosmosClientFor } from '../fakes/embedded-cosmos-client.js';
 import { createAuthenticator } from '../../shared/auth/authenticate.js';
 import { CosmosUsageReader } from '../../shared/cosmos/usage-reader.js';
 import { createApiKeyVerifier } from '../../shared/auth/api-keys.js';
@@ -76,11 +76,7 @@ export async function startHarness(
   const cosmos: EmbeddedCosmos = await startEmbeddedCosmos();
   const signing: SigningKey = await newSigningKey('harness-key');
   const jwks: JwksServer = await startJwksServer([signing]);
-  const client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
+  const client = cosmosClientFor(cosmos);
   await ensureCosmosResources(client);
   const config = parseConfig({
     PIPELINE_ENVIRONMENT: 'local',

@@ -3,7 +3,7 @@
  * their synchronous control methods still synchronous, start-up failures reported, and nothing left
  * running after close.
  */
-import { CosmosClient } from '@azure/cosmos';
+import { cosmosClientFor } from '../../fakes/embedded-cosmos-client.js';
 import { ServiceBusClient } from '@azure/service-bus';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -36,11 +36,7 @@ describe('emulators on a worker thread', () => {
       serviceBus: { queues: [{ name: 'work' }] },
       model,
     });
-    const cosmos = new CosmosClient({
-      endpoint: thread.cosmos!.endpoint,
-      key: thread.cosmos!.key,
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
+    const cosmos = cosmosClientFor(thread.cosmos!);
     const serviceBus = new ServiceBusClient(thread.serviceBus!.connectionString);
     try {
       const { database } = await cosmos.databases.createIfNotExists({ id: 'db' });

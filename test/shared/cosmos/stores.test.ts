@@ -3,13 +3,8 @@
  * the same contract run against the in-memory fakes, so the fakes cannot drift from the real thing.
  * The rate limiter is exercised by several "instances" (separate SDK clients) racing on one bucket.
  */
-import { CosmosClient, type Container } from '@azure/cosmos';
+import type { Container, CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  ensureCosmosResources,
-  startEmbeddedCosmos,
-  type EmbeddedCosmos,
-} from '../../../local/cosmos/index.js';
 import type { ApiKeyStore } from '../../../shared/auth/api-key-store.js';
 import { InMemoryApiKeyStore } from '../../fakes/memory-api-key-store.js';
 import { createApiKeyVerifier, generateApiKey, parseApiKey } from '../../../shared/auth/api-keys.js';
@@ -19,40 +14,29 @@ import { CosmosJobUsage } from '../../../shared/cosmos/job-usage.js';
 import { CosmosRateLimiter } from '../../../shared/cosmos/rate-limiter.js';
 import { CosmosTenantStore } from '../../../shared/cosmos/tenant-store.js';
 import type { TenantStore } from '../../../shared/tenancy/store.js';
+import { startCosmosFleet, type CosmosFleet } from '../../fakes/embedded-cosmos-fleet.js';
 import { InMemoryTenantStore } from '../../fakes/memory-tenant-store.js';
 import { tenantFixture } from '../../security/tenants-fixture.js';
 
-let cosmos: EmbeddedCosmos;
-const clients: CosmosClient[] = [];
-
-function newClient(): CosmosClient {
-  const client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  clients.push(client);
-  return client;
-}
+let cosmos: CosmosFleet;
+/** The client of the single-instance tests. */
+let client: CosmosClient;
 
 const container = (client: CosmosClient, name: string): Container =>
   client.database('prompt-pipeline').container(name);
 
 beforeAll(async () => {
-  cosmos = await startEmbeddedCosmos();
-  await ensureCosmosResources(newClient());
+  cosmos = await startCosmosFleet();
+  client = cosmos.client();
 });
 
-afterAll(async () => {
-  for (const client of clients) client.dispose();
-  await cosmos.close();
-});
+afterAll(() => cosmos.close());
 
 const NOW = new Date('2026-11-25T20:00:00Z');
 
 const tenantStores: [string, () => TenantStore][] = [
   ['in-memory', () => new InMemoryTenantStore()],
-  ['cosmos', () => new CosmosTenantStore(container(clients[0]!, 'tenants'))],
+  ['cosmos', () => new CosmosTenantStore(container(client, 'tenants'))],
 ];
 
 describe.each(tenantStores)('tenant store (%s)', (_name, make) => {
@@ -79,7 +63,7 @@ describe.each(tenantStores)('tenant store (%s)', (_name, make) => {
 
 const keyStores: [string, () => ApiKeyStore][] = [
   ['in-memory', () => new InMemoryApiKeyStore()],
-  ['cosmos', () => new CosmosApiKeyStore(container(clients[0]!, 'tenants'))],
+  ['cosmos', () => new CosmosApiKeyStore(container(client, 'tenants'))],
 ];
 
 describe.each(keyStores)('API key store (%s)', (_name, make) => {
@@ -110,7 +94,7 @@ describe.each(keyStores)('API key store (%s)', (_name, make) => {
 });
 
 test('the Cosmos key document holds the hash, never the secret', async () => {
-  const tenants = container(clients[0]!, 'tenants');
+  const tenants = container(client, 'tenants');
   const issued = generateApiKey({ tenantId: 'doc-check', env: 'test', name: 'n', now: NOW });
   await new CosmosApiKeyStore(tenants).create(issued.record);
   const id = `apikey:${issued.record.keyId}`;
@@ -124,7 +108,7 @@ describe('Cosmos rate limiter shared by instances', () => {
   test('four instances racing on one tenant admit exactly the limit, whatever the interleaving', async () => {
     const instances = Array.from(
       { length: 4 },
-      () => new CosmosRateLimiter(container(newClient(), 'tenants')),
+      () => new CosmosRateLimiter(container(cosmos.client(), 'tenants')),
     );
     const tenantId = `rl-${Math.random().toString(36).slice(2, 10)}`;
     const windowStart = Math.floor(NOW.getTime() / 60_000) * 60_000;
@@ -151,7 +135,7 @@ describe('Cosmos rate limiter shared by instances', () => {
 
 describe('Cosmos job usage (in flight, daily tokens)', () => {
   test('counts only the tenant’s queued jobs and sums only today’s completed usage', async () => {
-    const jobs = container(clients[0]!, 'jobs');
+    const jobs = container(client, 'jobs');
     const doc = (tenantId: string, id: string, extra: Record<string, unknown>) => ({
       id,
       tenantId,

@@ -4,7 +4,7 @@
  * messages instead of publishing them (the Service Bus publisher is the lead's, tested with the emulator).
  */
 import { randomBytes } from 'node:crypto';
-import { CosmosClient } from '@azure/cosmos';
+import { cosmosClientFor } from '../../fakes/embedded-cosmos-client.js';
 import {
   ensureCosmosResources,
   startEmbeddedCosmos,
@@ -40,11 +40,7 @@ export const localPolicy: SsrfPolicy = { requireHttps: false, ...parseAllowList(
 
 export async function startHarness(overrides: Partial<WebhookSettings> = {}): Promise<Harness> {
   const cosmos: EmbeddedCosmos = await startEmbeddedCosmos();
-  const client = new CosmosClient({
-    endpoint: cosmos.endpoint,
-    key: cosmos.key,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
+  const client = cosmosClientFor(cosmos);
   await ensureCosmosResources(client);
   const store = new CosmosWebhookStore(client.database('prompt-pipeline').container('webhooks'));
   const clock = {
