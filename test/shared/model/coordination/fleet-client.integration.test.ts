@@ -68,6 +68,17 @@ function instance(
   return client;
 }
 
+/** The statistics of a store that never got through to Cosmos DB. */
+const noStoreStats: QuotaLeaseStore['stats'] = () => ({
+  reads: 0,
+  writes: 0,
+  conflicts: 0,
+  failures: 0,
+  requestCharge: 0,
+  bytesRead: 0,
+  bytesWritten: 0,
+});
+
 describe('model clients sharing a deployment through quota leases', () => {
   it('keeps three instances under the quota with no configured share, one of them joining late', async () => {
     const simulator = await startDeployment();
@@ -92,15 +103,7 @@ describe('model clients sharing a deployment through quota leases', () => {
       read: () => Promise.reject(Object.assign(new Error('store unavailable'), { code: 503 })),
       create: () => Promise.reject(new Error('unreachable')),
       replace: () => Promise.reject(new Error('unreachable')),
-      stats: () => ({
-        reads: 0,
-        writes: 0,
-        conflicts: 0,
-        failures: 0,
-        requestCharge: 0,
-        bytesRead: 0,
-        bytesWritten: 0,
-      }),
+      stats: noStoreStats,
     };
     const client = instance(simulator, down, `outage-${Date.now()}`);
     const started = Date.now();
@@ -119,15 +122,7 @@ describe('model clients sharing a deployment through quota leases', () => {
       read: () => new Promise(() => undefined),
       create: () => new Promise(() => undefined),
       replace: () => new Promise(() => undefined),
-      stats: () => ({
-        reads: 0,
-        writes: 0,
-        conflicts: 0,
-        failures: 0,
-        requestCharge: 0,
-        bytesRead: 0,
-        bytesWritten: 0,
-      }),
+      stats: noStoreStats,
     };
     const client = instance(simulator, hung, `hung-${Date.now()}`);
     const started = Date.now();
