@@ -32,6 +32,12 @@ import { printPart, type PartResult } from './lib/report.js';
 import { round, withBaseline, type BenchRow } from './lib/rows.js';
 
 const PART = 'soak';
+/**
+ * The targets are stated for the full soak. `npm run bench` runs 6,000 jobs, where a few MiB of in-flight
+ * work at one sample (10 MiB over 4,200 jobs is 2.5 KB per job) or a busy second in a 600-job window
+ * decide the verdict: below this size the figures are measured, not judged.
+ */
+const JUDGED_FROM_JOBS = 50_000;
 
 interface SoakPlan {
   readonly url: string;
@@ -196,6 +202,8 @@ function report(input: {
   seconds: number;
 }): PartResult {
   const { jobs, load, samples } = input;
+  const judged = jobs >= JUDGED_FROM_JOBS;
+  const judgedAt = judged ? '' : ` (judged at ${JUDGED_FROM_JOBS.toLocaleString('en-US')} jobs)`;
   const accepted = load.acceptedAt;
   const tenth = Math.floor(accepted.length / 10);
   // JIT and pools warm up over the first ~1,500 jobs: the start window begins after them.
@@ -213,12 +221,12 @@ function report(input: {
           metric: `jobs/s accepted over HTTP, last 10 % of ${jobs.toLocaleString('en-US')} jobs`,
           value: round(end, 1),
           unit: 'jobs/s',
-          target: '>= 0.9 x start',
+          target: `>= 0.9 x start${judgedAt}`,
         },
         'first 10 % (after warm-up)',
         round(start, 1),
       ),
-      met: end >= 0.9 * start,
+      ...(judged ? { met: end >= 0.9 * start } : {}),
     },
     {
       part: PART,
@@ -245,7 +253,7 @@ function report(input: {
       ),
     );
   }
-  rows.push(...liveRows(samples.liveStart, samples.liveLate, samples.liveEnd));
+  rows.push(...liveRows(samples.liveStart, samples.liveLate, samples.liveEnd, judgedAt));
   return {
     rows,
     details: [
@@ -270,6 +278,7 @@ function liveRows(
   start: LiveSample | undefined,
   late: LiveSample | undefined,
   idle: LiveSample | undefined,
+  judgedAt: string,
 ): BenchRow[] {
   if (!start || !late || !idle || late.persisted <= start.persisted) return [];
   const jobs = late.persisted - start.persisted;
@@ -298,8 +307,8 @@ function liveRows(
       metric: `platform heap growth per job (15 % to 85 %: ${jobs.toLocaleString('en-US')} jobs)`,
       value: round(platform, 0),
       unit: 'bytes',
-      target: '< 512 (flat)',
-      met: platform < 512,
+      target: `< 512 (flat)${judgedAt}`,
+      ...(judgedAt ? {} : { met: platform < 512 }),
     },
   ];
   if (start.emulatorHeapMiB !== undefined && late.emulatorHeapMiB !== undefined) {
