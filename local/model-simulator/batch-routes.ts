@@ -55,8 +55,10 @@ async function filesRoute(
     return sendJson(res, 200, toFileObject(await files.upload(header(req, 'content-type') ?? '', rawBody)));
   }
   if (id === undefined && method === 'GET') {
+    // Newest first unless `order=asc`, as the Files API lists (one page: the simulator holds few files).
     const purpose = query.get('purpose');
     const listed = files.list().filter((file) => purpose === null || file.purpose === purpose);
+    if (query.get('order') !== 'asc') listed.reverse();
     return sendJson(res, 200, { object: 'list', data: listed.map(toFileObject) });
   }
   const file = id === undefined ? undefined : files.get(id);

@@ -35,8 +35,12 @@ async function submittedBefore(
       return { fileId: batch.input_file_id, batchId: batch.id };
     recent.push(batch);
   }
-  for await (const file of client.files.list({ purpose: 'batch' })) {
-    if (file.filename !== fileNameOf(groupId) || file.created_at < from) continue;
+  // Newest first, so the walk stops at the group's creation rather than paging through every batch file
+  // the resource holds (each sweep resumes a group still forming while the provider is down). Were a
+  // service to ignore the order, a missed file only means a second upload, never a second batch.
+  for await (const file of client.files.list({ purpose: 'batch', order: 'desc' })) {
+    if (file.created_at < from) break;
+    if (file.filename !== fileNameOf(groupId)) continue;
     const batch = recent.find((each) => each.input_file_id === file.id);
     return { fileId: file.id, ...(batch ? { batchId: batch.id } : {}) };
   }
