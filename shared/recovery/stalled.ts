@@ -25,6 +25,7 @@ import type { JobRequest } from '../jobs/job-request.js';
 import { stageMessageId } from '../jobs/ids.js';
 import type { StageDeps } from '../pipeline/deps.js';
 import { invokeMessage } from '../pipeline/outbound.js';
+import { errorFields } from '../telemetry/logger.js';
 import { newTrace } from '../telemetry/trace-context.js';
 import { endQueuedJob } from './end-job.js';
 
@@ -54,9 +55,16 @@ export async function redriveStalledJobs(deps: StageDeps, settings: RedriveSetti
   for (const { tenantId, id } of candidates) {
     const stored = await deps.jobs.get(tenantId, id);
     if (stored?.job.status !== 'queued') continue;
-    await deps.publisher.send(
-      stalledRedrive(stored.job, await deps.jobs.requestOf(stored.job), deps.settings),
-    );
+    try {
+      await deps.publisher.send(
+        stalledRedrive(stored.job, await deps.jobs.requestOf(stored.job), deps.settings),
+      );
+    } catch (error) {
+      // One job whose request cannot be read back (its body in Blob Storage) or sent must not hold the
+      // others; it is tried again next run, and ends `stalled` past its deadline if it never goes.
+      deps.logger.error('job.stalled_redrive_failed', { jobId: id, tenantId, ...errorFields(error) });
+      continue;
+    }
     redriven += 1;
     deps.logger.warn('job.stalled_redriven', {
       jobId: id,

@@ -58,6 +58,19 @@ describe('redriveStalledJobs', () => {
     expect(await redriveStalledJobs(deps, { ...redrive, allowanceMs: 90 * MINUTE })).toBe(0);
   });
 
+  test('a job whose request cannot be read back does not hold the re-drive of the others', async () => {
+    const deps = fakeStage();
+    const unreadable = await queuedJob(deps, 'unreadable');
+    const readable = await queuedJob(deps, 'readable');
+    const requestOf = deps.jobs.requestOf.bind(deps.jobs);
+    deps.jobs.requestOf = (job) =>
+      job.id === unreadable.id ? Promise.reject(new Error('blob not found')) : requestOf(job);
+    deps.now += 31 * MINUTE;
+
+    expect(await redriveStalledJobs(deps, redrive)).toBe(1);
+    expect(redrives(deps).map((m) => m.messageId)).toEqual([`${readable.id}:invoke:3:stalled`]);
+  });
+
   test('a finished job is not re-driven, and one held until later counts from the end of its hold', async () => {
     const deps = fakeStage();
     const finished = await queuedJob(deps, 'finished');
