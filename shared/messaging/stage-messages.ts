@@ -96,7 +96,8 @@ export const PersistMessageSchema = z.object({
   outcome: z.discriminatedUnion('status', [
     z.object({ status: z.literal('succeeded'), result: JobResultSchema, usage: JobUsageSchema }),
     z.object({ status: z.literal('failed'), error: JobErrorSchema, usage: JobUsageSchema.optional() }),
-    z.object({ status: z.literal('expired'), error: JobErrorSchema }),
+    // Usage only to flag an earlier call nobody saw answered (JobUsage.unseenCalls): expiry calls nothing.
+    z.object({ status: z.literal('expired'), error: JobErrorSchema, usage: JobUsageSchema.optional() }),
   ]),
 });
 export type PersistMessage = z.infer<typeof PersistMessageSchema>;

@@ -6,8 +6,15 @@ import type { JobError, JobUsage } from '../jobs/job.js';
 import type { InvokeMessage, PersistMessage, PostprocessMessage } from '../messaging/stage-messages.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
+import { addJobUsage, unseenUsage } from './job-usage.js';
 import { jobRefOf, persistMessage } from './outbound.js';
 
+/**
+ * `attempts`: the model calls this stage knows were made. An invoke message may also carry calls an
+ * earlier delivery made whose answer nobody saw (`unseenCalls`, shared/pipeline/invoke-repeat.ts); they
+ * may have been charged, so they count as attempts and the job's usage flags them, however it ends.
+ * (A postprocess message's attempts and usage already include them.)
+ */
 export async function failJob(
   deps: StageDeps,
   message: InvokeMessage | PostprocessMessage,
@@ -17,16 +24,30 @@ export async function failJob(
   usage?: JobUsage,
 ): Promise<void> {
   deps.logger.warn('job.failing', { ...idsOf(message), reason: error.code });
-  await sendOutcome(deps, message, trace, attempts, { status: 'failed', error, ...(usage ? { usage } : {}) });
+  const unseen = message.kind === 'invoke' ? unseenOf(message, usage) : { attempts: 0, usage };
+  await sendOutcome(deps, message, trace, attempts + unseen.attempts, {
+    status: 'failed',
+    error,
+    ...(unseen.usage ? { usage: unseen.usage } : {}),
+  });
 }
 
-/** A job whose `expires_after` has passed before its model call: it ends `expired`, spending nothing. */
+/** A job whose `expires_after` has passed before its model call: it ends `expired`, calling nothing. */
 export async function expireJob(deps: StageDeps, message: InvokeMessage, trace: TraceContext): Promise<void> {
   deps.logger.info('job.expiring', idsOf(message));
-  await sendOutcome(deps, message, trace, message.attempt, {
+  const unseen = unseenOf(message, undefined);
+  await sendOutcome(deps, message, trace, message.attempt + unseen.attempts, {
     status: 'expired',
     error: { code: 'expired', message: 'The job expired (expires_after) before its model was called.' },
+    ...(unseen.usage ? { usage: unseen.usage } : {}),
   });
+}
+
+function unseenOf(message: InvokeMessage, usage: JobUsage | undefined) {
+  const calls = message.unseenCalls ?? 0;
+  if (calls === 0) return { attempts: 0, usage };
+  const flagged = unseenUsage(calls);
+  return { attempts: calls, usage: usage ? addJobUsage(usage, flagged) : flagged };
 }
 
 function idsOf(message: InvokeMessage | PostprocessMessage) {

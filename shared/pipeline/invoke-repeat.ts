@@ -16,12 +16,13 @@
  * The happy path pays one write for this (the completion, kept before it goes on) and no read.
  */
 import { responseFormatOf } from '../jobs/job-request.js';
-import type { JobUsage, StoredJob } from '../jobs/job.js';
+import type { StoredJob } from '../jobs/job.js';
 import type { InvokeMessage } from '../messaging/stage-messages.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { CompletionRecord } from './completion-records.js';
 import type { InvokeDeps } from './deps.js';
 import { extraChargeOf, type ExtraCharge } from './extra-charge.js';
+import { unseenUsage } from './job-usage.js';
 import { invokeMessage, jobRefOf, postprocessMessage } from './outbound.js';
 
 /** Application property of a scheduled completion check. */
@@ -138,15 +139,7 @@ async function accountForEndedJob(
     await passOn(deps, message, kept, trace);
     return;
   }
-  const usage: JobUsage = {
-    promptTokens: 0,
-    completionTokens: 0,
-    cachedTokens: 0,
-    totalTokens: 0,
-    costUsd: 0,
-    unseenCalls: 1,
-  };
-  const written = await deps.jobs.replace({ ...stored.job, usage }, stored.etag);
+  const written = await deps.jobs.replace({ ...stored.job, usage: unseenUsage(1) }, stored.etag);
   log.warn('model.earlier_call_unseen', {
     reason: `the job is ${stored.job.status}; an earlier delivery's call may have been charged`,
     written: written !== 'stale',

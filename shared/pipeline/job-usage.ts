@@ -24,6 +24,18 @@ export function jobUsageOf(
   };
 }
 
+/** Usage of a job whose only known calls are `calls` that no delivery saw answered: no tokens, flagged. */
+export function unseenUsage(calls: number): JobUsage {
+  return {
+    promptTokens: 0,
+    completionTokens: 0,
+    cachedTokens: 0,
+    totalTokens: 0,
+    costUsd: 0,
+    unseenCalls: calls,
+  };
+}
+
 export function addJobUsage(a: JobUsage, b: JobUsage): JobUsage {
   return {
     promptTokens: a.promptTokens + b.promptTokens,

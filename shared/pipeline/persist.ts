@@ -114,7 +114,7 @@ async function recordDiscardedUsage(
   message: PersistMessage,
   log: StageDeps['logger'],
 ): Promise<void> {
-  const usage = message.outcome.status === 'expired' ? undefined : message.outcome.usage;
+  const usage = message.outcome.usage;
   // A job that records tokens keeps them; one that only flags a call nobody saw gets this one's too.
   const recorded = stored.job.usage;
   if (stored.job.status !== 'cancelled' || !usage || (recorded && recorded.totalTokens > 0)) return;
@@ -141,10 +141,9 @@ function terminalFields(deps: StageDeps, message: PersistMessage, ttl: number): 
     completedAt: at,
     attempts: message.attempts,
     ...(outcome.status === 'succeeded' ? { result: outcome.result, usage: outcome.usage } : {}),
-    ...(outcome.status === 'failed'
+    ...(outcome.status === 'failed' || outcome.status === 'expired'
       ? { error: outcome.error, ...(outcome.usage ? { usage: outcome.usage } : {}) }
       : {}),
-    ...(outcome.status === 'expired' ? { error: outcome.error } : {}),
     timings: { ...message.timings, persistedAt: now },
     ttl,
   };

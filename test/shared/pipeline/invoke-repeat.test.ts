@@ -4,6 +4,8 @@
  * finds none waits for any earlier call to end (a scheduled completion check) before calling itself.
  */
 import { describe, expect, it } from 'vitest';
+import { RetryAfterError } from '../../../shared/errors/index.js';
+import { QUOTA_PACED_REASON } from '../../../shared/model/reasons.js';
 import type { PersistMessage, PostprocessMessage } from '../../../shared/messaging/stage-messages.js';
 import { cancelJob } from '../../../shared/pipeline/cancel.js';
 import { invokeModel } from '../../../shared/pipeline/invoke.js';
@@ -229,9 +231,51 @@ describe('a repeated invoke delivery', () => {
     await deliverInvoke(deps, deps.publisher.on('invoke').at(-1)!);
     expect(model.calls).toBe(0);
     const [ended] = deps.publisher.on('persist');
+    // The earlier delivery's call may have been charged: an attempt, flagged on the failed job.
     expect(ended?.body).toMatchObject({
-      outcome: { status: 'failed', error: { code: 'deadline_exceeded' } },
+      attempts: 1,
+      outcome: { status: 'failed', error: { code: 'deadline_exceeded' }, usage: { unseenCalls: 1 } },
     });
+    await persistOutcome(deps, ended!.body as PersistMessage);
+    const job = (await deps.jobs.get('t1', message.jobId))?.job;
+    expect(job).toMatchObject({ status: 'failed', attempts: 1, usage: { totalTokens: 0, unseenCalls: 1 } });
+  });
+
+  it('keeps the unseen call when the job then waits for quota until its deadline', async () => {
+    const deps = fakeStage({
+      complete: () => Promise.reject(new RetryAfterError('no quota', 20_000, QUOTA_PACED_REASON)),
+    });
+    const message = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, message, undefined, AGAIN);
+    deps.now += deps.modelCallBoundMs;
+    await deliverInvoke(deps, deps.publisher.on('invoke').at(-1)!);
+    // Paced: the same attempt again later, still carrying the call nobody saw.
+    const paced = deps.publisher.on('invoke').at(-1)!;
+    expect(paced.body).toMatchObject({ attempt: 0, unseenCalls: 1 });
+
+    deps.now = message.deadlineAt - 1_000;
+    await deliverInvoke(deps, paced);
+    const [ended] = deps.publisher.on('persist');
+    expect(ended?.body).toMatchObject({
+      attempts: 1,
+      outcome: { status: 'failed', error: { code: 'deadline_exceeded' }, usage: { unseenCalls: 1 } },
+    });
+  });
+
+  it('an expiry after a call nobody saw ends the job expired with the call flagged', async () => {
+    const deps = fakeStage(countingModel(answer('r1')));
+    const message = await acceptedInvokeMessage(deps, { expires_after: 60 });
+    await invokeModel(deps, message, undefined, AGAIN);
+    deps.now = message.expiresAt! + 1_000;
+    await deliverInvoke(deps, deps.publisher.on('invoke').at(-1)!);
+    const [ended] = deps.publisher.on('persist');
+    expect(ended?.body).toMatchObject({
+      attempts: 1,
+      outcome: { status: 'expired', usage: { totalTokens: 0, unseenCalls: 1 } },
+    });
+    await persistOutcome(deps, ended!.body as PersistMessage);
+    const job = (await deps.jobs.get('t1', message.jobId))?.job;
+    expect(job).toMatchObject({ status: 'expired', attempts: 1, usage: { unseenCalls: 1 } });
   });
 
   it('does nothing once its job has finished with its usage, and reads no kept completion for it', async () => {
