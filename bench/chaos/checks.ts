@@ -166,10 +166,11 @@ export function checkOneTerminalState(
  * A charge is a completion the model returned. One job attempt ends at its first completion (it moves
  * on to postprocess), so a job charged more often than it counts attempts paid twice for one; and every
  * charge must be on the job's recorded usage, or usage totals under-report what the tenant was billed.
- * The one exception the platform cannot avoid: a call answered after its instance was killed (or killed
- * before keeping the answer) is charged with nobody left to see it. Such a call must be counted as an
- * attempt and flagged on the job (usage.unseenCalls); the tokens missing from the job must then be
- * those of exactly that many of its charges.
+ * The exceptions the platform cannot avoid: a call answered after its instance was killed (or killed
+ * before keeping the answer) is charged with nobody left to see it, and so is a call answered as the
+ * platform's timeout gave up on it. Such calls must be counted as attempts and flagged on the job
+ * (usage.unseenCalls: calls that may have been charged); the tokens missing from the job must then be
+ * those of at most that many of its charges (a timed-out call the model never answered is flagged too).
  */
 export function checkModelCharges(
   jobs: readonly JobRecord[],
@@ -222,7 +223,8 @@ export function checkModelCharges(
     const chargeTokens = charges.map(
       (call) => (call.usage?.promptTokens ?? 0) + (call.usage?.completionTokens ?? 0),
     );
-    if (tokens !== recorded && unseen > 0 && someSumTo(chargeTokens, unseen, tokens - recorded)) {
+    const missing = tokens - recorded;
+    if (missing > 0 && someUpTo(unseen, (count) => someSumTo(chargeTokens, count, missing))) {
       unseenTokens += tokens - recorded;
     } else if (tokens !== recorded) {
       unrecorded += 1;
@@ -247,6 +249,11 @@ export function checkModelCharges(
     },
     evidence,
   );
+}
+
+function someUpTo(max: number, test: (count: number) => boolean): boolean {
+  for (let count = 1; count <= max; count += 1) if (test(count)) return true;
+  return false;
 }
 
 /** Whether exactly `count` of `values` add up to `sum` (a job has a handful of charges at most). */

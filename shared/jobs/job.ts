@@ -40,7 +40,8 @@ export const JobUsageSchema = z.object({
   capacity: z.enum(['realtime', 'batch']).optional(),
   /**
    * Model calls of this job that may have been charged but whose answer no delivery saw (an instance
-   * stopped between the call and keeping its answer): their tokens are unknown and not in these totals.
+   * stopped between the call and keeping its answer, or the call timed out as the model answered): their
+   * tokens are unknown and not in these totals.
    */
   unseenCalls: z.number().int().min(1).optional(),
 });

@@ -53,6 +53,11 @@ export const InvokeMessageSchema = z.object({
    * have charged them. Each counts as an attempt, and the job's usage flags them (JobUsage.unseenCalls).
    */
   unseenCalls: z.number().int().min(1).optional(),
+  /**
+   * Calls of this job given up on after they were sent (timeouts): counted in `attempt` as failures, but
+   * the model may have answered and charged them, so the job's usage flags them too (unseenCalls).
+   */
+  timedOutCalls: z.number().int().min(1).optional(),
   request: AcceptedJobRequestSchema,
   /** Absent on messages from before priorities (and on jobs made elsewhere): standard, weight 1. */
   scheduling: InvokeSchedulingSchema.optional(),
@@ -82,7 +87,7 @@ export const PostprocessMessageSchema = z.object({
   kind: z.literal('postprocess'),
   ...JobRefSchema,
   attempts: z.number().int().min(1),
-  /** The invoke message's unseenCalls, for the job's usage. */
+  /** The invoke message's unseenCalls and timedOutCalls, for the job's usage. */
   unseenCalls: z.number().int().min(1).optional(),
   responseFormat: AcceptedChatRequestSchema.shape.response_format,
   completion: CompletionSchema,

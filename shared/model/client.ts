@@ -229,8 +229,8 @@ export function createModelClient(
             break;
         }
         failures.push(failure);
-        // The caller gave up (job cancelled, lock lost): do not start another call on its behalf.
-        if (context.signal?.aborted) break;
+        if (failure.unanswered) context.onUnanswered?.();
+        if (context.signal?.aborted) break; // the caller gave up: no other call on its behalf
       }
     }
     const error = giveUp(pool, context, cost, failures);

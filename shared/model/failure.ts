@@ -27,6 +27,8 @@ export interface ModelFailure {
   readonly retryAfterMs?: number;
   readonly rateLimit: RateLimitSnapshot;
   readonly cause: unknown;
+  /** Sent, then given up on before its answer (a timeout): the model may have answered and charged it. */
+  readonly unanswered?: true;
 }
 
 /** When the service names no delay, transient failures retry after this. */
@@ -36,7 +38,10 @@ export const CONFIGURATION_RETRY_MS = 5 * 60_000;
 
 export function classifyModelFailure(error: unknown, deployment: string): ModelFailure {
   if (error instanceof APIConnectionTimeoutError) {
-    return transient('model_timeout', `The model call to ${deployment} timed out`, error);
+    return {
+      ...transient('model_timeout', `The model call to ${deployment} timed out`, error),
+      unanswered: true,
+    };
   }
   if (error instanceof APIUserAbortError) {
     return transient('model_call_aborted', `The model call to ${deployment} was aborted`, error);

@@ -49,6 +49,11 @@ export interface ModelCallContext {
   readonly scheduling?: CallScheduling;
   readonly traceparent?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Called for each call sent and then given up on (a timeout): the model may still have answered it and
+   * charged the tokens, which nobody will see. The caller flags them on the job (JobUsage.unseenCalls).
+   */
+  readonly onUnanswered?: () => void;
 }
 
 export interface ModelClient {

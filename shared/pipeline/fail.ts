@@ -6,14 +6,15 @@ import type { JobError, JobUsage } from '../jobs/job.js';
 import type { InvokeMessage, PersistMessage, PostprocessMessage } from '../messaging/stage-messages.js';
 import type { TraceContext } from '../telemetry/trace-context.js';
 import type { StageDeps } from './deps.js';
-import { addJobUsage, unseenUsage } from './job-usage.js';
+import { addJobUsage, flaggedCalls, unseenUsage } from './job-usage.js';
 import { jobRefOf, persistMessage } from './outbound.js';
 
 /**
  * `attempts`: the model calls this stage knows were made. An invoke message may also carry calls an
- * earlier delivery made whose answer nobody saw (`unseenCalls`, shared/pipeline/invoke-repeat.ts); they
- * may have been charged, so they count as attempts and the job's usage flags them, however it ends.
- * (A postprocess message's attempts and usage already include them.)
+ * earlier delivery made whose answer nobody saw (`unseenCalls`, shared/pipeline/invoke-repeat.ts), which
+ * count as attempts too, and timed-out calls (`timedOutCalls`, already in `attempt`). Either may have
+ * been charged, so the job's usage flags them, however it ends. (A postprocess message's attempts and
+ * usage already include them.)
  */
 export async function failJob(
   deps: StageDeps,
@@ -44,10 +45,10 @@ export async function expireJob(deps: StageDeps, message: InvokeMessage, trace: 
 }
 
 function unseenOf(message: InvokeMessage, usage: JobUsage | undefined) {
-  const calls = message.unseenCalls ?? 0;
+  const calls = flaggedCalls(message);
   if (calls === 0) return { attempts: 0, usage };
   const flagged = unseenUsage(calls);
-  return { attempts: calls, usage: usage ? addJobUsage(usage, flagged) : flagged };
+  return { attempts: message.unseenCalls ?? 0, usage: usage ? addJobUsage(usage, flagged) : flagged };
 }
 
 function idsOf(message: InvokeMessage | PostprocessMessage) {

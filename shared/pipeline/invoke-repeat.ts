@@ -22,7 +22,7 @@ import type { TraceContext } from '../telemetry/trace-context.js';
 import type { CompletionRecord } from './completion-records.js';
 import type { InvokeDeps } from './deps.js';
 import { extraChargeOf, type ExtraCharge } from './extra-charge.js';
-import { unseenUsage } from './job-usage.js';
+import { flaggedCalls, unseenUsage } from './job-usage.js';
 import { invokeMessage, jobRefOf, postprocessMessage } from './outbound.js';
 
 /** Application property of a scheduled completion check. */
@@ -165,7 +165,7 @@ export function passOn(
         },
         // Calls made: this one, those before it, and any whose answer nobody saw.
         attempts: message.attempt + 1 + (message.unseenCalls ?? 0),
-        ...(message.unseenCalls ? { unseenCalls: message.unseenCalls } : {}),
+        ...(flaggedCalls(message) ? { unseenCalls: flaggedCalls(message) } : {}),
         responseFormat: responseFormatOf(message.request),
         completion: record.completion,
       },

@@ -66,6 +66,7 @@ export async function invokeModel(
   }
   if (deps.routeCapacity && (await deps.routeCapacity(message, trace, startedAt))) return;
   const watch = watchForCancel(deps, message);
+  let timedOut = 0;
   let completion: ModelCompletion;
   try {
     completion = await deps.model.complete(message.request, {
@@ -77,6 +78,7 @@ export async function invokeModel(
         deadlineAt: Math.min(message.deadlineAt, message.expiresAt ?? Number.POSITIVE_INFINITY),
       },
       signal: watch.signal,
+      onUnanswered: () => (timedOut += 1),
       ...(traceparent ? { traceparent } : {}),
     });
   } catch (error) {
@@ -85,10 +87,11 @@ export async function invokeModel(
       log.info('model.call_aborted', { reason: 'job no longer queued' });
       return;
     }
-    await handleModelError(deps, message, trace, error, log);
+    await handleModelError(deps, withTimedOut(message, timedOut), trace, error, log);
     return;
   }
   watch.stop();
+  message = withTimedOut(message, timedOut);
   const completedAt = deps.clock();
   log.info('model.completed', {
     durationMs: completedAt - startedAt,
@@ -160,6 +163,11 @@ async function keepAndPassOn(
     log,
   );
   await passOn(deps, message, first, trace);
+}
+
+/** The message with this delivery's timed-out calls added, so the job's usage flags them. */
+function withTimedOut(message: InvokeMessage, calls: number): InvokeMessage {
+  return calls === 0 ? message : { ...message, timedOutCalls: (message.timedOutCalls ?? 0) + calls };
 }
 
 function priced(deps: InvokeDeps, completion: ModelCompletion) {

@@ -4,6 +4,7 @@
  * extra completion to it.
  */
 import type { JobUsage } from '../jobs/job.js';
+import type { InvokeMessage } from '../messaging/stage-messages.js';
 import type { ModelUsage } from '../model/port.js';
 
 /** `cost` undefined: the model has no price; recorded as 0 and flagged, never as free. */
@@ -34,6 +35,11 @@ export function unseenUsage(calls: number): JobUsage {
     costUsd: 0,
     unseenCalls: calls,
   };
+}
+
+/** Calls the job's usage flags as possibly charged, tokens unknown: those nobody saw, and timeouts. */
+export function flaggedCalls(message: InvokeMessage): number {
+  return (message.unseenCalls ?? 0) + (message.timedOutCalls ?? 0);
 }
 
 export function addJobUsage(a: JobUsage, b: JobUsage): JobUsage {

@@ -122,10 +122,14 @@ describe('createModelClient against the simulator', () => {
       ['hang', 'model_timeout'],
     ] as const) {
       sim.setFaults({ rules: [{ kind, count: 1 }] });
-      const error = await client.complete(request(), context()).catch((e: unknown) => e);
+      let unanswered = 0;
+      const call = { ...context(), onUnanswered: () => (unanswered += 1) };
+      const error = await client.complete(request(), call).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetryAfterError);
       expect(error).toMatchObject({ reason });
       expect((error as RetryAfterError).retryAfterMs).toBeGreaterThan(0);
+      // Only a call given up on after it was sent may have been answered, and charged, unseen.
+      expect({ kind, unanswered }).toEqual({ kind, unanswered: kind === 'hang' ? 1 : 0 });
     }
   });
 

@@ -139,4 +139,34 @@ describe('invokeModel', () => {
     });
     expect(deps.publisher.on('invoke')).toHaveLength(1);
   });
+
+  it('flags a timed-out call in the usage of the job, as an attempt counted once, however it ends', async () => {
+    let calls = 0;
+    const timedOut = (context: { onUnanswered?: () => void }) => {
+      context.onUnanswered?.();
+      return Promise.reject(new RetryAfterError('timed out', 1_000, 'model_timeout'));
+    };
+    const deps = fakeStage({
+      complete: (_request, context) => {
+        calls += 1;
+        // A timeout on the first deployment, then a second deployment answers: one attempt, one flag.
+        if (calls === 2) context.onUnanswered?.();
+        return calls === 2 ? Promise.resolve(completion) : timedOut(context);
+      },
+    });
+    const message = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, message);
+    const retry = deps.publisher.on('invoke').at(-1)?.body as typeof message;
+    expect(retry).toMatchObject({ attempt: 1, timedOutCalls: 1 });
+    await invokeModel(deps, retry);
+    expect(deps.publisher.on('postprocess')[0]?.body).toMatchObject({ attempts: 2, unseenCalls: 2 });
+
+    // Timing out until the budget is spent: the failed job flags every call, and counts each once.
+    const other = await acceptedInvokeMessage(deps);
+    await invokeModel(deps, { ...other, attempt: deps.settings.maxAttempts - 1, timedOutCalls: 2 });
+    expect(deps.publisher.on('persist').at(-1)?.body).toMatchObject({
+      attempts: deps.settings.maxAttempts,
+      outcome: { status: 'failed', error: { code: 'attempts_exhausted' }, usage: { unseenCalls: 3 } },
+    });
+  });
 });
