@@ -22,7 +22,8 @@ import type { TraceContext } from '../telemetry/trace-context.js';
 import type { CompletionRecord } from './completion-records.js';
 import type { InvokeDeps } from './deps.js';
 import { extraChargeOf, type ExtraCharge } from './extra-charge.js';
-import { flaggedCalls, unseenUsage } from './job-usage.js';
+import { flagUnseenCalls } from './ended-job-usage.js';
+import { flaggedCalls } from './job-usage.js';
 import { invokeMessage, jobRefOf, postprocessMessage } from './outbound.js';
 
 /** Application property of a scheduled completion check. */
@@ -123,7 +124,8 @@ export async function repeatedDelivery(
  * The job ended (a cancel, an expiry) while an earlier delivery of this attempt may have called the
  * model. An answer that was kept goes on, so persist adds its tokens to the ended job; with none kept,
  * the call may have been charged with nobody left to see it, and the job says so (usage.unseenCalls).
- * Only for a job that records no usage yet: a read, and one ETag-guarded write when nothing was kept.
+ * Calls the message already flags (timeouts, earlier unseen calls) are flagged with it. Only for a job
+ * that records no usage yet: a read, and one ETag-guarded write when nothing was kept.
  */
 async function accountForEndedJob(
   deps: InvokeDeps,
@@ -139,11 +141,13 @@ async function accountForEndedJob(
     await passOn(deps, message, kept, trace);
     return;
   }
-  const written = await deps.jobs.replace({ ...stored.job, usage: unseenUsage(1) }, stored.etag);
-  log.warn('model.earlier_call_unseen', {
-    reason: `the job is ${stored.job.status}; an earlier delivery's call may have been charged`,
-    written: written !== 'stale',
-  });
+  await flagUnseenCalls(
+    deps,
+    stored,
+    1 + flaggedCalls(message),
+    log,
+    "an earlier delivery's call may have been charged",
+  );
 }
 
 /** Hands the attempt's completion to postprocess: the same body and message id whoever sends it. */

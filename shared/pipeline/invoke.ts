@@ -16,7 +16,8 @@ import { stillWanted, watchForCancel } from './cancel-watch.js';
 import { recordExtraCharge } from './extra-charge.js';
 import { expireJob, failJob } from './fail.js';
 import { FIRST_DELIVERY, passOn, repeatedDelivery, type InvokeDelivery } from './invoke-repeat.js';
-import { jobUsageOf } from './job-usage.js';
+import { flagUnseenCalls } from './ended-job-usage.js';
+import { flaggedCalls, jobUsageOf } from './job-usage.js';
 import { invokeMessage } from './outbound.js';
 
 export async function invokeModel(
@@ -62,6 +63,7 @@ export async function invokeModel(
   }
   if (!repeated && !(await stillWanted(deps, message, startedAt))) {
     log.info('job.not_invoked', { reason: 'no longer queued' });
+    await flagOnEnded(deps, message, 0, log);
     return;
   }
   if (deps.routeCapacity && (await deps.routeCapacity(message, trace, startedAt))) return;
@@ -85,6 +87,8 @@ export async function invokeModel(
     watch.stop();
     if (watch.cancelled()) {
       log.info('model.call_aborted', { reason: 'job no longer queued' });
+      // The aborted call too: the model may have billed what it generated before the abort.
+      await flagOnEnded(deps, withTimedOut(message, timedOut), 1, log);
       return;
     }
     await handleModelError(deps, withTimedOut(message, timedOut), trace, error, log);
@@ -163,6 +167,19 @@ async function keepAndPassOn(
     log,
   );
   await passOn(deps, message, first, trace);
+}
+
+/** Flags on a job that ended meanwhile the calls it may have been charged for: the message's, and `more`. */
+async function flagOnEnded(
+  deps: InvokeDeps,
+  message: InvokeMessage,
+  more: number,
+  log: InvokeDeps['logger'],
+): Promise<void> {
+  const calls = flaggedCalls(message) + more;
+  if (calls === 0) return;
+  const stored = await deps.jobs.get(message.tenantId, message.jobId);
+  if (stored) await flagUnseenCalls(deps, stored, calls, log, 'calls of the job may have been charged');
 }
 
 /** The message with this delivery's timed-out calls added, so the job's usage flags them. */

@@ -71,6 +71,25 @@ describe('cancel stops spend', () => {
     // Aborted for the cancel: no retry scheduled, nothing sent on.
     expect(deps.publisher.on('invoke')).toHaveLength(1);
     expect(deps.publisher.on('persist')).toHaveLength(0);
+    // The model may have billed what it generated before the abort: the cancelled job flags the call.
+    const stored = await deps.jobs.get('t1', message.jobId);
+    expect(stored?.job).toMatchObject({ status: 'cancelled', usage: { totalTokens: 0, unseenCalls: 1 } });
+  });
+
+  it('a retry of a job cancelled meanwhile keeps the timed-out calls it carries on the job', async () => {
+    const model = countingModel(completion);
+    const deps = fakeStage(model);
+    const message = await acceptedInvokeMessage(deps);
+    await cancelJob(deps, 't1', message.jobId, newTrace());
+    const retry = { ...message, attempt: 2, hop: 2, timedOutCalls: 2 };
+    await invokeModel(deps, retry);
+    expect(model.calls).toBe(0);
+    const stored = await deps.jobs.get('t1', message.jobId);
+    expect(stored?.job.usage).toMatchObject({ totalTokens: 0, unseenCalls: 2 });
+    // Delivered again: flagged once only.
+    const replaces = deps.jobs.operations.replaces;
+    await invokeModel(deps, retry);
+    expect(deps.jobs.operations.replaces).toBe(replaces);
   });
 
   it('the tokens of a completed call whose result the cancel discarded are recorded on the job', async () => {
