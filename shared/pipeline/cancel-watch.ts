@@ -10,22 +10,31 @@
  * - during a call that runs longer than WATCH_INTERVAL_MS, once per interval: a cancelled job's call is
  *   aborted (the SDK stops reading the response; tokens already generated may still be billed).
  */
+import type { StoredJob } from '../jobs/job.js';
 import type { InvokeMessage } from '../messaging/stage-messages.js';
 import type { StageDeps } from './deps.js';
 
 export const WAITED_MS = 30_000;
 export const WATCH_INTERVAL_MS = 10_000;
 
-/** Whether the job may still be run: false once it was cancelled (or ended otherwise) meanwhile. */
+export type Wanted = { readonly wanted: true } | { readonly wanted: false; readonly stored?: StoredJob };
+
+/**
+ * Whether the job may still be run: not once it was cancelled (or ended otherwise) meanwhile; then the
+ * job as read, if it still exists, so the caller can account for it without reading it again.
+ */
 export async function stillWanted(
   deps: StageDeps,
   message: InvokeMessage,
   nowMs: number,
   redelivered = false,
-): Promise<boolean> {
-  if (!redelivered && message.hop === 0 && nowMs - message.timings.acceptedAt <= WAITED_MS) return true;
+): Promise<Wanted> {
+  if (!redelivered && message.hop === 0 && nowMs - message.timings.acceptedAt <= WAITED_MS) {
+    return { wanted: true };
+  }
   const stored = await deps.jobs.get(message.tenantId, message.jobId);
-  return stored?.job.status === 'queued';
+  if (stored?.job.status === 'queued') return { wanted: true };
+  return stored ? { wanted: false, stored } : { wanted: false };
 }
 
 export interface CancelWatch {

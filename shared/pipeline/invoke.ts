@@ -61,10 +61,14 @@ export async function invokeModel(
     );
     return;
   }
-  if (!repeated && !(await stillWanted(deps, message, startedAt))) {
-    log.info('job.not_invoked', { reason: 'no longer queued' });
-    await flagOnEnded(deps, message, 0, log);
-    return;
+  if (!repeated) {
+    const check = await stillWanted(deps, message, startedAt);
+    if (!check.wanted) {
+      log.info('job.not_invoked', { reason: 'no longer queued' });
+      // Timed-out or unseen calls this message carries may have been charged: the ended job says so.
+      if (check.stored) await flagUnseenCalls(deps, check.stored, flaggedCalls(message), log, ENDED);
+      return;
+    }
   }
   if (deps.routeCapacity && (await deps.routeCapacity(message, trace, startedAt))) return;
   const watch = watchForCancel(deps, message);
@@ -88,7 +92,7 @@ export async function invokeModel(
     if (watch.cancelled()) {
       log.info('model.call_aborted', { reason: 'job no longer queued' });
       // The aborted call too: the model may have billed what it generated before the abort.
-      await flagOnEnded(deps, withTimedOut(message, timedOut), 1, log);
+      await flagAborted(deps, withTimedOut(message, timedOut), log);
       return;
     }
     await handleModelError(deps, withTimedOut(message, timedOut), trace, error, log);
@@ -169,17 +173,12 @@ async function keepAndPassOn(
   await passOn(deps, message, first, trace);
 }
 
-/** Flags on a job that ended meanwhile the calls it may have been charged for: the message's, and `more`. */
-async function flagOnEnded(
-  deps: InvokeDeps,
-  message: InvokeMessage,
-  more: number,
-  log: InvokeDeps['logger'],
-): Promise<void> {
-  const calls = flaggedCalls(message) + more;
-  if (calls === 0) return;
+const ENDED = 'calls of the job may have been charged';
+
+/** The job the cancel watch saw end, with the aborted call and the message's calls flagged on it. */
+async function flagAborted(deps: InvokeDeps, message: InvokeMessage, log: InvokeDeps['logger']) {
   const stored = await deps.jobs.get(message.tenantId, message.jobId);
-  if (stored) await flagUnseenCalls(deps, stored, calls, log, 'calls of the job may have been charged');
+  if (stored) await flagUnseenCalls(deps, stored, 1 + flaggedCalls(message), log, ENDED);
 }
 
 /** The message with this delivery's timed-out calls added, so the job's usage flags them. */
